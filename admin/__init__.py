@@ -1,0 +1,62 @@
+"""The admin screens (Flask-Admin), thin: they show records and call `app.services`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from admin.dashboard import DashboardView
+from admin.views.organisation import (
+    ClosureDayView,
+    OrganisationView,
+    ProgrammeView,
+    RoomView,
+    SiteView,
+)
+from admin.views.people import ParticipantView, StaffMemberView
+from admin.views.programme import EnrolmentView, ModuleView
+from admin.views.users import UserView
+from app.models import (
+    ClosureDay,
+    Enrolment,
+    Module,
+    Organisation,
+    Participant,
+    Programme,
+    Room,
+    Site,
+    StaffMember,
+    User,
+)
+
+
+def init_admin(app: Flask) -> Admin:
+    # Our templates and stylesheet, found after the application's own.
+    app.register_blueprint(Blueprint("parcours_admin", __name__, template_folder="templates",
+                                     static_folder="static", static_url_path="/parcours-static"))
+    admin = Admin(
+        app,
+        name="Parcours",
+        theme=Bootstrap4Theme(fluid=True, base_template="admin/parcours_master.html"),
+        index_view=DashboardView(name=_l("Overview"), url="/admin"),
+    )
+    people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
+    admin.add_view(ParticipantView(Participant, _l("Participants"), category=people,
+                                   endpoint="participant"))
+    admin.add_view(StaffMemberView(StaffMember, _l("Staff"), category=people,
+                                   endpoint="staff_member"))
+    admin.add_view(ModuleView(Module, _l("Modules"), category=programme, endpoint="module"))
+    admin.add_view(EnrolmentView(Enrolment, _l("Enrolments"), category=programme,
+                                 endpoint="enrolment"))
+    admin.add_view(ProgrammeView(Programme, _l("Programmes"), category=programme,
+                                 endpoint="programme"))
+    admin.add_view(SiteView(Site, _l("Sites"), category=organisation, endpoint="site"))
+    admin.add_view(RoomView(Room, _l("Rooms"), category=organisation, endpoint="room"))
+    admin.add_view(ClosureDayView(ClosureDay, _l("Closure days"), category=organisation,
+                                  endpoint="closure_day"))
+    admin.add_view(OrganisationView(Organisation, _l("Organisation"), category=organisation,
+                                    endpoint="organisation"))
+    admin.add_view(UserView(User, _l("Users"), category=organisation, endpoint="user"))
+    return admin

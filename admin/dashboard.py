@@ -1,0 +1,26 @@
+"""The overview page: real figures of the signed-in user's organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_login import current_user
+
+from app.models.enums import TrajectoryStatus
+from app.services import dashboard
+
+
+class DashboardView(AdminIndexView):
+    def is_accessible(self) -> bool:
+        return bool(current_user.is_authenticated)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Any:
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self) -> Any:
+        status_labels = {status.value: status.label for status in TrajectoryStatus}
+        return self.render("admin/dashboard.html", figures=dashboard.figures(),
+                           status_labels=status_labels)

@@ -1,0 +1,46 @@
+"""Form fields for the domain's vocabularies: enums, weekdays, code lists stored as JSON."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from flask_admin.form import Select2Field, Select2Widget
+from wtforms import SelectMultipleField
+
+from app.models.enums import LabelledEnum
+
+
+def enum_field(enum_cls: type[LabelledEnum], nullable: bool = False, **kwargs: Any) -> Select2Field:
+    """A select whose data is the enum member and whose options read in the user's language."""
+
+    def coerce(value: Any) -> LabelledEnum | None:
+        if value is None or value == "" or value == "__None":
+            return None
+        return value if isinstance(value, enum_cls) else enum_cls(value)
+
+    return Select2Field(
+        choices=enum_cls.choices(), coerce=coerce, allow_blank=nullable, **kwargs
+    )
+
+
+
+class CodeListField(SelectMultipleField):
+    """Several codes from a closed list, stored as a JSON list (roles, languages, levels)."""
+
+    widget = Select2Widget(multiple=True)
+
+    def process_data(self, value: Any) -> None:
+        self.data = [v.value if isinstance(v, enum.Enum) else v for v in value or []]
+
+    def pre_validate(self, form: Any) -> None:
+        known = {str(choice[0]) for choice in self.choices or []}
+        unknown = [value for value in self.data or [] if value not in known]
+        if unknown:
+            raise ValueError(", ".join(unknown) + ": not a valid choice")
+
+
+def code_choices(codes: Iterable[str], labels: Sequence[tuple[str, str]] | None = None) -> list:
+    named = dict(labels or [])
+    return [(code, named.get(code, code)) for code in codes]

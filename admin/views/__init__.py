@@ -1,0 +1,1 @@
+"""The admin screens, one module per aggregate."""

@@ -1,0 +1,63 @@
+"""Modules with their staff needs and allowed times, and enrolments."""
+
+from __future__ import annotations
+
+from flask_admin.form import Select2Field
+from flask_admin.model.form import InlineFormAdmin
+
+from admin.base import ParcoursModelConverter, SecureModelView
+from admin.fields import CodeListField
+from admin.labels import FIELD_LABELS
+from admin.views.organisation import WeeklyInline
+from app.models import ModuleStaffNeed, ModuleTimeWindow
+from app.models.enums import LanguageLevel
+from app.models.vocab import feature_choices, language_choices
+
+
+class StaffNeedInline(InlineFormAdmin):
+    form_columns = ("id", "role", "count")
+    column_labels = FIELD_LABELS
+
+
+class ModuleView(SecureModelView):
+    column_list = ("name", "programme", "kind", "duration_minutes", "frequency",
+                   "sessions_per_period", "group_min", "group_max", "delivery_language", "active")
+    column_labels = FIELD_LABELS
+    column_searchable_list = ("name",)
+    column_filters = ("kind", "frequency", "programme.name", "delivery_language", "off_site",
+                      "optional", "sensitive_topic", "rolling_entry", "active")
+    column_sortable_list = ("name", "kind", "duration_minutes", "group_max",
+                            ("programme", "programme.name"))
+    column_default_sort = "name"
+    form_columns = ("programme", "site", "name", "kind", "delivery_language", "duration_minutes",
+                    "frequency", "sessions_per_period", "alternate_days", "time_windows",
+                    "max_sessions_per_day", "group_min", "group_max", "min_groups", "max_groups",
+                    "staff_needs", "needs_mediator", "room_kind", "room_features", "off_site",
+                    "target_levels", "term_start", "term_end", "rolling_entry", "optional",
+                    "sensitive_topic", "active")
+    form_overrides = {
+        "room_features": CodeListField,
+        "target_levels": CodeListField,
+        "delivery_language": Select2Field,
+    }
+    form_args = {
+        "room_features": {"choices": feature_choices(), "label": FIELD_LABELS["room_features"]},
+        "target_levels": {"choices": LanguageLevel.choices(),
+                          "label": FIELD_LABELS["target_levels"]},
+        "delivery_language": {"choices": language_choices(),
+                              "label": FIELD_LABELS["delivery_language"]},
+    }
+    inline_models = (WeeklyInline(ModuleTimeWindow), StaffNeedInline(ModuleStaffNeed))
+
+
+class EnrolmentView(SecureModelView):
+    column_list = ("participant", "module", "start_date", "end_date", "status")
+    column_labels = FIELD_LABELS
+    column_searchable_list = ("participant.first_name", "participant.last_name", "module.name")
+    column_filters = ("module.name", "status", "start_date", "end_date")
+    column_sortable_list = (("participant", "participant.last_name"), ("module", "module.name"),
+                            "start_date", "end_date", "status")
+    form_columns = ("participant", "module", "start_date", "end_date", "status")
+
+
+__all__ = ["EnrolmentView", "ModuleView", "ParcoursModelConverter"]

@@ -1,0 +1,48 @@
+"""Parcours: planning for the social-activation programmes of Belgian CPAS/OCMW."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.utils import import_string
+
+from app.config import build_config
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; `config_override` wins over the environment (tests)."""
+    app = Flask(__name__, instance_path=os.environ.get("PARCOURS_INSTANCE_PATH"),
+                instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(build_config(app.instance_path))
+    if config_override:
+        app.config.from_mapping(config_override)
+
+    from app import tenancy
+    from app.extensions import csrf, db, migrate
+    from app.services import validation
+    from app.web import auth, i18n
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    auth.init_app(app)
+    # Order matters: records are stamped with their organisation before they are validated.
+    tenancy.install()
+    validation.install()
+
+    # Plug-ins (the admin screens) are named in configuration: app never imports admin.
+    for extension in app.config["PARCOURS_EXTENSIONS"]:
+        import_string(extension)(app)
+
+    from app.cli import register_commands
+
+    register_commands(app)
+    return app

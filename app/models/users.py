@@ -1,0 +1,49 @@
+"""Accounts that sign in; each belongs to exactly one organisation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_login import UserMixin
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.models.base import AwareDateTime, Base, OrganisationScoped, Timestamped, enum_column
+from app.models.enums import UserRole
+from app.models.organisation import Organisation
+from app.models.people import StaffMember
+
+
+class User(UserMixin, OrganisationScoped, Timestamped, Base):
+    __tablename__ = "user_account"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(256))
+    role: so.Mapped[UserRole] = so.mapped_column(enum_column(UserRole))
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(5))
+    staff_member_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("staff_member.id", ondelete="SET NULL")
+    )
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    last_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
+
+    organisation: so.Mapped[Organisation] = so.relationship()
+    staff_member: so.Mapped[StaffMember | None] = so.relationship()
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: UserRole) -> bool:
+        return self.role in roles
+
+    def __str__(self) -> str:
+        return self.email

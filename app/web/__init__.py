@@ -1,0 +1,1 @@
+"""Web routes that are not admin screens: sign-in, language switch, later feeds."""

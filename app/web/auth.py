@@ -1,0 +1,102 @@
+"""Sign-in with Flask-Login; every page but the sign-in page needs a signed-in user."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from app import tenancy
+from app.extensions import db, login_manager
+from app.models import User, now_brussels
+
+bp = Blueprint("auth", __name__)
+
+# Paths reachable without signing in.
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "static", "admin.static", "parcours_admin.static", "i18n.switch_language",
+     "health"}
+)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    with tenancy.unscoped():
+        return db.session.get(User, int(user_id))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Response | str:
+    if current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        with tenancy.unscoped():
+            user = db.session.scalar(
+                sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower())
+            )
+        if user is not None and user.active and user.check_password(form.password.data):
+            login_user(user, remember=form.remember.data)
+            with tenancy.organisation_scope(user.organisation_id):
+                user.last_login_at = now_brussels()
+                db.session.commit()
+            return redirect(_safe_next(request.args.get("next")))
+        # Same words whether the e-mail exists or not: no account discovery.
+        flash(_("Unknown e-mail or wrong password."), "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+def _require_login() -> Response | None:
+    """Runs before every request: scope the organisation, send strangers to the sign-in page."""
+    if current_user.is_authenticated:
+        tenancy.set_request_organisation(current_user.organisation_id)
+        return None
+    tenancy.set_request_organisation(None)
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to see this page.")
+    login_manager.session_protection = "strong"
+    app.register_blueprint(bp)
+    app.before_request(_require_login)
+
+    @app.get("/health")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/")
+    def home() -> Response:
+        return redirect(url_for("admin.index"))

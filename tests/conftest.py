@@ -1,0 +1,97 @@
+"""Fixtures: an application on a fresh database per test (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set), its test client and CLI runner, and signed-in clients."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from app import create_app
+from app.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _normalise(url: str) -> str:
+    if url.startswith("postgresql://"):
+        return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    if TEST_DATABASE_URL:
+        return _normalise(TEST_DATABASE_URL)
+    return "sqlite://"
+
+
+def make_test_app(database_url: str, instance_path: Path, **overrides: object) -> Flask:
+    os.environ["PARCOURS_INSTANCE_PATH"] = str(instance_path)
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "SECRET_KEY": "test-secret-key",
+        "SERVER_NAME": "localhost",
+        **overrides,
+    }
+    if database_url == "sqlite://":
+        # One shared in-memory database per app, visible to every connection.
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": sa.pool.StaticPool,
+                                               "connect_args": {"check_same_thread": False}}
+    return create_app(config)
+
+
+def _reset_schema() -> None:
+    if db.engine.dialect.name == "postgresql":
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+    db.create_all()
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = make_test_app(database_url, tmp_path / "instance")
+    with app.app_context():
+        _reset_schema()
+        yield app
+        db.session.remove()
+        if db.engine.dialect.name == "postgresql":
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def world(app: Flask) -> factories.World:
+    """Two organisations with a programme, a site, staff, participants and one user per role."""
+    return factories.build_world()
+
+
+def sign_in(client: FlaskClient, email: str, password: str = factories.PASSWORD) -> None:
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+
+
+@pytest.fixture
+def coordinator_client(client: FlaskClient, world: factories.World) -> FlaskClient:
+    sign_in(client, world.users["coordinator"].email)
+    return client
