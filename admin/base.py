@@ -24,6 +24,7 @@ from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
 
 EDITOR_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
+WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
 class ParcoursModelConverter(AdminModelConverter):
@@ -41,16 +42,36 @@ class ParcoursModelConverter(AdminModelConverter):
                           validators=field_args.get("validators", []), **kwargs)
 
 
-def _format_enum(view: Any, value: LabelledEnum) -> str:
+def _format_enum(view: Any, value: LabelledEnum, name: str) -> str:
     return value.label
 
 
-def _format_date(view: Any, value: dt.date) -> str:
+def _format_date(view: Any, value: dt.date, name: str) -> str:
     return belgian_date(value)
 
 
-def _format_time(view: Any, value: dt.time) -> str:
+def _format_time(view: Any, value: dt.time, name: str) -> str:
     return value.strftime("%H:%M")
+
+
+def _format_iso(view: Any, value: dt.date, name: str) -> str:
+    return value.isoformat()
+
+
+def _untranslated(text: Any) -> str:
+    """The English source of a lazy translation, or the text itself."""
+    args = getattr(text, "_args", None)
+    return str(args[0]) if args else str(text)
+
+
+class _EnumByValue:
+    """Flask-Admin looks enum filter values up by member name; ours travel by value."""
+
+    def __init__(self, enum_cls: type[LabelledEnum]) -> None:
+        self.enum_cls = enum_cls
+
+    def __getitem__(self, value: str) -> LabelledEnum:
+        return self.enum_cls(value)
 
 
 class SecureModelView(ModelView):
@@ -72,7 +93,7 @@ class SecureModelView(ModelView):
     # Ours first: Flask-Admin takes the first formatter whose type matches (isinstance).
     column_type_formatters = {
         LabelledEnum: _format_enum,
-        dt.datetime: lambda view, value: belgian_date(value),
+        dt.datetime: _format_date,
         dt.date: _format_date,
         dt.time: _format_time,
         **DEFAULT_FORMATTERS,
@@ -80,8 +101,8 @@ class SecureModelView(ModelView):
     column_type_formatters_detail = column_type_formatters
     column_type_formatters_export = {
         LabelledEnum: _format_enum,
-        dt.datetime: lambda view, value: value.isoformat(),
-        dt.date: lambda view, value: value.isoformat(),
+        dt.datetime: _format_iso,
+        dt.date: _format_iso,
         dt.time: _format_time,
         **EXPORT_FORMATTERS,
     }
@@ -91,11 +112,32 @@ class SecureModelView(ModelView):
     def __init__(self, model: type, name: Any = None, **kwargs: Any) -> None:
         super().__init__(model, db, name=name, **kwargs)
 
+    # -- filters: stable URLs in every language, options in the user's -----------------
+    def get_filter_arg(self, index: int, flt: Any) -> str:
+        """The untranslated label makes the URL key, so a link works whatever the language."""
+        name, operation = _untranslated(flt.name), _untranslated(flt.operation())
+        key = f"{name} {operation}".lower()
+        return "_".join("".join(c if c.isalnum() else " " for c in key).split())
+
+    def scaffold_filters(self, name: Any) -> Any:
+        filters = super().scaffold_filters(name)
+        for flt in filters or []:
+            column = getattr(flt, "column", None)
+            enum_cls = getattr(getattr(column, "type", None), "enum_class", None)
+            if enum_cls is not None and issubclass(enum_cls, LabelledEnum):
+                if flt.options:
+                    flt.options = enum_cls.choices()
+                if hasattr(flt, "enum_class"):
+                    flt.enum_class = _EnumByValue(enum_cls)
+        return filters
+
     # -- who may do what ---------------------------------------------------------------
     def is_accessible(self) -> bool:
         return bool(current_user.is_authenticated)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if current_user.is_authenticated:
+            abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
 
     def _can_edit_records(self) -> bool:
@@ -125,25 +167,14 @@ class SecureModelView(ModelView):
     def can_delete(self, value: bool) -> None:
         pass
 
-    def _refuse_unless_editor(self) -> None:
-        if not self._can_edit_records():
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """Runs before every view of this screen: writes need an editing role."""
+        response = super()._handle_view(name, **kwargs)
+        if response is not None:
+            return response
+        if name in WRITE_VIEWS and not self._can_edit_records():
             abort(403)
-
-    def create_view(self) -> Any:
-        self._refuse_unless_editor()
-        return super().create_view()
-
-    def edit_view(self) -> Any:
-        self._refuse_unless_editor()
-        return super().edit_view()
-
-    def delete_view(self) -> Any:
-        self._refuse_unless_editor()
-        return super().delete_view()
-
-    def action_view(self) -> Any:
-        self._refuse_unless_editor()
-        return super().action_view()
+        return None
 
     # -- writes: clear messages, nothing half-written ------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
@@ -178,7 +209,7 @@ class SecureModelView(ModelView):
 
     def _write(self, form: Any, model: Any) -> Any:
         """Populate and commit in one transaction; on any refusal roll everything back."""
-        session = self.session
+        session = db.session
         try:
             is_created = model is None
             if is_created:

@@ -26,11 +26,13 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
 
     from app import tenancy
     from app.extensions import csrf, db, migrate
+    from app.models.base import render_migration_item
     from app.services import validation
     from app.web import auth, i18n
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
+                     render_item=render_migration_item, compare_type=True)
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from werkzeug.security import generate_password_hash
+
 from app.extensions import db
 from app.models import (
+    ClosureDay,
     Enrolment,
     Module,
     ModuleStaffNeed,
@@ -39,6 +42,8 @@ from app.models.enums import (
 )
 
 PASSWORD = "correct horse battery"
+# Hashed once: a fresh scrypt hash per user would cost most of each test's time.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
 _counter = itertools.count(1)
 
 
@@ -133,8 +138,7 @@ def enrolment(person: Participant, mod: Module, **kw: Any) -> Enrolment:
 
 def user(org: Organisation, role: UserRole, **kw: Any) -> User:
     values = {"email": f"{role.value}{_n()}@test.invalid"} | kw
-    record = User(organisation=org, role=role, **values)
-    record.set_password(PASSWORD)
+    record = User(organisation=org, role=role, password_hash=PASSWORD_HASH, **values)
     db.session.add(record)
     return record
 
@@ -171,6 +175,9 @@ def build_world() -> World:
         language_course(person, 0, dt.time(9, 0), dt.time(12, 0))
         enrolment(person, mod)
     other_people = [participant(other_prog, first_name=f"Other{i}") for i in range(2)]
+    for owner, reason in ((org, "Fermeture de Noël"), (other, "Kerstsluiting")):
+        db.session.add(ClosureDay(organisation=owner, start_date=dt.date(2026, 12, 24),
+                                  end_date=dt.date(2027, 1, 1), reason=reason))
     world = World(org, other, prog, other_prog, main_site, coach, worker, mod, people,
                   other_people)
     for role in UserRole:

@@ -88,3 +88,10 @@ def enum_column(enum_cls: type, **kwargs: object) -> sa.Enum:
         validate_strings=True,
         **kwargs,
     )
+
+
+def render_migration_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    """Alembic renders our column types as the plain types they store (no app import)."""
+    if type_ == "type" and isinstance(obj, AwareDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False

@@ -41,9 +41,17 @@ def language_choices() -> list[tuple[str, LazyString]]:
     return [(code, LazyString(language_name, code)) for code in LANGUAGE_CODES]
 
 
+# Babel's territories include regions that are no nationality (Unknown, EU, UN, pseudo).
+_NOT_COUNTRIES = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+COUNTRY_CODES = tuple(sorted(
+    code for code in Locale("en").territories
+    if code.isalpha() and len(code) == 2 and code not in _NOT_COUNTRIES
+))
+LANGUAGE_CODES_KNOWN = frozenset(Locale("en").languages)
+
+
 def country_choices() -> list[tuple[str, LazyString]]:
-    codes = sorted(code for code in Locale("en").territories if code.isalpha() and len(code) == 2)
-    return [(code, LazyString(country_name, code)) for code in codes]
+    return [(code, LazyString(country_name, code)) for code in COUNTRY_CODES]
 
 
 def feature_choices() -> list[tuple[str, object]]:

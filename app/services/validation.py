@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from babel import Locale
 from flask_babel import gettext as _
 
 from app.models import (
@@ -35,13 +34,14 @@ from app.models import (
     User,
 )
 from app.models.enums import LanguageLevel, ModuleKind, StaffRole
+from app.models.vocab import COUNTRY_CODES, LANGUAGE_CODES_KNOWN
 from app.models.weekly import WeeklyBlock
 
 FULL_TIME_HOURS = Decimal(38)  # a Belgian full-time week
 ADULT_AGE = 18
 GRID_MINUTES = 15
-_COUNTRIES = frozenset(code for code in Locale("en").territories if code.isalpha())
-_LANGUAGES = frozenset(Locale("en").languages)
+_COUNTRIES = frozenset(COUNTRY_CODES)
+_LANGUAGES = LANGUAGE_CODES_KNOWN
 
 
 @dataclass(frozen=True)
