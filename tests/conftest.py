@@ -49,24 +49,43 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: object) -
     return create_app(config)
 
 
-def _reset_schema() -> None:
-    if db.engine.dialect.name == "postgresql":
+class _SharedSchema:
+    """On PostgreSQL the schema is built once and emptied after each test (fast)."""
+
+    ready = False
+
+
+def _prepare_schema() -> None:
+    if db.engine.dialect.name != "postgresql":
+        db.create_all()  # a new in-memory SQLite database per test
+        return
+    if not _SharedSchema.ready:
         db.session.remove()
         with db.engine.begin() as connection:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
-    db.create_all()
+        db.create_all()
+        _SharedSchema.ready = True
+
+
+def _empty_tables() -> None:
+    db.session.remove()
+    if db.engine.dialect.name != "postgresql" or not _SharedSchema.ready:
+        return
+    names = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = make_test_app(database_url, tmp_path / "instance")
     with app.app_context():
-        _reset_schema()
+        _prepare_schema()
         yield app
-        db.session.remove()
-        if db.engine.dialect.name == "postgresql":
-            db.drop_all()
+        if request.node.get_closest_marker("rebuilds_schema"):
+            _SharedSchema.ready = False
+        _empty_tables()
         db.engine.dispose()
 
 

@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, refresh
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -67,6 +67,8 @@ def belgian_date(value: dt.date | dt.datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    # Each request chooses its language afresh, even inside an enclosing app context.
+    app.before_request(refresh)
     app.register_blueprint(bp)
     app.jinja_env.filters["belgian_date"] = belgian_date
     app.jinja_env.globals["get_locale"] = get_locale

@@ -34,8 +34,9 @@ def cpas_week(participants: int, staff: int, rooms: int, seed: int = 0, weeks: i
     ]
     room_list = []
     for i in range(rooms):
-        kind = "interview" if i % 3 == 2 or i >= rooms - n_sites else "group"
-        room_list.append(Room(f"r{i}", f"Room {i}", f"s{i % n_sites}", 16 if kind == "group" else 3, kind))
+        site_index, rank = i % n_sites, i // n_sites
+        kind = "interview" if rank % 2 == 1 else "group"
+        room_list.append(Room(f"r{i}", f"Room {i}", f"s{site_index}", 16 if kind == "group" else 3, kind))
     staff_list = [
         StaffMember(f"c{i}", f"Coach {i}", ["coach"] if i % 4 else ["coach", "mediator"], 30,
                     [WeeklyBlock(d, time(8, 30), time(17)) for d in range(5) if (d + i) % 5 != 4],
@@ -59,7 +60,7 @@ def cpas_week(participants: int, staff: int, rooms: int, seed: int = 0, weeks: i
         members = [p for i, p in enumerate(people) if i % n_sites == si]
         n = len(members)
         specs = [
-            ("grp", "Group session", Frequency("per_week", 1), 180, 15, [TimeWindow(time(13), time(16, 30))]),
+            ("grp", "Group session", Frequency("per_week", 1), 180, 15, []),
             ("wsh", "Workshop", Frequency("per_week", 1), 120, 12, []),
         ]
         for code, name, freq, dur, gmax, windows in specs:
