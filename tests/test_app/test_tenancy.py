@@ -23,12 +23,13 @@ def test_scope_limits_every_select(world):
 
 
 def test_scope_applies_to_joins_and_loads_by_id(world):
+    other_org_id, module_id = world.other_org.id, world.module.id
     db.session.expunge_all()  # as at the start of a web request: nothing loaded yet
-    with tenancy.organisation_scope(world.other_org.id):
+    with tenancy.organisation_scope(other_org_id):
         rows = db.session.execute(
             sa.select(Enrolment.id).join(Participant, Enrolment.participant_id == Participant.id)
         ).all()
-        module = db.session.get(type(world.module), world.module.id)
+        module = db.session.get(type(world.module), module_id)
     assert rows == []
     assert module is None
 
