@@ -1,0 +1,75 @@
+"""A live Parcours server in a thread and Debian's Chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from tests import factories
+from tests.conftest import TEST_DATABASE_URL, make_test_app
+
+CHROMIUM = os.environ.get("PARCOURS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def _chromium_or_skip() -> str:
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.environ.get("PARCOURS_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"Chromium is required but not found at {CHROMIUM}")
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    """The app on a free port, on its own database file, with the test world loaded."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'browser.sqlite'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app = make_test_app(url, tmp_path / "instance", WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        world = factories.build_world()
+        credentials = {"email": world.users["coordinator"].email,
+                       "password": factories.PASSWORD,
+                       "participant": world.participants[0].last_name,
+                       "other_participant": world.other_participants[0].last_name}
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.server_port}", **credentials}
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[Any]:
+    executable = _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        context = browser.new_context(locale="en-GB", viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        yield page
+        context.close()
+        browser.close()
