@@ -34,8 +34,15 @@ from app.models import (
 
 def init_admin(app: Flask) -> Admin:
     # Our templates and stylesheet, found after the application's own.
-    app.register_blueprint(Blueprint("parcours_admin", __name__, template_folder="templates",
-                                     static_folder="static", static_url_path="/parcours-static"))
+    app.register_blueprint(
+        Blueprint(
+            "parcours_admin",
+            __name__,
+            template_folder="templates",
+            static_folder="static",
+            static_url_path="/parcours-static",
+        )
+    )
     admin = Admin(
         app,
         name="Parcours",
@@ -43,20 +50,30 @@ def init_admin(app: Flask) -> Admin:
         index_view=DashboardView(name=_l("Overview"), url="/admin"),
     )
     people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
-    admin.add_view(ParticipantView(Participant, _l("Participants"), category=people,
-                                   endpoint="participant"))
-    admin.add_view(StaffMemberView(StaffMember, _l("Staff"), category=people,
-                                   endpoint="staff_member"))
+    admin.add_view(
+        ParticipantView(Participant, _l("Participants"), category=people, endpoint="participant")
+    )
+    admin.add_view(
+        StaffMemberView(StaffMember, _l("Staff"), category=people, endpoint="staff_member")
+    )
     admin.add_view(ModuleView(Module, _l("Modules"), category=programme, endpoint="module"))
-    admin.add_view(EnrolmentView(Enrolment, _l("Enrolments"), category=programme,
-                                 endpoint="enrolment"))
-    admin.add_view(ProgrammeView(Programme, _l("Programmes"), category=programme,
-                                 endpoint="programme"))
+    admin.add_view(
+        EnrolmentView(Enrolment, _l("Enrolments"), category=programme, endpoint="enrolment")
+    )
+    admin.add_view(
+        ProgrammeView(Programme, _l("Programmes"), category=programme, endpoint="programme")
+    )
     admin.add_view(SiteView(Site, _l("Sites"), category=organisation, endpoint="site"))
     admin.add_view(RoomView(Room, _l("Rooms"), category=organisation, endpoint="room"))
-    admin.add_view(ClosureDayView(ClosureDay, _l("Closure days"), category=organisation,
-                                  endpoint="closure_day"))
-    admin.add_view(OrganisationView(Organisation, _l("Organisation"), category=organisation,
-                                    endpoint="organisation"))
+    admin.add_view(
+        ClosureDayView(
+            ClosureDay, _l("Closure days"), category=organisation, endpoint="closure_day"
+        )
+    )
+    admin.add_view(
+        OrganisationView(
+            Organisation, _l("Organisation"), category=organisation, endpoint="organisation"
+        )
+    )
     admin.add_view(UserView(User, _l("Users"), category=organisation, endpoint="user"))
     return admin

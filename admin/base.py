@@ -38,8 +38,12 @@ class ParcoursModelConverter(AdminModelConverter):
         field_args.pop("validators", None)
         kwargs = {k: v for k, v in field_args.items() if k in ("label", "description", "default")}
         self._nullable_common(column, field_args)
-        return enum_field(enum_cls, nullable=bool(column.nullable),
-                          validators=field_args.get("validators", []), **kwargs)
+        return enum_field(
+            enum_cls,
+            nullable=bool(column.nullable),
+            validators=field_args.get("validators", []),
+            **kwargs,
+        )
 
 
 def _format_enum(view: Any, value: LabelledEnum, name: str) -> str:

@@ -22,5 +22,6 @@ class DashboardView(AdminIndexView):
     @expose("/")
     def index(self) -> Any:
         status_labels = {status.value: status.label for status in TrajectoryStatus}
-        return self.render("admin/dashboard.html", figures=dashboard.figures(),
-                           status_labels=status_labels)
+        return self.render(
+            "admin/dashboard.html", figures=dashboard.figures(), status_labels=status_labels
+        )

@@ -20,10 +20,7 @@ def enum_field(enum_cls: type[LabelledEnum], nullable: bool = False, **kwargs: A
             return None
         return value if isinstance(value, enum_cls) else enum_cls(value)
 
-    return Select2Field(
-        choices=enum_cls.choices(), coerce=coerce, allow_blank=nullable, **kwargs
-    )
-
+    return Select2Field(choices=enum_cls.choices(), coerce=coerce, allow_blank=nullable, **kwargs)
 
 
 class CodeListField(SelectMultipleField):

@@ -17,8 +17,11 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
 def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     """Build the application; `config_override` wins over the environment (tests)."""
-    app = Flask(__name__, instance_path=os.environ.get("PARCOURS_INSTANCE_PATH"),
-                instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PARCOURS_INSTANCE_PATH"),
+        instance_relative_config=True,
+    )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(build_config(app.instance_path))
     if config_override:
@@ -31,8 +34,14 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     from app.web import auth, i18n
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True,
-                     render_item=render_migration_item, compare_type=True)
+    migrate.init_app(
+        app,
+        db,
+        directory=MIGRATIONS_DIR,
+        render_as_batch=True,
+        render_item=render_migration_item,
+        compare_type=True,
+    )
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)

@@ -24,8 +24,11 @@ def main() -> None:
 
 
 @click.command("seed")
-@click.option("--participants/--no-participants", default=True,
-              help="Also create the invented demo participants and demo accounts.")
+@click.option(
+    "--participants/--no-participants",
+    default=True,
+    help="Also create the invented demo participants and demo accounts.",
+)
 @with_appcontext
 def seed_command(participants: bool) -> None:
     """Load the five programmes from seeds/ (idempotent: existing organisations are kept)."""
@@ -68,15 +71,20 @@ def user_group() -> None:
 
 
 @user_group.command("create")
-@click.option("--organisation", "organisation_slug", required=True,
-              help="Short name of the organisation (for example amie-antwerpen).")
+@click.option(
+    "--organisation",
+    "organisation_slug",
+    required=True,
+    help="Short name of the organisation (for example amie-antwerpen).",
+)
 @click.option("--email", required=True)
 @click.option("--role", type=click.Choice([r.value for r in UserRole]), required=True)
 @click.option("--locale", type=click.Choice(["fr", "nl", "en"]), default=None)
 @click.password_option()
 @with_appcontext
-def user_create(organisation_slug: str, email: str, role: str, locale: str | None,
-                password: str) -> None:
+def user_create(
+    organisation_slug: str, email: str, role: str, locale: str | None, password: str
+) -> None:
     """Create an account in one organisation."""
     import sqlalchemy as sa
 
@@ -85,11 +93,13 @@ def user_create(organisation_slug: str, email: str, role: str, locale: str | Non
     from app.services import accounts
     from app.services.validation import RecordInvalid
 
-    organisation = db.session.scalar(sa.select(Organisation).where(
-        Organisation.slug == organisation_slug))
+    organisation = db.session.scalar(
+        sa.select(Organisation).where(Organisation.slug == organisation_slug)
+    )
     if organisation is None:
-        raise click.BadParameter(f"no organisation with short name {organisation_slug!r}",
-                                 param_hint="--organisation")
+        raise click.BadParameter(
+            f"no organisation with short name {organisation_slug!r}", param_hint="--organisation"
+        )
     try:
         user = accounts.create_user(organisation, email, UserRole(role), password, locale)
     except RecordInvalid as exc:
@@ -97,8 +107,14 @@ def user_create(organisation_slug: str, email: str, role: str, locale: str | Non
     click.echo(f"Created {user.role.value} account {user.email} in {organisation.name}.")
 
 
-@click.command("solve", context_settings={"ignore_unknown_options": True,
-                                          "allow_extra_args": True, "help_option_names": []})
+@click.command(
+    "solve",
+    context_settings={
+        "ignore_unknown_options": True,
+        "allow_extra_args": True,
+        "help_option_names": [],
+    },
+)
 @click.pass_context
 def solve_command(ctx: click.Context) -> None:
     """Solve a problem file into a timetable (same as `python -m scheduler`)."""

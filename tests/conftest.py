@@ -40,12 +40,16 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: object) -
         "WTF_CSRF_ENABLED": False,
         "SECRET_KEY": "test-secret-key",
         "SERVER_NAME": "localhost",
+        # Assertions read English; the i18n tests switch language explicitly.
+        "BABEL_DEFAULT_LOCALE": "en",
         **overrides,
     }
     if database_url == "sqlite://":
         # One shared in-memory database per app, visible to every connection.
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": sa.pool.StaticPool,
-                                               "connect_args": {"check_same_thread": False}}
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "poolclass": sa.pool.StaticPool,
+            "connect_args": {"check_same_thread": False},
+        }
     return create_app(config)
 
 

@@ -53,8 +53,12 @@ def _n() -> int:
 
 def organisation(**kw: Any) -> Organisation:
     n = _n()
-    values = {"slug": f"cpas-{n}", "name": f"CPAS Test {n}", "city": "Charleroi",
-              "working_language": Language.FR} | kw
+    values = {
+        "slug": f"cpas-{n}",
+        "name": f"CPAS Test {n}",
+        "city": "Charleroi",
+        "working_language": Language.FR,
+    } | kw
     record = Organisation(**values)
     db.session.add(record)
     return record
@@ -67,29 +71,44 @@ def programme(org: Organisation, **kw: Any) -> Programme:
 
 
 def site(org: Organisation, **kw: Any) -> Site:
-    values = {"name": f"Site {_n()}", "street": "Rue de la Gare 1", "postcode": "6000",
-              "city": "Charleroi"} | kw
+    values = {
+        "name": f"Site {_n()}",
+        "street": "Rue de la Gare 1",
+        "postcode": "6000",
+        "city": "Charleroi",
+    } | kw
     record = Site(organisation=org, **values)
     for weekday in range(5):
-        record.opening_hours.append(SiteOpeningHours(
-            weekday=weekday, start_time=dt.time(8, 30), end_time=dt.time(17, 0)))
+        record.opening_hours.append(
+            SiteOpeningHours(weekday=weekday, start_time=dt.time(8, 30), end_time=dt.time(17, 0))
+        )
     db.session.add(record)
     return record
 
 
 def room(at: Site, **kw: Any) -> Room:
-    values = {"name": f"Room {_n()}", "kind": RoomKind.GROUP_ROOM, "capacity": 12,
-              "features": []} | kw
+    values = {
+        "name": f"Room {_n()}",
+        "kind": RoomKind.GROUP_ROOM,
+        "capacity": 12,
+        "features": [],
+    } | kw
     record = Room(site=at, organisation_id=at.organisation_id, **values)
     at.rooms.append(record)
     return record
 
 
-def staff(org: Organisation, roles: tuple[StaffRole, ...] = (StaffRole.COACH,),
-          **kw: Any) -> StaffMember:
+def staff(
+    org: Organisation, roles: tuple[StaffRole, ...] = (StaffRole.COACH,), **kw: Any
+) -> StaffMember:
     n = _n()
-    values = {"first_name": f"Coach{n}", "last_name": f"Staff{n}", "fte": Decimal("1.0"),
-              "hours_per_week": Decimal("38"), "languages": ["fr"]} | kw
+    values = {
+        "first_name": f"Coach{n}",
+        "last_name": f"Staff{n}",
+        "fte": Decimal("1.0"),
+        "hours_per_week": Decimal("38"),
+        "languages": ["fr"],
+    } | kw
     record = StaffMember(organisation=org, roles=[r.value for r in roles], **values)
     db.session.add(record)
     return record
@@ -98,10 +117,15 @@ def staff(org: Organisation, roles: tuple[StaffRole, ...] = (StaffRole.COACH,),
 def participant(prog: Programme, **kw: Any) -> Participant:
     n = _n()
     values = {
-        "first_name": f"Amina{n}", "last_name": f"Testperson{n}",
-        "date_of_birth": dt.date(1990, 5, 17), "gender": Gender.FEMALE, "nationality": "SY",
-        "residence_status": ResidenceStatus.REFUGEE, "languages": ["ar"],
-        "language_level": LanguageLevel.A1, "trajectory_status": TrajectoryStatus.ACTIVE,
+        "first_name": f"Amina{n}",
+        "last_name": f"Testperson{n}",
+        "date_of_birth": dt.date(1990, 5, 17),
+        "gender": Gender.FEMALE,
+        "nationality": "SY",
+        "residence_status": ResidenceStatus.REFUGEE,
+        "languages": ["ar"],
+        "language_level": LanguageLevel.A1,
+        "trajectory_status": TrajectoryStatus.ACTIVE,
         "entry_date": dt.date(2026, 9, 1),
     } | kw
     record = Participant(programme=prog, organisation=prog.organisation, **values)
@@ -109,22 +133,32 @@ def participant(prog: Programme, **kw: Any) -> Participant:
     return record
 
 
-def language_course(person: Participant, weekday: int, start: dt.time,
-                    end: dt.time) -> ParticipantBlock:
-    block = ParticipantBlock(kind=BlockKind.LANGUAGE_COURSE, weekday=weekday, start_time=start,
-                             end_time=end, label="FLE")
+def language_course(
+    person: Participant, weekday: int, start: dt.time, end: dt.time
+) -> ParticipantBlock:
+    block = ParticipantBlock(
+        kind=BlockKind.LANGUAGE_COURSE, weekday=weekday, start_time=start, end_time=end, label="FLE"
+    )
     person.weekly_blocks.append(block)
     return block
 
 
 def module(prog: Programme, **kw: Any) -> Module:
-    values = {"name": f"Module {_n()}", "kind": ModuleKind.WORKSHOP, "delivery_language": "fr",
-              "duration_minutes": 180, "frequency": Frequency.PER_WEEK, "group_min": 3,
-              "group_max": 10, "target_levels": []} | kw
+    values = {
+        "name": f"Module {_n()}",
+        "kind": ModuleKind.WORKSHOP,
+        "delivery_language": "fr",
+        "duration_minutes": 180,
+        "frequency": Frequency.PER_WEEK,
+        "group_min": 3,
+        "group_max": 10,
+        "target_levels": [],
+    } | kw
     record = Module(programme=prog, organisation=prog.organisation, **values)
     record.staff_needs.append(ModuleStaffNeed(role=StaffRole.COACH, count=1))
-    record.time_windows.append(ModuleTimeWindow(weekday=1, start_time=dt.time(9, 0),
-                                                end_time=dt.time(12, 30)))
+    record.time_windows.append(
+        ModuleTimeWindow(weekday=1, start_time=dt.time(9, 0), end_time=dt.time(12, 30))
+    )
     db.session.add(record)
     return record
 
@@ -176,10 +210,15 @@ def build_world() -> World:
         enrolment(person, mod)
     other_people = [participant(other_prog, first_name=f"Other{i}") for i in range(2)]
     for owner, reason in ((org, "Fermeture de Noël"), (other, "Kerstsluiting")):
-        db.session.add(ClosureDay(organisation=owner, start_date=dt.date(2026, 12, 24),
-                                  end_date=dt.date(2027, 1, 1), reason=reason))
-    world = World(org, other, prog, other_prog, main_site, coach, worker, mod, people,
-                  other_people)
+        db.session.add(
+            ClosureDay(
+                organisation=owner,
+                start_date=dt.date(2026, 12, 24),
+                end_date=dt.date(2027, 1, 1),
+                reason=reason,
+            )
+        )
+    world = World(org, other, prog, other_prog, main_site, coach, worker, mod, people, other_people)
     for role in UserRole:
         world.users[role.value] = user(org, role)
         world.other_users[role.value] = user(other, role)

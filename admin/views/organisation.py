@@ -45,18 +45,37 @@ class ProgrammeView(SecureModelView):
     column_labels = FIELD_LABELS
     column_searchable_list = ("name",)
     column_sortable_list = ("name", "min_weekly_hours")
-    form_columns = ("name", "description", "min_weekly_hours", "group_activity_every_weeks",
-                    "max_clients_per_fte")
+    form_columns = (
+        "name",
+        "description",
+        "min_weekly_hours",
+        "group_activity_every_weeks",
+        "max_clients_per_fte",
+    )
 
 
 class SiteView(SecureModelView):
-    column_list = ("name", "street", "postcode", "city", "group_cap_participants", "group_cap_staff")
+    column_list = (
+        "name",
+        "street",
+        "postcode",
+        "city",
+        "group_cap_participants",
+        "group_cap_staff",
+    )
     column_labels = FIELD_LABELS
     column_searchable_list = ("name", "street", "city")
     column_filters = ("city", "group_cap_participants")
     column_sortable_list = ("name", "city", "postcode")
-    form_columns = ("name", "street", "postcode", "city", "group_cap_participants",
-                    "group_cap_staff", "opening_hours")
+    form_columns = (
+        "name",
+        "street",
+        "postcode",
+        "city",
+        "group_cap_participants",
+        "group_cap_staff",
+        "opening_hours",
+    )
     inline_models = (WeeklyInline(SiteOpeningHours),)
 
 

@@ -14,15 +14,33 @@ from app.models.vocab import country_choices, language_choices
 
 
 class StaffMemberView(SecureModelView):
-    column_list = ("first_name", "last_name", "roles", "fte", "hours_per_week", "languages",
-                   "caseload_limit", "active")
+    column_list = (
+        "first_name",
+        "last_name",
+        "roles",
+        "fte",
+        "hours_per_week",
+        "languages",
+        "caseload_limit",
+        "active",
+    )
     column_labels = FIELD_LABELS
     column_searchable_list = ("first_name", "last_name", "email")
     column_filters = ("active", "fte", "hours_per_week", "last_name")
     column_sortable_list = ("first_name", "last_name", "fte", "hours_per_week")
     column_default_sort = "last_name"
-    form_columns = ("first_name", "last_name", "email", "roles", "fte", "hours_per_week",
-                    "languages", "caseload_limit", "active", "availability")
+    form_columns = (
+        "first_name",
+        "last_name",
+        "email",
+        "roles",
+        "fte",
+        "hours_per_week",
+        "languages",
+        "caseload_limit",
+        "active",
+        "availability",
+    )
     form_overrides = {"roles": CodeListField, "languages": CodeListField}
     form_args = {
         "roles": {"choices": StaffRole.choices(), "label": FIELD_LABELS["roles"]},
@@ -36,22 +54,60 @@ class ParticipantBlockInline(WeeklyInline):
 
 
 class ParticipantView(SecureModelView):
-    column_list = ("last_name", "first_name", "programme", "language_level", "trajectory_status",
-                   "entry_date", "referent_coach", "nationality")
+    column_list = (
+        "last_name",
+        "first_name",
+        "programme",
+        "language_level",
+        "trajectory_status",
+        "entry_date",
+        "referent_coach",
+        "nationality",
+    )
     column_labels = FIELD_LABELS
     column_searchable_list = ("first_name", "last_name")
-    column_filters = ("trajectory_status", "language_level", "programme.name", "gender",
-                      "nationality", "residence_status", "trajectory_length", "entry_date",
-                      "referent_coach.last_name")
-    column_sortable_list = ("last_name", "first_name", "language_level", "trajectory_status",
-                            "entry_date", ("programme", "programme.name"))
+    column_filters = (
+        "trajectory_status",
+        "language_level",
+        "programme.name",
+        "gender",
+        "nationality",
+        "residence_status",
+        "trajectory_length",
+        "entry_date",
+        "referent_coach.last_name",
+    )
+    column_sortable_list = (
+        "last_name",
+        "first_name",
+        "language_level",
+        "trajectory_status",
+        "entry_date",
+        ("programme", "programme.name"),
+    )
     column_default_sort = "last_name"
     column_details_exclude_list = ("organisation",)
-    form_columns = ("programme", "first_name", "last_name", "date_of_birth", "gender",
-                    "nationality", "residence_status", "languages", "interpreter_language",
-                    "language_level", "referring_social_worker", "referent_coach",
-                    "trajectory_status", "trajectory_length", "referred_on", "intake_on",
-                    "entry_date", "exited_on", "weekly_blocks")
+    form_columns = (
+        "programme",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "gender",
+        "nationality",
+        "residence_status",
+        "languages",
+        "interpreter_language",
+        "language_level",
+        "referring_social_worker",
+        "referent_coach",
+        "trajectory_status",
+        "trajectory_length",
+        "referred_on",
+        "intake_on",
+        "entry_date",
+        "exited_on",
+        "weekly_blocks",
+    )
     form_overrides = {
         "languages": CodeListField,
         "nationality": Select2Field,

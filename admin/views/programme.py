@@ -20,21 +20,68 @@ class StaffNeedInline(InlineFormAdmin):
 
 
 class ModuleView(SecureModelView):
-    column_list = ("name", "programme", "kind", "duration_minutes", "frequency",
-                   "sessions_per_period", "group_min", "group_max", "delivery_language", "active")
+    column_list = (
+        "name",
+        "programme",
+        "kind",
+        "duration_minutes",
+        "frequency",
+        "sessions_per_period",
+        "group_min",
+        "group_max",
+        "delivery_language",
+        "active",
+    )
     column_labels = FIELD_LABELS
     column_searchable_list = ("name",)
-    column_filters = ("kind", "frequency", "programme.name", "delivery_language", "off_site",
-                      "optional", "sensitive_topic", "rolling_entry", "active")
-    column_sortable_list = ("name", "kind", "duration_minutes", "group_max",
-                            ("programme", "programme.name"))
+    column_filters = (
+        "kind",
+        "frequency",
+        "programme.name",
+        "delivery_language",
+        "off_site",
+        "optional",
+        "sensitive_topic",
+        "rolling_entry",
+        "active",
+    )
+    column_sortable_list = (
+        "name",
+        "kind",
+        "duration_minutes",
+        "group_max",
+        ("programme", "programme.name"),
+    )
     column_default_sort = "name"
-    form_columns = ("programme", "site", "name", "kind", "delivery_language", "duration_minutes",
-                    "frequency", "sessions_per_period", "alternate_days", "time_windows",
-                    "max_sessions_per_day", "group_min", "group_max", "min_groups", "max_groups",
-                    "staff_needs", "needs_mediator", "room_kind", "room_features", "off_site",
-                    "target_levels", "term_start", "term_end", "rolling_entry", "optional",
-                    "sensitive_topic", "active")
+    form_columns = (
+        "programme",
+        "site",
+        "name",
+        "kind",
+        "delivery_language",
+        "duration_minutes",
+        "frequency",
+        "sessions_per_period",
+        "alternate_days",
+        "time_windows",
+        "max_sessions_per_day",
+        "group_min",
+        "group_max",
+        "min_groups",
+        "max_groups",
+        "staff_needs",
+        "needs_mediator",
+        "room_kind",
+        "room_features",
+        "off_site",
+        "target_levels",
+        "term_start",
+        "term_end",
+        "rolling_entry",
+        "optional",
+        "sensitive_topic",
+        "active",
+    )
     form_overrides = {
         "room_features": CodeListField,
         "target_levels": CodeListField,
@@ -42,10 +89,14 @@ class ModuleView(SecureModelView):
     }
     form_args = {
         "room_features": {"choices": feature_choices(), "label": FIELD_LABELS["room_features"]},
-        "target_levels": {"choices": LanguageLevel.choices(),
-                          "label": FIELD_LABELS["target_levels"]},
-        "delivery_language": {"choices": language_choices(),
-                              "label": FIELD_LABELS["delivery_language"]},
+        "target_levels": {
+            "choices": LanguageLevel.choices(),
+            "label": FIELD_LABELS["target_levels"],
+        },
+        "delivery_language": {
+            "choices": language_choices(),
+            "label": FIELD_LABELS["delivery_language"],
+        },
     }
     inline_models = (WeeklyInline(ModuleTimeWindow), StaffNeedInline(ModuleStaffNeed))
 
@@ -55,8 +106,13 @@ class EnrolmentView(SecureModelView):
     column_labels = FIELD_LABELS
     column_searchable_list = ("participant.first_name", "participant.last_name", "module.name")
     column_filters = ("module.name", "status", "start_date", "end_date")
-    column_sortable_list = (("participant", "participant.last_name"), ("module", "module.name"),
-                            "start_date", "end_date", "status")
+    column_sortable_list = (
+        ("participant", "participant.last_name"),
+        ("module", "module.name"),
+        "start_date",
+        "end_date",
+        "status",
+    )
     form_columns = ("participant", "module", "start_date", "end_date", "status")
 
 

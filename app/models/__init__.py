@@ -1,7 +1,14 @@
 """Every mapped class, imported so that metadata and Alembic see the whole schema."""
 
 from app.models.base import BRUSSELS, Base, OrganisationScoped, now_brussels
-from app.models.organisation import ClosureDay, Organisation, Programme, Room, Site, SiteOpeningHours
+from app.models.organisation import (
+    ClosureDay,
+    Organisation,
+    Programme,
+    Room,
+    Site,
+    SiteOpeningHours,
+)
 from app.models.people import Participant, ParticipantBlock, StaffAvailability, StaffMember
 from app.models.programme import Enrolment, Module, ModuleStaffNeed, ModuleTimeWindow
 from app.models.users import User

@@ -14,7 +14,7 @@ from app.models.enums import Language, RoomKind
 from app.models.weekly import WeeklyBlock
 
 if TYPE_CHECKING:
-    from app.models.people import Participant, StaffMember
+    from app.models.people import Participant
     from app.models.programme import Module
 
 
@@ -155,7 +155,7 @@ class Room(OrganisationScoped, Timestamped, Base):
 
 
 class ClosureDay(OrganisationScoped, Timestamped, Base):
-    """Days the organisation, or one of its sites, is closed (Belgian public holidays come apart)."""
+    """Days the organisation, or one of its sites, is closed (public holidays come apart)."""
 
     __tablename__ = "closure_day"
     __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="ends_after_start"),)

@@ -8,10 +8,45 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 # Languages most heard among newcomers in Belgian CPAS, plus the working languages.
-LANGUAGE_CODES = (
-    "fr nl en ar fa ps ti so ku ckb am ur tr ru uk es pt sq hy ka bn ta ln sw wo ff om "
-    "rw ne my bs sr de it pl ro zgh"
-).split()
+LANGUAGE_CODES = [
+    "fr",
+    "nl",
+    "en",
+    "ar",
+    "fa",
+    "ps",
+    "ti",
+    "so",
+    "ku",
+    "ckb",
+    "am",
+    "ur",
+    "tr",
+    "ru",
+    "uk",
+    "es",
+    "pt",
+    "sq",
+    "hy",
+    "ka",
+    "bn",
+    "ta",
+    "ln",
+    "sw",
+    "wo",
+    "ff",
+    "om",
+    "rw",
+    "ne",
+    "my",
+    "bs",
+    "sr",
+    "de",
+    "it",
+    "pl",
+    "ro",
+    "zgh",
+]
 
 ROOM_FEATURES = {
     "projector": _l("Projector"),
@@ -43,10 +78,13 @@ def language_choices() -> list[tuple[str, LazyString]]:
 
 # Babel's territories include regions that are no nationality (Unknown, EU, UN, pseudo).
 _NOT_COUNTRIES = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
-COUNTRY_CODES = tuple(sorted(
-    code for code in Locale("en").territories
-    if code.isalpha() and len(code) == 2 and code not in _NOT_COUNTRIES
-))
+COUNTRY_CODES = tuple(
+    sorted(
+        code
+        for code in Locale("en").territories
+        if code.isalpha() and len(code) == 2 and code not in _NOT_COUNTRIES
+    )
+)
 LANGUAGE_CODES_KNOWN = frozenset(Locale("en").languages)
 
 

@@ -17,8 +17,11 @@ MIN_PASSWORD_LENGTH = 10
 def password_problems(password: str) -> list[FieldError]:
     problems = []
     if len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(FieldError("password", _(
-            "Password: use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)))
+        problems.append(
+            FieldError(
+                "password", _("Password: use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH)
+            )
+        )
     if password.strip() != password or not password.strip():
         problems.append(FieldError("password", _("Password: no spaces at the start or end.")))
     return problems
@@ -28,8 +31,9 @@ def apply_password(user: User, password: str | None, *, is_created: bool) -> Non
     """Hash a new password; a new account must get one."""
     if not password:
         if is_created:
-            raise RecordInvalid(user.email, [FieldError("password", _(
-                "Password: a new account needs a password."))])
+            raise RecordInvalid(
+                user.email, [FieldError("password", _("Password: a new account needs a password."))]
+            )
         return
     problems = password_problems(password)
     if problems:
@@ -37,17 +41,23 @@ def apply_password(user: User, password: str | None, *, is_created: bool) -> Non
     user.set_password(password)
 
 
-def create_user(organisation: Organisation, email: str, role: UserRole, password: str,
-                locale: str | None = None) -> User:
+def create_user(
+    organisation: Organisation, email: str, role: UserRole, password: str, locale: str | None = None
+) -> User:
     """Create an account in one organisation; refuses a taken e-mail or a weak password."""
     email = email.strip().lower()
     with tenancy.unscoped():
         taken = db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email))
     if taken is not None:
-        raise RecordInvalid(email, [FieldError("email", _(
-            "E-mail: an account with %(email)s already exists.", email=email))])
-    user = User(organisation=organisation, email=email, role=role, locale=locale,
-                password_hash="")
+        raise RecordInvalid(
+            email,
+            [
+                FieldError(
+                    "email", _("E-mail: an account with %(email)s already exists.", email=email)
+                )
+            ],
+        )
+    user = User(organisation=organisation, email=email, role=role, locale=locale, password_hash="")
     apply_password(user, password, is_created=True)
     db.session.add(user)
     db.session.commit()

@@ -58,19 +58,34 @@ def figures() -> Figures:
     session = db.session
     day = today()
     organisation = session.scalar(sa.select(Organisation.name).limit(1)) or ""
-    by_status = dict(session.execute(
-        sa.select(Participant.trajectory_status, sa.func.count()).group_by(
-            Participant.trajectory_status)).all())
+    by_status = dict(
+        session.execute(
+            sa.select(Participant.trajectory_status, sa.func.count()).group_by(
+                Participant.trajectory_status
+            )
+        ).all()
+    )
     active = TrajectoryStatus.ACTIVE
-    non_eu = session.scalar(sa.select(sa.func.count()).select_from(Participant).where(
-        Participant.trajectory_status == active,
-        sa.func.upper(Participant.nationality).not_in(sorted(EU_COUNTRIES)))) or 0
+    non_eu = (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Participant)
+            .where(
+                Participant.trajectory_status == active,
+                sa.func.upper(Participant.nationality).not_in(sorted(EU_COUNTRIES)),
+            )
+        )
+        or 0
+    )
     enrolled = (
         sa.select(Enrolment.module_id, sa.func.count(sa.distinct(Enrolment.participant_id)))
         .join(Participant, Participant.id == Enrolment.participant_id)
-        .where(Enrolment.status == EnrolmentStatus.ACTIVE, Participant.trajectory_status == active,
-               Enrolment.start_date <= day,
-               sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= day))
+        .where(
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Participant.trajectory_status == active,
+            Enrolment.start_date <= day,
+            sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= day),
+        )
         .group_by(Enrolment.module_id)
     )
     per_module = dict(session.execute(enrolled).all())
@@ -78,19 +93,33 @@ def figures() -> Figures:
         ModuleFigure(m.id, m.name, m.kind.label, per_module.get(m.id, 0), m.group_max)
         for m in session.scalars(sa.select(Module).where(Module.active).order_by(Module.name))
     ]
-    caseloads = dict(session.execute(
-        sa.select(Participant.referent_coach_id, sa.func.count())
-        .where(Participant.trajectory_status == active, Participant.referent_coach_id.is_not(None))
-        .group_by(Participant.referent_coach_id)).all())
+    caseloads = dict(
+        session.execute(
+            sa.select(Participant.referent_coach_id, sa.func.count())
+            .where(
+                Participant.trajectory_status == active, Participant.referent_coach_id.is_not(None)
+            )
+            .group_by(Participant.referent_coach_id)
+        ).all()
+    )
     staff = [
-        StaffFigure(s.id, s.full_name, s.fte, s.hours_per_week, caseloads.get(s.id, 0),
-                    s.caseload_limit)
-        for s in session.scalars(sa.select(StaffMember).where(StaffMember.active)
-                                 .order_by(StaffMember.last_name))
+        StaffFigure(
+            s.id, s.full_name, s.fte, s.hours_per_week, caseloads.get(s.id, 0), s.caseload_limit
+        )
+        for s in session.scalars(
+            sa.select(StaffMember).where(StaffMember.active).order_by(StaffMember.last_name)
+        )
     ]
     room_rows = session.execute(
-        sa.select(Site.id, Site.name, sa.func.count(Room.id), sa.func.coalesce(sa.func.sum(Room.capacity), 0))
-        .outerjoin(Room, Room.site_id == Site.id).group_by(Site.id, Site.name).order_by(Site.name)
+        sa.select(
+            Site.id,
+            Site.name,
+            sa.func.count(Room.id),
+            sa.func.coalesce(sa.func.sum(Room.capacity), 0),
+        )
+        .outerjoin(Room, Room.site_id == Site.id)
+        .group_by(Site.id, Site.name)
+        .order_by(Site.name)
     ).all()
     return Figures(
         organisation=organisation,

@@ -75,8 +75,9 @@ def _block_errors(field: str, blocks: Iterable[WeeklyBlock], what: str) -> Itera
     checked: list[WeeklyBlock] = []
     for block in blocks:
         if block.weekday is None or block.start_time is None or block.end_time is None:
-            yield FieldError(field, _("%(what)s: every block needs a day, a start and an end.",
-                                      what=what))
+            yield FieldError(
+                field, _("%(what)s: every block needs a day, a start and an end.", what=what)
+            )
             continue
         if not 0 <= block.weekday <= 6:
             yield FieldError(field, _("%(what)s: the day must be Monday to Sunday.", what=what))
@@ -84,36 +85,50 @@ def _block_errors(field: str, blocks: Iterable[WeeklyBlock], what: str) -> Itera
         if block.end_time <= block.start_time:
             yield FieldError(
                 field,
-                _("%(what)s: the block %(block)s ends before it starts.",
-                  what=what, block=block.describe()),
+                _(
+                    "%(what)s: the block %(block)s ends before it starts.",
+                    what=what,
+                    block=block.describe(),
+                ),
             )
             continue
         for other in checked:
             if block.overlaps(other):
                 yield FieldError(
                     field,
-                    _("%(what)s: %(first)s overlaps %(second)s.",
-                      what=what, first=other.describe(), second=block.describe()),
+                    _(
+                        "%(what)s: %(first)s overlaps %(second)s.",
+                        what=what,
+                        first=other.describe(),
+                        second=block.describe(),
+                    ),
                 )
         checked.append(block)
 
 
-def _codes(field: str, label: str, values: Iterable[str], known: frozenset[str]) -> Iterator[FieldError]:
+def _codes(
+    field: str, label: str, values: Iterable[str], known: frozenset[str]
+) -> Iterator[FieldError]:
     for value in values or []:
         if value not in known:
-            yield FieldError(field, _("%(label)s: “%(value)s” is not a known code.",
-                                      label=label, value=value))
+            yield FieldError(
+                field, _("%(label)s: “%(value)s” is not a known code.", label=label, value=value)
+            )
 
 
 def validate_room(room: Room) -> Iterator[FieldError]:
     if room.capacity is None or room.capacity < 1:
-        yield FieldError("capacity", _("Capacity: a room must hold at least one person (got %(n)s).",
-                                       n=room.capacity))
+        yield FieldError(
+            "capacity",
+            _("Capacity: a room must hold at least one person (got %(n)s).", n=room.capacity),
+        )
 
 
 def validate_site(site: Site) -> Iterator[FieldError]:
-    for field, value in (("group_cap_participants", site.group_cap_participants),
-                         ("group_cap_staff", site.group_cap_staff)):
+    for field, value in (
+        ("group_cap_participants", site.group_cap_participants),
+        ("group_cap_staff", site.group_cap_staff),
+    ):
         if value is not None and value < 1:
             yield FieldError(field, _("Group cap: a cap must be at least 1, or empty for no cap."))
     yield from _block_errors("opening_hours", site.opening_hours, _("Opening hours"))
@@ -122,18 +137,26 @@ def validate_site(site: Site) -> Iterator[FieldError]:
 def validate_programme(programme: Programme) -> Iterator[FieldError]:
     hours = programme.min_weekly_hours
     if hours is not None and not 0 <= hours <= 60:
-        yield FieldError("min_weekly_hours",
-                         _("Minimum weekly hours: must be between 0 and 60 (got %(n)s).", n=hours))
-    if programme.group_activity_every_weeks is not None and programme.group_activity_every_weeks < 1:
-        yield FieldError("group_activity_every_weeks",
-                         _("Group activity every … weeks: must be at least 1."))
+        yield FieldError(
+            "min_weekly_hours",
+            _("Minimum weekly hours: must be between 0 and 60 (got %(n)s).", n=hours),
+        )
+    if (
+        programme.group_activity_every_weeks is not None
+        and programme.group_activity_every_weeks < 1
+    ):
+        yield FieldError(
+            "group_activity_every_weeks", _("Group activity every … weeks: must be at least 1.")
+        )
     if programme.max_clients_per_fte is not None and programme.max_clients_per_fte < 1:
         yield FieldError("max_clients_per_fte", _("Clients per FTE: must be at least 1."))
 
 
 def validate_staff_member(staff: StaffMember) -> Iterator[FieldError]:
     if staff.fte is None or not Decimal(0) < Decimal(staff.fte) <= Decimal(1):
-        yield FieldError("fte", _("FTE: must be more than 0 and at most 1 (got %(n)s).", n=staff.fte))
+        yield FieldError(
+            "fte", _("FTE: must be more than 0 and at most 1 (got %(n)s).", n=staff.fte)
+        )
     elif staff.hours_per_week is not None:
         ceiling = FULL_TIME_HOURS * Decimal(staff.fte)
         if Decimal(staff.hours_per_week) < 0:
@@ -141,8 +164,12 @@ def validate_staff_member(staff: StaffMember) -> Iterator[FieldError]:
         elif Decimal(staff.hours_per_week) > ceiling:
             yield FieldError(
                 "hours_per_week",
-                _("Hours per week: %(hours)s h is more than %(fte)s FTE allows (%(ceiling)s h).",
-                  hours=staff.hours_per_week, fte=staff.fte, ceiling=ceiling.normalize()),
+                _(
+                    "Hours per week: %(hours)s h is more than %(fte)s FTE allows (%(ceiling)s h).",
+                    hours=staff.hours_per_week,
+                    fte=staff.fte,
+                    ceiling=ceiling.normalize(),
+                ),
             )
     if staff.hours_per_week is None:
         yield FieldError("hours_per_week", _("Hours per week: this field is required."))
@@ -166,17 +193,29 @@ def validate_participant(participant: Participant) -> Iterator[FieldError]:
         elif participant.age_on(today()) < ADULT_AGE:
             yield FieldError(
                 "date_of_birth",
-                _("Date of birth: the participant is %(age)s; the programmes admit adults (18+) only.",
-                  age=participant.age_on(today())),
+                _(
+                    "Date of birth: the participant is %(age)s; "
+                    "the programmes admit adults (18+) only.",
+                    age=participant.age_on(today()),
+                ),
             )
     if participant.nationality and participant.nationality.upper() not in _COUNTRIES:
-        yield FieldError("nationality", _("Nationality: “%(value)s” is not a country code (for example SY, AF, ER).",
-                                          value=participant.nationality))
+        yield FieldError(
+            "nationality",
+            _(
+                "Nationality: “%(value)s” is not a country code (for example SY, AF, ER).",
+                value=participant.nationality,
+            ),
+        )
     yield from _codes("languages", _("Languages spoken"), participant.languages, _LANGUAGES)
     if participant.interpreter_language and participant.interpreter_language not in _LANGUAGES:
-        yield FieldError("interpreter_language",
-                         _("Interpreter language: “%(value)s” is not a known language code.",
-                           value=participant.interpreter_language))
+        yield FieldError(
+            "interpreter_language",
+            _(
+                "Interpreter language: “%(value)s” is not a known language code.",
+                value=participant.interpreter_language,
+            ),
+        )
     ordered = [
         ("referred_on", _("Referred on"), participant.referred_on),
         ("intake_on", _("Intake on"), participant.intake_on),
@@ -186,17 +225,31 @@ def validate_participant(participant: Participant) -> Iterator[FieldError]:
     known = [(field, label, day) for field, label, day in ordered if day is not None]
     for (_f, earlier_label, earlier), (field, label, later) in zip(known, known[1:], strict=False):
         if later < earlier:
-            yield FieldError(field, _("%(label)s: %(later)s is before %(earlier_label)s (%(earlier)s).",
-                                      label=label, later=f"{later:%d/%m/%Y}",
-                                      earlier_label=earlier_label, earlier=f"{earlier:%d/%m/%Y}"))
+            yield FieldError(
+                field,
+                _(
+                    "%(label)s: %(later)s is before %(earlier_label)s (%(earlier)s).",
+                    label=label,
+                    later=f"{later:%d/%m/%Y}",
+                    earlier_label=earlier_label,
+                    earlier=f"{earlier:%d/%m/%Y}",
+                ),
+            )
     coach = participant.referent_coach
     if coach is not None and StaffRole.COACH.value not in (coach.roles or []):
-        yield FieldError("referent_coach", _("Referent coach: %(name)s is not a coach.", name=coach.full_name))
+        yield FieldError(
+            "referent_coach", _("Referent coach: %(name)s is not a coach.", name=coach.full_name)
+        )
     worker = participant.referring_social_worker
     if worker is not None and StaffRole.SOCIAL_WORKER.value not in (worker.roles or []):
-        yield FieldError("referring_social_worker",
-                         _("Referring social worker: %(name)s is not a social worker.", name=worker.full_name))
-    if participant.programme is not None and participant.programme.organisation_id != participant.organisation_id:
+        yield FieldError(
+            "referring_social_worker",
+            _("Referring social worker: %(name)s is not a social worker.", name=worker.full_name),
+        )
+    if (
+        participant.programme is not None
+        and participant.programme.organisation_id != participant.organisation_id
+    ):
         yield FieldError("programme", _("Programme: it belongs to another organisation."))
     yield from _block_errors("weekly_blocks", participant.weekly_blocks, _("Weekly commitments"))
 
@@ -205,52 +258,104 @@ def validate_module(module: Module) -> Iterator[FieldError]:
     if module.duration_minutes is None or module.duration_minutes <= 0:
         yield FieldError("duration_minutes", _("Duration: must be more than 0 minutes."))
     elif module.duration_minutes % GRID_MINUTES:
-        yield FieldError("duration_minutes",
-                         _("Duration: must be a multiple of %(grid)s minutes (got %(n)s).",
-                           grid=GRID_MINUTES, n=module.duration_minutes))
+        yield FieldError(
+            "duration_minutes",
+            _(
+                "Duration: must be a multiple of %(grid)s minutes (got %(n)s).",
+                grid=GRID_MINUTES,
+                n=module.duration_minutes,
+            ),
+        )
     if module.group_min is None or module.group_min < 1:
         yield FieldError("group_min", _("Minimum group size: must be at least 1."))
-    if module.group_max is None or (module.group_min is not None and module.group_max < module.group_min):
-        yield FieldError("group_max", _("Maximum group size: %(max)s is smaller than the minimum (%(min)s).",
-                                        max=module.group_max, min=module.group_min))
+    if module.group_max is None or (
+        module.group_min is not None and module.group_max < module.group_min
+    ):
+        yield FieldError(
+            "group_max",
+            _(
+                "Maximum group size: %(max)s is smaller than the minimum (%(min)s).",
+                max=module.group_max,
+                min=module.group_min,
+            ),
+        )
     if module.kind is ModuleKind.INDIVIDUAL_COACHING and module.group_max not in (None, 1):
-        yield FieldError("group_max", _("Maximum group size: individual coaching is for one participant."))
+        yield FieldError(
+            "group_max", _("Maximum group size: individual coaching is for one participant.")
+        )
     if module.min_groups is None or module.min_groups < 1:
         yield FieldError("min_groups", _("Minimum number of groups: must be at least 1."))
     elif module.max_groups is None or module.max_groups < module.min_groups:
-        yield FieldError("max_groups", _("Maximum number of groups: %(max)s is smaller than the minimum (%(min)s).",
-                                         max=module.max_groups, min=module.min_groups))
+        yield FieldError(
+            "max_groups",
+            _(
+                "Maximum number of groups: %(max)s is smaller than the minimum (%(min)s).",
+                max=module.max_groups,
+                min=module.min_groups,
+            ),
+        )
     if module.sessions_per_period is None or not 1 <= module.sessions_per_period <= 14:
         yield FieldError("sessions_per_period", _("Sessions per period: must be between 1 and 14."))
     if module.max_sessions_per_day is None or module.max_sessions_per_day < 1:
         yield FieldError("max_sessions_per_day", _("Sessions per day: must be at least 1."))
     if module.off_site and module.room_kind is not None:
-        yield FieldError("room_kind", _("Room kind: an off-site module uses no room; leave it empty."))
+        yield FieldError(
+            "room_kind", _("Room kind: an off-site module uses no room; leave it empty.")
+        )
     if module.term_start and module.term_end and module.term_end < module.term_start:
-        yield FieldError("term_end", _("Term end: %(end)s is before the term start (%(start)s).",
-                                       end=f"{module.term_end:%d/%m/%Y}", start=f"{module.term_start:%d/%m/%Y}"))
+        yield FieldError(
+            "term_end",
+            _(
+                "Term end: %(end)s is before the term start (%(start)s).",
+                end=f"{module.term_end:%d/%m/%Y}",
+                start=f"{module.term_start:%d/%m/%Y}",
+            ),
+        )
     if module.sensitive_topic and not module.optional:
-        yield FieldError("optional", _("Optional: a module on a sensitive topic can never be mandatory."))
+        yield FieldError(
+            "optional", _("Optional: a module on a sensitive topic can never be mandatory.")
+        )
     known_levels = {level.value for level in LanguageLevel}
     for level in module.target_levels or []:
         if level not in known_levels:
-            yield FieldError("target_levels", _("Target levels: “%(value)s” is not a level.", value=level))
+            yield FieldError(
+                "target_levels", _("Target levels: “%(value)s” is not a level.", value=level)
+            )
     if module.delivery_language and module.delivery_language not in _LANGUAGES:
-        yield FieldError("delivery_language", _("Language of delivery: “%(value)s” is not a language code.",
-                                                value=module.delivery_language))
+        yield FieldError(
+            "delivery_language",
+            _(
+                "Language of delivery: “%(value)s” is not a language code.",
+                value=module.delivery_language,
+            ),
+        )
     yield from _block_errors("time_windows", module.time_windows, _("Allowed time windows"))
     for window in module.time_windows:
-        if (window.start_time and window.end_time and module.duration_minutes
-                and window.end_time > window.start_time and window.minutes < module.duration_minutes):
-            yield FieldError("time_windows",
-                             _("Allowed time windows: %(window)s is shorter than a %(n)s-minute session.",
-                               window=window.describe(), n=module.duration_minutes))
+        if (
+            window.start_time
+            and window.end_time
+            and module.duration_minutes
+            and window.end_time > window.start_time
+            and window.minutes < module.duration_minutes
+        ):
+            yield FieldError(
+                "time_windows",
+                _(
+                    "Allowed time windows: %(window)s is shorter than a %(n)s-minute session.",
+                    window=window.describe(),
+                    n=module.duration_minutes,
+                ),
+            )
     roles = [need.role for need in module.staff_needs]
     for role in {r for r in roles if roles.count(r) > 1}:
-        yield FieldError("staff_needs", _("Staff needed: the role %(role)s is listed twice.", role=role.label))
+        yield FieldError(
+            "staff_needs", _("Staff needed: the role %(role)s is listed twice.", role=role.label)
+        )
     for need in module.staff_needs:
         if need.count is None or not 1 <= need.count <= 10:
-            yield FieldError("staff_needs", _("Staff needed: the number of staff per role must be 1 to 10."))
+            yield FieldError(
+                "staff_needs", _("Staff needed: the number of staff per role must be 1 to 10.")
+            )
 
 
 def validate_enrolment(enrolment: Enrolment) -> Iterator[FieldError]:
@@ -259,36 +364,78 @@ def validate_enrolment(enrolment: Enrolment) -> Iterator[FieldError]:
         yield FieldError("start_date", _("Start date: this field is required."))
         return
     if enrolment.end_date is not None and enrolment.end_date < enrolment.start_date:
-        yield FieldError("end_date", _("End date: %(end)s is before the start date (%(start)s).",
-                                       end=f"{enrolment.end_date:%d/%m/%Y}", start=f"{enrolment.start_date:%d/%m/%Y}"))
+        yield FieldError(
+            "end_date",
+            _(
+                "End date: %(end)s is before the start date (%(start)s).",
+                end=f"{enrolment.end_date:%d/%m/%Y}",
+                start=f"{enrolment.start_date:%d/%m/%Y}",
+            ),
+        )
     if module is None or participant is None:
         return
     if module.term_start and enrolment.start_date < module.term_start:
-        yield FieldError("start_date", _("Start date: %(day)s is before the term of %(module)s starts (%(start)s).",
-                                         day=f"{enrolment.start_date:%d/%m/%Y}", module=module.name,
-                                         start=f"{module.term_start:%d/%m/%Y}"))
+        yield FieldError(
+            "start_date",
+            _(
+                "Start date: %(day)s is before the term of %(module)s starts (%(start)s).",
+                day=f"{enrolment.start_date:%d/%m/%Y}",
+                module=module.name,
+                start=f"{module.term_start:%d/%m/%Y}",
+            ),
+        )
     if module.term_end and enrolment.start_date > module.term_end:
-        yield FieldError("start_date", _("Start date: %(day)s is after the term of %(module)s ends (%(end)s).",
-                                         day=f"{enrolment.start_date:%d/%m/%Y}", module=module.name,
-                                         end=f"{module.term_end:%d/%m/%Y}"))
+        yield FieldError(
+            "start_date",
+            _(
+                "Start date: %(day)s is after the term of %(module)s ends (%(end)s).",
+                day=f"{enrolment.start_date:%d/%m/%Y}",
+                module=module.name,
+                end=f"{module.term_end:%d/%m/%Y}",
+            ),
+        )
     if module.term_end and enrolment.end_date and enrolment.end_date > module.term_end:
-        yield FieldError("end_date", _("End date: %(day)s is after the term of %(module)s ends (%(end)s).",
-                                       day=f"{enrolment.end_date:%d/%m/%Y}", module=module.name,
-                                       end=f"{module.term_end:%d/%m/%Y}"))
+        yield FieldError(
+            "end_date",
+            _(
+                "End date: %(day)s is after the term of %(module)s ends (%(end)s).",
+                day=f"{enrolment.end_date:%d/%m/%Y}",
+                module=module.name,
+                end=f"{module.term_end:%d/%m/%Y}",
+            ),
+        )
     if module.programme_id != participant.programme_id:
-        yield FieldError("module", _("Module: %(module)s belongs to another programme than %(name)s's.",
-                                     module=module.name, name=participant.full_name))
+        yield FieldError(
+            "module",
+            _(
+                "Module: %(module)s belongs to another programme than %(name)s's.",
+                module=module.name,
+                name=participant.full_name,
+            ),
+        )
     levels = module.target_levels or []
-    if levels and participant.language_level is not None and participant.language_level.value not in levels:
-        yield FieldError("module", _("Module: %(module)s is for levels %(levels)s; %(name)s is at level %(level)s.",
-                                     module=module.name,
-                                     levels=", ".join(LanguageLevel(level).label for level in levels),
-                                     name=participant.full_name, level=participant.language_level.label))
+    if (
+        levels
+        and participant.language_level is not None
+        and participant.language_level.value not in levels
+    ):
+        yield FieldError(
+            "module",
+            _(
+                "Module: %(module)s is for levels %(levels)s; %(name)s is at level %(level)s.",
+                module=module.name,
+                levels=", ".join(LanguageLevel(level).label for level in levels),
+                name=participant.full_name,
+                level=participant.language_level.label,
+            ),
+        )
 
 
 def validate_user(user: User) -> Iterator[FieldError]:
     if not user.email or "@" not in user.email or len(user.email) > 200:
-        yield FieldError("email", _("E-mail: “%(value)s” is not an e-mail address.", value=user.email or ""))
+        yield FieldError(
+            "email", _("E-mail: “%(value)s” is not an e-mail address.", value=user.email or "")
+        )
 
 
 VALIDATORS: dict[type, Callable[[Any], Iterable[FieldError]]] = {

@@ -20,8 +20,14 @@ bp = Blueprint("auth", __name__)
 
 # Paths reachable without signing in.
 PUBLIC_ENDPOINTS = frozenset(
-    {"auth.login", "static", "admin.static", "parcours_admin.static", "i18n.switch_language",
-     "health"}
+    {
+        "auth.login",
+        "static",
+        "admin.static",
+        "parcours_admin.static",
+        "i18n.switch_language",
+        "health",
+    }
 )
 
 

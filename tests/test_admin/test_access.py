@@ -10,12 +10,23 @@ import pytest
 
 from tests.conftest import sign_in
 
-SCREENS = ("participant", "staff_member", "module", "enrolment", "programme", "site", "room",
-           "closure_day", "organisation")
+SCREENS = (
+    "participant",
+    "staff_member",
+    "module",
+    "enrolment",
+    "programme",
+    "site",
+    "room",
+    "closure_day",
+    "organisation",
+)
 
 
-@pytest.mark.parametrize("path", ["/admin/", *(f"/admin/{s}/" for s in SCREENS),
-                                  "/admin/user/", "/admin/participant/new/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/", *(f"/admin/{s}/" for s in SCREENS), "/admin/user/", "/admin/participant/new/"],
+)
 def test_every_admin_page_needs_sign_in(client, world, path):
     response = client.get(path)
     assert response.status_code == 302
@@ -29,8 +40,9 @@ def test_login_page_is_public(client):
 
 
 def test_wrong_password_is_refused_without_telling_which_part(client, world):
-    response = client.post("/login", data={"email": world.users["coordinator"].email,
-                                           "password": "wrong password"})
+    response = client.post(
+        "/login", data={"email": world.users["coordinator"].email, "password": "wrong password"}
+    )
     assert response.status_code == 200
     unknown = client.post("/login", data={"email": "nobody@test.invalid", "password": "x" * 12})
     assert "Unknown e-mail or wrong password" in response.get_data(as_text=True)
@@ -39,8 +51,10 @@ def test_wrong_password_is_refused_without_telling_which_part(client, world):
 
 
 def test_open_redirect_after_login_is_refused(client, world):
-    response = client.post("/login?next=//evil.example/", data={
-        "email": world.users["coordinator"].email, "password": "correct horse battery"})
+    response = client.post(
+        "/login?next=//evil.example/",
+        data={"email": world.users["coordinator"].email, "password": "correct horse battery"},
+    )
     assert response.headers["Location"].endswith("/admin/")
 
 
@@ -58,8 +72,9 @@ def test_records_of_another_organisation_cannot_be_read_by_id(coordinator_client
     response = coordinator_client.get(f"/admin/participant/{view}/?id={other.id}")
     # Flask-Admin answers a missing record by redirecting to the list with a flash.
     assert response.status_code == 302
-    assert other.last_name not in coordinator_client.get(
-        response.headers["Location"]).get_data(as_text=True)
+    assert other.last_name not in coordinator_client.get(response.headers["Location"]).get_data(
+        as_text=True
+    )
 
 
 def test_records_of_another_organisation_cannot_be_deleted(coordinator_client, world):
@@ -76,9 +91,15 @@ def test_cannot_link_a_record_of_another_organisation(coordinator_client, world)
     from app.extensions import db
     from app.models import Enrolment
 
-    response = coordinator_client.post("/admin/enrolment/new/", data={
-        "participant": str(world.other_participants[0].id), "module": str(world.module.id),
-        "start_date": "2026-10-01", "status": "active"})
+    response = coordinator_client.post(
+        "/admin/enrolment/new/",
+        data={
+            "participant": str(world.other_participants[0].id),
+            "module": str(world.module.id),
+            "start_date": "2026-10-01",
+            "status": "active",
+        },
+    )
     assert response.status_code == 200
     assert db.session.query(Enrolment).count() == 3
 
@@ -102,7 +123,8 @@ def test_only_admins_manage_users(client, world):
     page = client.get("/admin/user/").get_data(as_text=True)
     assert world.users["viewer"].email in page
     assert world.other_users["viewer"].email not in page
-    assert "password_hash" not in page and "scrypt" not in page
+    assert "password_hash" not in page
+    assert "scrypt" not in page
 
 
 def test_dashboard_shows_real_figures_of_own_organisation(coordinator_client, world):
@@ -156,6 +178,7 @@ def test_named_filter_urls_are_stable(coordinator_client, world):
 def test_search_finds_a_participant_by_name(coordinator_client, world):
     target = world.participants[2]
     page = coordinator_client.get(f"/admin/participant/?search={target.last_name}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert target.last_name in page
     assert world.participants[0].last_name not in page

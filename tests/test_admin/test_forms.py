@@ -45,11 +45,17 @@ def participant_form(world: Any, **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def block_fields(index: int, weekday: int, start: str, end: str,
-                 kind: str = "language_course") -> dict[str, str]:
+def block_fields(
+    index: int, weekday: int, start: str, end: str, kind: str = "language_course"
+) -> dict[str, str]:
     prefix = f"weekly_blocks-{index}-"
-    return {prefix + "kind": kind, prefix + "weekday": str(weekday),
-            prefix + "start_time": start, prefix + "end_time": end, prefix + "label": "FLE"}
+    return {
+        prefix + "kind": kind,
+        prefix + "weekday": str(weekday),
+        prefix + "start_time": start,
+        prefix + "end_time": end,
+        prefix + "label": "FLE",
+    }
 
 
 def count(model: type) -> int:
@@ -77,13 +83,15 @@ def test_create_participant_with_language_course(coordinator_client, world):
         ({"referent_coach": "__social_worker__"}, "is not a coach"),
     ],
 )
-def test_bad_participant_is_refused_and_nothing_written(coordinator_client, world, overrides,
-                                                        field_words):
+def test_bad_participant_is_refused_and_nothing_written(
+    coordinator_client, world, overrides, field_words
+):
     if overrides.get("referent_coach") == "__social_worker__":
         overrides = {"referent_coach": str(world.social_worker.id)}
     before = count(Participant)
-    response = coordinator_client.post("/admin/participant/new/",
-                                       data=participant_form(world, **overrides))
+    response = coordinator_client.post(
+        "/admin/participant/new/", data=participant_form(world, **overrides)
+    )
     assert response.status_code == 200
     assert count(Participant) == before
     if field_words:
@@ -127,9 +135,15 @@ def test_adding_a_block_on_the_participant_page(coordinator_client, world):
 
 
 def test_room_of_capacity_zero_is_refused(coordinator_client, world):
-    response = coordinator_client.post("/admin/room/new/", data={
-        "site": str(world.site.id), "name": "Broom cupboard", "kind": "group_room",
-        "capacity": "0"})
+    response = coordinator_client.post(
+        "/admin/room/new/",
+        data={
+            "site": str(world.site.id),
+            "name": "Broom cupboard",
+            "kind": "group_room",
+            "capacity": "0",
+        },
+    )
     assert response.status_code == 200
     assert "at least one person" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(Room).where(Room.name == "Broom cupboard")) is None
@@ -137,12 +151,23 @@ def test_room_of_capacity_zero_is_refused(coordinator_client, world):
 
 def module_form(world: Any, **overrides: Any) -> dict[str, Any]:
     data = {
-        "programme": str(world.programme.id), "name": "Atelier photo", "kind": "workshop",
-        "delivery_language": "fr", "duration_minutes": "180", "frequency": "per_week",
-        "sessions_per_period": "1", "max_sessions_per_day": "1", "group_min": "4",
-        "group_max": "10", "min_groups": "1", "max_groups": "1", "room_kind": "__None",
-        "time_windows-0-weekday": "1", "time_windows-0-start_time": "09:00",
-        "time_windows-0-end_time": "12:30", "staff_needs-0-role": "coach",
+        "programme": str(world.programme.id),
+        "name": "Atelier photo",
+        "kind": "workshop",
+        "delivery_language": "fr",
+        "duration_minutes": "180",
+        "frequency": "per_week",
+        "sessions_per_period": "1",
+        "max_sessions_per_day": "1",
+        "group_min": "4",
+        "group_max": "10",
+        "min_groups": "1",
+        "max_groups": "1",
+        "room_kind": "__None",
+        "time_windows-0-weekday": "1",
+        "time_windows-0-start_time": "09:00",
+        "time_windows-0-end_time": "12:30",
+        "staff_needs-0-role": "coach",
         "staff_needs-0-count": "2",
     }
     data.update(overrides)
@@ -150,8 +175,9 @@ def module_form(world: Any, **overrides: Any) -> dict[str, Any]:
 
 
 def test_create_module_like_via(coordinator_client, world):
-    response = coordinator_client.post("/admin/module/new/", data=module_form(
-        world, name="VIA-like", sessions_per_period="2"))
+    response = coordinator_client.post(
+        "/admin/module/new/", data=module_form(world, name="VIA-like", sessions_per_period="2")
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     created = db.session.scalar(sa.select(Module).where(Module.name == "VIA-like"))
     assert created.sessions_per_period == 2
@@ -176,16 +202,28 @@ def test_bad_module_is_refused(coordinator_client, world, overrides, message):
     assert count(Module) == before
 
 
-@pytest.mark.parametrize(("fte", "hours", "message"), [
-    ("1.5", "38", "more than 0 and at most 1"),
-    ("0", "0", "more than 0 and at most 1"),
-    ("0.5", "30", "more than 0.5 FTE allows"),
-])
+@pytest.mark.parametrize(
+    ("fte", "hours", "message"),
+    [
+        ("1.5", "38", "more than 0 and at most 1"),
+        ("0", "0", "more than 0 and at most 1"),
+        ("0.5", "30", "more than 0.5 FTE allows"),
+    ],
+)
 def test_bad_staff_member_is_refused(coordinator_client, world, fte, hours, message):
     before = count(StaffMember)
-    response = coordinator_client.post("/admin/staff_member/new/", data={
-        "first_name": "Jo", "last_name": "Invented", "roles": ["coach"], "fte": fte,
-        "hours_per_week": hours, "languages": ["fr"], "active": "y"})
+    response = coordinator_client.post(
+        "/admin/staff_member/new/",
+        data={
+            "first_name": "Jo",
+            "last_name": "Invented",
+            "roles": ["coach"],
+            "fte": fte,
+            "hours_per_week": hours,
+            "languages": ["fr"],
+            "active": "y",
+        },
+    )
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert count(StaffMember) == before
@@ -194,36 +232,60 @@ def test_bad_staff_member_is_refused(coordinator_client, world, fte, hours, mess
 def test_enrolment_outside_the_module_term_is_refused(coordinator_client, world):
     world.module.term_start, world.module.term_end = dt.date(2026, 9, 1), dt.date(2027, 6, 30)
     db.session.commit()
-    response = coordinator_client.post("/admin/enrolment/new/", data={
-        "participant": str(world.participants[0].id), "module": str(world.module.id),
-        "start_date": "2027-07-15", "status": "active"})
+    response = coordinator_client.post(
+        "/admin/enrolment/new/",
+        data={
+            "participant": str(world.participants[0].id),
+            "module": str(world.module.id),
+            "start_date": "2027-07-15",
+            "status": "active",
+        },
+    )
     assert response.status_code == 200
     assert "after the term of" in response.get_data(as_text=True)
     assert count(Enrolment) == 3
 
 
 def test_edit_keeps_what_the_user_typed_when_refused(coordinator_client, world):
-    response = coordinator_client.post("/admin/room/new/", data={
-        "site": str(world.site.id), "name": "Salle typed by hand", "kind": "group_room",
-        "capacity": "0"})
+    response = coordinator_client.post(
+        "/admin/room/new/",
+        data={
+            "site": str(world.site.id),
+            "name": "Salle typed by hand",
+            "kind": "group_room",
+            "capacity": "0",
+        },
+    )
     assert 'value="Salle typed by hand"' in response.get_data(as_text=True)
 
 
 def test_simple_records_can_be_created(coordinator_client, world):
     posts = {
         "/admin/programme/new/": {"name": "Second programme", "min_weekly_hours": "21"},
-        "/admin/site/new/": {"name": "Annexe", "street": "Rue Neuve 3", "postcode": "6000",
-                             "city": "Charleroi", "opening_hours-0-weekday": "0",
-                             "opening_hours-0-start_time": "08:30",
-                             "opening_hours-0-end_time": "16:30"},
-        "/admin/closure_day/new/": {"start_date": "2026-12-24", "end_date": "2027-01-01",
-                                    "reason": "Winter closure"},
+        "/admin/site/new/": {
+            "name": "Annexe",
+            "street": "Rue Neuve 3",
+            "postcode": "6000",
+            "city": "Charleroi",
+            "opening_hours-0-weekday": "0",
+            "opening_hours-0-start_time": "08:30",
+            "opening_hours-0-end_time": "16:30",
+        },
+        "/admin/closure_day/new/": {
+            "start_date": "2026-12-24",
+            "end_date": "2027-01-01",
+            "reason": "Winter closure",
+        },
     }
     for url, data in posts.items():
         response = coordinator_client.post(url, data=data)
         assert response.status_code == 302, (url, response.get_data(as_text=True)[:2000])
-    assert db.session.scalar(sa.select(Programme.min_weekly_hours).where(
-        Programme.name == "Second programme")) == 21
+    assert (
+        db.session.scalar(
+            sa.select(Programme.min_weekly_hours).where(Programme.name == "Second programme")
+        )
+        == 21
+    )
     assert len(db.session.scalar(sa.select(Site).where(Site.name == "Annexe")).opening_hours) == 1
     closure = db.session.scalar(sa.select(ClosureDay).where(ClosureDay.reason == "Winter closure"))
     assert closure.organisation_id == world.org.id
@@ -233,5 +295,4 @@ def test_database_backs_the_capacity_rule(app, world):
     """Even a write that skipped the rules layer is stopped by a CHECK constraint."""
     with pytest.raises(sa.exc.IntegrityError):
         db.session.execute(sa.update(Room).values(capacity=0))
-        db.session.flush()
     db.session.rollback()

@@ -12,9 +12,10 @@ from tests.conftest import sign_in
 from tests.test_admin.test_forms import participant_form
 
 
-@pytest.mark.parametrize(("code", "label"), [("fr", "Statut du trajet"),
-                                             ("nl", "Trajectstatus"),
-                                             ("en", "Trajectory status")])
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [("fr", "Statut du trajet"), ("nl", "Trajectstatus"), ("en", "Trajectory status")],
+)
 def test_language_switch_translates_the_admin(coordinator_client, code, label):
     coordinator_client.post(f"/language/{code}")
     page = coordinator_client.get("/admin/participant/").get_data(as_text=True)
@@ -40,8 +41,9 @@ def test_unknown_language_is_ignored(coordinator_client, world):
 def test_validation_message_in_french(coordinator_client, world):
     coordinator_client.post("/language/fr")
     minor = (dt.date.today() - dt.timedelta(days=365 * 16)).isoformat()  # noqa: DTZ011
-    response = coordinator_client.post("/admin/participant/new/",
-                                       data=participant_form(world, date_of_birth=minor))
+    response = coordinator_client.post(
+        "/admin/participant/new/", data=participant_form(world, date_of_birth=minor)
+    )
     page = response.get_data(as_text=True)
     assert "Date de naissance" in page
     assert "18" in page
@@ -54,5 +56,6 @@ def test_dates_in_belgian_format(coordinator_client, world):
 
 def test_login_page_follows_browser_language(client):
     page = client.get("/login", headers={"Accept-Language": "nl-BE,nl;q=0.9"}).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert "Wachtwoord" in page

@@ -43,16 +43,22 @@ def test_request_without_user_sees_nothing(app, world):
 def test_new_records_take_the_scoped_organisation(world):
     with tenancy.organisation_scope(world.org.id):
         person = db.session.get(Participant, world.participants[0].id)
-        person.weekly_blocks.append(ParticipantBlock(weekday=4, start_time=dt.time(13, 0),
-                                                     end_time=dt.time(15, 0)))
+        person.weekly_blocks.append(
+            ParticipantBlock(weekday=4, start_time=dt.time(13, 0), end_time=dt.time(15, 0))
+        )
         db.session.commit()
         assert person.weekly_blocks[-1].organisation_id == world.org.id
 
 
 def test_linking_across_organisations_is_refused(world):
     with tenancy.organisation_scope(world.org.id):
-        db.session.add(Enrolment(participant_id=world.other_participants[0].id,
-                                 module_id=world.module.id, start_date=dt.date(2026, 10, 1)))
+        db.session.add(
+            Enrolment(
+                participant_id=world.other_participants[0].id,
+                module_id=world.module.id,
+                start_date=dt.date(2026, 10, 1),
+            )
+        )
         with pytest.raises(TenancyViolation):
             db.session.flush()
         db.session.rollback()
@@ -73,8 +79,11 @@ def test_unscoped_links_are_checked_too(world):
     """Even the CLI (no scope) cannot enrol a participant in another organisation's module."""
     other_module = factories.module(world.other_programme)
     db.session.flush()
-    db.session.add(Enrolment(participant=world.participants[0], module=other_module,
-                             start_date=dt.date(2026, 10, 1)))
+    db.session.add(
+        Enrolment(
+            participant=world.participants[0], module=other_module, start_date=dt.date(2026, 10, 1)
+        )
+    )
     with pytest.raises(TenancyViolation):
         db.session.flush()
     db.session.rollback()

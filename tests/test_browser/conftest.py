@@ -18,8 +18,14 @@ from tests.conftest import TEST_DATABASE_URL, make_test_app
 
 CHROMIUM = os.environ.get("PARCOURS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -42,10 +48,12 @@ def live_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
         db.drop_all()
         db.create_all()
         world = factories.build_world()
-        credentials = {"email": world.users["coordinator"].email,
-                       "password": factories.PASSWORD,
-                       "participant": world.participants[0].last_name,
-                       "other_participant": world.other_participants[0].last_name}
+        credentials = {
+            "email": world.users["coordinator"].email,
+            "password": factories.PASSWORD,
+            "participant": world.participants[0].last_name,
+            "other_participant": world.other_participants[0].last_name,
+        }
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
