@@ -16,6 +16,7 @@ from admin.views.organisation import (
     SiteView,
 )
 from admin.views.people import ParticipantView, StaffMemberView
+from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
 from admin.views.users import UserView
 from app.models import (

@@ -85,4 +85,7 @@ FIELD_LABELS = {
     "last_login_at": _l("Last sign-in"),
     "password": _l("Password"),
     "organisation": _l("Organisation"),
+    "preferred_language": _l("Language of the printed week"),
+    "absences": _l("Absences (days off, leave)"),
+    "single_level_groups": _l("One language level per group"),
 }

@@ -49,12 +49,16 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     from flask import current_app
 
     from app.services import seeding
+    from app.services.planning.demo import plan_demo_weeks
 
     upgrade()
     if seeding.is_empty():
         click.echo("Loading the five programmes and invented participants…")
         for line in seeding.load_all(with_demo_people=True):
             click.echo(f"  {line}")
+    click.echo("Planning and publishing this week and the next for each programme…")
+    for line in plan_demo_weeks():
+        click.echo(f"  {line}")
     click.echo("")
     click.echo(f"Parcours is ready at http://{host}:{port}/")
     click.echo(f"Demo sign-ins (password: {seeding.DEMO_PASSWORD}):")
@@ -107,6 +111,94 @@ def user_create(
     click.echo(f"Created {user.role.value} account {user.email} in {organisation.name}.")
 
 
+@click.command("plan")
+@click.option("--organisation", "organisation_slug", required=True,
+              help="Short name of the organisation (for example activup-charleroi).")
+@click.option("--weeks", "week_range", required=True,
+              help="ISO week or range: 2026-W50 or 2026-W50..W52.")
+@click.option("--site", "site_name", default=None, help="Plan only this site (by name).")
+@click.option("--time-limit", default=10.0, show_default=True, type=float)
+@click.option("--publish", is_flag=True, help="Publish the draft when a timetable is found.")
+@click.option("--export-problem", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the engine's problem as JSON (names replaced by pseudonyms) and stop.")
+@click.option("--with-names", is_flag=True, help="Keep real names in --export-problem.")
+@with_appcontext
+def plan_command(organisation_slug: str, week_range: str, site_name: str | None,
+                 time_limit: float, publish: bool, export_problem: str | None,
+                 with_names: bool) -> None:
+    """Plan weeks of one organisation from the command line (same service as the admin)."""
+    import sqlalchemy as sa
+
+    from app import tenancy
+    from app.extensions import db
+    from app.models import Organisation, Site
+    from app.services.planning import publishing, runs
+    from app.services.planning import weeks as calendar
+    from app.services.planning.problem import Scope, build_problem
+    from scheduler.io import dumps
+
+    organisation = db.session.scalar(sa.select(Organisation).where(
+        Organisation.slug == organisation_slug))
+    if organisation is None:
+        raise click.BadParameter(f"no organisation with short name {organisation_slug!r}",
+                                 param_hint="--organisation")
+    try:
+        week_start, weeks = calendar.parse_week_range(week_range)
+    except calendar.WeekFormatError as exc:
+        raise click.BadParameter(str(exc), param_hint="--weeks") from exc
+    site_id = None
+    if site_name:
+        with tenancy.organisation_scope(organisation.id):
+            site_id = db.session.scalar(sa.select(Site.id).where(Site.name == site_name))
+        if site_id is None:
+            raise click.BadParameter(f"{organisation.name} has no site named {site_name!r}",
+                                     param_hint="--site")
+    if export_problem:
+        built = build_problem(Scope(organisation.id, week_start, weeks, site_id),
+                              pseudonymise=not with_names)
+        with open(export_problem, "w", encoding="utf-8") as handle:
+            handle.write(dumps(built.problem))
+        click.echo(f"Wrote {export_problem}: {len(built.problem.participants)} participants, "
+                   f"{len(built.problem.modules)} modules, {len(built.problem.enrolments)} "
+                   "enrolments.")
+        return
+    try:
+        run = runs.create_run(None, organisation.id, week_start, weeks, site_id, time_limit)
+    except runs.PlanningError as exc:
+        raise click.ClickException(str(exc)) from exc
+    runs.execute(run.id)
+    with tenancy.organisation_scope(organisation.id):
+        run = runs.wait(run.id, timeout=5)
+        click.echo(f"Run {run.id}: {run.status.value}, engine {run.engine_status}, "
+                   f"{len(run.draft_sessions)} sessions in {run.elapsed_seconds or 0:.1f} s.")
+        for explanation in run.explanations:
+            click.echo(f"  - {explanation['message']}")
+        if not run.has_draft:
+            raise click.ClickException("no timetable: nothing to publish")
+        if publish:
+            diff = publishing.publish(run, None)
+            counts = diff.counts
+            click.echo(f"Published: {counts.get('added', 0)} added, {counts.get('moved', 0)} "
+                       f"moved, {counts.get('cancelled', 0)} cancelled.")
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Solve planning runs from the Redis queue (needs REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Worker
+
+    from app.services.planning.jobs import QUEUE_NAME
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("set REDIS_URL (for example redis://127.0.0.1:6379/0)")
+    Worker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
+
+
 @click.command(
     "solve",
     context_settings={
@@ -124,7 +216,7 @@ def solve_command(ctx: click.Context) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (seed_command, demo_command, user_group):
+    for command in (seed_command, demo_command, user_group, plan_command, worker_command):
         app.cli.add_command(command)
 
 

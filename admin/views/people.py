@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from flask_admin.form import Select2Field
+from flask_admin.model.form import InlineFormAdmin
 
 from admin.base import SecureModelView
 from admin.fields import CodeListField
 from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
-from app.models import ParticipantBlock, StaffAvailability
-from app.models.enums import StaffRole
+from app.models import ParticipantBlock, StaffAbsence, StaffAvailability
+from app.models.enums import Language, StaffRole
 from app.models.vocab import country_choices, language_choices
+
+
+class StaffAbsenceInline(InlineFormAdmin):
+    form_columns = ("id", "start_date", "end_date", "reason")
+    column_labels = FIELD_LABELS
 
 
 class StaffMemberView(SecureModelView):
@@ -46,7 +52,7 @@ class StaffMemberView(SecureModelView):
         "roles": {"choices": StaffRole.choices(), "label": FIELD_LABELS["roles"]},
         "languages": {"choices": language_choices(), "label": FIELD_LABELS["languages"]},
     }
-    inline_models = (WeeklyInline(StaffAvailability),)
+    inline_models = (WeeklyInline(StaffAvailability), StaffAbsenceInline(StaffAbsence))
 
 
 class ParticipantBlockInline(WeeklyInline):
@@ -112,6 +118,7 @@ class ParticipantView(SecureModelView):
         "languages": CodeListField,
         "nationality": Select2Field,
         "interpreter_language": Select2Field,
+        "preferred_language": Select2Field,
     }
     form_args = {
         "languages": {"choices": language_choices(), "label": FIELD_LABELS["languages"]},
@@ -123,3 +130,8 @@ class ParticipantView(SecureModelView):
         },
     }
     inline_models = (ParticipantBlockInline(ParticipantBlock),)
+    form_args["preferred_language"] = {
+        "choices": Language.choices(),
+        "allow_blank": True,
+        "label": FIELD_LABELS["preferred_language"],
+    }

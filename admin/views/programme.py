@@ -113,7 +113,7 @@ class EnrolmentView(SecureModelView):
         "end_date",
         "status",
     )
-    form_columns = ("participant", "module", "start_date", "end_date", "status")
+    form_columns = ("participant", "module", "start_date", "end_date", "status", "frequency")
 
 
 __all__ = ["EnrolmentView", "ModuleView", "ParcoursModelConverter"]

@@ -9,7 +9,21 @@ from app.models.organisation import (
     Site,
     SiteOpeningHours,
 )
-from app.models.people import Participant, ParticipantBlock, StaffAvailability, StaffMember
+from app.models.people import (
+    Participant,
+    ParticipantBlock,
+    StaffAbsence,
+    StaffAvailability,
+    StaffMember,
+)
+from app.models.timetable import (
+    DraftSession,
+    PlannedSession,
+    PlanningRun,
+    SessionParticipant,
+    SessionStaff,
+    WeekPublication,
+)
 from app.models.programme import Enrolment, Module, ModuleStaffNeed, ModuleTimeWindow
 from app.models.users import User
 
@@ -17,6 +31,13 @@ __all__ = [
     "BRUSSELS",
     "Base",
     "ClosureDay",
+    "DraftSession",
+    "PlannedSession",
+    "PlanningRun",
+    "SessionParticipant",
+    "SessionStaff",
+    "StaffAbsence",
+    "WeekPublication",
     "Enrolment",
     "Module",
     "ModuleStaffNeed",

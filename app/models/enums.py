@@ -158,6 +158,18 @@ class EnrolmentStatus(LabelledEnum):
     ENDED = "ended"
 
 
+class RunStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+class SessionStatus(LabelledEnum):
+    PLANNED = "planned"
+    CANCELLED = "cancelled"
+
+
 class UserRole(LabelledEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
@@ -220,6 +232,12 @@ LABELS = {
     Frequency.MONTHLY: _l("Monthly"),
     EnrolmentStatus.ACTIVE: _l("Active"),
     EnrolmentStatus.ENDED: _l("Ended"),
+    RunStatus.QUEUED: _l("Waiting"),
+    RunStatus.RUNNING: _l("Running"),
+    RunStatus.FINISHED: _l("Finished"),
+    RunStatus.FAILED: _l("Failed"),
+    SessionStatus.PLANNED: _l("Planned"),
+    SessionStatus.CANCELLED: _l("Cancelled"),
     UserRole.ADMIN: _l("Administrator"),
     UserRole.COORDINATOR: _l("Coordinator"),
     UserRole.STAFF: _l("Staff"),

@@ -54,6 +54,11 @@ class StaffMember(OrganisationScoped, Timestamped, Base):
         cascade="all, delete-orphan",
         order_by="(StaffAvailability.weekday, StaffAvailability.start_time)",
     )
+    absences: so.Mapped[list[StaffAbsence]] = so.relationship(
+        back_populates="staff_member",
+        cascade="all, delete-orphan",
+        order_by="StaffAbsence.start_date",
+    )
 
     @property
     def full_name(self) -> str:
@@ -72,6 +77,26 @@ class StaffAvailability(WeeklyBlock, OrganisationScoped, Base):
         sa.ForeignKey("staff_member.id", ondelete="CASCADE"), index=True
     )
     staff_member: so.Mapped[StaffMember] = so.relationship(back_populates="availability")
+
+
+class StaffAbsence(OrganisationScoped, Base):
+    """Dated days a staff member is away (leave, training, a day off): nothing is planned then."""
+
+    __tablename__ = "staff_absence"
+    __table_args__ = (sa.CheckConstraint("end_date >= start_date", name="ends_after_start"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    staff_member_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("staff_member.id", ondelete="CASCADE"), index=True
+    )
+    start_date: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    end_date: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    reason: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+
+    staff_member: so.Mapped[StaffMember] = so.relationship(back_populates="absences")
+
+    def covers(self, day: dt.date) -> bool:
+        return self.start_date <= day <= self.end_date
 
 
 class Participant(OrganisationScoped, Timestamped, Base):
@@ -96,6 +121,8 @@ class Participant(OrganisationScoped, Timestamped, Base):
     nationality: so.Mapped[str] = so.mapped_column(sa.String(2))
     residence_status: so.Mapped[ResidenceStatus] = so.mapped_column(enum_column(ResidenceStatus))
     languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    # The language of the participant's printed week (fr, nl, en); empty: the organisation's.
+    preferred_language: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     interpreter_language: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     language_level: so.Mapped[LanguageLevel] = so.mapped_column(enum_column(LanguageLevel))
     referring_social_worker_id: so.Mapped[int | None] = so.mapped_column(

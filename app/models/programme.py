@@ -61,6 +61,8 @@ class Module(OrganisationScoped, Timestamped, Base):
     off_site: so.Mapped[bool] = so.mapped_column(default=False)
     needs_mediator: so.Mapped[bool] = so.mapped_column(default=False)
     target_levels: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    # Liège, Brussels: groups formed by language level, one level per group.
+    single_level_groups: so.Mapped[bool] = so.mapped_column(default=False)
     term_start: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     term_end: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     rolling_entry: so.Mapped[bool] = so.mapped_column(default=True)
@@ -146,6 +148,8 @@ class Enrolment(OrganisationScoped, Timestamped, Base):
     status: so.Mapped[EnrolmentStatus] = so.mapped_column(
         enum_column(EnrolmentStatus), default=EnrolmentStatus.ACTIVE, index=True
     )
+    # Individual coaching: this participant's own rhythm (weekly, every two or three weeks).
+    frequency: so.Mapped[Frequency | None] = so.mapped_column(enum_column(Frequency))
 
     participant: so.Mapped[Participant] = so.relationship(back_populates="enrolments")
     module: so.Mapped[Module] = so.relationship(back_populates="enrolments")

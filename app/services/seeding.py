@@ -59,27 +59,82 @@ from app.services.validation import RecordInvalid
 from seeds import PROGRAMMES_DIR, programme_files
 from seeds.demo import expand_blocks, generate, parse_date
 
-DEMO_PASSWORD = "parcours-demo-2026"
+DEMO_PASSWORD = "parcours-demo-2026"  # noqa: S105 (the published demo password)
 DEMO_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF, UserRole.VIEWER)
 
 _KEYS = {
-    "file": {"organisation", "programme", "sites", "closure_days", "staff", "modules",
-             "participants"},
+    "file": {
+        "organisation",
+        "programme",
+        "sites",
+        "closure_days",
+        "staff",
+        "modules",
+        "participants",
+    },
     "organisation": {"slug", "name", "city", "working_language", "demo_domain"},
-    "programme": {"name", "description", "min_weekly_hours", "group_activity_every_weeks",
-                  "max_clients_per_fte"},
-    "site": {"name", "street", "postcode", "city", "group_cap_participants", "group_cap_staff",
-             "opening_hours", "rooms"},
+    "programme": {
+        "name",
+        "description",
+        "min_weekly_hours",
+        "group_activity_every_weeks",
+        "max_clients_per_fte",
+    },
+    "site": {
+        "name",
+        "street",
+        "postcode",
+        "city",
+        "group_cap_participants",
+        "group_cap_staff",
+        "opening_hours",
+        "rooms",
+    },
     "room": {"name", "kind", "capacity", "features"},
     "closure": {"start", "end", "reason", "site"},
-    "staff": {"key", "first_name", "last_name", "email", "roles", "fte", "hours_per_week",
-              "languages", "caseload_limit", "availability", "active", "demo_account",
-              "refers"},
-    "module": {"name", "kind", "site", "delivery_language", "duration_minutes", "frequency",
-               "sessions_per_period", "time_windows", "group_min", "group_max", "min_groups",
-               "max_groups", "max_sessions_per_day", "alternate_days", "staff_needs",
-               "needs_mediator", "room_kind", "room_features", "off_site", "target_levels",
-               "term", "rolling_entry", "optional", "sensitive_topic", "active", "demo"},
+    "staff": {
+        "key",
+        "first_name",
+        "last_name",
+        "email",
+        "roles",
+        "fte",
+        "hours_per_week",
+        "languages",
+        "caseload_limit",
+        "availability",
+        "active",
+        "demo_account",
+        "refers",
+    },
+    "module": {
+        "name",
+        "kind",
+        "site",
+        "delivery_language",
+        "duration_minutes",
+        "frequency",
+        "sessions_per_period",
+        "time_windows",
+        "group_min",
+        "group_max",
+        "min_groups",
+        "max_groups",
+        "max_sessions_per_day",
+        "alternate_days",
+        "staff_needs",
+        "needs_mediator",
+        "room_kind",
+        "room_features",
+        "off_site",
+        "target_levels",
+        "term",
+        "rolling_entry",
+        "optional",
+        "sensitive_topic",
+        "active",
+        "demo",
+    },
 }
 
 
@@ -150,8 +205,10 @@ def is_empty() -> bool:
 
 def load_all(with_demo_people: bool = True, directory: Path | None = None) -> list[str]:
     """Load every programme file; one report line per organisation ("created" or "kept")."""
-    return [load_programme(path, with_demo_people=with_demo_people)
-            for path in programme_files(directory)]
+    return [
+        load_programme(path, with_demo_people=with_demo_people)
+        for path in programme_files(directory)
+    ]
 
 
 def load_programme(path: Path | str, with_demo_people: bool = True) -> str:
@@ -170,8 +227,13 @@ def load_programme(path: Path | str, with_demo_people: bool = True) -> str:
         except RecordInvalid as exc:
             db.session.rollback()
             raise SeedError(f"{path.name}: {where.record}: {exc.record}: {exc}") from exc
-        except (KeyError, ValueError, TypeError, sa.exc.SQLAlchemyError,
-                tenancy.TenancyViolation) as exc:
+        except (
+            KeyError,
+            ValueError,
+            TypeError,
+            sa.exc.SQLAlchemyError,
+            tenancy.TenancyViolation,
+        ) as exc:
             db.session.rollback()
             raise SeedError(f"{path.name}: {where.record}: {exc}") from exc
         except BaseException:
@@ -197,7 +259,8 @@ def demo_logins(directory: Path | None = None) -> list[tuple[str, str, str]]:
         rows = db.session.execute(
             sa.select(User.email, User.role, Organisation.name)
             .join(Organisation, User.organisation_id == Organisation.id)
-            .where(User.email.in_(expected))).all()
+            .where(User.email.in_(expected))
+        ).all()
     found = {email: (email, role.value, name) for email, role, name in rows}
     return [found[email] for email in expected if email in found]
 
@@ -209,18 +272,23 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
     session = db.session
     with where.at("organisation"):
         org_doc = _check_keys("organisation", doc.get("organisation"))
-        org = Organisation(slug=str(_required(org_doc, "slug")), name=_required(org_doc, "name"),
-                           city=_required(org_doc, "city"),
-                           working_language=Language(_required(org_doc, "working_language")))
+        org = Organisation(
+            slug=str(_required(org_doc, "slug")),
+            name=_required(org_doc, "name"),
+            city=_required(org_doc, "city"),
+            working_language=Language(_required(org_doc, "working_language")),
+        )
         session.add(org)
     with where.at("programme"):
         prog_doc = _check_keys("programme", doc.get("programme"))
         programme = Programme(
-            organisation=org, name=_required(prog_doc, "name"),
+            organisation=org,
+            name=_required(prog_doc, "name"),
             description=prog_doc.get("description"),
             min_weekly_hours=_decimal(prog_doc.get("min_weekly_hours")),
             group_activity_every_weeks=prog_doc.get("group_activity_every_weeks"),
-            max_clients_per_fte=prog_doc.get("max_clients_per_fte"))
+            max_clients_per_fte=prog_doc.get("max_clients_per_fte"),
+        )
         session.add(programme)
         session.flush()
 
@@ -244,10 +312,15 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
             if site_name is not None and site_name not in sites:
                 raise ValueError(f"unknown site {site_name!r}")
             start = parse_date(_required(closure_doc, "start"))
-            session.add(ClosureDay(
-                organisation=org, site=sites[site_name] if site_name else None,
-                start_date=start, end_date=parse_date(closure_doc.get("end") or start),
-                reason=_required(closure_doc, "reason")))
+            session.add(
+                ClosureDay(
+                    organisation=org,
+                    site=sites[site_name] if site_name else None,
+                    start_date=start,
+                    end_date=parse_date(closure_doc.get("end") or start),
+                    reason=_required(closure_doc, "reason"),
+                )
+            )
             session.flush()
 
     staff: dict[str, StaffMember] = {}
@@ -273,8 +346,13 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
             modules[module.name] = module
             session.flush()
 
-    counts = {"sites": len(sites), "rooms": rooms, "closure days": len(closures),
-              "staff": len(staff), "modules": len(modules)}
+    counts = {
+        "sites": len(sites),
+        "rooms": rooms,
+        "closure days": len(closures),
+        "staff": len(staff),
+        "modules": len(modules),
+    }
     if not with_demo_people:
         return counts
 
@@ -296,14 +374,19 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
         for role in DEMO_ROLES:
             email = f"{role.value}@{domain}"
             with where.at(f"demo account {email}"):
-                taken = session.scalar(sa.select(User.id).where(
-                    sa.func.lower(User.email) == email.lower()))
+                taken = session.scalar(
+                    sa.select(User.id).where(sa.func.lower(User.email) == email.lower())
+                )
                 if taken is not None:
                     raise ValueError(f"an account {email} already exists")
-                user = User(organisation=org, email=email, role=role,
-                            locale=org.working_language.value,
-                            password_hash=_demo_password_hash(),
-                            staff_member=demo_staff if role is UserRole.STAFF else None)
+                user = User(
+                    organisation=org,
+                    email=email,
+                    role=role,
+                    locale=org.working_language.value,
+                    password_hash=_demo_password_hash(),
+                    staff_member=demo_staff if role is UserRole.STAFF else None,
+                )
                 session.add(user)
                 session.flush()
                 users += 1
@@ -312,41 +395,62 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
 
 
 def _site(org: Organisation, data: Mapping[str, Any]) -> Site:
-    site = Site(organisation=org, name=_required(data, "name"), street=_required(data, "street"),
-                postcode=str(_required(data, "postcode")), city=_required(data, "city"),
-                group_cap_participants=data.get("group_cap_participants"),
-                group_cap_staff=data.get("group_cap_staff"))
+    site = Site(
+        organisation=org,
+        name=_required(data, "name"),
+        street=_required(data, "street"),
+        postcode=str(_required(data, "postcode")),
+        city=_required(data, "city"),
+        group_cap_participants=data.get("group_cap_participants"),
+        group_cap_staff=data.get("group_cap_staff"),
+    )
     for weekday, start, end in expand_blocks(data.get("opening_hours")):
-        site.opening_hours.append(SiteOpeningHours(organisation=org, weekday=weekday,
-                                                   start_time=start, end_time=end))
-    for room_doc in data.get("rooms") or []:
-        room_doc = _check_keys("room", room_doc)
-        site.rooms.append(Room(organisation=org, name=_required(room_doc, "name"),
-                               kind=RoomKind(_required(room_doc, "kind")),
-                               capacity=int(_required(room_doc, "capacity")),
-                               features=[str(f) for f in room_doc.get("features") or []]))
+        site.opening_hours.append(
+            SiteOpeningHours(organisation=org, weekday=weekday, start_time=start, end_time=end)
+        )
+    for j, room_doc in enumerate(data.get("rooms") or []):
+        try:
+            room_doc = _check_keys("room", room_doc)
+            site.rooms.append(
+                Room(
+                    organisation=org,
+                    name=_required(room_doc, "name"),
+                    kind=RoomKind(_required(room_doc, "kind")),
+                    capacity=int(_required(room_doc, "capacity")),
+                    features=[str(f) for f in room_doc.get("features") or []],
+                )
+            )
+        except (KeyError, ValueError, TypeError) as exc:
+            name = room_doc.get("name") if isinstance(room_doc, Mapping) else None
+            raise ValueError(f"rooms[{j}] {name!r}: {exc}") from exc
     db.session.add(site)
     return site
 
 
 def _staff(org: Organisation, data: Mapping[str, Any]) -> StaffMember:
     member = StaffMember(
-        organisation=org, first_name=_required(data, "first_name"),
-        last_name=_required(data, "last_name"), email=data.get("email"),
+        organisation=org,
+        first_name=_required(data, "first_name"),
+        last_name=_required(data, "last_name"),
+        email=data.get("email"),
         roles=[StaffRole(role).value for role in data.get("roles") or []],
         fte=_decimal(_required(data, "fte")),
         hours_per_week=_decimal(data.get("hours_per_week")),
         languages=[str(code) for code in data.get("languages") or []],
-        caseload_limit=data.get("caseload_limit"), active=bool(data.get("active", True)))
+        caseload_limit=data.get("caseload_limit"),
+        active=bool(data.get("active", True)),
+    )
     for weekday, start, end in expand_blocks(data.get("availability")):
-        member.availability.append(StaffAvailability(organisation=org, weekday=weekday,
-                                                     start_time=start, end_time=end))
+        member.availability.append(
+            StaffAvailability(organisation=org, weekday=weekday, start_time=start, end_time=end)
+        )
     db.session.add(member)
     return member
 
 
-def _module(org: Organisation, programme: Programme, sites: Mapping[str, Site],
-            data: Mapping[str, Any]) -> Module:
+def _module(
+    org: Organisation, programme: Programme, sites: Mapping[str, Site], data: Mapping[str, Any]
+) -> Module:
     site_name = data.get("site")
     if site_name is not None and site_name not in sites:
         raise ValueError(f"unknown site {site_name!r}")
@@ -356,14 +460,19 @@ def _module(org: Organisation, programme: Programme, sites: Mapping[str, Site],
         raise ValueError("term must be a mapping with start and end")
     room_kind = data.get("room_kind")
     module = Module(
-        organisation=org, programme=programme, site=site, name=_required(data, "name"),
+        organisation=org,
+        programme=programme,
+        site=site,
+        name=_required(data, "name"),
         kind=ModuleKind(_required(data, "kind")),
         delivery_language=str(_required(data, "delivery_language")),
         duration_minutes=int(_required(data, "duration_minutes")),
         frequency=Frequency(data.get("frequency", "per_week")),
         sessions_per_period=int(data.get("sessions_per_period", 1)),
-        group_min=int(data.get("group_min", 1)), group_max=int(_required(data, "group_max")),
-        min_groups=int(data.get("min_groups", 1)), max_groups=int(data.get("max_groups", 1)),
+        group_min=int(data.get("group_min", 1)),
+        group_max=int(_required(data, "group_max")),
+        min_groups=int(data.get("min_groups", 1)),
+        max_groups=int(data.get("max_groups", 1)),
         max_sessions_per_day=int(data.get("max_sessions_per_day", 1)),
         alternate_days=bool(data.get("alternate_days", False)),
         room_kind=RoomKind(room_kind) if room_kind else None,
@@ -376,47 +485,86 @@ def _module(org: Organisation, programme: Programme, sites: Mapping[str, Site],
         rolling_entry=bool(data.get("rolling_entry", True)),
         optional=bool(data.get("optional", False)),
         sensitive_topic=bool(data.get("sensitive_topic", False)),
-        active=bool(data.get("active", True)))
+        active=bool(data.get("active", True)),
+    )
     needs = data.get("staff_needs") or {}
     if not isinstance(needs, Mapping):
         raise ValueError("staff_needs must be a mapping such as {coach: 2}")
     for role, count in needs.items():
-        module.staff_needs.append(ModuleStaffNeed(organisation=org, role=StaffRole(role),
-                                                  count=int(count)))
+        module.staff_needs.append(
+            ModuleStaffNeed(organisation=org, role=StaffRole(role), count=int(count))
+        )
     for weekday, start, end in expand_blocks(data.get("time_windows")):
-        module.time_windows.append(ModuleTimeWindow(organisation=org, weekday=weekday,
-                                                    start_time=start, end_time=end))
+        module.time_windows.append(
+            ModuleTimeWindow(organisation=org, weekday=weekday, start_time=start, end_time=end)
+        )
     db.session.add(module)
     return module
 
 
-def _participant(org: Organisation, programme: Programme, staff: Mapping[str, StaffMember],
-                 modules: Mapping[str, Module], spec: Any) -> Participant:
+def _participant(
+    org: Organisation,
+    programme: Programme,
+    staff: Mapping[str, StaffMember],
+    modules: Mapping[str, Module],
+    spec: Any,
+) -> Participant:
     person = Participant(
         # The id too: the enrolment rule compares programme ids before the flush sets them.
-        organisation=org, programme=programme, programme_id=programme.id,
+        organisation=org,
+        programme=programme,
+        programme_id=programme.id,
         first_name=spec.first_name,
-        last_name=spec.last_name, date_of_birth=spec.date_of_birth, gender=Gender(spec.gender),
-        nationality=spec.nationality, residence_status=ResidenceStatus(spec.residence_status),
-        languages=list(spec.languages), interpreter_language=spec.interpreter_language,
+        last_name=spec.last_name,
+        date_of_birth=spec.date_of_birth,
+        gender=Gender(spec.gender),
+        nationality=spec.nationality,
+        residence_status=ResidenceStatus(spec.residence_status),
+        languages=list(spec.languages),
+        interpreter_language=spec.interpreter_language,
         language_level=LanguageLevel(spec.language_level),
         trajectory_status=TrajectoryStatus(spec.trajectory_status),
         trajectory_length=TrajectoryLength(spec.trajectory_length),
-        referred_on=spec.referred_on, intake_on=spec.intake_on, entry_date=spec.entry_date,
+        referred_on=spec.referred_on,
+        intake_on=spec.intake_on,
+        entry_date=spec.entry_date,
         exited_on=spec.exited_on,
         referent_coach=staff[spec.referent_coach] if spec.referent_coach else None,
-        referring_social_worker=(staff[spec.referring_social_worker]
-                                 if spec.referring_social_worker else None))
+        referring_social_worker=(
+            staff[spec.referring_social_worker] if spec.referring_social_worker else None
+        ),
+    )
     for block in spec.blocks:
-        person.weekly_blocks.append(ParticipantBlock(
-            organisation=org, kind=BlockKind(block.kind), label=block.label,
-            weekday=block.weekday, start_time=block.start, end_time=block.end))
+        person.weekly_blocks.append(
+            ParticipantBlock(
+                organisation=org,
+                kind=BlockKind(block.kind),
+                label=block.label,
+                weekday=block.weekday,
+                start_time=block.start,
+                end_time=block.end,
+            )
+        )
     for enrolment in spec.enrolments:
-        person.enrolments.append(Enrolment(
-            organisation=org, module=modules[enrolment.module], start_date=enrolment.start_date,
-            end_date=enrolment.end_date, status=EnrolmentStatus(enrolment.status)))
+        person.enrolments.append(
+            Enrolment(
+                organisation=org,
+                module=modules[enrolment.module],
+                start_date=enrolment.start_date,
+                end_date=enrolment.end_date,
+                status=EnrolmentStatus(enrolment.status),
+            )
+        )
     return person
 
 
-__all__ = ["DEMO_PASSWORD", "PROGRAMMES_DIR", "SeedError", "demo_logins", "is_empty",
-           "load_all", "load_programme", "read_programme"]
+__all__ = [
+    "DEMO_PASSWORD",
+    "PROGRAMMES_DIR",
+    "SeedError",
+    "demo_logins",
+    "is_empty",
+    "load_all",
+    "load_programme",
+    "read_programme",
+]

@@ -29,11 +29,12 @@ from app.models import (
     Room,
     Site,
     SiteOpeningHours,
+    StaffAbsence,
     StaffAvailability,
     StaffMember,
     User,
 )
-from app.models.enums import LanguageLevel, ModuleKind, StaffRole
+from app.models.enums import Frequency, LanguageLevel, ModuleKind, StaffRole
 from app.models.vocab import COUNTRY_CODES, LANGUAGE_CODES_KNOWN
 from app.models.weekly import WeeklyBlock
 
@@ -183,6 +184,11 @@ def validate_staff_member(staff: StaffMember) -> Iterator[FieldError]:
     if staff.caseload_limit is not None and staff.caseload_limit < 0:
         yield FieldError("caseload_limit", _("Caseload limit: cannot be negative."))
     yield from _block_errors("availability", staff.availability, _("Availability"))
+    for absence in staff.absences:
+        if absence.start_date and absence.end_date and absence.end_date < absence.start_date:
+            yield FieldError("absences", _("Absences: %(end)s is before %(start)s.",
+                                           end=f"{absence.end_date:%d/%m/%Y}",
+                                           start=f"{absence.start_date:%d/%m/%Y}"))
 
 
 def validate_participant(participant: Participant) -> Iterator[FieldError]:
@@ -296,6 +302,11 @@ def validate_module(module: Module) -> Iterator[FieldError]:
         )
     if module.sessions_per_period is None or not 1 <= module.sessions_per_period <= 14:
         yield FieldError("sessions_per_period", _("Sessions per period: must be between 1 and 14."))
+    if (module.frequency not in (None, Frequency.PER_WEEK) and module.sessions_per_period
+            and module.sessions_per_period > 1):
+        yield FieldError("sessions_per_period", _(
+            "Sessions per period: a module that meets every two or three weeks or monthly "
+            "has one session per period."))
     if module.max_sessions_per_day is None or module.max_sessions_per_day < 1:
         yield FieldError("max_sessions_per_day", _("Sessions per day: must be at least 1."))
     if module.off_site and module.room_kind is not None:
@@ -456,6 +467,7 @@ OWNERS: dict[type, Callable[[Any], Any]] = {
     SiteOpeningHours: lambda block: block.site,
     ModuleTimeWindow: lambda window: window.module,
     ModuleStaffNeed: lambda need: need.module,
+    StaffAbsence: lambda absence: absence.staff_member,
 }
 
 

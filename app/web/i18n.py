@@ -65,10 +65,16 @@ def belgian_date(value: dt.date | dt.datetime | None) -> str:
     return format_date(value, "dd/MM/yyyy")
 
 
+def format_day(value: dt.date) -> str:
+    """'Monday 07/12' in the current language."""
+    return format_date(value, "EEEE dd/MM")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Each request chooses its language afresh, even inside an enclosing app context.
     app.before_request(refresh)
     app.register_blueprint(bp)
     app.jinja_env.filters["belgian_date"] = belgian_date
+    app.jinja_env.filters["format_day"] = format_day
     app.jinja_env.globals["get_locale"] = get_locale

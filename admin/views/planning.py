@@ -1,0 +1,288 @@
+"""Plan the week: generate (live progress), review on grids, adjust, publish, re-plan, print."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, jsonify, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from admin.base import EDITOR_ROLES
+from app.extensions import db
+from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
+from app.models.enums import ModuleKind, RunStatus
+from app.services.planning import adjust, jobs, publishing, runs, weekview
+from app.services.planning import weeks as calendar
+from app.services.planning.grid import KIND_STYLE, week_grid
+from app.services.planning.problem import Scope
+from app.services.planning.runs import PlanningError
+
+RULE_LABELS = {
+    "participant_overlap": "A participant would be in two places at once.",
+    "staff_overlap": "A staff member would be in two places at once.",
+    "room_overlap": "The room is already taken.",
+    "participant_unavailable": "A participant has a language course or is unavailable then.",
+    "staff_availability": "A staff member is not available then.",
+    "staff_hours": "A staff member would work more than their weekly hours.",
+    "allowed_times": "The module does not take place on that day or at that time.",
+    "room": "The room does not suit this session.",
+    "pin": "The session is pinned elsewhere.",
+}
+
+
+GOAL_LABELS = {
+    "sessions_moved": "Sessions moved from the published week",
+    "participants_regrouped": "Participants moved to another group",
+    "unmixed_groups": "Groups without a mix of newcomers and veterans",
+    "group_size_spread": "Difference between group sizes",
+    "extra_coaches": "Changes of coach within a group",
+    "outside_preferred_times": "Sessions outside preferred times",
+    "idle_gap_hours": "Idle hours between a participant's sessions",
+    "staff_load_spread": "Difference in staff load (%)",
+    "missed_biweekly_activity": "Two-week periods without a group activity",
+}
+CHANGE_LABELS = {"time": "time", "room": "room", "staff": "staff", "participants": "participants"}
+RECORD_ENDPOINTS = {"participant": "participant", "staff": "staff_member", "room": "room",
+                    "module": "module", "site": "site"}
+
+
+def record_link(record: dict[str, Any]) -> str | None:
+    """The admin page of a record an explanation names (groups link to their module)."""
+    kind, record_id = record.get("kind"), str(record.get("id", ""))
+    if kind == "group":
+        kind, record_id = "module", record_id.partition("#")[0]
+    endpoint = RECORD_ENDPOINTS.get(str(kind))
+    if endpoint is None or not record_id.isdigit():
+        return None
+    return url_for(f"{endpoint}.edit_view", id=record_id)
+
+
+def _safe_back(default: str) -> str:
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+def _week_param(default: dt.date) -> dt.date:
+    text = request.args.get("week")
+    if not text:
+        return default
+    try:
+        return calendar.parse_iso_week(text)
+    except calendar.WeekFormatError:
+        abort(400)
+
+
+class PlanningView(BaseView):
+    """Everything between "Generate" and "Publish"."""
+
+    def is_accessible(self) -> bool:
+        return bool(current_user.is_authenticated)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    def _require_editor(self) -> None:
+        if current_user.role not in EDITOR_ROLES:
+            abort(403)
+
+    def _run(self, run_id: int) -> PlanningRun:
+        run = db.session.get(PlanningRun, run_id)  # scoped: another organisation's run is None
+        if run is None:
+            abort(404)
+        return run
+
+    # -- the planning page ---------------------------------------------------------------
+    @expose("/")
+    def index(self) -> Any:
+        today = dt.datetime.now(BRUSSELS).date()
+        next_monday = calendar.monday_of(today) + dt.timedelta(weeks=1)
+        recent = db.session.scalars(sa.select(PlanningRun).order_by(
+            PlanningRun.requested_at.desc()).limit(20)).all()
+        sites = db.session.scalars(sa.select(Site).order_by(Site.name)).all()
+        return self.render("planning/index.html", runs=recent, sites=sites,
+                           default_week=calendar.iso_week_label(next_monday),
+                           this_week=calendar.iso_week_label(calendar.monday_of(today)),
+                           can_plan=current_user.role in EDITOR_ROLES)
+
+    @expose("/generate", methods=["POST"])
+    def generate(self) -> Response:
+        self._require_editor()
+        try:
+            week_start = calendar.parse_iso_week(request.form.get("week", ""))
+            weeks = int(request.form.get("weeks", "1"))
+            time_limit = float(request.form.get("time_limit", runs.DEFAULT_TIME_LIMIT))
+            site_id = int(request.form["site"]) if request.form.get("site") else None
+            run = runs.create_run(current_user, current_user.organisation_id, week_start, weeks,
+                                  site_id, time_limit)
+        except (ValueError, calendar.WeekFormatError, PlanningError) as exc:
+            flash(_("Cannot plan: %(reason)s", reason=str(exc)), "error")
+            return redirect(url_for(".index"))
+        jobs.submit(run.id)
+        return redirect(url_for(".run", run_id=run.id))
+
+    @expose("/run/<int:run_id>")
+    def run(self, run_id: int) -> Any:
+        run = self._run(run_id)
+        by = request.args.get("by", "room")
+        if by not in weekview.VIEWS:
+            by = "room"
+        look = weekview.lookups()
+        scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
+        published = weekview.published_in(scope)
+        draft = weekview.draft_blocks(run, look)
+        live = weekview.published_blocks(published, look)
+        d_index, p_index = weekview.draft_index(run), weekview.published_index(published)
+        group_keys = [b.group_key for b in draft + live]
+        participant_ids = set().union(*d_index[0].values(), *p_index[0].values())
+        choices = weekview.entity_choices(by, look, group_keys, participant_ids)
+        entity = request.args.get("id") or (choices[0][0] if choices else "")
+        diff = None
+        if run.has_draft:
+            from app.services.planning.drafts import compare
+
+            diff = compare(run, [s for s in published if not s.is_cancelled], look.modules)
+        return self.render(
+            "planning/run.html", run=run, by=by, entity=entity, choices=choices,
+            draft_grid=week_grid(weekview.select(draft, by, entity, *d_index), run.week_start,
+                                 run.weeks),
+            published_grid=week_grid(weekview.select(live, by, entity, *p_index),
+                                     run.week_start, run.weeks),
+            diff=diff, kinds=KIND_STYLE, rooms=sorted(look.rooms.values(), key=lambda r: r.name),
+            can_plan=current_user.role in EDITOR_ROLES, week_label=calendar.iso_week_label,
+            participant_names=self._names(diff), record_link=record_link,
+            goal_label=lambda name: _(GOAL_LABELS[name]) if name in GOAL_LABELS else name,
+            kind_label=lambda kind: ModuleKind(kind).label,
+            change_label=lambda what: _(CHANGE_LABELS.get(what, what)),
+        )
+
+    def _names(self, diff: Any) -> dict[int, str]:
+        if diff is None or not diff.regroupings:
+            return {}
+        from app.models import Participant
+
+        ids = {r.participant_id for r in diff.regroupings}
+        return {p.id: p.full_name for p in db.session.scalars(
+            sa.select(Participant).where(Participant.id.in_(ids)))}
+
+    @expose("/run/<int:run_id>/progress.json")
+    def progress(self, run_id: int) -> Response:
+        run = self._run(run_id)
+        db.session.refresh(run)
+        elapsed = run.elapsed_seconds
+        if elapsed is None and run.started_at is not None:
+            elapsed = (dt.datetime.now(BRUSSELS) - run.started_at).total_seconds()
+        return jsonify(
+            status=run.status.value, status_label=run.status.label,
+            engine_status=run.engine_status, elapsed=round(elapsed or 0.0, 1),
+            time_limit=run.time_limit, objective=run.objective, best_bound=run.best_bound,
+            gap=run.gap, solutions=run.solutions,
+            done=run.status in (RunStatus.FINISHED, RunStatus.FAILED),
+        )
+
+    @expose("/run/<int:run_id>/stop", methods=["POST"])
+    def stop(self, run_id: int) -> Response:
+        self._require_editor()
+        runs.request_stop(self._run(run_id))
+        return jsonify(stopping=True)
+
+    @expose("/run/<int:run_id>/publish", methods=["POST"])
+    def publish(self, run_id: int) -> Response:
+        self._require_editor()
+        run = self._run(run_id)
+        try:
+            diff = publishing.publish(run, current_user)
+        except PlanningError as exc:
+            flash(str(exc), "error")
+        else:
+            counts = diff.counts
+            flash(_("Published: %(added)s added, %(moved)s moved, %(cancelled)s cancelled.",
+                    added=counts.get("added", 0), moved=counts.get("moved", 0),
+                    cancelled=counts.get("cancelled", 0)), "success")
+        return redirect(url_for(".run", run_id=run_id))
+
+    @expose("/run/<int:run_id>/replan", methods=["POST"])
+    def replan(self, run_id: int) -> Response:
+        self._require_editor()
+        base = self._run(run_id)
+        run = runs.create_run(current_user, base.organisation_id, base.week_start, base.weeks,
+                              base.site_id, base.time_limit, base_run=base)
+        jobs.submit(run.id)
+        return redirect(url_for(".run", run_id=run.id))
+
+    # -- hand edits ----------------------------------------------------------------------
+    def _draft(self, draft_id: int) -> DraftSession:
+        draft = db.session.get(DraftSession, draft_id)
+        if draft is None:
+            abort(404)
+        return draft
+
+    @expose("/draft/<int:draft_id>/pin", methods=["POST"])
+    def pin(self, draft_id: int) -> Response:
+        self._require_editor()
+        draft = self._draft(draft_id)
+        try:
+            adjust.set_pinned(draft, request.form.get("pinned") == "1")
+        except PlanningError as exc:
+            flash(str(exc), "error")
+        return redirect(_safe_back(url_for(".run", run_id=draft.run_id)))
+
+    @expose("/draft/<int:draft_id>/move", methods=["POST"])
+    def move(self, draft_id: int) -> Response:
+        self._require_editor()
+        draft = self._draft(draft_id)
+        back = _safe_back(url_for(".run", run_id=draft.run_id))
+        try:
+            day = dt.date.fromisoformat(request.form["date"])
+            start = dt.time.fromisoformat(request.form["start"])
+            room = int(request.form["room"]) if request.form.get("room") else None
+        except (KeyError, ValueError):
+            flash(_("Give a date (YYYY-MM-DD) and a start time (HH:MM)."), "error")
+            return redirect(back)
+        try:
+            adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room)
+        except adjust.MoveRefused as exc:
+            for violation in exc.violations:
+                label = RULE_LABELS.get(violation.rule)
+                flash(_("This move is refused: %(rule)s (%(detail)s)",
+                        rule=_(label) if label else violation.rule, detail=violation.message),
+                      "error")
+        except PlanningError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Session moved and pinned."), "success")
+        return redirect(back)
+
+    @expose("/session/<int:session_id>/cancel", methods=["POST"])
+    def cancel(self, session_id: int) -> Response:
+        self._require_editor()
+        session = db.session.get(PlannedSession, session_id)
+        if session is None:
+            abort(404)
+        try:
+            publishing.cancel(session, request.form.get("reason", ""))
+        except PlanningError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("Session cancelled; it stays visible as cancelled."), "success")
+        return redirect(_safe_back(url_for(".index")))
+
+    # -- print ---------------------------------------------------------------------------
+    @expose("/print")
+    def print_week(self) -> Any:
+        """One printable page: a participant's or a group's published week, in their language."""
+        from app.services.planning import printing
+
+        by, entity = request.args.get("by", "participant"), request.args.get("id", "")
+        today = dt.datetime.now(BRUSSELS).date()
+        week_start = calendar.monday_of(_week_param(calendar.monday_of(today)))
+        sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)
+        if sheet is None:
+            abort(404)
+        with printing.language(sheet.language):
+            return self.render("planning/print.html", sheet=sheet, kinds=KIND_STYLE,
+                               grid=week_grid(sheet.blocks, week_start))

@@ -1,0 +1,72 @@
+"""The coordinator stays in charge: pin a draft session, move it by hand (checked on the spot)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import scheduler
+from app.extensions import db
+from app.models import BRUSSELS, DraftSession, PlanningRun
+from app.services.planning.runs import PlanningError, problem_of, timetable_of
+from scheduler.io import dumps
+
+
+@dataclass(frozen=True)
+class MoveRefused(PlanningError):
+    violations: tuple[scheduler.Violation, ...]
+
+    def __str__(self) -> str:
+        return " ".join(v.message for v in self.violations)
+
+
+def set_pinned(draft: DraftSession, pinned: bool) -> None:
+    if draft.run.published_at is not None:
+        raise PlanningError("This draft is published; re-plan to change it.")
+    draft.pinned = pinned
+    db.session.commit()
+
+
+def _engine_session(timetable: scheduler.Timetable, key: str) -> scheduler.Session:
+    for session in timetable.sessions:
+        if session.key == key:
+            return session
+    raise PlanningError("This session is not in the draft.")
+
+
+def move(draft: DraftSession, starts_at: dt.datetime, room_id: int | None = None,
+         staff_ids: list[int] | None = None) -> None:
+    """Place a session by hand; the verifier checks every hard rule before it is kept."""
+    run: PlanningRun = draft.run
+    if run.published_at is not None:
+        raise PlanningError("This draft is published; re-plan to change it.")
+    if starts_at.tzinfo is None:
+        raise PlanningError("The new start needs a time zone.")
+    local = starts_at.astimezone(BRUSSELS)
+    duration = draft.ends_at - draft.starts_at
+    problem, timetable = problem_of(run), timetable_of(run)
+    session = _engine_session(timetable, draft.session_key)
+    session.date, session.start = local.date(), local.time().replace(tzinfo=None)
+    session.end = (local + duration).time().replace(tzinfo=None)
+    if room_id is not None or not draft.off_site:
+        session.room_id = str(room_id) if room_id is not None else session.room_id
+    if staff_ids is not None:
+        roles = dict(draft.staff_roles)
+        fallback = next(iter(roles.values()), "coach")
+        session.staff_roles = {str(i): roles.get(str(i), fallback) for i in staff_ids}
+    violations = tuple(v for v in scheduler.verify(problem, timetable)
+                       if _concerns(v, draft.session_key))
+    if violations:
+        raise MoveRefused(violations)
+    draft.starts_at, draft.ends_at = local, local + duration
+    draft.room_id = int(session.room_id) if session.room_id else None
+    draft.staff_roles = dict(session.staff_roles)
+    draft.moved_by_hand = draft.pinned = True  # a hand-placed session stays where it was put
+    run.timetable_json = dumps(timetable)
+    db.session.commit()
+
+
+def _concerns(violation: scheduler.Violation, key: str) -> bool:
+    """Violations about the moved session (the rest of the draft was already checked)."""
+    return any(ref.kind == "session" and ref.id == key for ref in violation.records) or (
+        key in violation.message)

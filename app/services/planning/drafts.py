@@ -1,0 +1,154 @@
+"""The engine's result stored as a draft of dated sessions, and compared with what is published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import scheduler
+from app.models import BRUSSELS, DraftSession, Module, PlannedSession, PlanningRun
+from app.models.enums import Frequency
+from app.services.planning import weeks as calendar
+
+
+def aware(day: dt.date, clock: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, clock, BRUSSELS)
+
+
+def draft_rows(run: PlanningRun, timetable: scheduler.Timetable) -> list[DraftSession]:
+    """One draft row per engine session, times made aware in Europe/Brussels."""
+    return [
+        DraftSession(
+            run=run,
+            session_key=session.key,
+            module_id=int(session.module_id),
+            group_key=session.group_id,
+            starts_at=aware(session.date, session.start),
+            ends_at=aware(session.date, session.end),
+            room_id=int(session.room_id) if session.room_id else None,
+            off_site=session.off_site,
+            staff_roles=dict(session.staff_roles),
+            participant_ids=sorted(int(p) for p in session.participant_ids),
+        )
+        for session in timetable.sessions
+    ]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a session is across horizons: its group, the start of its frequency block, its rank."""
+
+    group_key: str
+    block_start: dt.date
+    occurrence: int
+
+
+def identity_of_key(key: str, module: Module, horizon_start: dt.date) -> Identity:
+    """Turn the engine's horizon-relative key back into the lasting identity."""
+    group_key, _, number = key.rpartition("@")
+    occurrence = int(number)
+    per_block = module.sessions_per_period if module.frequency is Frequency.PER_WEEK else 1
+    block, rank = divmod(occurrence, per_block)
+    first = calendar.block_start(module.frequency, horizon_start)
+    block_start = first + dt.timedelta(weeks=block * calendar.block_weeks(module.frequency))
+    return Identity(group_key, block_start, rank)
+
+
+def identity_of(session: PlannedSession) -> Identity:
+    return Identity(session.group_key, session.week_start, session.occurrence)
+
+
+@dataclass
+class Change:
+    kind: str  # added, moved, cancelled
+    module: str
+    group_key: str
+    before: PlannedSession | None = None
+    after: DraftSession | None = None
+    what: list[str] = field(default_factory=list)  # time, room, staff, participants
+
+
+@dataclass
+class Regrouping:
+    participant_id: int
+    module: str
+    before: str
+    after: str
+
+
+@dataclass
+class Diff:
+    changes: list[Change]
+    regroupings: list[Regrouping]
+    unchanged: int
+
+    @property
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = defaultdict(int)
+        for change in self.changes:
+            out[change.kind] += 1
+        out["regrouped"] = len(self.regroupings)
+        out["unchanged"] = self.unchanged
+        return dict(out)
+
+
+def what_changed(before: PlannedSession, after: DraftSession) -> list[str]:
+    changed = []
+    if (before.starts_at, before.ends_at) != (after.starts_at, after.ends_at):
+        changed.append("time")
+    if before.room_id != after.room_id or before.off_site != after.off_site:
+        changed.append("room")
+    if {str(s.staff_member_id): s.role for s in before.staff} != after.staff_roles:
+        changed.append("staff")
+    if sorted(a.participant_id for a in before.attendees) != sorted(after.participant_ids):
+        changed.append("participants")
+    return changed
+
+
+def compare(run: PlanningRun, published: list[PlannedSession], modules: dict[int, Module]) -> Diff:
+    """Sessions added, moved or cancelled, and participants moved between groups."""
+    by_identity = {identity_of(s): s for s in published}
+    changes: list[Change] = []
+    unchanged = 0
+    seen: set[Identity] = set()
+    for draft in run.draft_sessions:
+        module = modules[draft.module_id]
+        identity = identity_of_key(draft.session_key, module, run.week_start)
+        seen.add(identity)
+        before = by_identity.get(identity)
+        if before is None:
+            changes.append(Change("added", module.name, draft.group_key, after=draft))
+            continue
+        changed = what_changed(before, draft)
+        if changed:
+            changes.append(Change("moved", module.name, draft.group_key, before, draft, changed))
+        else:
+            unchanged += 1
+    for identity, session in by_identity.items():
+        if identity not in seen:
+            changes.append(Change("cancelled", session.module.name, session.group_key,
+                                  before=session))
+    return Diff(changes, _regroupings(run, published, modules), unchanged)
+
+
+def _membership(pairs: list[tuple[int, str, list[int]]]) -> dict[tuple[int, int], str]:
+    out: dict[tuple[int, int], str] = {}
+    for module_id, group_key, participant_ids in pairs:
+        for participant_id in participant_ids:
+            out[(participant_id, module_id)] = group_key
+    return out
+
+
+def _regroupings(run: PlanningRun, published: list[PlannedSession],
+                 modules: dict[int, Module]) -> list[Regrouping]:
+    before = _membership([(s.module_id, s.group_key, [a.participant_id for a in s.attendees])
+                          for s in published])
+    after = _membership([(d.module_id, d.group_key, d.participant_ids)
+                         for d in run.draft_sessions])
+    return [
+        Regrouping(participant_id, modules[module_id].name, before[key], group_key)
+        for key, group_key in sorted(after.items())
+        for participant_id, module_id in [key]
+        if key in before and before[key] != group_key
+    ]

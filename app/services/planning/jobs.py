@@ -1,0 +1,60 @@
+"""Solving never blocks a web request: in-process threads by default, RQ workers with Redis."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+
+from flask import Flask, current_app, has_app_context
+
+from app.services.planning import runs
+
+log = logging.getLogger(__name__)
+QUEUE_NAME = "parcours-planning"
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def _local_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        # Two solves at once on a two-core machine; more would only slow each other down.
+        _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="parcours-solve")
+    return _executor
+
+
+def _run_in_app(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        runs.execute(run_id)
+
+
+def submit(run_id: int) -> Future[None] | str:
+    """Queue a run: on RQ when REDIS_URL is configured, else on a local thread."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
+        job = queue.enqueue(run_job, run_id, job_timeout=900, result_ttl=3600,
+                            failure_ttl=86400, description=f"planning run {run_id}")
+        return str(job.id)
+    return _local_executor().submit(_run_in_app, app, run_id)
+
+
+_worker_app: Flask | None = None
+
+
+def run_job(run_id: int) -> None:
+    """The RQ job body; a worker process builds its application once."""
+    global _worker_app
+    if has_app_context():
+        runs.execute(run_id)
+        return
+    if _worker_app is None:
+        from app import create_app
+
+        _worker_app = create_app()
+    with _worker_app.app_context():
+        runs.execute(run_id)

@@ -1,0 +1,76 @@
+"""A printable week for one participant or one group, in the participant's language."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from app import tenancy
+from app.extensions import db
+from app.models import Organisation, Participant
+from app.services.planning import weekview
+from app.services.planning.grid import Block
+from app.services.planning.problem import Scope
+
+
+@dataclass
+class Sheet:
+    title: str
+    language: str
+    week_start: dt.date
+    blocks: list[Block]
+    addresses: dict[str, str]
+
+    def days(self) -> list[tuple[dt.date, list[Block]]]:
+        out = []
+        for offset in range(7):
+            day = self.week_start + dt.timedelta(days=offset)
+            blocks = sorted((b for b in self.blocks if b.local_start.date() == day),
+                            key=lambda b: b.starts_at)
+            if offset < 5 or blocks:
+                out.append((day, blocks))
+        return out
+
+
+def week_sheet(organisation_id: int, by: str, entity: str, week_start: dt.date) -> Sheet | None:
+    """The published (and cancelled) sessions of the week for one participant or group."""
+    with tenancy.organisation_scope(organisation_id):
+        organisation = db.session.scalar(sa.select(Organisation))
+        look = weekview.lookups()
+        sessions = weekview.published_in(Scope(organisation_id, week_start, 1))
+        blocks = weekview.published_blocks(sessions, look)
+        members, staff, rooms = weekview.published_index(sessions)
+        language = organisation.working_language.value if organisation else "fr"
+        if by == "participant":
+            if not entity.isdigit():
+                return None
+            person = db.session.get(Participant, int(entity))
+            if person is None:
+                return None
+            language = person.preferred_language or language
+            title = person.full_name
+        elif by == "group":
+            module_id = entity.partition("#")[0]
+            if not module_id.isdigit() or int(module_id) not in look.modules:
+                return None
+            title = weekview.group_label(entity, look.modules[int(module_id)])
+        else:
+            return None
+        chosen = weekview.select(blocks, by, entity, members, staff, rooms)
+        addresses = {}
+        for block in chosen:
+            room = look.rooms.get(rooms.get(block.key) or -1)
+            if room is not None:
+                addresses[block.key] = room.site.address
+        return Sheet(title, language, week_start, chosen, addresses)
+
+
+@contextlib.contextmanager
+def language(code: str) -> Iterator[None]:
+    with force_locale(code):
+        yield

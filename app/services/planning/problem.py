@@ -1,0 +1,304 @@
+"""An organisation's records for chosen weeks, turned into the engine's Problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+import scheduler
+from app import tenancy
+from app.extensions import db
+from app.models import (
+    BRUSSELS,
+    ClosureDay,
+    Enrolment,
+    Module,
+    Participant,
+    PlannedSession,
+    Programme,
+    Room,
+    Site,
+    StaffMember,
+)
+from app.models.enums import EnrolmentStatus, Frequency, SessionStatus, TrajectoryStatus
+from app.services.planning import weeks as calendar
+
+GRID_MINUTES = 15
+PLANNED_STATUSES = (TrajectoryStatus.ACTIVE, TrajectoryStatus.TRIAL)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What to plan: one organisation (or one of its sites) over consecutive weeks."""
+
+    organisation_id: int
+    week_start: dt.date
+    weeks: int = 1
+    site_id: int | None = None
+
+    @property
+    def week_end(self) -> dt.date:
+        return self.week_start + dt.timedelta(days=7 * self.weeks - 1)
+
+    def days(self) -> list[dt.date]:
+        return [self.week_start + dt.timedelta(days=i) for i in range(7 * self.weeks)]
+
+
+@dataclass
+class BuiltProblem:
+    problem: scheduler.Problem
+    scope: Scope
+    holidays: dict[dt.date, str] = field(default_factory=dict)
+    modules: dict[int, Module] = field(default_factory=dict)
+
+
+def engine_frequency(frequency: Frequency | None, per_period: int, horizon_start: dt.date
+                     ) -> scheduler.Frequency:
+    """The module's rhythm in the engine's terms, its blocks aligned across horizons."""
+    if frequency in (None, Frequency.PER_WEEK):
+        return scheduler.Frequency(kind="per_week", count=per_period)
+    phase = calendar.phase(frequency, horizon_start)
+    if frequency is Frequency.MONTHLY:
+        return scheduler.Frequency(kind="monthly", phase=phase)
+    return scheduler.Frequency(kind="every_n_weeks", interval_weeks=frequency.period_weeks,
+                               phase=phase)
+
+
+def _blocks(blocks: Iterable) -> list[scheduler.WeeklyBlock]:
+    return [scheduler.WeeklyBlock(b.weekday, b.start_time, b.end_time) for b in blocks]
+
+
+def _select(statement: sa.Select) -> list:
+    return list(db.session.scalars(statement).unique())
+
+
+def _sites(scope: Scope) -> list[Site]:
+    statement = sa.select(Site).options(so.selectinload(Site.opening_hours)).order_by(Site.name)
+    if scope.site_id is not None:
+        statement = statement.where(Site.id == scope.site_id)
+    return _select(statement)
+
+
+def _closures(scope: Scope) -> list[ClosureDay]:
+    return _select(sa.select(ClosureDay).where(ClosureDay.start_date <= scope.week_end,
+                                               ClosureDay.end_date >= scope.week_start))
+
+
+def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enrolment]:
+    rows = _select(
+        sa.select(Enrolment)
+        .join(Participant, Enrolment.participant_id == Participant.id)
+        .join(Module, Enrolment.module_id == Module.id)
+        .where(
+            Enrolment.status == EnrolmentStatus.ACTIVE,
+            Enrolment.start_date <= scope.week_end,
+            sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= scope.week_start),
+            Participant.trajectory_status.in_(PLANNED_STATUSES),
+            Module.active,
+            sa.or_(Module.term_start.is_(None), Module.term_start <= scope.week_end),
+            sa.or_(Module.term_end.is_(None), Module.term_end >= scope.week_start),
+        )
+        .options(
+            so.selectinload(Enrolment.participant).selectinload(Participant.weekly_blocks),
+            so.selectinload(Enrolment.participant).selectinload(Participant.programme),
+            so.selectinload(Enrolment.module).selectinload(Module.staff_needs),
+            so.selectinload(Enrolment.module).selectinload(Module.time_windows),
+        )
+        .order_by(Enrolment.module_id, Enrolment.participant_id)
+    )
+    return [e for e in rows if (e.module.site_id or default_site) in site_ids]
+
+
+def _module(module: Module, site_id: int, horizon_start: dt.date) -> scheduler.Module:
+    windows = [scheduler.TimeWindow(w.start_time, w.end_time, weekdays=[w.weekday])
+               for w in module.time_windows]
+    days = sorted({w.weekday for w in module.time_windows}) or [0, 1, 2, 3, 4]
+    return scheduler.Module(
+        id=str(module.id),
+        name=module.name,
+        site_id=str(site_id),
+        kind=module.kind.value,
+        duration_minutes=module.duration_minutes,
+        frequency=engine_frequency(module.frequency, module.sessions_per_period, horizon_start),
+        allowed_days=days,
+        time_windows=windows,
+        group_min=module.group_min,
+        group_max=module.group_max,
+        min_groups=module.min_groups,
+        max_groups=module.max_groups,
+        staff_required={need.role.value: need.count for need in module.staff_needs},
+        mediator_required=module.needs_mediator,
+        room_kind=None if module.off_site or module.room_kind is None else module.room_kind.value,
+        room_features=list(module.room_features or []),
+        off_site=module.off_site,
+        allowed_levels=list(module.target_levels or []),
+        single_level_groups=module.single_level_groups,
+        max_sessions_per_day=module.max_sessions_per_day,
+        alternate_days=module.alternate_days,
+        optional=module.optional,
+        sensitive=module.sensitive_topic,
+    )
+
+
+def _participant(person: Participant, name: str) -> scheduler.Participant:
+    hours = person.programme.min_weekly_hours if person.programme else None
+    return scheduler.Participant(
+        id=str(person.id),
+        name=name,
+        language_level=person.language_level.value,
+        languages=list(person.languages or []),
+        interpreter_language=person.interpreter_language,
+        unavailability=[
+            scheduler.Unavailability(b.weekday, b.start_time, b.end_time,
+                                     kind="language_course" if b.kind.value == "language_course"
+                                     else "other", label=b.label or "")
+            for b in person.weekly_blocks
+        ],
+        referent_coach_id=str(person.referent_coach_id) if person.referent_coach_id else None,
+        entry_date=person.entry_date,
+        min_weekly_hours=float(hours) if hours else None,
+    )
+
+
+def _staff(member: StaffMember, scope: Scope, name: str) -> scheduler.StaffMember:
+    days_off = [day for day in scope.days() if any(a.covers(day) for a in member.absences)]
+    return scheduler.StaffMember(
+        id=str(member.id),
+        name=name,
+        roles=list(member.roles or []),
+        weekly_hours=float(member.hours_per_week),
+        availability=_blocks(member.availability),
+        languages=list(member.languages or []),
+        days_off=days_off,
+    )
+
+
+def session_key_for(session: PlannedSession, module: Module, horizon_start: dt.date) -> str:
+    """The engine's key of a published session, relative to a new horizon."""
+    weeks_in = (session.week_start - calendar.block_start(module.frequency, horizon_start)).days
+    block = weeks_in // (7 * calendar.block_weeks(module.frequency))
+    per_block = module.sessions_per_period if module.frequency is Frequency.PER_WEEK else 1
+    return f"{session.group_key}@{block * per_block + session.occurrence}"
+
+
+def module_ids_in_scope(scope: Scope) -> set[int]:
+    """Modules planned with this scope: all of them, or those of the scope's site."""
+    with tenancy.organisation_scope(scope.organisation_id):
+        modules = db.session.execute(sa.select(Module.id, Module.site_id)).all()
+        if scope.site_id is None:
+            return {module_id for module_id, _ in modules}
+        default_site = db.session.scalar(sa.select(Site.id).order_by(Site.name).limit(1))
+        return {module_id for module_id, site_id in modules
+                if (site_id or default_site) == scope.site_id}
+
+
+def published_sessions(scope: Scope, include_cancelled: bool = False) -> list[PlannedSession]:
+    """The published sessions starting in the scope's weeks (cancelled ones on request)."""
+    start = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
+    end = start + dt.timedelta(days=7 * scope.weeks)
+    statuses = [SessionStatus.PLANNED] + ([SessionStatus.CANCELLED] if include_cancelled else [])
+    in_scope = [] if scope.site_id is None else [
+        PlannedSession.module_id.in_(module_ids_in_scope(scope))]
+    return _select(
+        sa.select(PlannedSession)
+        .where(PlannedSession.starts_at >= start, PlannedSession.starts_at < end,
+               PlannedSession.status.in_(statuses), *in_scope)
+        .options(so.selectinload(PlannedSession.staff), so.selectinload(PlannedSession.attendees),
+                 so.selectinload(PlannedSession.module))
+        .order_by(PlannedSession.starts_at)
+    )
+
+
+def _previous(scope: Scope, module_ids: set[str]) -> tuple[scheduler.Timetable | None,
+                                                           list[scheduler.Pin]]:
+    sessions = [s for s in published_sessions(scope) if str(s.module_id) in module_ids]
+    if not sessions:
+        return None, []
+    engine_sessions, pins = [], []
+    members: dict[str, set[str]] = defaultdict(set)
+    for session in sessions:
+        key = session_key_for(session, session.module, scope.week_start)
+        start, end = session.starts_at.astimezone(BRUSSELS), session.ends_at.astimezone(BRUSSELS)
+        participant_ids = sorted(str(a.participant_id) for a in session.attendees)
+        members[session.group_key].update(participant_ids)
+        staff_roles = {str(s.staff_member_id): s.role for s in session.staff}
+        engine_sessions.append(scheduler.Session(
+            key=key, module_id=str(session.module_id), group_id=session.group_key,
+            date=start.date(), start=start.time(), end=end.time(),
+            room_id=str(session.room_id) if session.room_id else None, staff_roles=staff_roles,
+            participant_ids=participant_ids, off_site=session.off_site))
+        if session.pinned:
+            pins.append(scheduler.Pin(session_key=key, date=start.date(), start=start.time(),
+                                      room_id=str(session.room_id) if session.room_id else None,
+                                      staff_ids=sorted(staff_roles)))
+    groups = [scheduler.Group(id=group, module_id=group.split("#")[0],
+                              participant_ids=sorted(ids)) for group, ids in members.items()]
+    return scheduler.Timetable(status="FEASIBLE", sessions=engine_sessions, groups=groups), pins
+
+
+def build_problem(scope: Scope, *, pins: Iterable[scheduler.Pin] = (), with_previous: bool = True,
+                  pseudonymise: bool = False) -> BuiltProblem:
+    """Read the organisation's records (scoped to it) and build the engine's input."""
+    with tenancy.organisation_scope(scope.organisation_id):
+        sites = _sites(scope)
+        if not sites:
+            raise ValueError("the organisation has no site to plan")
+        site_ids = {site.id for site in sites}
+        default_site = sites[0].id
+        public_holidays = calendar.belgian_holidays(scope.week_start, scope.week_end)
+        closures = _closures(scope)
+        holiday_dates = set(public_holidays)
+        site_closures: dict[int, set[dt.date]] = defaultdict(set)
+        for closure in closures:
+            for day in scope.days():
+                if closure.covers(day):
+                    (site_closures[closure.site_id] if closure.site_id else holiday_dates).add(day)
+        rooms = _select(sa.select(Room).where(Room.site_id.in_(site_ids)).order_by(Room.id))
+        staff = _select(sa.select(StaffMember).where(StaffMember.active)
+                        .options(so.selectinload(StaffMember.availability),
+                                 so.selectinload(StaffMember.absences))
+                        .order_by(StaffMember.id))
+        enrolments = _enrolments(scope, site_ids, default_site)
+        modules = {e.module.id: e.module for e in enrolments}
+        participants = {e.participant.id: e.participant for e in enrolments}
+        programmes = _select(sa.select(Programme))
+        engine_modules = [_module(m, m.site_id or default_site, scope.week_start)
+                          for m in sorted(modules.values(), key=lambda m: m.id)]
+        previous, published_pins = (_previous(scope, {m.id for m in engine_modules})
+                                    if with_previous else (None, []))
+        weights = scheduler.Weights()
+        if not any(p.group_activity_every_weeks for p in programmes):
+            weights.missed_biweekly_activity = 0
+        problem = scheduler.Problem(
+            name=f"organisation {scope.organisation_id} {calendar.iso_week_label(scope.week_start)}"
+                 f" +{scope.weeks}w",
+            horizon=scheduler.Horizon(start=scope.week_start, weeks=scope.weeks,
+                                      grid_minutes=GRID_MINUTES,
+                                      holidays=sorted(holiday_dates)),
+            sites=[scheduler.Site(id=str(s.id), name=s.name, opening_hours=_blocks(s.opening_hours),
+                                  closures=sorted(site_closures.get(s.id, ())),
+                                  group_size_cap=s.group_cap_participants) for s in sites],
+            rooms=[scheduler.Room(id=str(r.id), name=r.name, site_id=str(r.site_id),
+                                  capacity=r.capacity, kind=r.kind.value,
+                                  features=list(r.features or [])) for r in rooms],
+            staff=[_staff(m, scope, f"Staff {m.id}" if pseudonymise else m.full_name)
+                   for m in staff],
+            participants=[_participant(p, f"Participant {p.id}" if pseudonymise else p.full_name)
+                          for p in sorted(participants.values(), key=lambda p: p.id)],
+            modules=engine_modules,
+            enrolments=[scheduler.Enrolment(
+                participant_id=str(e.participant_id), module_id=str(e.module_id),
+                frequency=engine_frequency(e.frequency, 1, scope.week_start)
+                if e.frequency is not None else None) for e in enrolments],
+            pins=[*published_pins, *pins],
+            previous=previous,
+            weights=weights,
+        )
+        return BuiltProblem(problem, scope, {**public_holidays,
+                                             **{d: "closure" for d in holiday_dates
+                                                if d not in public_holidays}}, modules)

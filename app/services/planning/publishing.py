@@ -1,0 +1,140 @@
+"""Publish a draft in one atomic step, and cancel a published session with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from app import tenancy
+from app.extensions import db
+from app.models import (
+    Module,
+    PlannedSession,
+    PlanningRun,
+    SessionParticipant,
+    SessionStaff,
+    User,
+    WeekPublication,
+    now_brussels,
+)
+from app.models.enums import SessionStatus
+from app.services.planning import drafts
+from app.services.planning.problem import Scope, published_sessions
+from app.services.planning.runs import PlanningError
+
+REMOVED_BY_REPLANNING = "removed when the week was re-planned"
+
+
+class PublishConflict(PlanningError):
+    """Someone published these weeks after this draft was made."""
+
+
+def _claim_weeks(run: PlanningRun, user: User | None, now: dt.datetime) -> None:
+    """Bump each week's publication version from the one the draft saw, or refuse."""
+    table = WeekPublication.__table__
+    for monday_text, base in sorted(run.base_versions.items()):
+        monday = dt.date.fromisoformat(monday_text)
+        values = {"version": base + 1, "published_at": now,
+                  "published_by_id": user.id if user else None, "run_id": run.id}
+        if base == 0:
+            exists = db.session.scalar(sa.select(WeekPublication.id).where(
+                WeekPublication.week_start == monday))
+            if exists is None:
+                try:
+                    with db.session.begin_nested():
+                        db.session.execute(table.insert().values(
+                            organisation_id=run.organisation_id, week_start=monday, **values))
+                    continue
+                except sa.exc.IntegrityError:
+                    pass  # someone else created the week first: the update below refuses
+        result = db.session.execute(
+            table.update()
+            .where(table.c.organisation_id == run.organisation_id, table.c.week_start == monday,
+                   table.c.version == base)
+            .values(**values))
+        if result.rowcount != 1:
+            raise PublishConflict(
+                f"The week of {monday:%d/%m/%Y} was published by someone else after this draft "
+                "was made. Re-plan to start from what is published now.")
+
+
+def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime) -> None:
+    session.starts_at, session.ends_at = draft.starts_at, draft.ends_at
+    session.room_id, session.off_site = draft.room_id, draft.off_site
+    session.pinned = draft.pinned
+    session.staff = [SessionStaff(staff_member_id=int(staff_id), role=role,
+                                  organisation_id=session.organisation_id)
+                     for staff_id, role in sorted(draft.staff_roles.items())]
+    session.attendees = [SessionParticipant(participant_id=pid,
+                                            organisation_id=session.organisation_id)
+                         for pid in draft.participant_ids]
+    session.changed_at = now
+
+
+def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
+    """Turn the run's draft into the published timetable of its weeks, all or nothing."""
+    if not run.has_draft:
+        raise PlanningError("This run has no timetable to publish.")
+    if run.published_at is not None:
+        raise PlanningError("This draft is already published.")
+    now = now_brussels()
+    with tenancy.organisation_scope(run.organisation_id):
+        try:
+            _claim_weeks(run, user, now)
+            scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
+            published = published_sessions(scope)
+            module_ids = {d.module_id for d in run.draft_sessions} | {
+                s.module_id for s in published}
+            modules = {m.id: m for m in db.session.scalars(
+                sa.select(Module).where(Module.id.in_(module_ids)))}
+            diff = drafts.compare(run, published, modules)
+            by_identity = {drafts.identity_of(s): s for s in published}
+            for draft in run.draft_sessions:
+                identity = drafts.identity_of_key(draft.session_key, modules[draft.module_id],
+                                                  run.week_start)
+                session = by_identity.get(identity)
+                if session is None:
+                    session = PlannedSession(
+                        organisation_id=run.organisation_id, module_id=draft.module_id,
+                        group_key=identity.group_key, week_start=identity.block_start,
+                        occurrence=identity.occurrence, published_by_id=user.id if user else None,
+                        published_at=now)
+                    db.session.add(session)
+                    _apply(session, draft, now)
+                    continue
+                changed = drafts.what_changed(session, draft)
+                if changed:
+                    session.revision += 1  # calendars refresh the event (iCalendar SEQUENCE)
+                    _apply(session, draft, now)
+                    session.published_at = now
+                    session.published_by_id = user.id if user else None
+            for change in diff.changes:
+                if change.kind == "cancelled" and change.before is not None:
+                    _cancel(change.before, REMOVED_BY_REPLANNING, now)
+            run.published_at, run.published_by_id = now, user.id if user else None
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+    return diff
+
+
+def _cancel(session: PlannedSession, reason: str, now: dt.datetime) -> None:
+    session.status = SessionStatus.CANCELLED
+    session.cancel_reason = reason
+    session.revision += 1
+    session.changed_at = now
+
+
+def cancel(session: PlannedSession, reason: str) -> None:
+    """Cancel one published session; it stays visible, marked cancelled, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PlanningError("Give a reason: participants and staff will see it.")
+    if len(reason) > 200:
+        raise PlanningError("The reason must fit in 200 characters.")
+    if session.is_cancelled:
+        raise PlanningError("This session is already cancelled.")
+    _cancel(session, reason, now_brussels())
+    db.session.commit()
