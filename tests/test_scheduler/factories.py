@@ -6,7 +6,6 @@ from datetime import date, time
 
 from scheduler import (
     Enrolment,
-    Frequency,
     Horizon,
     Module,
     Participant,
@@ -14,7 +13,6 @@ from scheduler import (
     Room,
     Site,
     StaffMember,
-    TimeWindow,
     Unavailability,
     WeeklyBlock,
 )
@@ -37,13 +35,26 @@ def site(**kw: object) -> Site:
 
 
 def room(rid: str = "r1", capacity: int = 12, kind: str = "group", **kw: object) -> Room:
-    return Room(id=rid, name=kw.pop("name", f"Room {rid}"), site_id="site", capacity=capacity,  # type: ignore[arg-type]
-                kind=kind, **kw)  # type: ignore[arg-type]
+    return Room(
+        id=rid,
+        name=kw.pop("name", f"Room {rid}"),
+        site_id="site",
+        capacity=capacity,  # type: ignore[arg-type]
+        kind=kind,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
-def coach(sid: str = "c1", hours_: float = 38, roles: list[str] | None = None, **kw: object) -> StaffMember:
-    return StaffMember(id=sid, name=kw.pop("name", f"Coach {sid}"), roles=roles or ["coach"],  # type: ignore[arg-type]
-                       weekly_hours=hours_, **kw)  # type: ignore[arg-type]
+def coach(
+    sid: str = "c1", hours_: float = 38, roles: list[str] | None = None, **kw: object
+) -> StaffMember:
+    return StaffMember(
+        id=sid,
+        name=kw.pop("name", f"Coach {sid}"),
+        roles=roles or ["coach"],  # type: ignore[arg-type]
+        weekly_hours=hours_,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def person(pid: str, **kw: object) -> Participant:
@@ -56,8 +67,12 @@ def french_monday_wednesday() -> list[Unavailability]:
 
 
 def module(mid: str = "m1", **kw: object) -> Module:
-    base: dict[str, object] = {"id": mid, "name": kw.pop("name", f"Module {mid}"), "site_id": "site",
-                               "duration_minutes": 120}
+    base: dict[str, object] = {
+        "id": mid,
+        "name": kw.pop("name", f"Module {mid}"),
+        "site_id": "site",
+        "duration_minutes": 120,
+    }
     base.update(kw)
     return Module(**base)  # type: ignore[arg-type]
 
@@ -83,5 +98,3 @@ def problem(
         enrolments=[Enrolment(pid, mid) for mid, pids in enrol.items() for pid in pids],
         **kw,  # type: ignore[arg-type]
     )
-
-

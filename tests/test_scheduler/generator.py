@@ -16,7 +16,6 @@ from scheduler import (
     Room,
     Site,
     StaffMember,
-    TimeWindow,
     Unavailability,
     WeeklyBlock,
 )
@@ -36,11 +35,19 @@ def cpas_week(participants: int, staff: int, rooms: int, seed: int = 0, weeks: i
     for i in range(rooms):
         site_index, rank = i % n_sites, i // n_sites
         kind = "interview" if rank % 2 == 1 else "group"
-        room_list.append(Room(f"r{i}", f"Room {i}", f"s{site_index}", 16 if kind == "group" else 3, kind))
+        room_list.append(
+            Room(f"r{i}", f"Room {i}", f"s{site_index}", 16 if kind == "group" else 3, kind)
+        )
     staff_list = [
-        StaffMember(f"c{i}", f"Coach {i}", ["coach"] if i % 4 else ["coach", "mediator"], 30,
-                    [WeeklyBlock(d, time(8, 30), time(17)) for d in range(5) if (d + i) % 5 != 4],
-                    languages=["ar"] if i % 4 == 0 else [], site_ids=[f"s{i % n_sites}"])
+        StaffMember(
+            f"c{i}",
+            f"Coach {i}",
+            ["coach"] if i % 4 else ["coach", "mediator"],
+            30,
+            [WeeklyBlock(d, time(8, 30), time(17)) for d in range(5) if (d + i) % 5 != 4],
+            languages=["ar"] if i % 4 == 0 else [],
+            site_ids=[f"s{i % n_sites}"],
+        )
         for i in range(staff)
     ]
     people = []
@@ -52,8 +59,15 @@ def cpas_week(participants: int, staff: int, rooms: int, seed: int = 0, weeks: i
             blocks = [Unavailability(d, *half, "language_course", "Language course") for d in days]
         site_idx = i % n_sites
         coaches = [s for s in staff_list if s.site_ids == [f"s{site_idx}"]] or staff_list
-        people.append(Participant(f"p{i}", f"Participant {i}", rng.choice(LEVELS), unavailability=blocks,
-                                  referent_coach_id=coaches[i % len(coaches)].id))
+        people.append(
+            Participant(
+                f"p{i}",
+                f"Participant {i}",
+                rng.choice(LEVELS),
+                unavailability=blocks,
+                referent_coach_id=coaches[i % len(coaches)].id,
+            )
+        )
     modules = []
     enrol = []
     for si in range(n_sites):
@@ -65,13 +79,41 @@ def cpas_week(participants: int, staff: int, rooms: int, seed: int = 0, weeks: i
         ]
         for code, name, freq, dur, gmax, windows in specs:
             mid = f"{code}{si}"
-            modules.append(Module(mid, f"{name} {si}", f"s{si}", "workshop", dur, freq,
-                                  time_windows=windows, group_max=gmax, group_min=3,
-                                  max_groups=math.ceil(n / gmax) + 1))
+            modules.append(
+                Module(
+                    mid,
+                    f"{name} {si}",
+                    f"s{si}",
+                    "workshop",
+                    dur,
+                    freq,
+                    time_windows=windows,
+                    group_max=gmax,
+                    group_min=3,
+                    max_groups=math.ceil(n / gmax) + 1,
+                )
+            )
             enrol += [Enrolment(p.id, mid) for p in members]
         ind = f"ind{si}"
-        modules.append(Module(ind, f"Coaching {si}", f"s{si}", "individual_coaching", 60,
-                              Frequency("every_n_weeks", interval_weeks=2), room_kind="interview"))
+        modules.append(
+            Module(
+                ind,
+                f"Coaching {si}",
+                f"s{si}",
+                "individual_coaching",
+                60,
+                Frequency("every_n_weeks", interval_weeks=2),
+                room_kind=None,
+            )
+        )
         enrol += [Enrolment(p.id, ind) for j, p in enumerate(members) if j % 3 == 0]
-    return Problem(Horizon(MONDAY, weeks), sites, room_list, staff_list, people, modules, enrol,
-                   name=f"cpas-{participants}")
+    return Problem(
+        Horizon(MONDAY, weeks),
+        sites,
+        room_list,
+        staff_list,
+        people,
+        modules,
+        enrol,
+        name=f"cpas-{participants}",
+    )

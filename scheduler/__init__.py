@@ -1,0 +1,74 @@
+"""Parcours scheduling engine: a pure CP-SAT timetabler (no web, no database)."""
+
+from scheduler.engine import Progress, solve
+from scheduler.explain import explain
+from scheduler.goals import GOALS, measure
+from scheduler.io import (
+    FormatError,
+    dumps,
+    loads_problem,
+    loads_timetable,
+    read_problem,
+    read_timetable,
+    write_json,
+)
+from scheduler.model import BuiltModel, build
+from scheduler.precheck import precheck
+from scheduler.problem import (
+    Enrolment,
+    Frequency,
+    Horizon,
+    Module,
+    Participant,
+    Pin,
+    Problem,
+    Room,
+    Site,
+    StaffMember,
+    TimeWindow,
+    Unavailability,
+    WeeklyBlock,
+    Weights,
+)
+from scheduler.timetable import Explanation, Group, RecordRef, Session, SolveStats, Timetable
+from scheduler.verify import Violation, verify
+
+__all__ = [
+    "GOALS",
+    "BuiltModel",
+    "Progress",
+    "Violation",
+    "build",
+    "explain",
+    "measure",
+    "precheck",
+    "solve",
+    "verify",
+    "Enrolment",
+    "Explanation",
+    "FormatError",
+    "Frequency",
+    "Group",
+    "Horizon",
+    "Module",
+    "Participant",
+    "Pin",
+    "Problem",
+    "RecordRef",
+    "Room",
+    "Session",
+    "Site",
+    "SolveStats",
+    "StaffMember",
+    "TimeWindow",
+    "Timetable",
+    "Unavailability",
+    "WeeklyBlock",
+    "Weights",
+    "dumps",
+    "loads_problem",
+    "loads_timetable",
+    "read_problem",
+    "read_timetable",
+    "write_json",
+]

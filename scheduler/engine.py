@@ -1,0 +1,549 @@
+"""solve(): prechecks, model, CP-SAT search, extraction of the timetable, explanations."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time as clock_time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from datetime import time as time_of_day
+from functools import partial
+
+from ortools.sat.python import cp_model
+
+from scheduler.goals import measure
+from scheduler.greedy import (
+    greedy_construct,
+    greedy_membership,
+    greedy_sessions,
+    neighbourhood,
+)
+from scheduler.model import BuiltModel, build, interchangeable
+from scheduler.precheck import precheck
+from scheduler.problem import Problem
+from scheduler.slots import DAY, clock, enrolled, group_specs
+from scheduler.timetable import Explanation, Group, Session, SolveStats, Timetable
+
+# above this many participant-to-group choices the engine groups greedily first
+DECOMPOSE_ABOVE = 600
+# up to this many, the full model follows the greedy stage; above, only a neighbourhood of it
+FULL_AFTER_FIXED_UP_TO = 6000
+
+
+@dataclass
+class Progress:
+    elapsed: float
+    objective: float
+    best_bound: float
+    gap: float | None
+    solutions: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def _gap(objective: float, bound: float) -> float:
+    if objective == bound:
+        return 0.0
+    return abs(objective - bound) / max(abs(objective), 1e-9)
+
+
+class _Callback(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: ProgressCallback | None, stop: threading.Event | None, t0: float):
+        super().__init__()
+        self.progress, self.stop, self.t0, self.count = progress, stop, t0, 0
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        if self.progress is not None:
+            obj, bound = self.objective_value, self.best_objective_bound
+            self.progress(
+                Progress(
+                    clock_time.perf_counter() - self.t0, obj, bound, _gap(obj, bound), self.count
+                )
+            )
+        if self.stop is not None and self.stop.is_set():
+            self.stop_search()
+
+
+def membership_choices(problem: Problem) -> int:
+    """How many participant-to-group Booleans the full model would need."""
+    from scheduler.slots import max_groups
+
+    members = enrolled(problem)
+    return sum(
+        len(ids) * max_groups(md, len(ids))
+        for md in problem.modules
+        if not md.individual
+        for ids in [members[md.id]]
+    )
+
+
+def _membership_valid(problem: Problem, groups: dict[str, list[str]]) -> bool:
+    from scheduler.slots import group_specs
+
+    specs = {s.id: s for s in group_specs(problem) if not s.individual}
+    people = {q.id: q for q in problem.participants}
+    seen: dict[str, int] = {}
+    used: dict[str, int] = {}
+    for gid, ids in groups.items():
+        spec = specs.get(gid)
+        if spec is None:
+            return False
+        md = spec.module
+        cap = problem.site(md.site_id).group_size_cap
+        if ids and not (
+            md.group_min <= len(ids) <= md.group_max and (cap is None or len(ids) <= cap)
+        ):
+            return False
+        levels = {people[pid].language_level for pid in ids}
+        if md.allowed_levels and not levels <= set(md.allowed_levels):
+            return False
+        if md.single_level_groups and len(levels) > 1:
+            return False
+        for pid in ids:
+            seen[f"{pid}|{md.id}"] = seen.get(f"{pid}|{md.id}", 0) + 1
+        used[md.id] = used.get(md.id, 0) + int(bool(ids))
+    members = enrolled(problem)
+    for md in problem.modules:
+        if md.individual or not members[md.id]:
+            continue
+        if used.get(md.id, 0) < md.min_groups:
+            return False
+        if any(seen.get(f"{pid}|{md.id}") != 1 for pid in members[md.id]):
+            return False
+    return True
+
+
+def _hint(
+    built: BuiltModel, membership: dict[str, list[str]] | None, sessions: list[Session]
+) -> None:
+    """Hint a grouping and session placements (a previous timetable or an earlier stage)."""
+    problem, m = built.problem, built.model
+    if membership is not None:
+        for g in built.groups:
+            if g.spec.individual:
+                continue
+            ids = set(membership.get(g.spec.id, []))
+            if not isinstance(g.active, int):
+                m.add_hint(g.active, bool(ids))
+            for pid, lit in g.member.items():
+                if not isinstance(lit, int):
+                    m.add_hint(lit, pid in ids)
+    now = {s.key: s for s in built.sessions}
+    for old in sessions:
+        s = now.get(old.key)
+        if s is None:
+            continue
+        t = (old.date - problem.horizon.start).days * DAY + old.start.hour * 60 + old.start.minute
+        if t in s.starts and s.start is not None:
+            m.add_hint(s.start, t)
+        if old.room_id in s.rooms:
+            for rid, y in s.rooms.items():
+                m.add_hint(y, rid == old.room_id)
+        if set(old.staff_roles.items()) <= set(s.staff):
+            for (mid, role), v in s.staff.items():
+                m.add_hint(v, old.staff_roles.get(mid) == role)
+
+
+def _params(
+    time_limit: float, seed: int, workers: int, big: bool, deterministic: bool, light: bool
+) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    prm = solver.parameters
+    prm.max_time_in_seconds = max(time_limit, 0.01)
+    prm.random_seed = seed
+    prm.num_workers = max(workers, 1)
+    if deterministic:
+        # work-based limit and interleaved workers: the same answer on every run
+        prm.max_deterministic_time = max(time_limit, 0.01)
+        prm.max_time_in_seconds = max(time_limit, 0.01) * 5
+        if workers > 1:
+            prm.interleave_search = True
+    if big:
+        prm.linearization_level = 0  # big models: no LP, feasibility comes much sooner
+    if light:
+        prm.symmetry_level = 1  # symmetry detection in presolve costs seconds on big models
+    return solver
+
+
+def extract(built: BuiltModel, solver: cp_model.CpSolver) -> tuple[list[Session], list[Group]]:
+    """Read sessions and groups out of a solved model."""
+    problem = built.problem
+    sessions: list[Session] = []
+    groups: list[Group] = []
+    for g in built.groups:
+        if not solver.value(g.active):
+            continue
+        ids = [pid for pid, lit in g.member.items() if solver.value(lit)]
+        groups.append(Group(g.spec.id, g.module.id, ids))
+        for s in g.sessions:
+            if not solver.value(s.placed):
+                continue
+            assert s.start is not None
+            t = solver.value(s.start)
+            day = problem.horizon.start + timedelta(days=t // DAY)
+            room = next((rid for rid, y in s.rooms.items() if solver.value(y)), None)
+            staff = {mid: role for (mid, role), v in s.staff.items() if solver.value(v)}
+            sessions.append(
+                Session(
+                    key=s.key,
+                    module_id=g.module.id,
+                    group_id=g.spec.id,
+                    date=day,
+                    start=clock(t % DAY),
+                    end=clock(t % DAY + s.duration),
+                    room_id=room,
+                    staff_roles=dict(sorted(staff.items())),
+                    participant_ids=list(ids),
+                    off_site=g.module.off_site,
+                )
+            )
+    sessions.sort(key=lambda s: (s.date, s.start, s.key))
+    return sessions, groups
+
+
+_STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.UNKNOWN: "UNKNOWN",
+    cp_model.MODEL_INVALID: "UNKNOWN",
+}
+
+
+def _run(
+    built: BuiltModel,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    progress: ProgressCallback | None,
+    stop: threading.Event | None,
+    t0: float,
+    deterministic: bool,
+) -> tuple[str, cp_model.CpSolver, _Callback]:
+    big = built.strategy != "full"
+    light = not built.symmetry and membership_choices(built.problem) > DECOMPOSE_ABOVE
+    solver = _params(time_limit, seed, workers, big, deterministic, light)
+    callback = _Callback(progress, stop, t0)
+    watcher = None
+    done = threading.Event()
+    if stop is not None:
+
+        def watch() -> None:
+            while not done.wait(0.05):
+                if stop.is_set():
+                    solver.stop_search()
+                    return
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+    code = solver.solve(built.model, callback)
+    done.set()
+    if watcher is not None:
+        watcher.join()
+    return _STATUS.get(code, "UNKNOWN"), solver, callback
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    workers: int = 1,
+    progress: ProgressCallback | None = None,
+    stop: threading.Event | None = None,
+    explain_infeasible: bool = True,
+    deterministic: bool = False,
+) -> Timetable:
+    """Plan the problem; never returns a bare INFEASIBLE (explanations are attached)."""
+    t0 = clock_time.perf_counter()
+    stats = SolveStats(workers=workers, seed=seed)
+    result = Timetable(
+        status="UNKNOWN", problem_name=problem.name, timezone=problem.horizon.timezone
+    )
+    issues = precheck(problem)
+    stats.precheck_seconds = clock_time.perf_counter() - t0
+    if issues:
+        result.status = "INVALID" if any(e.rule == "invalid" for e in issues) else "INFEASIBLE"
+        result.explanations = issues
+        return _finish(problem, result, stats, t0)
+    deadline = t0 + time_limit
+    membership, greedy = greedy_construct(problem)
+    valid = _membership_valid(problem, membership)
+    if not valid:
+        membership = greedy_membership(problem)
+        valid = _membership_valid(problem, membership)
+        greedy = greedy_sessions(problem, membership) if valid else []
+    big = valid and membership_choices(problem) > DECOMPOSE_ABOVE
+    merged = {x.key: x for x in greedy}
+    merged.update({x.key: x for x in (problem.previous.sessions if problem.previous else [])})
+    previous = list(merged.values())
+    best: tuple[str, list[Session], list[Group], float, float | None] | None = None
+    last_status = "UNKNOWN"
+    last_strategy = "full"
+    # big problems: greedy grouping first (fast feasibility), then a neighbourhood of it
+    stages: list[tuple[str, dict[str, object], float]] = [("full", {}, 1.0)]
+    if big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
+        # the full model follows without symmetry breaking, which the greedy hint would break
+        stages = [
+            ("fixed", {"fixed_membership": membership}, 0.3),
+            ("full", {"symmetry": False}, 1.0),
+        ]
+    elif big:
+        group_ids = [g.id for g in group_specs(problem) if not g.individual]
+        stages = [
+            ("fixed", {"fixed_membership": membership}, 0.5),
+            ("neighbourhood", {"allowed_groups": neighbourhood(membership, group_ids)}, 1.0),
+        ]
+    best_reported = [math.inf]
+    released: set[str] = set()
+    repairs = 0
+
+    def report(update: Progress, stage: str) -> None:
+        # only improvements, across stages; a decomposed stage's bound is not a global bound
+        if progress is None or update.objective >= best_reported[0]:
+            return
+        best_reported[0] = update.objective
+        if stage != "full":
+            update.gap = None
+        progress(update)
+
+    while stages:
+        name, kwargs, share = stages.pop(0)
+        remaining = deadline - clock_time.perf_counter()
+        if best is not None and remaining < 1.0:
+            break
+        if stop is not None and stop.is_set():
+            break
+        tb = clock_time.perf_counter()
+        built = build(problem, **kwargs)  # type: ignore[arg-type]
+        hint_sessions = best[1] if best is not None else previous
+        hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
+        if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
+            # relabel the hint so that the symmetry-breaking constraints accept it
+            base = best[2] if best is not None else _greedy_groups(problem, membership)
+            hint_sessions, canon = _canonical(problem, hint_sessions, base)
+            hint_groups = {g.id: g.participant_ids for g in canon}
+        _hint(built, hint_groups if (valid or best is not None) else None, hint_sessions)
+        stats.build_seconds += clock_time.perf_counter() - tb
+        budget = max((deadline - clock_time.perf_counter()) * share, 0.5)
+        ts = clock_time.perf_counter()
+        status, solver, callback = _run(
+            built, budget, seed, workers, partial(report, stage=name), stop, t0, deterministic
+        )
+        stats.solve_seconds += clock_time.perf_counter() - ts
+        proto = built.model.proto
+        stats.variables, stats.constraints = len(proto.variables), len(proto.constraints)
+        stats.solutions += callback.count
+        last_status, last_strategy = status, name
+        if status in ("OPTIMAL", "FEASIBLE"):
+            if name != "full":
+                status = "FEASIBLE"  # optimal only within the greedy grouping or its neighbourhood
+            objective = solver.objective_value
+            if best is None or objective < best[3]:
+                sessions, groups = extract(built, solver)
+                bound = solver.best_objective_bound if name == "full" else None
+                best = (status, sessions, groups, objective, bound)
+                stats.strategy = "full" if name == "full" else "decomposed"
+        elif status == "INFEASIBLE" and name in ("fixed", "repair") and best is None:
+            # the grouping cannot work: free the people in the conflict, keep everyone else
+            budget_left = deadline - clock_time.perf_counter()
+            culprits = _culprits(problem, kwargs, max(min(budget_left * 0.3, 4.0), 0.3))
+            repairs += 1
+            if culprits - released and repairs <= 4 and budget_left > 1.0:
+                # free their group-mates too: a single person rarely has a place to go alone
+                released |= culprits | {
+                    pid for ids in membership.values() if culprits & set(ids) for pid in ids
+                }
+                repair: dict[str, object] = {
+                    "allowed_groups": _release(problem, membership, released)
+                }
+                stages = [("repair", repair, 0.4), *stages]
+                continue
+            group_ids = [g.id for g in group_specs(problem) if not g.individual]
+            wider: dict[str, object] = {
+                "allowed_groups": neighbourhood(membership, group_ids, reach=2)
+            }
+            if membership_choices(problem) > FULL_AFTER_FIXED_UP_TO:
+                stages = [("neighbourhood", wider, 1.0)]  # the full model is out of reach
+            else:
+                stages = [("neighbourhood", wider, 0.6), ("full", {}, 1.0)]
+        elif status == "INFEASIBLE" and name == "neighbourhood" and best is None:
+            stages = [("full", {}, 1.0)]
+    stats.stopped_early = stop is not None and stop.is_set()
+    if best is not None:
+        result.status, result.sessions, result.groups, result.objective, result.best_bound = best
+        if result.best_bound is not None:
+            result.gap = _gap(result.objective, result.best_bound)
+    elif last_status != "INFEASIBLE" or last_strategy != "full":
+        fallback = _greedy_timetable(problem, membership, greedy) if valid else None
+        if fallback is not None:
+            result.status, result.sessions, result.groups = "FEASIBLE", *fallback
+            stats.strategy = "greedy"
+        else:
+            result.status = "UNKNOWN"
+            stats.strategy = last_strategy
+            result.explanations = [
+                Explanation(
+                    "time_limit",
+                    f"No timetable was found within {time_limit:g} seconds; "
+                    "give the solver more time or relax a rule.",
+                    source="solver",
+                    data={"time_limit": time_limit},
+                )
+            ]
+    else:
+        result.status = "INFEASIBLE"
+    if result.status == "INFEASIBLE" and explain_infeasible:
+        from scheduler.explain import explain
+
+        te = clock_time.perf_counter()
+        result.explanations = explain(problem, time_limit=max(time_limit, 5.0)) or [
+            Explanation(
+                "unknown",
+                "The rules cannot all hold together, but no shorter reason was found.",
+                source="solver",
+            )
+        ]
+        stats.explain_seconds = clock_time.perf_counter() - te
+    return _finish(problem, result, stats, t0)
+
+
+def _canonical(
+    problem: Problem, sessions: list[Session], groups: list[Group]
+) -> tuple[list[Session], list[Group]]:
+    """Relabel a solution so that it satisfies the model's symmetry-breaking constraints."""
+    specs = {sp.id: sp for sp in group_specs(problem)}
+    pinned = {pin.session_key.rpartition("@")[0] for pin in problem.pins}
+    labelled = {g.module_id for g in problem.previous.groups} if problem.previous else set()
+    labelled |= {gid.rpartition("#")[0] for gid in pinned}
+    sessions = [replace(x) for x in sessions]
+    groups = [replace(g, participant_ids=list(g.participant_ids)) for g in groups]
+    # sessions of one group within the same week block: in time order
+    by_group: dict[str, list[Session]] = {}
+    for x in sessions:
+        by_group.setdefault(x.group_id, []).append(x)
+    for gid, mine in by_group.items():
+        spec = specs.get(gid)
+        if spec is None or gid in pinned:
+            continue
+        blocks: dict[tuple[int, ...], list[Session]] = {}
+        for x in mine:
+            occ = int(x.key.rpartition("@")[2])
+            blocks.setdefault(tuple(spec.occurrences[occ]), []).append(x)
+        for block in blocks.values():
+            keys = sorted(int(x.key.rpartition("@")[2]) for x in block)
+            for occ, x in zip(keys, sorted(block, key=lambda x: (x.date, x.start)), strict=True):
+                x.key = f"{gid}@{occ}"
+    # groups of a module: used ones first, by the start of their first occurrence
+    rename: dict[str, str] = {}
+    first = {x.group_id: (x.date, x.start) for x in sessions if x.key.endswith("@0")}
+    for md in problem.modules:
+        if md.individual or md.id in labelled:
+            continue
+        used = sorted(
+            (g for g in groups if g.module_id == md.id),
+            key=lambda g: first.get(g.id, (problem.horizon.start, time_of_day(23, 59))),
+        )
+        rename.update({g.id: f"{md.id}#{i + 1}" for i, g in enumerate(used)})
+    # interchangeable participants: the first in problem order takes the lower group
+    label = {g.id: rename.get(g.id, g.id) for g in groups}
+    in_group = {(pid, g.module_id): label[g.id] for g in groups for pid in g.participant_ids}
+    perm: dict[str, str] = {}
+    for ids, module_id in interchangeable(problem):
+        owners = sorted(
+            ids, key=lambda pid: int(in_group.get((pid, module_id), "#0").rpartition("#")[2])
+        )
+        perm.update({old: new for old, new in zip(owners, ids, strict=True) if old != new})
+    individual = {md.id for md in problem.modules if md.individual}
+
+    def group_of(gid: str) -> str:
+        module_id, _, rest = gid.rpartition("#")
+        if module_id in individual:
+            return f"{module_id}#{perm.get(rest, rest)}"
+        return rename.get(gid, gid)
+
+    for g in groups:
+        g.id = group_of(g.id)
+        g.participant_ids = [perm.get(pid, pid) for pid in g.participant_ids]
+    for x in sessions:
+        gid, _, number = x.key.rpartition("@")
+        x.group_id = group_of(gid)
+        x.key = f"{x.group_id}@{number}"
+        x.participant_ids = [perm.get(pid, pid) for pid in x.participant_ids]
+    return sessions, groups
+
+
+def _culprits(problem: Problem, kwargs: dict[str, object], time_limit: float) -> set[str]:
+    """Participants named by a conflict core of a restricted model (cheap: one worker)."""
+    built = build(problem, explain=True, objective=False, **kwargs)  # type: ignore[arg-type]
+    by_index = {a.literal.index: a for a in built.assumptions}
+    built.model.add_assumptions([a.literal for a in built.assumptions])
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = time_limit
+    if solver.solve(built.model) != cp_model.INFEASIBLE:
+        return set()
+    out: set[str] = set()
+    for index in solver.sufficient_assumptions_for_infeasibility():
+        a = by_index.get(index)
+        if a is not None:
+            out |= {r.id for r in a.records if r.kind == "participant"}
+    return out
+
+
+def _release(
+    problem: Problem, membership: dict[str, list[str]], released: set[str]
+) -> dict[str, set[str]]:
+    """Everyone keeps their greedy group except the released, who may join any group."""
+    allowed: dict[str, set[str]] = {}
+    for gid, ids in membership.items():
+        for pid in ids:
+            allowed.setdefault(pid, set()).add(gid)
+    by_module: dict[str, list[str]] = {}
+    for spec in group_specs(problem):
+        if not spec.individual:
+            by_module.setdefault(spec.module.id, []).append(spec.id)
+    for e in problem.enrolments:
+        if e.participant_id in released and e.module_id in by_module:
+            allowed.setdefault(e.participant_id, set()).update(by_module[e.module_id])
+    return allowed
+
+
+def _greedy_groups(problem: Problem, membership: dict[str, list[str]]) -> list[Group]:
+    groups = [Group(gid, gid.rpartition("#")[0], ids) for gid, ids in membership.items() if ids]
+    return groups + [
+        Group(spec.id, spec.module.id, list(spec.candidates))
+        for spec in group_specs(problem)
+        if spec.individual
+    ]
+
+
+def _greedy_timetable(
+    problem: Problem, membership: dict[str, list[str]], sessions: list[Session]
+) -> tuple[list[Session], list[Group]] | None:
+    """The greedy construction as an answer, if it placed everything and breaks no rule."""
+    from scheduler.verify import verify
+
+    groups = _greedy_groups(problem, membership)
+    trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    if verify(problem, trial):
+        return None
+    return sessions, groups
+
+
+def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -> Timetable:
+    result.goals = measure(problem, result)
+    if result.feasible and result.objective is None:
+        result.objective = float(
+            sum(getattr(problem.weights, k) * v for k, v in result.goals.items())
+        )
+    stats.total_seconds = clock_time.perf_counter() - t0
+    result.stats = stats
+    result.created_at = datetime.now(UTC).replace(microsecond=0)
+    if result.best_bound is not None and math.isinf(result.best_bound):
+        result.best_bound = None
+    return result

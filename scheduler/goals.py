@@ -1,0 +1,283 @@
+"""Soft goals: their terms in the model and their exact values measured on a timetable."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from scheduler.problem import Problem
+from scheduler.slots import DAY, minutes
+from scheduler.timetable import Timetable
+
+if TYPE_CHECKING:
+    from scheduler.model import GroupVars, _Builder
+
+GOALS = (
+    "sessions_moved",
+    "participants_regrouped",
+    "unmixed_groups",
+    "group_size_spread",
+    "extra_coaches",
+    "outside_preferred_times",
+    "idle_gap_hours",
+    "staff_load_spread",
+    "missed_biweekly_activity",
+)
+
+
+def _preferred(module_blocks: list[tuple[int, int, int]], t: int, dur: int) -> bool:
+    weekday, m = (t // DAY) % 7, t % DAY
+    return any(d == weekday and s <= m and m + dur <= e for d, s, e in module_blocks)
+
+
+def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
+    """Add the soft-goal expressions to the builder's model and minimise their weighted sum."""
+    m, p = b.m, b.p
+    weights = p.weights
+    terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+    start_weekday = p.horizon.start.weekday()
+    _stability_terms(b, terms)
+    _group_terms(b, terms)
+    for s in b.sessions:
+        module = s.group.module
+        if module.preferred_windows and weights.outside_preferred_times:
+            blocks = [
+                ((w.weekday - start_weekday) % 7, minutes(w.start), minutes(w.end))
+                for w in module.preferred_windows
+            ]
+            good = [t for t in s.starts if _preferred(blocks, t, s.duration)]
+            if len(good) == len(s.starts):
+                continue
+            outside = b.bool(f"outside_{s.key}")
+            b.within(s, good, [outside.negated()])  # type: ignore[list-item]
+            terms["outside_preferred_times"].append(outside)
+    if weights.staff_load_spread:
+        loads: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+        for s in b.sessions:
+            for mid, v in s.staff_any.items():
+                contract = b.staff[mid].weekly_hours * 60 * p.horizon.weeks
+                if contract > 0:
+                    loads[mid].append(round(100 * s.duration / contract) * v)
+        if len(loads) > 1:
+            hi = m.new_int_var(0, 10_000, "load_hi")
+            lo = m.new_int_var(0, 10_000, "load_lo")
+            for mid in loads:
+                m.add(hi >= sum(loads[mid]))
+                m.add(lo <= sum(loads[mid]))
+            terms["staff_load_spread"].append(hi - lo)
+    out = {name: sum(ts) for name, ts in terms.items()}
+    m.minimize(sum(getattr(weights, name) * expr for name, expr in out.items()))
+    return out
+
+
+def _stability_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
+    m, p = b.m, b.p
+    prev = p.previous
+    if prev is None:
+        return
+    sessions = {s.key: s for s in b.sessions}
+
+    for old in prev.sessions:
+        new = sessions.get(old.key)
+        day = (old.date - p.horizon.start).days
+        t = day * DAY + minutes(old.start)
+        if new is None or t not in new.starts:
+            terms["sessions_moved"].append(1)
+            continue
+        keep = b.bool(f"keep_{old.key}")
+        assert new.start is not None
+        m.add(new.start == t).only_enforce_if(keep)
+        if not isinstance(new.placed, int):
+            m.add_implication(keep, new.placed)
+        if old.room_id is not None:
+            y = new.rooms.get(old.room_id)
+            if y is None:
+                m.add(keep == 0)
+            else:
+                m.add_implication(keep, y)
+        for mid, v in new.staff_any.items():
+            if isinstance(v, int):
+                continue
+            if mid in old.staff_roles:
+                m.add_implication(keep, v)
+            else:
+                m.add_implication(keep, v.negated())
+        if set(old.staff_roles) - set(new.staff_any):
+            m.add(keep == 0)
+        terms["sessions_moved"].append(1 - keep)
+    groups = {g.spec.id: g for g in b.groups}
+    for old_group in prev.groups:
+        for pid in old_group.participant_ids:
+            g = groups.get(old_group.id)
+            if g is None or pid not in g.member:
+                still = any(
+                    e.participant_id == pid and e.module_id == old_group.module_id
+                    for e in p.enrolments
+                )
+                if still:
+                    terms["participants_regrouped"].append(1)
+                continue
+            terms["participants_regrouped"].append(1 - g.member[pid])
+
+
+def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
+    m, p = b.m, b.p
+    weights = p.weights
+    by_module: dict[str, list[GroupVars]] = defaultdict(list)
+    for g in b.groups:
+        if not g.spec.individual:
+            by_module[g.module.id].append(g)
+    for module_id, groups in by_module.items():
+        module = groups[0].module
+        kinds = {p.is_newcomer(b.participants[pid]) for pid in groups[0].spec.candidates}
+        fixed = all(isinstance(g.active, int) for g in groups)
+        if len(kinds) == 2 and weights.unmixed_groups:
+            for g in groups:
+                new_lits = [
+                    lit for pid, lit in g.member.items() if p.is_newcomer(b.participants[pid])
+                ]
+                old_lits = [
+                    lit for pid, lit in g.member.items() if not p.is_newcomer(b.participants[pid])
+                ]
+                if fixed:
+                    size = sum(1 for v in g.member.values() if isinstance(v, int) and v)
+                    mixed = any(new_lits) and any(old_lits)
+                    terms["unmixed_groups"].append(int(size >= 2 and not mixed))
+                    continue
+                has_new, has_old, two = b.bool(""), b.bool(""), b.bool("")
+                m.add(has_new <= sum(new_lits))
+                m.add(has_old <= sum(old_lits))
+                m.add(g.size <= 1 + len(g.member) * two)
+                unmixed = b.bool(f"unmixed_{g.spec.id}")
+                m.add(unmixed >= two - has_new)
+                m.add(unmixed >= two - has_old)
+                terms["unmixed_groups"].append(unmixed)
+        if len(groups) > 1 and weights.group_size_spread:
+            hi = m.new_int_var(0, module.group_max, f"hi_{module_id}")
+            lo = m.new_int_var(0, module.group_max, f"lo_{module_id}")
+            for g in groups:
+                m.add(hi >= g.size)
+                m.add(lo <= g.size + module.group_max - module.group_max * g.active)  # type: ignore[operator]
+            m.add(lo <= hi)
+            for k in range(1, len(groups) + 1):
+                bound = b.group_count_is.get((module_id, k))
+                if bound is not None:
+                    m.add(hi >= bound[1]).only_enforce_if(bound[0])
+                    m.add(lo <= bound[2]).only_enforce_if(bound[0])
+            terms["group_size_spread"].append(hi - lo)
+        if weights.extra_coaches:
+            per_session = sum(module.staff_required.values())
+            for g in groups:
+                if len(g.sessions) < 2:
+                    continue
+                used: dict[str, cp_model.IntVar] = {}
+                for s in g.sessions:
+                    for mid, v in s.staff_any.items():
+                        if mid not in used:
+                            used[mid] = b.bool(f"used_{g.spec.id}_{mid}")
+                        m.add_implication(v, used[mid])  # type: ignore[arg-type]
+                terms["extra_coaches"].append(sum(used.values()) - per_session * g.active)
+
+
+def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
+    """Every soft goal's exact value on a timetable (see docs/scheduler.md)."""
+    values: dict[str, float] = {name: 0 for name in GOALS}
+    if not timetable.feasible:
+        return values
+    modules = {md.id: md for md in problem.modules}
+    people = {q.id: q for q in problem.participants}
+    prev = problem.previous
+    if prev is not None:
+        now = {s.key: s for s in timetable.sessions}
+        for old in prev.sessions:
+            new = now.get(old.key)
+            same = new is not None and (
+                new.date,
+                new.start,
+                new.room_id,
+                sorted(new.staff_roles),
+            ) == (old.date, old.start, old.room_id, sorted(old.staff_roles))
+            values["sessions_moved"] += int(not same)
+        group_of = {(pid, g.module_id): g.id for g in timetable.groups for pid in g.participant_ids}
+        for g in prev.groups:
+            for pid in g.participant_ids:
+                current = group_of.get((pid, g.module_id))
+                values["participants_regrouped"] += int(current is not None and current != g.id)
+    by_module: dict[str, list[list[str]]] = defaultdict(list)
+    for g in timetable.groups:
+        md = modules.get(g.module_id)
+        if md is not None and not md.individual:
+            by_module[g.module_id].append(g.participant_ids)
+    enrolled: dict[str, set[str]] = defaultdict(set)
+    for e in problem.enrolments:
+        enrolled[e.module_id].add(e.participant_id)
+    for module_id, groups in by_module.items():
+        kinds = {problem.is_newcomer(people[pid]) for pid in enrolled[module_id] if pid in people}
+        for members in groups:
+            mine = {problem.is_newcomer(people[pid]) for pid in members}
+            if len(kinds) == 2 and len(members) >= 2 and len(mine) == 1:
+                values["unmixed_groups"] += 1
+        if len(groups) > 1:
+            sizes = [len(ms) for ms in groups]
+            values["group_size_spread"] += max(sizes) - min(sizes)
+    staff_by_group: dict[str, set[str]] = defaultdict(set)
+    count_by_group: dict[str, int] = defaultdict(int)
+    for s in timetable.sessions:
+        md = modules[s.module_id]
+        staff_by_group[s.group_id] |= set(s.staff_roles)
+        count_by_group[s.group_id] += 1
+        if md.preferred_windows:
+            ok = any(
+                w.weekday == s.date.weekday() and w.start <= s.start and s.end <= w.end
+                for w in md.preferred_windows
+            )
+            values["outside_preferred_times"] += int(not ok)
+    for gid, staff in staff_by_group.items():
+        md = modules[gid.rpartition("#")[0]]
+        if not md.individual and count_by_group[gid] >= 2:
+            values["extra_coaches"] += max(len(staff) - sum(md.staff_required.values()), 0)
+    days: dict[tuple[str, object], list[tuple[int, int]]] = defaultdict(list)
+    attended: dict[str, set[int]] = defaultdict(set)
+    for s in timetable.sessions:
+        md = modules[s.module_id]
+        week = (s.date - problem.horizon.start).days // 7
+        for pid in s.participant_ids:
+            days[(pid, s.date)].append((minutes(s.start), minutes(s.end)))
+            if not md.individual:
+                attended[pid].add(week // 2)
+    gap = 0
+    for spans in days.values():
+        spans.sort()
+        gap += sum(max(b[0] - a[1], 0) for a, b in zip(spans, spans[1:], strict=False))
+    values["idle_gap_hours"] = round(gap / 60, 2)
+    needed = {r.id: False for r in problem.staff}
+    for md in problem.modules:
+        for r in problem.staff:
+            if set(r.roles) & {k for k, v in md.staff_required.items() if v > 0}:
+                needed[r.id] = True
+    load: dict[str, float] = {
+        r.id: 0.0 for r in problem.staff if needed[r.id] and r.weekly_hours > 0
+    }
+    for s in timetable.sessions:
+        dur = minutes(s.end) - minutes(s.start)
+        for mid in s.staff_roles:
+            if mid in load:
+                load[mid] += dur
+    if len(load) > 1:
+        pct = [
+            100 * load[r.id] / (r.weekly_hours * 60 * problem.horizon.weeks)
+            for r in problem.staff
+            if r.id in load
+        ]
+        values["staff_load_spread"] = round(max(pct) - min(pct), 1)
+    blocks = (problem.horizon.weeks + 1) // 2
+    group_people = {
+        e.participant_id
+        for e in problem.enrolments
+        if e.module_id in modules and not modules[e.module_id].individual
+    }
+    for pid in group_people:
+        values["missed_biweekly_activity"] += blocks - len(attended[pid])
+    return values

@@ -1,0 +1,759 @@
+"""The CP-SAT model: groups, memberships, and for every session a start, a room and staff."""
+
+from __future__ import annotations
+
+import time as clock_time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from scheduler.problem import Module, Problem
+from scheduler.slots import DAY, Calendar, GroupSpec, group_specs, minutes
+from scheduler.timetable import RecordRef
+
+Lit = cp_model.IntVar | int
+BIG = 10_000
+
+
+@dataclass
+class SessionVars:
+    key: str
+    group: GroupVars
+    occurrence: int
+    duration: int
+    starts: list[int]
+    start: cp_model.IntVar | None = None
+    day: cp_model.IntVar | None = None
+    weeks: dict[int, Lit] = field(default_factory=dict)
+    rooms: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    staff: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    staff_any: dict[str, Lit] = field(default_factory=dict)
+    interval: cp_model.IntervalVar | None = None
+    placed: Lit = 1
+
+
+@dataclass
+class GroupVars:
+    spec: GroupSpec
+    active: Lit
+    member: dict[str, Lit]
+    size: cp_model.LinearExprT
+    sessions: list[SessionVars] = field(default_factory=list)
+
+    @property
+    def module(self) -> Module:
+        return self.spec.module
+
+
+@dataclass
+class Assumption:
+    rule: str
+    records: list[RecordRef]
+    literal: cp_model.IntVar
+
+
+@dataclass
+class BuiltModel:
+    problem: Problem
+    model: cp_model.CpModel
+    calendar: Calendar
+    groups: list[GroupVars]
+    assumptions: list[Assumption]
+    goal_terms: dict[str, cp_model.LinearExprT]
+    strategy: str
+    build_seconds: float
+    fixed: bool = False
+    symmetry: bool = True
+
+    @property
+    def sessions(self) -> list[SessionVars]:
+        return [s for g in self.groups for s in g.sessions]
+
+
+def ref(problem: Problem, kind: str, record_id: str) -> RecordRef:
+    """A record reference with its display name."""
+    tables: dict[str, list[Any]] = {
+        "participant": problem.participants,
+        "staff": problem.staff,
+        "room": problem.rooms,
+        "module": problem.modules,
+        "site": problem.sites,
+    }
+    lookup = tables.get(kind, [])
+    name = next((r.name for r in lookup if r.id == record_id), record_id)
+    return RecordRef(kind, record_id, name)
+
+
+class _Builder:
+    def __init__(
+        self,
+        problem: Problem,
+        fixed_membership: dict[str, list[str]] | None,
+        explain: bool,
+        objective: bool,
+        allowed_groups: dict[str, set[str]] | None = None,
+        symmetry: bool = True,
+    ) -> None:
+        self.p = problem
+        self.m = cp_model.CpModel()
+        self.cal = Calendar(problem)
+        self.fixed = fixed_membership
+        self.allowed = allowed_groups
+        self.symmetry = symmetry and not explain
+        self.group_count: dict[str, cp_model.LinearExprT] = {}
+        self.group_count_is: dict[tuple[str, int], tuple[cp_model.IntVar, int, int]] = {}
+        self.explain = explain
+        self.objective = objective and not explain
+        self.assumptions: dict[tuple[str, tuple[tuple[str, str], ...]], Assumption] = {}
+        self.groups: list[GroupVars] = []
+        self.goal_terms: dict[str, cp_model.LinearExprT] = {}
+        self.participants = {q.id: q for q in problem.participants}
+        self.staff = {s.id: s for s in problem.staff}
+        self.pins = {pin.session_key: pin for pin in problem.pins}
+
+    # -- assumptions: one literal per rule family and record, only when explaining
+    def assume(self, rule: str, *records: tuple[str, str]) -> list[cp_model.IntVar]:
+        if not self.explain:
+            return []
+        key = (rule, tuple(records))
+        if key not in self.assumptions:
+            lit = self.m.new_bool_var(f"assume_{rule}_{len(self.assumptions)}")
+            refs = [ref(self.p, kind, rid) for kind, rid in records]
+            self.assumptions[key] = Assumption(rule, refs, lit)
+        return [self.assumptions[key].literal]
+
+    def add(self, constraint: cp_model.Constraint, enforce: list[cp_model.IntVar]) -> None:
+        if enforce:
+            constraint.only_enforce_if(enforce)
+
+    def presence(self, lits: list[Lit], rule: str, record: tuple[str, str]) -> Lit:
+        """An interval presence: all `lits`, and when explaining also the rule's assumption."""
+        lits = [*lits, *self.assume(rule, record)]
+        if any(isinstance(v, int) and not v for v in lits):
+            return 0
+        real = [v for v in lits if not isinstance(v, int)]
+        if not real:
+            return 1
+        if len(real) == 1:
+            return real[0]
+        both = self.bool("")
+        for v in real:
+            self.m.add_implication(both, v)
+        self.m.add(both >= sum(real) - len(real) + 1)
+        return both
+
+    def within(self, s: SessionVars, allowed: list[int], lits: list[Lit]) -> None:
+        """If all `lits` hold, the session starts at one of `allowed`."""
+        if set(s.starts) <= set(allowed):
+            return
+        if any(isinstance(v, int) and not v for v in lits):
+            return
+        real = [v for v in lits if not isinstance(v, int)]
+        assert s.start is not None
+        if not allowed:
+            if real:
+                self.m.add_bool_or([v.negated() for v in real])  # type: ignore[union-attr]
+            else:
+                self.m.add_bool_or([])
+            return
+        c = self.m.add_linear_expression_in_domain(s.start, cp_model.Domain.from_values(allowed))
+        if real:
+            c.only_enforce_if(real)  # type: ignore[arg-type]
+
+    def bool(self, name: str) -> cp_model.IntVar:
+        return self.m.new_bool_var(name)
+
+    # -- build
+    def build(self) -> None:
+        specs = group_specs(self.p)
+        module_starts = {m.id: self._module_starts(m) for m in self.p.modules}
+        for spec in specs:
+            self._group(spec, module_starts[spec.module.id])
+        self._module_rules()
+        self._resources()
+        self._participant_rules()
+        if self.objective:
+            self._goals()
+
+    def _module_starts(self, module: Module) -> dict[int, list[int]]:
+        from scheduler.slots import module_starts
+
+        return module_starts(self.p, module, self.cal.days)
+
+    def _members(self, spec: GroupSpec) -> list[str] | None:
+        if spec.individual:
+            return spec.candidates
+        if self.fixed is None:
+            return None
+        return self.fixed.get(spec.id, [])
+
+    def _group(self, spec: GroupSpec, starts_by_week: dict[int, list[int]]) -> None:
+        module = spec.module
+        fixed = self._members(spec)
+        if fixed is not None:
+            active: Lit = 1 if fixed else 0
+            member: dict[str, Lit] = {pid: int(pid in fixed) for pid in spec.candidates}
+            size: cp_model.LinearExprT = len(fixed)
+        else:
+            active = self.bool(f"active_{spec.id}")
+            member = {
+                pid: self.bool(f"in_{pid}_{spec.id}")
+                for pid in spec.candidates
+                if self.allowed is None or spec.id in self.allowed.get(pid, {spec.id})
+            }
+            size = sum(member.values())
+        group = GroupVars(spec, active, member, size)
+        self.groups.append(group)
+        if isinstance(active, int) and active == 0:
+            return
+        for occ, weeks in enumerate(spec.occurrences):
+            key = spec.key(occ)
+            starts = [t for w in weeks for t in starts_by_week.get(w, [])]
+            pin = self.pins.get(key)
+            if pin is not None and not self.explain:
+                day = (pin.date - self.p.horizon.start).days
+                starts = [t for t in starts if t == day * DAY + minutes(pin.start)]
+            if not self.explain:
+                starts = self._prune(group, starts)
+            group.sessions.append(SessionVars(key, group, occ, module.duration_minutes, starts))
+        for s in group.sessions:
+            self._session(s)
+
+    def _prune(self, group: GroupVars, starts: list[int]) -> list[int]:
+        """Drop starts that fixed members or a fixed coach cannot attend (no variable needed)."""
+        dur = group.module.duration_minutes
+        people = [
+            self.participants[pid]
+            for pid, lit in group.member.items()
+            if isinstance(lit, int) and lit
+        ]
+        coach = None
+        if group.spec.individual:
+            coach = self.staff.get(self.participants[group.spec.label].referent_coach_id or "")
+        return [
+            t
+            for t in starts
+            if all(self.cal.participant_free(q, t, dur) for q in people)
+            and (coach is None or self.cal.staff_free(coach, t, dur))
+        ]
+
+    def _session(self, s: SessionVars) -> None:
+        group, module = s.group, s.group.module
+        domain = s.starts or [0]
+        s.start = self.m.new_int_var_from_domain(
+            cp_model.Domain.from_values(domain), f"start_{s.key}"
+        )
+        if self.explain:
+            # relaxed rules may leave a session unplaced: it then occupies nothing
+            s.placed = self.bool(f"placed_{s.key}")
+            self.m.add(s.placed <= group.active)
+            self.add(
+                self.m.add(s.placed == group.active),
+                self.assume("frequency", ("module", module.id)),
+            )
+            if not s.starts:
+                self.m.add(s.placed == 0)
+        else:
+            s.placed = group.active
+            if not s.starts:
+                # no possible time at all: the group cannot be used
+                if isinstance(group.active, int):
+                    self.m.add_bool_or([])
+                else:
+                    self.m.add(group.active == 0)
+        occ_weeks = group.spec.occurrences[s.occurrence]
+        if len(occ_weeks) > 1:
+            for w in occ_weeks:
+                in_week = [t for t in s.starts if self.cal.day(t).week == w]
+                if not in_week:
+                    continue
+                lit = self.bool(f"week_{s.key}_{w}")
+                s.weeks[w] = lit
+                self.within(s, in_week, [lit])
+            if s.weeks:
+                self.m.add_exactly_one(s.weeks.values())
+        elif occ_weeks:
+            s.weeks[occ_weeks[0]] = 1
+        presence = s.placed
+        dur = s.duration
+        if isinstance(presence, int):
+            s.interval = self.m.new_fixed_size_interval_var(s.start, dur, f"iv_{s.key}")
+        else:
+            s.interval = self.m.new_optional_fixed_size_interval_var(
+                s.start, dur, presence, f"iv_{s.key}"
+            )
+        self._rooms(s)
+        self._staff(s)
+        pin = self.pins.get(s.key)
+        if pin is not None:
+            self._pin(s, pin)
+
+    def _rooms(self, s: SessionVars) -> None:
+        group, module = s.group, s.group.module
+        if module.off_site:
+            return
+        enforce = self.assume("room", ("module", module.id))
+        fits = [
+            r
+            for r in self.p.rooms
+            if r.site_id == module.site_id
+            and (module.room_kind is None or r.kind == module.room_kind)
+            and set(module.room_features) <= set(r.features)
+        ]
+        for r in fits:
+            y = self.bool(f"room_{s.key}_{r.id}")
+            s.rooms[r.id] = y
+            if self.explain:
+                self.m.add(y <= s.placed)
+            cap = self.assume("room_capacity", ("room", r.id), ("module", module.id))
+            if isinstance(group.size, int):
+                if group.size > r.capacity:
+                    self.add(self.m.add(y == 0), cap)
+            else:
+                self.add(self.m.add(group.size <= r.capacity + BIG * (1 - y)), cap)
+            open_starts = [t for t in s.starts if self.cal.room_open(r, t)]
+            if len(open_starts) < len(s.starts):
+                self.within(s, open_starts, [y, *self.assume("room_closed", ("room", r.id))])
+        self.add(self.m.add(sum(s.rooms.values()) == s.placed), enforce)
+        if not enforce:
+            self.m.add(sum(s.rooms.values()) <= 1)
+
+    def _staff(self, s: SessionVars) -> None:
+        group, module = s.group, s.group.module
+        enforce = self.assume("staff_roles", ("module", module.id))
+        required = dict(module.staff_required)
+        if group.spec.individual:
+            required.setdefault("coach", 1)
+        for role, count in sorted(required.items()):
+            if count <= 0:
+                continue
+            candidates = [
+                m
+                for m in self.p.staff
+                if role in m.roles and (not m.site_ids or module.site_id in m.site_ids)
+            ]
+            if group.spec.individual and role == "coach":
+                referent = self.participants[group.spec.label].referent_coach_id
+                candidates = [m for m in candidates if m.id == referent]
+            if not self.explain:
+                # staff who are never free at any candidate start cannot take the session
+                candidates = [
+                    m
+                    for m in candidates
+                    if any(self.cal.staff_free(m, t, s.duration) for t in s.starts)
+                ]
+            lits = []
+            for m in candidates:
+                v = self.bool(f"staff_{s.key}_{m.id}_{role}")
+                s.staff[(m.id, role)] = v
+                if self.explain:
+                    self.m.add(v <= s.placed)
+                lits.append(v)
+            self.add(self.m.add(sum(lits) == count * s.placed), enforce)
+            if not enforce:
+                self.m.add(sum(lits) <= count)
+        by_member: dict[str, list[cp_model.IntVar]] = {}
+        for (mid, _role), v in s.staff.items():
+            by_member.setdefault(mid, []).append(v)
+        for mid, vs in by_member.items():
+            if len(vs) == 1:
+                s.staff_any[mid] = vs[0]
+            else:
+                anyv = self.bool(f"staffany_{s.key}_{mid}")
+                self.m.add(sum(vs) == anyv)
+                s.staff_any[mid] = anyv
+            member = self.staff[mid]
+            free = [t for t in s.starts if self.cal.staff_free(member, t, s.duration)]
+            avail = self.assume("staff_availability", ("staff", mid))
+            self.within(s, free, [s.staff_any[mid], *avail])
+
+    def _pin(self, s: SessionVars, pin: object) -> None:
+        from scheduler.problem import Pin
+
+        assert isinstance(pin, Pin)
+        enforce = self.assume("pin", ("session", s.key))
+        day = (pin.date - self.p.horizon.start).days
+        t = day * DAY + minutes(pin.start)
+        assert s.start is not None
+        impossible = t not in s.starts
+        self.add(self.m.add(s.placed == 1), enforce)
+        if not impossible:
+            self.add(self.m.add(s.start == t), enforce)
+        if pin.room_id is not None:
+            y = s.rooms.get(pin.room_id)
+            impossible = impossible or y is None
+            if y is not None:
+                self.add(self.m.add(y == 1), enforce)
+        if pin.staff_ids:
+            for mid, v in s.staff_any.items():
+                self.add(self.m.add(v == int(mid in pin.staff_ids)), enforce)
+            impossible = impossible or bool(set(pin.staff_ids) - set(s.staff_any))
+        if impossible:
+            self.add(self.m.add(s.placed == 2), enforce)  # the pinned place does not exist
+
+    # -- module-level rules: sizes, counts, levels, symmetry, per-day, mediators
+    def _module_rules(self) -> None:
+        by_module: dict[str, list[GroupVars]] = {}
+        for g in self.groups:
+            by_module.setdefault(g.module.id, []).append(g)
+        for module in self.p.modules:
+            groups = by_module.get(module.id, [])
+            if not groups:
+                continue
+            if not module.individual and self.fixed is None:
+                self._membership(module, groups)
+            for g in groups:
+                self._per_day(g)
+                self._order_within_group(g)
+                if module.mediator_required:
+                    self._mediators(g)
+        if self.fixed is None and self.allowed is None and self.symmetry:
+            self._participant_symmetry(by_module)
+
+    def _participant_symmetry(self, by_module: dict[str, list[GroupVars]]) -> None:
+        """Interchangeable participants: the first in problem order takes the lower group."""
+        for ids, module_id in interchangeable(self.p):
+            groups = by_module.get(module_id, [])
+            index = {
+                pid: sum(k * g.member[pid] for k, g in enumerate(groups) if pid in g.member)
+                for pid in ids
+            }
+            for a, b in zip(ids, ids[1:], strict=False):
+                self.m.add(index[a] <= index[b])
+
+    def _membership(self, module: Module, groups: list[GroupVars]) -> None:
+        size_rule = self.assume("group_size", ("module", module.id))
+        for pid in groups[0].spec.candidates:
+            self.m.add_exactly_one(g.member[pid] for g in groups if pid in g.member)
+        for g in groups:
+            active = g.active
+            n = len(g.member)
+            for lit in g.member.values():
+                self.m.add_implication(lit, active)  # type: ignore[arg-type]
+            self.m.add(g.size >= active)
+            self.add(self.m.add(g.size >= module.group_min * active), size_rule)
+            self.add(self.m.add(g.size <= module.group_max * active + n * (1 - active)), size_rule)
+            cap = self.p.site(module.site_id).group_size_cap
+            if cap is not None:
+                self.add(
+                    self.m.add(g.size <= cap), self.assume("site_cap", ("site", module.site_id))
+                )
+            for pid, lit in g.member.items():
+                level = self.participants[pid].language_level
+                if module.allowed_levels and level not in module.allowed_levels:
+                    rule = self.assume(
+                        "language_level", ("participant", pid), ("module", module.id)
+                    )
+                    self.add(self.m.add(lit == 0), rule)
+            if module.single_level_groups:
+                levels: dict[str, list[Lit]] = {}
+                for pid, lit in g.member.items():
+                    levels.setdefault(self.participants[pid].language_level, []).append(lit)
+                if len(levels) > 1:
+                    rule = self.assume("language_level", ("module", module.id))
+                    uses = []
+                    for lvl, lits in sorted(levels.items()):
+                        u = self.bool(f"level_{g.spec.id}_{lvl}")
+                        for lit in lits:
+                            self.m.add_implication(lit, u)  # type: ignore[arg-type]
+                        uses.append(u)
+                    self.add(self.m.add(sum(uses) <= 1), rule)
+        self.add(self.m.add(sum(g.active for g in groups) >= module.min_groups), size_rule)
+        if not self.explain and len(groups) > 1:
+            # with k groups the largest holds at least ceil(n/k): tightens size-balance bounds
+            n = len(groups[0].spec.candidates)
+            count = sum(g.active for g in groups)
+            self.group_count[module.id] = count
+            for k in range(1, len(groups) + 1):
+                is_k = self.bool(f"groups_{module.id}_{k}")
+                self.m.add(count == k).only_enforce_if(is_k)
+                self.m.add(count != k).only_enforce_if(is_k.negated())
+                self.group_count_is[(module.id, k)] = (is_k, -(-n // k), n // k)
+        labelled = any(g.spec.id in self._previous_groups() for g in groups) or any(
+            s.key in self.pins for g in groups for s in g.sessions
+        )
+        if labelled or not self.symmetry or self.allowed is not None:
+            return
+        # interchangeable groups: used groups first, ordered by their first session
+        for a, b in zip(groups, groups[1:], strict=False):
+            self.m.add_implication(b.active, a.active)  # type: ignore[arg-type]
+            if a.sessions and b.sessions:
+                sa, sb = a.sessions[0].start, b.sessions[0].start
+                assert sa is not None
+                assert sb is not None
+                self.m.add(sa <= sb).only_enforce_if(b.active)  # type: ignore[arg-type]
+
+    def _previous_groups(self) -> set[str]:
+        if not hasattr(self, "_prev_groups"):
+            prev = self.p.previous
+            self._prev_groups = {g.id for g in prev.groups} if prev else set()
+        return self._prev_groups
+
+    def _per_day(self, g: GroupVars) -> None:
+        limit = g.module.max_sessions_per_day
+        rule = self.assume("sessions_per_day", ("module", g.module.id))
+        days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
+        shared = [
+            (a, b)
+            for i, a in enumerate(g.sessions)
+            for b in g.sessions[i + 1 :]
+            if days[a.key] & days[b.key]
+        ]
+        if not shared:
+            return
+        for s in g.sessions:
+            assert s.start is not None
+            s.day = self.m.new_int_var(0, 7 * self.p.horizon.weeks, f"day_{s.key}")
+            self.m.add_division_equality(s.day, s.start, DAY)
+        if limit == 1:
+            for a, b in shared:
+                assert a.day is not None
+                assert b.day is not None
+                lits = [v for v in (a.placed, b.placed) if not isinstance(v, int)]
+                self.add(self.m.add(a.day != b.day), rule + lits)  # type: ignore[operator]
+            return
+        for d in sorted(set().union(*days.values())):
+            on_day = []
+            for s in g.sessions:
+                if d in days[s.key]:
+                    lit = self.bool("")
+                    assert s.day is not None
+                    self.m.add(s.day == d).only_enforce_if(lit)
+                    self.m.add(s.day != d).only_enforce_if(lit.negated())
+                    on_day.append(lit)
+            if len(on_day) > limit:
+                self.add(self.m.add(sum(on_day) <= limit), rule)
+
+    def _order_within_group(self, g: GroupVars) -> None:
+        if not self.symmetry or any(s.key in self.pins for s in g.sessions):
+            return
+        # sessions sharing the same week block are interchangeable: keep them in time order
+        for a, b in zip(g.sessions, g.sessions[1:], strict=False):
+            if g.spec.occurrences[a.occurrence] == g.spec.occurrences[b.occurrence]:
+                assert a.start is not None
+                assert b.start is not None
+                c = self.m.add(a.start + a.duration <= b.start)
+                if not isinstance(g.active, int):
+                    c.only_enforce_if(g.active)
+
+    def _mediators(self, g: GroupVars) -> None:
+        rule = self.assume("mediator_language", ("module", g.module.id))
+        languages: dict[str, list[Lit]] = {}
+        for pid, lit in g.member.items():
+            lang = self.participants[pid].interpreter_language
+            if lang:
+                languages.setdefault(lang, []).append(lit)
+        for lang, lits in sorted(languages.items()):
+            fixed = [lit for lit in lits if isinstance(lit, int)]
+            if fixed and not any(fixed):
+                continue
+            if fixed:
+                need: Lit = 1
+            else:
+                need = self.bool(f"needlang_{g.spec.id}_{lang}")
+                for lit in lits:
+                    self.m.add_implication(lit, need)  # type: ignore[arg-type]
+            for s in g.sessions:
+                speakers = [
+                    v
+                    for (mid, role), v in s.staff.items()
+                    if role == "mediator" and lang in self.staff[mid].languages
+                ]
+                self.add(self.m.add(sum(speakers) >= need), rule)
+
+    # -- resources: rooms, staff overlap and hours
+    def _resources(self) -> None:
+        room_ivs: dict[str, list[cp_model.IntervalVar]] = {}
+        staff_ivs: dict[str, list[cp_model.IntervalVar]] = {}
+        hours: dict[tuple[str, int], list[tuple[int, cp_model.IntVar]]] = {}
+        for s in self.sessions:
+            assert s.start is not None
+            for rid, y in s.rooms.items():
+                pres = self.presence([y], "room_overlap", ("room", rid))
+                room_ivs.setdefault(rid, []).append(
+                    self.m.new_optional_fixed_size_interval_var(
+                        s.start, s.duration, pres, f"r_{s.key}_{rid}"
+                    )
+                )
+            for mid, v in s.staff_any.items():
+                if isinstance(v, int):
+                    continue
+                pres = self.presence([v], "staff_overlap", ("staff", mid))
+                staff_ivs.setdefault(mid, []).append(
+                    self.m.new_optional_fixed_size_interval_var(
+                        s.start, s.duration, pres, f"s_{s.key}_{mid}"
+                    )
+                )
+                occ_weeks = s.group.spec.occurrences[s.occurrence]
+                if len(occ_weeks) == 1:
+                    hours.setdefault((mid, occ_weeks[0]), []).append((s.duration, v))
+                    continue
+                for w, inweek in s.weeks.items():
+                    both = self.bool(f"sw_{s.key}_{mid}_{w}")
+                    self.m.add(both >= v + inweek - 1)
+                    hours.setdefault((mid, w), []).append((s.duration, both))
+        for ivs in room_ivs.values():
+            if len(ivs) > 1:
+                self.m.add_no_overlap(ivs)
+        for ivs in staff_ivs.values():
+            if len(ivs) > 1:
+                self.m.add_no_overlap(ivs)
+        for (mid, _w), terms in hours.items():
+            cap = round(self.staff[mid].weekly_hours * 60)
+            if sum(d for d, _ in terms) <= cap:
+                continue
+            rule = self.assume("staff_hours", ("staff", mid))
+            self.add(self.m.add(sum(d * v for d, v in terms) <= cap), rule)
+
+    # -- participants: overlap, unavailability, minimum hours
+    def _participant_rules(self) -> None:
+        per_person: dict[str, list[tuple[GroupVars, Lit]]] = {}
+        for g in self.groups:
+            for pid, lit in g.member.items():
+                if isinstance(lit, int) and not lit:
+                    continue
+                per_person.setdefault(pid, []).append((g, lit))
+        seen_sets: set[tuple[str, ...]] = set()
+        for pid, entries in per_person.items():
+            person = self.participants[pid]
+            ivs: list[cp_model.IntervalVar] = []
+            fixed_keys: list[str] = []
+            all_fixed = True
+            for g, lit in entries:
+                for s in g.sessions:
+                    assert s.start is not None
+                    assert s.interval is not None
+                    free = [t for t in s.starts if self.cal.participant_free(person, t, s.duration)]
+                    rule = self.assume("participant_unavailable", ("participant", pid))
+                    self.within(s, free, [lit, *rule])
+                    if self.explain:
+                        all_fixed = False
+                        pres = self.presence(
+                            [lit, s.placed], "participant_overlap", ("participant", pid)
+                        )
+                        ivs.append(
+                            self.m.new_optional_fixed_size_interval_var(
+                                s.start, s.duration, pres, f"p_{pid}_{s.key}"
+                            )
+                        )
+                    elif isinstance(lit, int):
+                        ivs.append(s.interval)
+                        fixed_keys.append(s.key)
+                    else:
+                        all_fixed = False
+                        ivs.append(
+                            self.m.new_optional_fixed_size_interval_var(
+                                s.start, s.duration, lit, f"p_{pid}_{s.key}"
+                            )
+                        )
+            if len(ivs) > 1:
+                signature = tuple(sorted(fixed_keys))
+                if all_fixed and signature in seen_sets:
+                    continue  # the same sessions already share a no-overlap
+                if all_fixed:
+                    seen_sets.add(signature)
+                self.m.add_no_overlap(ivs)
+            if person.min_weekly_hours:
+                self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
+
+    def _min_hours(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
+        rule = self.assume("min_weekly_hours", ("participant", pid))
+        for w in range(self.p.horizon.weeks):
+            terms: list[cp_model.LinearExprT] = []
+            for g, lit in entries:
+                for s in g.sessions:
+                    weeks = g.spec.occurrences[s.occurrence]
+                    if w not in weeks:
+                        continue
+                    if len(weeks) == 1:
+                        terms.append(s.duration * lit)
+                        continue
+                    inweek = s.weeks.get(w)
+                    if inweek is None:
+                        continue
+                    both = self.bool(f"pw_{pid}_{s.key}_{w}")
+                    self.m.add(both <= inweek)
+                    if not isinstance(lit, int):
+                        self.m.add_implication(both, lit)
+                    elif not lit:
+                        self.m.add(both == 0)
+                    terms.append(s.duration * both)
+            self.add(self.m.add(sum(terms) >= need), rule)
+
+    # -- soft goals
+    def _goals(self) -> None:
+        from scheduler.goals import add_goal_terms
+
+        self.goal_terms = add_goal_terms(self)
+
+    @property
+    def sessions(self) -> list[SessionVars]:
+        return [s for g in self.groups for s in g.sessions]
+
+
+def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
+    """Participants no rule or goal tells apart, with the group module that orders them."""
+    enrolled: dict[str, list[str]] = {}
+    for e in problem.enrolments:
+        enrolled.setdefault(e.participant_id, []).append(
+            f"{e.module_id}:{e.frequency}" if e.frequency else e.module_id
+        )
+    prev: dict[str, list[str]] = {}
+    if problem.previous is not None:
+        for g in problem.previous.groups:
+            for pid in g.participant_ids:
+                prev.setdefault(pid, []).append(g.id)
+    pinned = {pin.session_key.rpartition("#")[0] for pin in problem.pins}
+    group_modules = {m.id for m in problem.modules if not m.individual}
+    classes: dict[tuple[Any, ...], list[str]] = {}
+    for q in problem.participants:
+        key = (
+            q.language_level,
+            q.interpreter_language,
+            tuple(sorted((u.weekday, u.start, u.end) for u in q.unavailability)),
+            tuple(sorted(q.days_off)),
+            q.referent_coach_id,
+            problem.is_newcomer(q),
+            q.min_weekly_hours,
+            tuple(sorted(enrolled.get(q.id, []))),
+            tuple(sorted(prev.get(q.id, []))),
+        )
+        classes.setdefault(key, []).append(q.id)
+    out = []
+    for signature, ids in classes.items():
+        mine = sorted({e.split(":")[0] for e in signature[7]} & group_modules)
+        if len(ids) >= 2 and mine and mine[0] not in pinned:
+            out.append((ids, mine[0]))
+    return out
+
+
+def build(
+    problem: Problem,
+    *,
+    fixed_membership: dict[str, list[str]] | None = None,
+    explain: bool = False,
+    objective: bool = True,
+    allowed_groups: dict[str, set[str]] | None = None,
+    symmetry: bool = True,
+) -> BuiltModel:
+    """Build the CP-SAT model without solving it.
+
+    fixed_membership fixes every group's members; allowed_groups limits each participant to
+    a few groups (both shrink big problems at the price of proven optimality).
+    """
+    t0 = clock_time.perf_counter()
+    b = _Builder(problem, fixed_membership, explain, objective, allowed_groups, symmetry)
+    b.build()
+    return BuiltModel(
+        problem=problem,
+        model=b.m,
+        calendar=b.cal,
+        groups=b.groups,
+        assumptions=list(b.assumptions.values()),
+        goal_terms=b.goal_terms,
+        strategy="full" if fixed_membership is None and allowed_groups is None else "decomposed",
+        build_seconds=clock_time.perf_counter() - t0,
+        fixed=fixed_membership is not None,
+        symmetry=b.symmetry,
+    )

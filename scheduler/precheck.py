@@ -1,0 +1,446 @@
+"""Quick arithmetic checks that prove a problem has no timetable, before any search."""
+
+from __future__ import annotations
+
+import math
+
+from scheduler.problem import Module, Problem
+from scheduler.slots import Calendar, enrolled, group_specs, max_groups, minutes, module_starts
+from scheduler.timetable import Explanation, RecordRef
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _hours(minutes_: float) -> str:
+    h = minutes_ / 60
+    return f"{h:g} h" if h == int(h) else f"{h:.1f} h"
+
+
+def _days(days: list[int]) -> str:
+    names = [DAY_NAMES[d] for d in sorted(days)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _r(kind: str, record_id: str, name: str) -> RecordRef:
+    return RecordRef(kind, record_id, name)
+
+
+def _invalid(problem: Problem) -> list[Explanation]:
+    out: list[Explanation] = []
+    sites = {s.id for s in problem.sites}
+    people = {q.id for q in problem.participants}
+    staff = {m.id for m in problem.staff}
+    modules = {m.id for m in problem.modules}
+    rooms = {r.id for r in problem.rooms}
+
+    def bad(message: str, *records: RecordRef) -> None:
+        out.append(Explanation("invalid", message, list(records)))
+
+    h = problem.horizon
+    if h.start.weekday() != 0:
+        bad(
+            f"The horizon must start on a Monday; {h.start.isoformat()} is a "
+            f"{DAY_NAMES[h.start.weekday()]}."
+        )
+    if h.grid_minutes not in (15, 30) or h.weeks < 1:
+        bad("The time grid must be 15 or 30 minutes and the horizon at least one week.")
+    for kind, records in (
+        ("site", problem.sites),
+        ("room", problem.rooms),
+        ("staff", problem.staff),
+        ("participant", problem.participants),
+        ("module", problem.modules),
+    ):
+        ids = [r.id for r in records]
+        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+            bad(f"The {kind} id {dup} is used twice.", _r(kind, dup, dup))
+    for r in problem.rooms:
+        if r.site_id not in sites:
+            bad(f"Room {r.name} belongs to an unknown site {r.site_id}.", _r("room", r.id, r.name))
+    for md in problem.modules:
+        ref = _r("module", md.id, md.name)
+        if md.site_id not in sites:
+            bad(f"Module {md.name} belongs to an unknown site {md.site_id}.", ref)
+        if md.duration_minutes <= 0 or md.duration_minutes % h.grid_minutes:
+            bad(
+                f"Module {md.name} lasts {md.duration_minutes} minutes, not a multiple of the "
+                f"grid.",
+                ref,
+            )
+        if md.group_min > md.group_max or md.min_groups > (md.max_groups or md.min_groups):
+            bad(
+                f"Module {md.name} has a minimum above its maximum (group size or number of "
+                f"groups).",
+                ref,
+            )
+    for e in problem.enrolments:
+        if e.participant_id not in people or e.module_id not in modules:
+            bad(f"An enrolment links unknown records ({e.participant_id}, {e.module_id}).")
+    for q in problem.participants:
+        if q.referent_coach_id is not None and q.referent_coach_id not in staff:
+            bad(
+                f"Participant {q.name} has an unknown referent coach {q.referent_coach_id}.",
+                _r("participant", q.id, q.name),
+            )
+    for pin in problem.pins:
+        if pin.room_id is not None and pin.room_id not in rooms:
+            bad(f"Pinned session {pin.session_key} names an unknown room {pin.room_id}.")
+        if set(pin.staff_ids) - staff:
+            bad(f"Pinned session {pin.session_key} names unknown staff.")
+    return out
+
+
+def precheck(problem: Problem) -> list[Explanation]:
+    """Reasons, found by arithmetic alone, why no timetable can exist (empty list: none found)."""
+    invalid = _invalid(problem)
+    if invalid:
+        return invalid
+    out: list[Explanation] = []
+    cal = Calendar(problem)
+    people = {q.id: q for q in problem.participants}
+    staff = {m.id: m for m in problem.staff}
+    members = enrolled(problem)
+    specs = group_specs(problem)
+    weeks = problem.horizon.weeks
+    demand: dict[tuple[str, str], float] = {}
+    demand_modules: dict[tuple[str, str], list[str]] = {}
+    for md in problem.modules:
+        ids = members[md.id]
+        if not ids:
+            continue
+        mref = _r("module", md.id, md.name)
+        site = problem.site(md.site_id)
+        starts = module_starts(problem, md, cal.days)
+        n = len(ids)
+        # seats: group max (and the site cap) times the number of groups
+        if not md.individual:
+            limit = max_groups(md, n)
+            top = (
+                md.group_max
+                if site.group_size_cap is None
+                else min(md.group_max, site.group_size_cap)
+            )
+            if n > limit * top:
+                if site.group_size_cap is not None and site.group_size_cap < md.group_max:
+                    out.append(
+                        Explanation(
+                            "site_cap",
+                            f"{site.name} allows at most {site.group_size_cap} participants per "
+                            f"group; "
+                            f"{md.name} has {n} participants and at most {limit} groups.",
+                            [_r("site", site.id, site.name), mref],
+                            data={"cap": site.group_size_cap, "participants": n, "groups": limit},
+                        )
+                    )
+                else:
+                    out.append(
+                        Explanation(
+                            "group_size",
+                            f"{md.name} has {n} enrolled participants but at most {limit} "
+                            f"groups of "
+                            f"{md.group_max}: {limit * md.group_max} seats.",
+                            [mref],
+                            data={"participants": n, "seats": limit * md.group_max},
+                        )
+                    )
+            if n < md.group_min * md.min_groups:
+                out.append(
+                    Explanation(
+                        "group_size",
+                        f"{md.name} needs at least {md.min_groups} group(s) of {md.group_min}; "
+                        f"only {n} participants are enrolled.",
+                        [mref],
+                        data={"participants": n, "needed": md.group_min * md.min_groups},
+                    )
+                )
+            if site.group_size_cap is not None and site.group_size_cap < md.group_min:
+                out.append(
+                    Explanation(
+                        "site_cap",
+                        f"{site.name} allows at most {site.group_size_cap} participants per group; "
+                        f"{md.name} needs at least {md.group_min}.",
+                        [_r("site", site.id, site.name), mref],
+                    )
+                )
+            for pid in ids:
+                q = people[pid]
+                if md.allowed_levels and q.language_level not in md.allowed_levels:
+                    out.append(
+                        Explanation(
+                            "language_level",
+                            f"Participant {q.name} has language level {q.language_level}; "
+                            f"{md.name} "
+                            f"accepts only {', '.join(md.allowed_levels)}.",
+                            [_r("participant", q.id, q.name), mref],
+                        )
+                    )
+        # rooms: kind, features, capacity
+        if not md.off_site:
+            fits = [
+                r
+                for r in problem.rooms
+                if r.site_id == md.site_id
+                and (md.room_kind is None or r.kind == md.room_kind)
+                and set(md.room_features) <= set(r.features)
+            ]
+            if not fits:
+                wanted = f"a {md.room_kind} room" if md.room_kind else "a room"
+                if md.room_features:
+                    wanted += " with " + ", ".join(md.room_features)
+                out.append(
+                    Explanation(
+                        "room",
+                        f"{site.name} has no {wanted[2:] if wanted.startswith('a ') else wanted} "
+                        f"for {md.name}.",
+                        [_r("site", site.id, site.name), mref],
+                    )
+                )
+            elif not md.individual:
+                smallest_group = max(md.group_min, math.ceil(n / max_groups(md, n)))
+                biggest = max(fits, key=lambda r: r.capacity)
+                if biggest.capacity < smallest_group:
+                    out.append(
+                        Explanation(
+                            "room_capacity",
+                            f"{biggest.name} holds {biggest.capacity}; {md.name} needs groups "
+                            f"of at "
+                            f"least {smallest_group} seats.",
+                            [_r("room", biggest.id, biggest.name), mref],
+                            data={"capacity": biggest.capacity, "needed": smallest_group},
+                        )
+                    )
+        # time: every occurrence needs a candidate start
+        my_specs = [s for s in specs if s.module.id == md.id]
+        if my_specs:
+            for weeks_of in my_specs[0].occurrences if not md.individual else []:
+                if not any(starts.get(w) for w in weeks_of):
+                    out.append(
+                        Explanation(
+                            "allowed_times",
+                            f"{md.name} has no possible time in week {weeks_of[0] + 1}: its "
+                            f"allowed days "
+                            f"({_days(md.allowed_days)}), time windows, opening hours and "
+                            f"closures leave none.",
+                            [mref],
+                            data={"week": weeks_of[0] + 1},
+                        )
+                    )
+                    break
+        # staff by role: does anyone hold it, and are there enough hours over the horizon?
+        required = dict(md.staff_required)
+        if md.individual:
+            required.setdefault("coach", 1)
+        for role, count in required.items():
+            if count <= 0:
+                continue
+            holders = [
+                m
+                for m in problem.staff
+                if role in m.roles and (not m.site_ids or md.site_id in m.site_ids)
+            ]
+            if len(holders) < count:
+                out.append(
+                    Explanation(
+                        "staff_roles",
+                        f"{md.name} needs {count} {role.replace('_', ' ')}(s) per session; "
+                        f"{len(holders)} work at {site.name}.",
+                        [mref] + [_r("staff", m.id, m.name) for m in holders],
+                        data={"role": role},
+                    )
+                )
+                continue
+            if md.individual and role == "coach":
+                continue
+            dur = md.duration_minutes
+            sessions = len(my_specs[0].occurrences) if my_specs else 0
+            min_groups = max(
+                md.min_groups,
+                math.ceil(
+                    n
+                    / (
+                        md.group_max
+                        if site.group_size_cap is None
+                        else min(md.group_max, site.group_size_cap)
+                    )
+                ),
+            )
+            key = (md.site_id, role)
+            demand[key] = demand.get(key, 0) + min_groups * sessions * count * dur
+            demand_modules.setdefault(key, []).append(md.id)
+        if md.mediator_required:
+            mediators = [m for m in problem.staff if "mediator" in m.roles]
+            for pid in ids:
+                lang = people[pid].interpreter_language
+                if lang and not any(lang in m.languages for m in mediators):
+                    q = people[pid]
+                    out.append(
+                        Explanation(
+                            "mediator_language",
+                            f"Participant {q.name} needs an interpreter in {lang} for {md.name}; "
+                            f"no mediator speaks {lang}.",
+                            [_r("participant", q.id, q.name), mref],
+                            data={"language": lang},
+                        )
+                    )
+        # participants: a free start for every occurrence
+        for spec in my_specs:
+            for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
+                q = people[pid]
+                coach = staff.get(q.referent_coach_id or "") if md.individual else None
+                if md.individual and coach is None:
+                    out.append(
+                        Explanation(
+                            "staff_roles",
+                            f"Participant {q.name} has no referent coach for {md.name}.",
+                            [_r("participant", q.id, q.name), mref],
+                        )
+                    )
+                    continue
+                for weeks_of in spec.occurrences:
+                    cands = [t for w in weeks_of for t in starts.get(w, [])]
+                    if not cands:
+                        continue
+                    free = [t for t in cands if cal.participant_free(q, t, md.duration_minutes)]
+                    if not free:
+                        reason = "outside her or his language course and other commitments"
+                        out.append(
+                            Explanation(
+                                "participant_unavailable",
+                                f"Participant {q.name} has no free time for {md.name} {reason} "
+                                f"on the days "
+                                f"the module allows ({_days(md.allowed_days)}).",
+                                [_r("participant", q.id, q.name), mref],
+                                data={"week": weeks_of[0] + 1},
+                            )
+                        )
+                        break
+                    if coach is not None and not any(
+                        cal.staff_free(coach, t, md.duration_minutes) for t in free
+                    ):
+                        out.append(
+                            Explanation(
+                                "staff_availability",
+                                f"{coach.name}, the referent coach, is never available when "
+                                f"participant {q.name} is free for {md.name}.",
+                                [
+                                    _r("staff", coach.id, coach.name),
+                                    _r("participant", q.id, q.name),
+                                    mref,
+                                ],
+                            )
+                        )
+                        break
+            if not md.individual:
+                break
+    # hours by role and site, over the whole horizon
+    for (site_id, role), need in sorted(demand.items()):
+        holders = [
+            m
+            for m in problem.staff
+            if role in m.roles and (not m.site_ids or site_id in m.site_ids)
+        ]
+        have = sum(m.weekly_hours * 60 * weeks for m in holders)
+        if have < need:
+            names = ", ".join(m.name for m in holders)
+            mods = [problem.module(i) for i in demand_modules[(site_id, role)]]
+            out.append(
+                Explanation(
+                    "staff_hours",
+                    f"{names} {'has' if len(holders) == 1 else 'have'} {_hours(have)} for the "
+                    f"project; "
+                    f"the sessions that need a {role.replace('_', ' ')} "
+                    f"({', '.join(m.name for m in mods)}) "
+                    f"need {_hours(need)}.",
+                    [_r("staff", m.id, m.name) for m in holders]
+                    + [_r("module", m.id, m.name) for m in mods],
+                    data={"role": role, "available_minutes": have, "needed_minutes": need},
+                )
+            )
+    # individual coaching: each coach's own participants
+    per_coach: dict[str, float] = {}
+    for spec in specs:
+        if spec.individual:
+            q = people[spec.label]
+            if q.referent_coach_id:
+                per_coach[q.referent_coach_id] = (
+                    per_coach.get(q.referent_coach_id, 0)
+                    + len(spec.occurrences) * spec.module.duration_minutes
+                )
+    for mid, need in sorted(per_coach.items()):
+        m = staff[mid]
+        if m.weekly_hours * 60 * weeks < need:
+            out.append(
+                Explanation(
+                    "staff_hours",
+                    f"{m.name} has {_hours(m.weekly_hours * 60 * weeks)} for the project; "
+                    f"the "
+                    f"individual appointments of her or his participants need {_hours(need)}.",
+                    [_r("staff", m.id, m.name)],
+                    data={"available_minutes": m.weekly_hours * 60 * weeks, "needed_minutes": need},
+                )
+            )
+    out.extend(_min_hours(problem, members))
+    out.extend(_pins(problem, cal))
+    return out
+
+
+def _min_hours(problem: Problem, members: dict[str, list[str]]) -> list[Explanation]:
+    out = []
+    weeks = problem.horizon.weeks
+    for q in problem.participants:
+        if not q.min_weekly_hours:
+            continue
+        mine: list[Module] = [md for md in problem.modules if q.id in members[md.id]]
+        most = 0.0
+        for md in mine:
+            count = md.frequency.count if md.frequency.kind == "per_week" else 1
+            most += count * md.duration_minutes
+        if weeks and most < q.min_weekly_hours * 60:
+            out.append(
+                Explanation(
+                    "min_weekly_hours",
+                    f"Participant {q.name} needs {_hours(q.min_weekly_hours * 60)} a week; her "
+                    f"or his "
+                    f"modules give at most {_hours(most)}.",
+                    [_r("participant", q.id, q.name)]
+                    + [_r("module", md.id, md.name) for md in mine],
+                    data={"needed_minutes": q.min_weekly_hours * 60, "available_minutes": most},
+                )
+            )
+    return out
+
+
+def _pins(problem: Problem, cal: Calendar) -> list[Explanation]:
+    out = []
+    specs = {s.id: s for s in group_specs(problem)}
+    for pin in problem.pins:
+        gid, _, occ = pin.session_key.rpartition("@")
+        spec = specs.get(gid)
+        if spec is None or not occ.isdigit() or int(occ) >= len(spec.occurrences):
+            out.append(
+                Explanation(
+                    "pin",
+                    f"Pinned session {pin.session_key} does not exist in this horizon.",
+                    [RecordRef("session", pin.session_key, pin.session_key)],
+                )
+            )
+            continue
+        md = spec.module
+        starts = module_starts(problem, md, cal.days)
+        day = (pin.date - problem.horizon.start).days
+        t = day * 1440 + minutes(pin.start)
+        if t not in [s for w in spec.occurrences[int(occ)] for s in starts.get(w, [])]:
+            out.append(
+                Explanation(
+                    "pin",
+                    f"Pinned session {pin.session_key} of {md.name} on {pin.date.isoformat()} at "
+                    f"{pin.start.strftime('%H:%M')} is outside the module's allowed days, time "
+                    f"windows, "
+                    "opening hours or its week.",
+                    [
+                        RecordRef("session", pin.session_key, pin.session_key),
+                        _r("module", md.id, md.name),
+                    ],
+                )
+            )
+    return out

@@ -1,0 +1,234 @@
+"""The scheduling problem as plain data: what the engine receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scheduler.timetable import Timetable
+
+FORMAT_VERSION = 1
+
+ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
+MODULE_KINDS = (
+    "group_session",
+    "info_session",
+    "workshop",
+    "excursion",
+    "group_coaching",
+    "volunteering",
+    "individual_coaching",
+    "orientation",
+)
+INDIVIDUAL_KINDS = ("individual_coaching",)
+FREQUENCY_KINDS = ("per_week", "every_n_weeks", "monthly")
+UNAVAILABILITY_KINDS = ("language_course", "other")
+
+
+@dataclass(frozen=True)
+class WeeklyBlock:
+    """A recurring block of wall-clock time on one weekday (0 = Monday ... 6 = Sunday)."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+@dataclass(frozen=True)
+class Unavailability:
+    """A participant's recurring busy block: a language course or another commitment."""
+
+    weekday: int
+    start: time
+    end: time
+    kind: str = "other"
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """A window of the day inside which a session must fit, on the listed weekdays
+    (empty: on every allowed day)."""
+
+    start: time
+    end: time
+    weekdays: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Frequency:
+    """How often a group (or a participant, for individual coaching) meets.
+
+    per_week: `count` sessions every week; every_n_weeks: one session in every
+    block of `interval_weeks` weeks; monthly: one session in every block of 4 weeks.
+    """
+
+    kind: str = "per_week"
+    count: int = 1
+    interval_weeks: int = 1
+    # Blocks are aligned across horizons: `phase` weeks of the first block lie before the
+    # horizon start, and `skip_first_block` says that cut block already had its session.
+    phase: int = 0
+    skip_first_block: bool = False
+
+
+@dataclass
+class Horizon:
+    """Consecutive ISO weeks starting on the Monday `start`, cut in a time grid."""
+
+    start: date
+    weeks: int = 1
+    grid_minutes: int = 30
+    timezone: str = "Europe/Brussels"
+    holidays: list[date] = field(default_factory=list)
+
+
+@dataclass
+class Site:
+    id: str
+    name: str
+    opening_hours: list[WeeklyBlock] = field(default_factory=list)
+    closures: list[date] = field(default_factory=list)
+    group_size_cap: int | None = None
+
+
+@dataclass
+class Room:
+    id: str
+    name: str
+    site_id: str
+    capacity: int
+    kind: str = "group"
+    features: list[str] = field(default_factory=list)
+    closures: list[date] = field(default_factory=list)
+
+
+@dataclass
+class StaffMember:
+    id: str
+    name: str
+    roles: list[str]
+    weekly_hours: float
+    availability: list[WeeklyBlock] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    days_off: list[date] = field(default_factory=list)
+    site_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Participant:
+    id: str
+    name: str
+    language_level: str = "A1"
+    languages: list[str] = field(default_factory=list)
+    interpreter_language: str | None = None
+    unavailability: list[Unavailability] = field(default_factory=list)
+    days_off: list[date] = field(default_factory=list)
+    referent_coach_id: str | None = None
+    entry_date: date | None = None
+    min_weekly_hours: float | None = None
+
+
+@dataclass
+class Module:
+    id: str
+    name: str
+    site_id: str
+    kind: str = "group_session"
+    duration_minutes: int = 180
+    frequency: Frequency = field(default_factory=Frequency)
+    allowed_days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])
+    time_windows: list[TimeWindow] = field(default_factory=list)
+    preferred_windows: list[WeeklyBlock] = field(default_factory=list)
+    group_min: int = 1
+    group_max: int = 12
+    min_groups: int = 1
+    max_groups: int | None = None
+    staff_required: dict[str, int] = field(default_factory=lambda: {"coach": 1})
+    mediator_required: bool = False
+    room_kind: str | None = "group"
+    room_features: list[str] = field(default_factory=list)
+    off_site: bool = False
+    allowed_levels: list[str] = field(default_factory=list)
+    single_level_groups: bool = False
+    max_sessions_per_day: int = 1
+    # AMIE: a weekly group session alternates between its allowed days from week to week.
+    alternate_days: bool = False
+    optional: bool = False
+    sensitive: bool = False
+
+    @property
+    def individual(self) -> bool:
+        return self.kind in INDIVIDUAL_KINDS
+
+
+@dataclass
+class Enrolment:
+    participant_id: str
+    module_id: str
+    frequency: Frequency | None = None
+
+
+@dataclass
+class Pin:
+    """A session fixed in place; empty staff_ids or a null room_id leave that choice open."""
+
+    session_key: str
+    date: date
+    start: time
+    room_id: str | None = None
+    staff_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Weights:
+    """Soft-goal weights; 0 switches a goal off."""
+
+    sessions_moved: int = 20
+    participants_regrouped: int = 10
+    unmixed_groups: int = 2
+    group_size_spread: int = 1
+    extra_coaches: int = 3
+    outside_preferred_times: int = 1
+    idle_gap_hours: int = 0
+    staff_load_spread: int = 1
+    missed_biweekly_activity: int = 5
+
+
+@dataclass
+class Problem:
+    horizon: Horizon
+    sites: list[Site] = field(default_factory=list)
+    rooms: list[Room] = field(default_factory=list)
+    staff: list[StaffMember] = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+    modules: list[Module] = field(default_factory=list)
+    enrolments: list[Enrolment] = field(default_factory=list)
+    pins: list[Pin] = field(default_factory=list)
+    previous: Timetable | None = None
+    weights: Weights = field(default_factory=Weights)
+    newcomer_days: int = 42
+    name: str = ""
+    format_version: int = FORMAT_VERSION
+
+    def site(self, site_id: str) -> Site:
+        return next(s for s in self.sites if s.id == site_id)
+
+    def module(self, module_id: str) -> Module:
+        return next(m for m in self.modules if m.id == module_id)
+
+    def staff_member(self, staff_id: str) -> StaffMember:
+        return next(s for s in self.staff if s.id == staff_id)
+
+    def participant(self, participant_id: str) -> Participant:
+        return next(p for p in self.participants if p.id == participant_id)
+
+    def room(self, room_id: str) -> Room:
+        return next(r for r in self.rooms if r.id == room_id)
+
+    def is_newcomer(self, participant: Participant) -> bool:
+        if participant.entry_date is None:
+            return False
+        return (self.horizon.start - participant.entry_date).days < self.newcomer_days

@@ -1,0 +1,234 @@
+"""Calendar expansion: days, occurrences, candidate start times and who is free when.
+
+A start is an absolute minute in the horizon: day_index * 1440 + minute of the day.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+
+from scheduler.problem import Frequency, Module, Participant, Problem, Room, StaffMember
+from scheduler.timetable import group_id, session_key
+
+DAY = 1440
+DEFAULT_OPENING = [
+    (0, 8 * 60, 18 * 60),
+    (1, 480, 1080),
+    (2, 480, 1080),
+    (3, 480, 1080),
+    (4, 480, 1080),
+]
+
+
+def minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def clock(minute_of_day: int) -> time:
+    return time(minute_of_day // 60, minute_of_day % 60)
+
+
+@dataclass(frozen=True)
+class Day:
+    index: int
+    date: date
+    weekday: int
+    week: int
+
+
+def horizon_days(problem: Problem) -> list[Day]:
+    h = problem.horizon
+    out = []
+    for i in range(7 * h.weeks):
+        d = h.start + timedelta(days=i)
+        out.append(Day(i, d, d.weekday(), i // 7))
+    return out
+
+
+def occurrence_weeks(frequency: Frequency, weeks: int) -> list[list[int]]:
+    """The weeks each occurrence may fall in, in occurrence order."""
+    if frequency.kind == "per_week":
+        return [[w] for w in range(weeks) for _ in range(max(frequency.count, 0))]
+    interval = 4 if frequency.kind == "monthly" else max(frequency.interval_weeks, 1)
+    phase = frequency.phase % interval
+    blocks, start, end = [], 0, interval - phase
+    while start < weeks:
+        blocks.append(list(range(start, min(end, weeks))))
+        start, end = end, end + interval
+    if phase and frequency.skip_first_block:
+        blocks = blocks[1:]
+    return blocks
+
+
+def opening_blocks(problem: Problem, site_id: str, weekday: int) -> list[tuple[int, int]]:
+    site = problem.site(site_id)
+    if not site.opening_hours:
+        return [(s, e) for d, s, e in DEFAULT_OPENING if d == weekday]
+    return [(minutes(b.start), minutes(b.end)) for b in site.opening_hours if b.weekday == weekday]
+
+
+def _windows(problem: Problem, module: Module, weekday: int) -> list[tuple[int, int]]:
+    if module.time_windows:
+        windows = [
+            (minutes(w.start), minutes(w.end))
+            for w in module.time_windows
+            if not w.weekdays or weekday in w.weekdays
+        ]
+    else:
+        windows = opening_blocks(problem, module.site_id, weekday)
+    if module.off_site or not module.time_windows:
+        return windows
+    opening = opening_blocks(problem, module.site_id, weekday)
+    # a session must fit both a module window and one opening block
+    return [
+        (max(ws, os_), min(we, oe))
+        for ws, we in windows
+        for os_, oe in opening
+        if max(ws, os_) < min(we, oe)
+    ]
+
+
+def module_starts(problem: Problem, module: Module, days: list[Day]) -> dict[int, list[int]]:
+    """Candidate absolute starts of the module's sessions, keyed by week."""
+    grid = problem.horizon.grid_minutes
+    holidays = set(problem.horizon.holidays)
+    closures = set() if module.off_site else set(problem.site(module.site_id).closures)
+    by_week: dict[int, list[int]] = {}
+    for day in days:
+        if day.weekday not in module.allowed_days or day.date in holidays or day.date in closures:
+            continue
+        starts: set[int] = set()
+        for ws, we in _windows(problem, module, day.weekday):
+            first = -(-ws // grid) * grid
+            for m in range(first, we - module.duration_minutes + 1, grid):
+                starts.add(m)
+        by_week.setdefault(day.week, []).extend(day.index * DAY + m for m in sorted(starts))
+    return by_week
+
+
+def _inside(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in blocks)
+
+
+def _overlaps(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s < end and start < e for s, e in blocks)
+
+
+@dataclass
+class Calendar:
+    """Who is free when, precomputed per weekday and date."""
+
+    problem: Problem
+    days: list[Day] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.days = horizon_days(self.problem)
+        self._busy: dict[str, dict[int, list[tuple[int, int]]]] = {}
+        self._busy_dates: dict[str, set[date]] = {}
+        for p in self.problem.participants:
+            blocks: dict[int, list[tuple[int, int]]] = {}
+            for u in p.unavailability:
+                blocks.setdefault(u.weekday, []).append((minutes(u.start), minutes(u.end)))
+            self._busy[p.id] = blocks
+            self._busy_dates[p.id] = set(p.days_off)
+        self._avail: dict[str, dict[int, list[tuple[int, int]]] | None] = {}
+        for m in self.problem.staff:
+            if not m.availability:
+                self._avail[m.id] = None
+                continue
+            avail: dict[int, list[tuple[int, int]]] = {}
+            for b in m.availability:
+                avail.setdefault(b.weekday, []).append((minutes(b.start), minutes(b.end)))
+            self._avail[m.id] = avail
+
+    def day(self, start: int) -> Day:
+        return self.days[start // DAY]
+
+    def participant_free(self, participant: Participant, start: int, duration: int) -> bool:
+        day = self.day(start)
+        if day.date in self._busy_dates[participant.id]:
+            return False
+        m = start % DAY
+        return not _overlaps(self._busy[participant.id].get(day.weekday, []), m, m + duration)
+
+    def staff_free(self, staff: StaffMember, start: int, duration: int) -> bool:
+        day = self.day(start)
+        if day.date in staff.days_off:
+            return False
+        avail = self._avail[staff.id]
+        if avail is None:
+            return True
+        m = start % DAY
+        return _inside(avail.get(day.weekday, []), m, m + duration)
+
+    def room_open(self, room: Room, start: int) -> bool:
+        return self.day(start).date not in room.closures
+
+
+@dataclass
+class GroupSpec:
+    id: str
+    module: Module
+    label: str
+    candidates: list[str]
+    individual: bool
+    occurrences: list[list[int]]
+
+    def key(self, occurrence: int) -> str:
+        return session_key(self.id, occurrence)
+
+
+def enrolled(problem: Problem) -> dict[str, list[str]]:
+    """Participant ids per module id, in participant order, without duplicates."""
+    order = {p.id: i for i, p in enumerate(problem.participants)}
+    out: dict[str, list[str]] = {m.id: [] for m in problem.modules}
+    for e in problem.enrolments:
+        if (
+            e.module_id in out
+            and e.participant_id in order
+            and e.participant_id not in out[e.module_id]
+        ):
+            out[e.module_id].append(e.participant_id)
+    for ids in out.values():
+        ids.sort(key=order.__getitem__)
+    return out
+
+
+def max_groups(module: Module, n_enrolled: int) -> int:
+    if n_enrolled == 0:
+        return 0
+    if module.max_groups is not None:
+        return module.max_groups
+    return max(module.min_groups, math.ceil(n_enrolled / max(module.group_max, 1)))
+
+
+def group_specs(problem: Problem) -> list[GroupSpec]:
+    """Every potential group of every module, with its occurrences' weeks."""
+    weeks = problem.horizon.weeks
+    members = enrolled(problem)
+    overrides = {(e.participant_id, e.module_id): e.frequency for e in problem.enrolments}
+    specs: list[GroupSpec] = []
+    for module in problem.modules:
+        ids = members[module.id]
+        if module.individual:
+            for pid in ids:
+                freq = overrides.get((pid, module.id)) or module.frequency
+                specs.append(
+                    GroupSpec(
+                        group_id(module.id, pid),
+                        module,
+                        pid,
+                        [pid],
+                        True,
+                        occurrence_weeks(freq, weeks),
+                    )
+                )
+        else:
+            occ = occurrence_weeks(module.frequency, weeks)
+            for k in range(1, max_groups(module, len(ids)) + 1):
+                specs.append(
+                    GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ)
+                )
+    return specs

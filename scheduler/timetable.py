@@ -1,0 +1,119 @@
+"""The engine's answer as plain data: placed sessions, groups, goal values, explanations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+FORMAT_VERSION = 1
+
+STATUSES = ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "UNKNOWN", "INVALID")
+
+
+def group_id(module_id: str, label: str | int) -> str:
+    """Group ids: `module#1`, `module#2`... for groups, `module#participant_id` for individual."""
+    return f"{module_id}#{label}"
+
+
+def session_key(group: str, occurrence: int) -> str:
+    """Stable session key: the group id and the occurrence number within the horizon."""
+    return f"{group}@{occurrence}"
+
+
+def split_session_key(key: str) -> tuple[str, str, int]:
+    """Return (module_id, group label, occurrence) from a session key."""
+    group, _, occurrence = key.rpartition("@")
+    module_id, _, label = group.rpartition("#")
+    return module_id, label, int(occurrence)
+
+
+@dataclass
+class Session:
+    key: str
+    module_id: str
+    group_id: str
+    date: date
+    start: time
+    end: time
+    room_id: str | None = None
+    staff_roles: dict[str, str] = field(default_factory=dict)
+    participant_ids: list[str] = field(default_factory=list)
+    off_site: bool = False
+
+    @property
+    def staff_ids(self) -> list[str]:
+        return sorted(self.staff_roles)
+
+    def start_at(self, timezone: str = "Europe/Brussels") -> datetime:
+        return datetime.combine(self.date, self.start, tzinfo=ZoneInfo(timezone))
+
+    def end_at(self, timezone: str = "Europe/Brussels") -> datetime:
+        return datetime.combine(self.date, self.end, tzinfo=ZoneInfo(timezone))
+
+
+@dataclass
+class Group:
+    id: str
+    module_id: str
+    participant_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RecordRef:
+    """A record named in an explanation: a site, room, staff, participant, module or session."""
+
+    kind: str
+    id: str
+    name: str = ""
+
+
+@dataclass
+class Explanation:
+    """One reason a problem has no timetable, for people (message) and for machines (rest)."""
+
+    rule: str
+    message: str
+    records: list[RecordRef] = field(default_factory=list)
+    source: str = "precheck"
+    data: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass
+class SolveStats:
+    build_seconds: float = 0.0
+    precheck_seconds: float = 0.0
+    solve_seconds: float = 0.0
+    explain_seconds: float = 0.0
+    total_seconds: float = 0.0
+    variables: int = 0
+    constraints: int = 0
+    workers: int = 1
+    seed: int = 0
+    strategy: str = "full"
+    stopped_early: bool = False
+    solutions: int = 0
+
+
+@dataclass
+class Timetable:
+    status: str
+    sessions: list[Session] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    goals: dict[str, float] = field(default_factory=dict)
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    stats: SolveStats = field(default_factory=SolveStats)
+    explanations: list[Explanation] = field(default_factory=list)
+    problem_name: str = ""
+    timezone: str = "Europe/Brussels"
+    created_at: datetime | None = None
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("OPTIMAL", "FEASIBLE")
+
+    def session(self, key: str) -> Session:
+        return next(s for s in self.sessions if s.key == key)

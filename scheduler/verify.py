@@ -1,0 +1,428 @@
+"""Independent re-check of every hard rule, from the problem and timetable data alone.
+
+Deliberately shares no code with the model (nor with slots.py): a bug there cannot hide here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+from scheduler.problem import Frequency, Module, Problem
+from scheduler.timetable import RecordRef, Session, Timetable
+
+
+@dataclass
+class Violation:
+    rule: str
+    message: str
+    records: list[RecordRef] = field(default_factory=list)
+
+
+def _m(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _week_blocks(freq: Frequency, weeks: int) -> list[set[int]]:
+    if freq.kind == "per_week":
+        return [{w} for w in range(weeks) for _ in range(freq.count)]
+    step = 4 if freq.kind == "monthly" else max(freq.interval_weeks, 1)
+    offset = freq.phase % step
+    firsts = [0, *range(step - offset if offset else step, weeks, step)]
+    blocks = [
+        set(range(a, min(b, weeks))) for a, b in zip(firsts, [*firsts[1:], weeks], strict=True)
+    ]
+    return blocks[1:] if offset and freq.skip_first_block else blocks
+
+
+def _opening(problem: Problem, module: Module, weekday: int) -> list[tuple[int, int]]:
+    site = next(s for s in problem.sites if s.id == module.site_id)
+    if not site.opening_hours:
+        return [(480, 1080)] if weekday < 5 else []
+    return [(_m(b.start), _m(b.end)) for b in site.opening_hours if b.weekday == weekday]
+
+
+def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
+    """Every broken hard rule in the timetable (empty list: the timetable is valid)."""
+    out: list[Violation] = []
+    if not timetable.feasible:
+        return out
+
+    def v(rule: str, message: str, *refs: tuple[str, str]) -> None:
+        out.append(Violation(rule, message, [RecordRef(k, i, i) for k, i in refs]))
+
+    h = problem.horizon
+    modules = {md.id: md for md in problem.modules}
+    people = {q.id: q for q in problem.participants}
+    staff = {s.id: s for s in problem.staff}
+    rooms = {r.id: r for r in problem.rooms}
+    sites = {s.id: s for s in problem.sites}
+    end_date = h.start + timedelta(days=7 * h.weeks)
+    enrolled: dict[str, set[str]] = defaultdict(set)
+    overrides: dict[tuple[str, str], Frequency | None] = {}
+    for e in problem.enrolments:
+        enrolled[e.module_id].add(e.participant_id)
+        overrides[(e.participant_id, e.module_id)] = e.frequency
+
+    # groups and membership
+    groups = {}
+    for g in timetable.groups:
+        if g.id in groups:
+            v("group_size", f"Group {g.id} appears twice.", ("group", g.id))
+        groups[g.id] = g
+    member_count: Counter[tuple[str, str]] = Counter()
+    for g in timetable.groups:
+        md = modules.get(g.module_id)
+        if md is None or not g.id.startswith(md.id + "#"):
+            v("enrolment", f"Group {g.id} names an unknown module.", ("group", g.id))
+            continue
+        for pid in g.participant_ids:
+            member_count[(pid, md.id)] += 1
+            if pid not in enrolled[md.id]:
+                v("enrolment", f"{pid} is in {g.id} without an enrolment.", ("participant", pid))
+        if md.individual:
+            if g.participant_ids != [g.id.rpartition("#")[2]]:
+                v(
+                    "enrolment",
+                    f"Individual group {g.id} must hold exactly its participant.",
+                    ("group", g.id),
+                )
+            continue
+        n = len(g.participant_ids)
+        if not md.group_min <= n <= md.group_max:
+            v("group_size", f"Group {g.id} has {n} participants.", ("group", g.id))
+        cap = sites[md.site_id].group_size_cap
+        if cap is not None and n > cap:
+            v(
+                "site_cap",
+                f"Group {g.id} has {n} participants; the site allows {cap}.",
+                ("group", g.id),
+            )
+        levels = {people[pid].language_level for pid in g.participant_ids if pid in people}
+        if md.allowed_levels and not levels <= set(md.allowed_levels):
+            v(
+                "language_level",
+                f"Group {g.id} holds a level {md.name} does not allow.",
+                ("group", g.id),
+            )
+        if md.single_level_groups and len(levels) > 1:
+            v("language_level", f"Group {g.id} mixes levels {sorted(levels)}.", ("group", g.id))
+    for md in problem.modules:
+        for pid in enrolled[md.id]:
+            if member_count[(pid, md.id)] != 1:
+                v(
+                    "enrolment",
+                    f"{pid} is in {member_count[(pid, md.id)]} groups of {md.id}.",
+                    ("participant", pid),
+                    ("module", md.id),
+                )
+        used = [g for g in timetable.groups if g.module_id == md.id]
+        if not md.individual and enrolled[md.id]:
+            if len(used) < md.min_groups:
+                v(
+                    "group_size",
+                    f"{md.id} has {len(used)} groups, fewer than {md.min_groups}.",
+                    ("module", md.id),
+                )
+            limit = (
+                md.max_groups
+                if md.max_groups is not None
+                else max(md.min_groups, math.ceil(len(enrolled[md.id]) / md.group_max))
+            )
+            if any(
+                int(g.id.rpartition("#")[2]) > limit
+                for g in used
+                if g.id.rpartition("#")[2].isdigit()
+            ):
+                v("group_size", f"{md.id} uses more than {limit} groups.", ("module", md.id))
+
+    # sessions: identity, occurrences, frequency
+    keys = Counter(s.key for s in timetable.sessions)
+    for key, n in keys.items():
+        if n > 1:
+            v("frequency", f"Session {key} appears {n} times.", ("session", key))
+    by_group: dict[str, list[Session]] = defaultdict(list)
+    for s in timetable.sessions:
+        by_group[s.group_id].append(s)
+    for g in timetable.groups:
+        md = modules.get(g.module_id)
+        if md is None:
+            continue
+        freq = md.frequency
+        if md.individual:
+            freq = (
+                overrides.get((g.participant_ids[0] if g.participant_ids else "", md.id))
+                or md.frequency
+            )
+        blocks = _week_blocks(freq, h.weeks)
+        expected = {f"{g.id}@{i}": b for i, b in enumerate(blocks)}
+        have = {s.key: s for s in by_group.get(g.id, [])}
+        for key in expected.keys() - have.keys():
+            v(
+                "frequency",
+                f"Session {key} of group {g.id} is missing.",
+                ("session", key),
+                ("group", g.id),
+            )
+        for key, s in have.items():
+            if key not in expected:
+                v("frequency", f"Session {key} is not an occurrence of {g.id}.", ("session", key))
+                continue
+            week = (s.date - h.start).days // 7
+            if not h.start <= s.date < end_date or week not in expected[key]:
+                v(
+                    "frequency",
+                    f"Session {key} is on {s.date}, outside its weeks.",
+                    ("session", key),
+                )
+            if sorted(s.participant_ids) != sorted(g.participant_ids):
+                v("enrolment", f"Session {key} does not hold exactly its group.", ("session", key))
+    for gid, sessions in by_group.items():
+        md = modules.get(sessions[0].module_id)
+        per_day = Counter(s.date for s in sessions)
+        if md is not None and any(n > md.max_sessions_per_day for n in per_day.values()):
+            v(
+                "sessions_per_day",
+                f"Group {gid} meets more than {md.max_sessions_per_day} time(s) a day.",
+                ("group", gid),
+            )
+    for s in timetable.sessions:
+        if s.group_id not in groups:
+            v(
+                "group_size",
+                f"Session {s.key} belongs to an unused group {s.group_id}.",
+                ("session", s.key),
+            )
+        if s.module_id not in modules or s.group_id.rpartition("#")[0] != s.module_id:
+            v("frequency", f"Session {s.key} names the wrong module.", ("session", s.key))
+
+    # allowed times, rooms, staff per session
+    for s in timetable.sessions:
+        md = modules.get(s.module_id)
+        if md is None:
+            continue
+        group = groups.get(s.group_id)
+        size = len(group.participant_ids) if group else len(s.participant_ids)
+        start, end = _m(s.start), _m(s.end)
+        wd = s.date.weekday()
+        if end - start != md.duration_minutes:
+            v("allowed_times", f"Session {s.key} lasts {end - start} minutes.", ("session", s.key))
+        if start % h.grid_minutes:
+            v("allowed_times", f"Session {s.key} starts off the grid.", ("session", s.key))
+        if wd not in md.allowed_days:
+            v(
+                "allowed_times",
+                f"Session {s.key} is on a day {md.name} does not allow.",
+                ("session", s.key),
+            )
+        if s.date in h.holidays:
+            v("allowed_times", f"Session {s.key} is on a holiday.", ("session", s.key))
+        windows = [
+            (_m(w.start), _m(w.end))
+            for w in md.time_windows
+            if not w.weekdays or s.date.weekday() in w.weekdays
+        ]
+        if md.time_windows and not any(a <= start and end <= b for a, b in windows):
+            v(
+                "allowed_times",
+                f"Session {s.key} is outside the module's time windows.",
+                ("session", s.key),
+            )
+        if not md.off_site:
+            if s.date in sites[md.site_id].closures:
+                v(
+                    "allowed_times",
+                    f"Session {s.key} is on a closure day of the site.",
+                    ("session", s.key),
+                )
+            if not any(a <= start and end <= b for a, b in _opening(problem, md, wd)):
+                v("allowed_times", f"Session {s.key} is outside opening hours.", ("session", s.key))
+        # room
+        if md.off_site or s.off_site != md.off_site:
+            if s.room_id is not None or s.off_site != md.off_site:
+                v("room", f"Off-site session {s.key} must have no room.", ("session", s.key))
+        else:
+            room = rooms.get(s.room_id or "")
+            if room is None:
+                v("room", f"Session {s.key} has no room.", ("session", s.key))
+            else:
+                if (
+                    room.site_id != md.site_id
+                    or (md.room_kind is not None and room.kind != md.room_kind)
+                    or not (set(md.room_features) <= set(room.features))
+                ):
+                    v(
+                        "room",
+                        f"{room.name} does not suit {md.name}.",
+                        ("room", room.id),
+                        ("session", s.key),
+                    )
+                if s.date in room.closures:
+                    v(
+                        "room",
+                        f"{room.name} is closed on {s.date}.",
+                        ("room", room.id),
+                        ("session", s.key),
+                    )
+                if room.capacity < size:
+                    v(
+                        "room",
+                        f"{room.name} holds {room.capacity}; session {s.key} has {size}.",
+                        ("room", room.id),
+                        ("session", s.key),
+                    )
+        # staff and roles
+        required = dict(md.staff_required)
+        if md.individual:
+            required.setdefault("coach", 1)
+        got = Counter(s.staff_roles.values())
+        if {r: c for r, c in got.items() if c} != {r: c for r, c in required.items() if c > 0}:
+            v(
+                "staff_roles",
+                f"Session {s.key} has staff {dict(got)}; {md.name} needs {required}.",
+                ("session", s.key),
+            )
+        for mid, role in s.staff_roles.items():
+            member = staff.get(mid)
+            if member is None or role not in member.roles:
+                v(
+                    "staff_roles",
+                    f"{mid} cannot act as {role} in {s.key}.",
+                    ("staff", mid),
+                    ("session", s.key),
+                )
+                continue
+            if member.site_ids and md.site_id not in member.site_ids:
+                v(
+                    "staff_availability",
+                    f"{member.name} does not work at the site of {s.key}.",
+                    ("staff", mid),
+                )
+            if s.date in member.days_off:
+                v(
+                    "staff_availability",
+                    f"{member.name} is off on {s.date}.",
+                    ("staff", mid),
+                    ("session", s.key),
+                )
+            if member.availability and not any(
+                b.weekday == wd and _m(b.start) <= start and end <= _m(b.end)
+                for b in member.availability
+            ):
+                v(
+                    "staff_availability",
+                    f"{member.name} is not available for {s.key}.",
+                    ("staff", mid),
+                    ("session", s.key),
+                )
+        if md.individual:
+            pid = s.group_id.rpartition("#")[2]
+            referent = people[pid].referent_coach_id if pid in people else None
+            coaches = [mid for mid, role in s.staff_roles.items() if role == "coach"]
+            if coaches != [referent]:
+                v(
+                    "staff_roles",
+                    f"Session {s.key} is not led by the referent coach.",
+                    ("session", s.key),
+                )
+        if md.mediator_required:
+            spoken = {
+                lang
+                for mid, role in s.staff_roles.items()
+                if role == "mediator" and mid in staff
+                for lang in staff[mid].languages
+            }
+            for pid in s.participant_ids:
+                lang = people[pid].interpreter_language if pid in people else None
+                if lang and lang not in spoken:
+                    v(
+                        "mediator_language",
+                        f"No mediator of {s.key} speaks {lang}.",
+                        ("session", s.key),
+                        ("participant", pid),
+                    )
+    for pin in problem.pins:
+        found = [s for s in timetable.sessions if s.key == pin.session_key]
+        if not found:
+            v("pin", f"Pinned session {pin.session_key} is missing.", ("session", pin.session_key))
+            continue
+        s = found[0]
+        if (
+            (s.date, s.start) != (pin.date, pin.start)
+            or (pin.room_id is not None and s.room_id != pin.room_id)
+            or (pin.staff_ids and sorted(s.staff_roles) != sorted(pin.staff_ids))
+        ):
+            v("pin", f"Pinned session {pin.session_key} moved.", ("session", pin.session_key))
+
+    # overlaps, unavailability, hours
+    by_person: dict[str, list[Session]] = defaultdict(list)
+    by_staff: dict[str, list[Session]] = defaultdict(list)
+    by_room: dict[str, list[Session]] = defaultdict(list)
+    for s in timetable.sessions:
+        for pid in s.participant_ids:
+            by_person[pid].append(s)
+        for mid in s.staff_roles:
+            by_staff[mid].append(s)
+        if s.room_id:
+            by_room[s.room_id].append(s)
+    for rule, kind, table in (
+        ("participant_overlap", "participant", by_person),
+        ("staff_overlap", "staff", by_staff),
+        ("room_overlap", "room", by_room),
+    ):
+        for rid, sessions in table.items():
+            ordered = sorted(sessions, key=lambda s: (s.date, s.start))
+            for a, b in zip(ordered, ordered[1:], strict=False):
+                if a.date == b.date and _m(b.start) < _m(a.end):
+                    v(
+                        rule,
+                        f"{rid} is in {a.key} and {b.key} at once.",
+                        (kind, rid),
+                        ("session", a.key),
+                        ("session", b.key),
+                    )
+    for pid, sessions in by_person.items():
+        q = people.get(pid)
+        if q is None:
+            continue
+        for s in sessions:
+            if s.date in q.days_off or any(
+                u.weekday == s.date.weekday()
+                and _m(u.start) < _m(s.end)
+                and _m(s.start) < _m(u.end)
+                for u in q.unavailability
+            ):
+                v(
+                    "participant_unavailable",
+                    f"{q.name} is not free for {s.key}.",
+                    ("participant", pid),
+                    ("session", s.key),
+                )
+        if q.min_weekly_hours:
+            week_minutes = Counter({w: 0 for w in range(h.weeks)})
+            for s in sessions:
+                week_minutes[(s.date - h.start).days // 7] += _m(s.end) - _m(s.start)
+            for w, got_minutes in week_minutes.items():
+                if got_minutes < q.min_weekly_hours * 60:
+                    v(
+                        "min_weekly_hours",
+                        f"{q.name} has {got_minutes / 60:g} h in week {w + 1}.",
+                        ("participant", pid),
+                    )
+    for mid, sessions in by_staff.items():
+        member = staff.get(mid)
+        if member is None:
+            continue
+        per_week: Counter[int] = Counter()
+        for s in sessions:
+            per_week[(s.date - h.start).days // 7] += _m(s.end) - _m(s.start)
+        for w, used_minutes in per_week.items():
+            if used_minutes > member.weekly_hours * 60 + 1e-6:
+                v(
+                    "staff_hours",
+                    f"{member.name} works {used_minutes / 60:g} h in week {w + 1}.",
+                    ("staff", mid),
+                )
+    return out

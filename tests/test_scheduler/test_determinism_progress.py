@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import threading
+
+from scheduler import Progress, solve, verify
+from tests.test_scheduler.generator import cpas_week
+
+
+def _shape(t):
+    return [
+        (s.key, s.date, s.start, s.room_id, s.staff_roles, s.participant_ids) for s in t.sessions
+    ]
+
+
+def test_same_input_seed_workers_same_timetable():
+    p = cpas_week(24, 3, 3, seed=5)
+    a = solve(p, time_limit=3, seed=7, workers=1, deterministic=True)
+    b = solve(p, time_limit=3, seed=7, workers=1, deterministic=True)
+    assert a.feasible
+    assert _shape(a) == _shape(b)
+    assert [g.participant_ids for g in a.groups] == [g.participant_ids for g in b.groups]
+
+
+def test_same_answer_with_two_interleaved_workers():
+    p = cpas_week(12, 2, 2, seed=2)
+    a = solve(p, time_limit=2, seed=1, workers=2, deterministic=True)
+    b = solve(p, time_limit=2, seed=1, workers=2, deterministic=True)
+    assert a.feasible
+    assert _shape(a) == _shape(b)
+
+
+def test_progress_reports_improvements():
+    seen: list[Progress] = []
+    t = solve(cpas_week(30, 3, 3, seed=1), time_limit=3, progress=seen.append)
+    assert t.feasible
+    assert seen
+    assert all(p.elapsed >= 0 and p.best_bound <= p.objective + 1e-6 for p in seen)
+    assert [p.solutions for p in seen] == sorted(p.solutions for p in seen)
+    assert t.objective is not None
+    assert t.objective <= seen[0].objective
+
+
+def test_stop_returns_the_best_timetable_so_far():
+    stop = threading.Event()
+    p = cpas_week(60, 4, 3, seed=3)
+    t = solve(p, time_limit=30, progress=lambda _: stop.set(), stop=stop)
+    assert t.feasible
+    assert t.stats.stopped_early
+    assert t.stats.total_seconds < 20
+    assert verify(p, t) == []
+
+
+def test_stats_and_goals_are_reported():
+    t = solve(cpas_week(20, 2, 2), time_limit=3)
+    assert t.stats.variables > 0
+    assert t.stats.total_seconds >= t.stats.solve_seconds
+    assert set(t.goals) >= {
+        "sessions_moved",
+        "unmixed_groups",
+        "staff_load_spread",
+        "missed_biweekly_activity",
+        "idle_gap_hours",
+    }

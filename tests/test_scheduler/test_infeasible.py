@@ -1,0 +1,257 @@
+"""One crafted infeasible problem per hard-rule family: the explanation names the right records."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from scheduler import Frequency, Pin, Problem, TimeWindow, Unavailability, WeeklyBlock, solve
+from tests.test_scheduler.factories import coach, module, person, problem, room, site
+
+
+def explained(p: Problem) -> tuple[set[str], set[tuple[str, str]], list[str]]:
+    t = solve(p, time_limit=5)
+    assert t.status == "INFEASIBLE"
+    assert t.explanations, "never a bare status"
+    rules = {e.rule for e in t.explanations}
+    records = {(r.kind, r.id) for e in t.explanations for r in e.records}
+    messages = [e.message for e in t.explanations]
+    for e in t.explanations:
+        assert e.message.endswith(".")
+        assert e.message[0].isupper()
+    return rules, records, messages
+
+
+def test_seats_per_level_group_size():
+    p = problem(
+        [module("it", name="IT group", group_max=10, max_groups=2)],
+        [person(f"p{i}") for i in range(25)],
+        rooms=[room("r", 30)],
+    )
+    rules, records, messages = explained(p)
+    assert "group_size" in rules
+    assert ("module", "it") in records
+    assert "25" in messages[0]
+
+
+def test_site_cap_below_group_minimum():
+    p = problem(
+        [module("w", name="Workshop", group_min=4)],
+        [person(f"p{i}") for i in range(5)],
+        site_=site(group_size_cap=3),
+    )
+    rules, records, _ = explained(p)
+    assert "site_cap" in rules
+    assert ("site", "site") in records
+
+
+def test_language_level_not_allowed():
+    p = problem(
+        [module("alpha", name="Literacy group", allowed_levels=["low_literacy"])],
+        [person("amina", name="Amina", language_level="B1")],
+    )
+    rules, records, messages = explained(p)
+    assert "language_level" in rules
+    assert ("participant", "amina") in records
+    assert "Amina" in messages[0]
+
+
+def test_no_allowed_time():
+    p = problem([module("sat", name="Saturday club", allowed_days=[5])], [person("a")])
+    rules, records, _ = explained(p)
+    assert "allowed_times" in rules
+    assert ("module", "sat") in records
+
+
+def test_no_room_of_the_kind():
+    p = problem([module("it", name="IT group", room_kind="computer")], [person("a")])
+    rules, records, _ = explained(p)
+    assert "room" in rules
+    assert ("module", "it") in records
+
+
+def test_room_capacity_names_room_and_module():
+    computer = room("pc", 10, "computer", name="Computer room")
+    p = problem(
+        [module("it", name="IT group", room_kind="computer", group_min=12, group_max=12)],
+        [person(f"p{i}") for i in range(12)],
+        rooms=[computer],
+    )
+    rules, records, messages = explained(p)
+    assert "room_capacity" in rules
+    assert {("room", "pc"), ("module", "it")} <= records
+    assert "Computer room holds 10" in messages[0]
+    assert "12" in messages[0]
+
+
+def test_staff_role_missing():
+    p = problem([module("goal", name="GOAL", staff_required={"mediator": 1})], [person("a")])
+    rules, records, _ = explained(p)
+    assert "staff_roles" in rules
+    assert ("module", "goal") in records
+
+
+def test_staff_hours_arithmetic():
+    p = problem(
+        [
+            module(
+                "via",
+                name="VIA",
+                duration_minutes=180,
+                frequency=Frequency("per_week", 2),
+                group_max=5,
+                min_groups=2,
+            )
+        ],
+        [person(f"p{i}") for i in range(10)],
+        staff=[coach("x", 8, name="Coach Xavier")],
+        rooms=[room("r1"), room("r2")],
+    )
+    rules, records, messages = explained(p)
+    assert "staff_hours" in rules
+    assert ("staff", "x") in records
+    assert "Coach Xavier has 8 h" in messages[0]
+    assert "12 h" in messages[0]
+
+
+def test_staff_hours_and_availability_found_by_the_solver():
+    # precheck sees 36 h for 9 h of sessions; only the solver sees Bea never works on weekdays
+    staff = [
+        coach("ana", 6, name="Ana"),
+        coach("bea", 30, name="Bea", availability=[WeeklyBlock(5, time(9), time(17))]),
+    ]
+    p = problem(
+        [module("grp", name="Group", duration_minutes=180, frequency=Frequency("per_week", 3))],
+        [person("a")],
+        staff=staff,
+    )
+    rules, records, _ = explained(p)
+    assert ("staff", "ana") in records
+    assert ("staff", "bea") in records
+    assert {"staff_hours", "staff_availability"} <= rules
+
+
+def test_participant_without_free_half_day():
+    busy = [Unavailability(d, time(8), time(18), "language_course", "Dutch class") for d in (2, 4)]
+    amie = module(
+        "amie",
+        name="AMIE session",
+        allowed_days=[2, 4],
+        time_windows=[TimeWindow(time(13), time(17))],
+        duration_minutes=180,
+    )
+    p = problem([amie], [person("y", name="Yasmin", unavailability=busy), person("z")])
+    rules, records, messages = explained(p)
+    assert "participant_unavailable" in rules
+    assert ("participant", "y") in records
+    assert "Yasmin" in messages[0]
+    assert "language course" in messages[0]
+
+
+def test_mediator_language_missing():
+    p = problem(
+        [module("goal", name="GOAL", mediator_required=True, staff_required={"mediator": 1})],
+        [person("a", interpreter_language="ps")],
+        staff=[coach("m", roles=["mediator"], languages=["ar"])],
+    )
+    rules, records, _ = explained(p)
+    assert "mediator_language" in rules
+    assert ("participant", "a") in records
+
+
+def test_min_weekly_hours_arithmetic():
+    p = problem(
+        [module("w", name="Workshop", duration_minutes=180)],
+        [person("b", name="Bilal", min_weekly_hours=21)],
+    )
+    rules, records, messages = explained(p)
+    assert "min_weekly_hours" in rules
+    assert ("participant", "b") in records
+    assert "Bilal" in messages[0]
+
+
+def test_pin_outside_allowed_days():
+    pin = Pin("w#1@0", date(2026, 1, 10), time(10))  # a Saturday
+    p = problem([module("w", name="Workshop")], [person("a")], pins=[pin])
+    rules, records, _ = explained(p)
+    assert "pin" in rules
+    assert ("session", "w#1@0") in records
+
+
+def test_two_pins_in_one_room_found_by_the_solver():
+    pins = [Pin("a#1@0", date(2026, 1, 6), time(10)), Pin("b#1@0", date(2026, 1, 6), time(11))]
+    p = problem(
+        [module("a", name="Module A"), module("b", name="Module B")],
+        [person("x")],
+        enrol={"a": ["x"], "b": ["x"]},
+        pins=pins,
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+    )
+    rules, records, _ = explained(p)
+    assert ("session", "a#1@0") in records or ("session", "b#1@0") in records
+    assert "participant_overlap" in rules or "pin" in rules
+
+
+@pytest.mark.parametrize(
+    ("family", "record"),
+    [("room_overlap", ("room", "r1")), ("staff_overlap", ("staff", "c1"))],
+)
+def test_resource_double_booked(family, record):
+    # two modules that can only meet on Tuesday 10:00, sharing one room and one coach
+    only = {"allowed_days": [1], "time_windows": [TimeWindow(time(10), time(12))]}
+    mods = [module("a", name="Module A", **only), module("b", name="Module B", **only)]
+    rooms = [room("r1")] if family == "room_overlap" else [room("r1"), room("r2")]
+    staff = [coach("c1")] if family == "staff_overlap" else [coach("c1"), coach("c2")]
+    p = problem(
+        mods, [person("x"), person("y")], enrol={"a": ["x"], "b": ["y"]}, rooms=rooms, staff=staff
+    )
+    rules, records, _ = explained(p)
+    assert family in rules
+    assert record in records
+
+
+def test_participant_double_booked():
+    only = {"allowed_days": [1], "time_windows": [TimeWindow(time(10), time(12))]}
+    mods = [module("a", name="Module A", **only), module("b", name="Module B", **only)]
+    p = problem(
+        mods,
+        [person("x", name="Xena")],
+        rooms=[room("r1"), room("r2")],
+        staff=[coach("c1"), coach("c2")],
+    )
+    rules, records, _ = explained(p)
+    assert "participant_overlap" in rules
+    assert ("participant", "x") in records
+
+
+def test_sessions_per_day():
+    p = problem(
+        [module("w", name="Workshop", frequency=Frequency("per_week", 2), allowed_days=[1])],
+        [person("a")],
+    )
+    rules, records, _ = explained(p)
+    assert "sessions_per_day" in rules
+    assert ("module", "w") in records
+
+
+def test_room_closed_on_the_only_day():
+    p = problem(
+        [module("w", name="Workshop", allowed_days=[1])],
+        [person("a")],
+        rooms=[room("r1", closures=[date(2026, 1, 6)], name="Hall")],
+    )
+    rules, records, messages = explained(p)
+    assert "room_closed" in rules
+    assert ("room", "r1") in records
+    assert any("Hall" in m for m in messages)
+
+
+def test_min_weekly_hours_found_by_the_solver():
+    # one session every two weeks cannot give 2 h in each of the two weeks
+    fortnightly = module("f", name="Fortnightly group", frequency=Frequency("every_n_weeks", 1, 2))
+    p = problem([fortnightly], [person("c", name="Chadia", min_weekly_hours=2)], weeks=2)
+    rules, records, _ = explained(p)
+    assert "min_weekly_hours" in rules
+    assert ("participant", "c") in records

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+
+from scheduler import FormatError, dumps, loads_problem, loads_timetable, solve
+from scheduler.io import to_dict
+from tests.test_scheduler.factories import french_monday_wednesday, module, person, problem
+
+
+def sample():
+    return problem(
+        [module("w", name="Workshop")],
+        [person("a", unavailability=french_monday_wednesday(), min_weekly_hours=2)],
+    )
+
+
+def test_problem_round_trip():
+    p = sample()
+    text = dumps(p)
+    assert json.loads(text)["format_version"] == 1
+    assert loads_problem(text) == p
+
+
+def test_timetable_round_trip_with_aware_datetime():
+    t = solve(sample(), time_limit=2)
+    assert t.created_at is not None
+    assert t.created_at.tzinfo is not None
+    again = loads_timetable(dumps(t))
+    assert again.sessions == t.sessions
+    assert again.groups == t.groups
+    assert again.goals == t.goals
+    assert again.status == t.status
+    start = t.sessions[0].start_at()
+    assert start.tzinfo is not None
+    assert start.utcoffset() is not None
+
+
+def test_previous_timetable_inside_a_problem_round_trips():
+    p = sample()
+    p.previous = solve(p, time_limit=2)
+    assert loads_problem(dumps(p)) == p
+
+
+def test_rejects_unknown_version_and_fields():
+    data = to_dict(sample())
+    with pytest.raises(FormatError, match="format_version"):
+        loads_problem(json.dumps({**data, "format_version": 99}))
+    with pytest.raises(FormatError, match="unknown field"):
+        loads_problem(json.dumps({**data, "email": "x"}))
+    data["participants"][0]["min_weekly_hours"] = "lots"
+    with pytest.raises(FormatError):
+        loads_problem(json.dumps(data))
+
+
+def test_naive_datetime_is_refused():
+    t = solve(sample(), time_limit=2)
+    t.created_at = datetime(2026, 1, 1)  # noqa: DTZ001 - the point of the test
+    with pytest.raises(FormatError):
+        dumps(t)

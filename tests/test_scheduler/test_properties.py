@@ -1,0 +1,167 @@
+"""Properties over random small problems: feasible answers verify clean, infeasible claims hold."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, time, timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler import (
+    Frequency,
+    Group,
+    Module,
+    Participant,
+    Problem,
+    Session,
+    StaffMember,
+    Timetable,
+    Unavailability,
+    WeeklyBlock,
+    solve,
+    verify,
+)
+from tests.test_scheduler.factories import problem, room, site
+
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+MORNINGS = [WeeklyBlock(d, time(9), time(12)) for d in range(5)]
+
+
+@st.composite
+def blocks(draw, kind: str = "other") -> list[Unavailability]:
+    out = []
+    for _ in range(draw(st.integers(0, 2))):
+        day = draw(st.integers(0, 4))
+        start = draw(st.sampled_from([9, 10, 11]))
+        out.append(Unavailability(day, time(start), time(start + 1), kind))
+    return out
+
+
+@st.composite
+def small_problems(draw, tiny: bool = False) -> Problem:
+    n_people = draw(st.integers(1, 3 if tiny else 5))
+    people = [
+        Participant(
+            f"p{i}",
+            f"Person {i}",
+            draw(st.sampled_from(["A1", "A2"])),
+            unavailability=draw(blocks("language_course")),
+            referent_coach_id="c0",
+            min_weekly_hours=draw(st.sampled_from([None, None, None, 1])) if not tiny else None,
+        )
+        for i in range(n_people)
+    ]
+    staff = []
+    for i in range(draw(st.integers(1, 2))):
+        days = draw(st.sets(st.integers(0, 4), min_size=1, max_size=5))
+        staff.append(
+            StaffMember(
+                f"c{i}",
+                f"Coach {i}",
+                ["coach"],
+                draw(st.sampled_from([2, 4, 10, 10])),
+                [WeeklyBlock(d, time(9), time(12)) for d in sorted(days)],
+            )
+        )
+    rooms = [room(f"r{i}", draw(st.integers(2, 4))) for i in range(draw(st.integers(1, 2)))]
+    if draw(st.booleans()):
+        rooms[0].closures = [date(2026, 1, 5) + timedelta(days=draw(st.integers(0, 4)))]
+    modules = []
+    for i in range(1 if tiny else draw(st.integers(1, 2))):
+        individual = not tiny and draw(st.integers(0, 4)) == 0
+        modules.append(
+            Module(
+                f"m{i}",
+                f"Module {i}",
+                "site",
+                kind="individual_coaching" if individual else "workshop",
+                duration_minutes=draw(st.sampled_from([60, 120])),
+                frequency=Frequency("per_week", draw(st.integers(1, 2))),
+                allowed_days=sorted(draw(st.sets(st.integers(0, 4), min_size=1, max_size=5))),
+                group_min=draw(st.sampled_from([1, 1, 1, 2])),
+                group_max=draw(st.integers(2, 4)) if not tiny else 4,
+                max_groups=1 if tiny else draw(st.sampled_from([None, 1, 2])),
+                staff_required={"coach": draw(st.integers(1, len(staff)))}
+                if not individual
+                else {"coach": 1},
+                max_sessions_per_day=draw(st.integers(1, 2)),
+                allowed_levels=draw(st.sampled_from([[], [], ["A1", "A2"], ["A1"]])),
+            )
+        )
+    enrol = {m.id: [q.id for q in people if tiny or draw(st.booleans())] for m in modules}
+    cap = None if tiny else draw(st.sampled_from([None, None, 2]))
+    return problem(
+        modules,
+        people,
+        staff=staff,
+        rooms=rooms,
+        enrol=enrol,
+        site_=site(opening_hours=MORNINGS, group_size_cap=cap),
+    )
+
+
+@SETTINGS
+@given(small_problems())
+def test_every_feasible_answer_verifies_clean(p: Problem):
+    t = solve(p, time_limit=2)
+    assert t.status in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "INVALID")
+    if t.feasible:
+        assert verify(p, t) == []
+    else:
+        assert t.explanations
+
+
+def brute_force_exists(p: Problem) -> bool:
+    """Try every placement of the single group's sessions; the verifier is the judge."""
+    (md,) = p.modules
+    members = [e.participant_id for e in p.enrolments]
+    if not members:
+        return True
+    need = md.staff_required["coach"]
+    options = []
+    for d in range(5):
+        day = p.horizon.start + timedelta(days=d)
+        for start in range(9 * 60, 12 * 60 - md.duration_minutes + 1, 30):
+            for r in p.rooms:
+                for team in itertools.combinations([s.id for s in p.staff], need):
+                    options.append((day, start, r.id, team))
+    group = Group(f"{md.id}#1", md.id, members)
+    count = md.frequency.count
+    for combo in itertools.combinations_with_replacement(options, count):
+        sessions = [
+            Session(
+                f"{md.id}#1@{o}",
+                md.id,
+                group.id,
+                day,
+                time(start // 60, start % 60),
+                time((start + md.duration_minutes) // 60, (start + md.duration_minutes) % 60),
+                rid,
+                {sid: "coach" for sid in team},
+                members,
+            )
+            for o, (day, start, rid, team) in enumerate(combo)
+        ]
+        if not verify(p, Timetable("FEASIBLE", sessions=sessions, groups=[group])):
+            return True
+    return False
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(small_problems(tiny=True))
+def test_infeasible_claims_hold_by_brute_force(p: Problem):
+    t = solve(p, time_limit=2)
+    if t.feasible:
+        assert verify(p, t) == []
+    assert t.feasible == brute_force_exists(p)
