@@ -8,6 +8,8 @@ from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
 from admin.dashboard import DashboardView
+from admin.views.feeds import FeedsView
+from admin.views.history import HistoryView
 from admin.views.organisation import (
     ClosureDayView,
     OrganisationView,
@@ -31,6 +33,7 @@ from app.models import (
     StaffMember,
     User,
 )
+from app.web import security
 
 
 def init_admin(app: Flask) -> Admin:
@@ -49,8 +52,10 @@ def init_admin(app: Flask) -> Admin:
         name="Parcours",
         theme=Bootstrap4Theme(fluid=True, base_template="admin/parcours_master.html"),
         index_view=DashboardView(name=_l("Overview"), url="/admin"),
+        csp_nonce_generator=security.csp_nonce,
     )
     people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
+    admin.add_view(PlanningView(name=_l("Planning"), endpoint="planning", url="/admin/planning"))
     admin.add_view(
         ParticipantView(Participant, _l("Participants"), category=people, endpoint="participant")
     )
@@ -77,4 +82,6 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(UserView(User, _l("Users"), category=organisation, endpoint="user"))
+    admin.add_view(HistoryView(name=_l("History"), endpoint="history", url="/admin/history"))
+    admin.add_view(FeedsView(_l("Calendar feeds"), endpoint="calendar_feeds", url="/admin/feeds"))
     return admin

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy.orm as so
 from flask import abort, flash, redirect, request, url_for
+from flask_admin.actions import action
+from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS, EXPORT_FORMATTERS
@@ -15,10 +18,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
+from wtforms import HiddenField
 
 from admin.fields import enum_field
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
+from app.services.audit import AUDITED
 from app.services.validation import RecordInvalid
 from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
@@ -68,6 +73,10 @@ def _untranslated(text: Any) -> str:
     return str(args[0]) if args else str(text)
 
 
+class EditConflict(Exception):
+    """The record changed since the form was opened."""
+
+
 class _EnumByValue:
     """Flask-Admin looks enum filter values up by member name; ours travel by value."""
 
@@ -110,8 +119,13 @@ class SecureModelView(ModelView):
         dt.time: _format_time,
         **EXPORT_FORMATTERS,
     }
-    form_excluded_columns = ("organisation", "organisation_id", "created_at", "updated_at")
-    column_exclude_list = ("organisation", "created_at", "updated_at")
+    edit_template = "admin/model/parcours_edit.html"
+    details_template = "admin/model/parcours_details.html"
+    # The calendar-feed subject of this screen's records (staff, room, participant...), if any.
+    feed_subject: str | None = None
+    form_excluded_columns = (
+        "organisation", "organisation_id", "created_at", "updated_at", "version")
+    column_exclude_list = ("organisation", "created_at", "updated_at", "version")
 
     def __init__(self, model: type, name: Any = None, **kwargs: Any) -> None:
         super().__init__(model, db, name=name, **kwargs)
@@ -180,6 +194,12 @@ class SecureModelView(ModelView):
             abort(403)
         return None
 
+    @action("delete", admin_lazy_gettext("Delete"),
+            admin_lazy_gettext("Are you sure you want to delete selected records?"))
+    def action_delete(self, ids: Any) -> None:
+        # Flask-Admin passes the ids as text, which PostgreSQL refuses to compare with integers.
+        super().action_delete(tuple(int(i) for i in ids if str(i).isdigit()))
+
     # -- writes: clear messages, nothing half-written ------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, RecordInvalid):
@@ -190,6 +210,47 @@ class SecureModelView(ModelView):
             flash(_("This record belongs to another organisation."), "error")
             return True
         return bool(super().handle_view_exception(exc))
+
+    # -- links on a record's page: history, calendar feed ---------------------------------
+    def record_links(self, model: Any) -> list[tuple[str, str, str]]:
+        if model is None or getattr(model, "id", None) is None:
+            return []
+        links = []
+        kind = AUDITED.get(type(model))
+        if kind is not None:
+            links.append((_("History"), url_for("history.record", kind=kind, record_id=model.id),
+                          "fa-history"))
+        if self.feed_subject is not None:
+            links.append((_("Calendar feed"), url_for("calendar_feeds.subject",
+                                                      kind_text=self.feed_subject,
+                                                      key=str(model.id)), "fa-calendar"))
+        return links
+
+    # -- optimistic locking: the version the user saw travels with the form ---------------
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        if hasattr(self.model, "version"):
+            form_class.version_token = HiddenField()
+        return form_class
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        token = getattr(form, "version_token", None)
+        if obj is not None and token is not None and request.method == "GET":
+            token.data = str(obj.version)
+        return form
+
+    def _refuse_stale(self, form: Any, model: Any) -> None:
+        token = getattr(form, "version_token", None)
+        if token is not None and token.data and token.data != str(model.version):
+            raise EditConflict()
+
+    def _conflict_message(self) -> str:
+        return _(
+            "Someone else saved this record after you opened it. Your changes were not "
+            "saved: they are still in the form. Open the record again to see the other "
+            "version, then re-apply your changes."
+        )
 
     def _attach_errors(self, form: Any, exc: RecordInvalid) -> None:
         for error in exc.errors:
@@ -221,9 +282,14 @@ class SecureModelView(ModelView):
                 form.populate_obj(model)
                 session.add(model)
             else:
+                self._refuse_stale(form, model)
                 form.populate_obj(model)
             self._on_model_change(form, model, is_created)
             session.commit()
+        except (EditConflict, so.exc.StaleDataError):
+            session.rollback()
+            flash(self._conflict_message(), "error")
+            return False
         except RecordInvalid as exc:
             session.rollback()
             self.handle_view_exception(exc)

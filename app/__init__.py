@@ -30,10 +30,12 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     from app import tenancy
     from app.extensions import csrf, db, migrate
     from app.models.base import render_migration_item
-    from app.services import validation
-    from app.web import auth, i18n
+    from app.services import audit, privacy, validation
+    from app.web import auth, feeds, i18n, security
 
     db.init_app(app)
+    # The request's own session ends with the request (see extensions._session_scope).
+    app.teardown_request(lambda exc: db.session.remove())
     migrate.init_app(
         app,
         db,
@@ -45,9 +47,13 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     auth.init_app(app)
+    security.init_app(app)  # headers, session timeouts, second sign-in step
+    feeds.init_app(app)  # calendar feeds: public by token, tokens redacted from logs
     # Order matters: records are stamped with their organisation before they are validated.
     tenancy.install()
     validation.install()
+    audit.install()
+    privacy.install()  # a participant with history is anonymised, never deleted
 
     # Plug-ins (the admin screens) are named in configuration: app never imports admin.
     for extension in app.config["PARCOURS_EXTENSIONS"]:

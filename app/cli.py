@@ -8,8 +8,11 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
+from app import backup_cli
 from app.models.enums import UserRole
+from app.privacy_cli import privacy_group
 
 
 def _create_app() -> Flask:
@@ -66,7 +69,8 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {role:<12} {email:<40} {organisation}")
     if no_serve:
         return
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Not app.run(): Flask ignores it inside its own command line.
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 @click.group("user")
@@ -112,20 +116,35 @@ def user_create(
 
 
 @click.command("plan")
-@click.option("--organisation", "organisation_slug", required=True,
-              help="Short name of the organisation (for example activup-charleroi).")
-@click.option("--weeks", "week_range", required=True,
-              help="ISO week or range: 2026-W50 or 2026-W50..W52.")
+@click.option(
+    "--organisation",
+    "organisation_slug",
+    required=True,
+    help="Short name of the organisation (for example activup-charleroi).",
+)
+@click.option(
+    "--weeks", "week_range", required=True, help="ISO week or range: 2026-W50 or 2026-W50..W52."
+)
 @click.option("--site", "site_name", default=None, help="Plan only this site (by name).")
 @click.option("--time-limit", default=10.0, show_default=True, type=float)
 @click.option("--publish", is_flag=True, help="Publish the draft when a timetable is found.")
-@click.option("--export-problem", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write the engine's problem as JSON (names replaced by pseudonyms) and stop.")
+@click.option(
+    "--export-problem",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the engine's problem as JSON (names replaced by pseudonyms) and stop.",
+)
 @click.option("--with-names", is_flag=True, help="Keep real names in --export-problem.")
 @with_appcontext
-def plan_command(organisation_slug: str, week_range: str, site_name: str | None,
-                 time_limit: float, publish: bool, export_problem: str | None,
-                 with_names: bool) -> None:
+def plan_command(
+    organisation_slug: str,
+    week_range: str,
+    site_name: str | None,
+    time_limit: float,
+    publish: bool,
+    export_problem: str | None,
+    with_names: bool,
+) -> None:
     """Plan weeks of one organisation from the command line (same service as the admin)."""
     import sqlalchemy as sa
 
@@ -137,11 +156,13 @@ def plan_command(organisation_slug: str, week_range: str, site_name: str | None,
     from app.services.planning.problem import Scope, build_problem
     from scheduler.io import dumps
 
-    organisation = db.session.scalar(sa.select(Organisation).where(
-        Organisation.slug == organisation_slug))
+    organisation = db.session.scalar(
+        sa.select(Organisation).where(Organisation.slug == organisation_slug)
+    )
     if organisation is None:
-        raise click.BadParameter(f"no organisation with short name {organisation_slug!r}",
-                                 param_hint="--organisation")
+        raise click.BadParameter(
+            f"no organisation with short name {organisation_slug!r}", param_hint="--organisation"
+        )
     try:
         week_start, weeks = calendar.parse_week_range(week_range)
     except calendar.WeekFormatError as exc:
@@ -151,16 +172,20 @@ def plan_command(organisation_slug: str, week_range: str, site_name: str | None,
         with tenancy.organisation_scope(organisation.id):
             site_id = db.session.scalar(sa.select(Site.id).where(Site.name == site_name))
         if site_id is None:
-            raise click.BadParameter(f"{organisation.name} has no site named {site_name!r}",
-                                     param_hint="--site")
+            raise click.BadParameter(
+                f"{organisation.name} has no site named {site_name!r}", param_hint="--site"
+            )
     if export_problem:
-        built = build_problem(Scope(organisation.id, week_start, weeks, site_id),
-                              pseudonymise=not with_names)
+        built = build_problem(
+            Scope(organisation.id, week_start, weeks, site_id), pseudonymise=not with_names
+        )
         with open(export_problem, "w", encoding="utf-8") as handle:
             handle.write(dumps(built.problem))
-        click.echo(f"Wrote {export_problem}: {len(built.problem.participants)} participants, "
-                   f"{len(built.problem.modules)} modules, {len(built.problem.enrolments)} "
-                   "enrolments.")
+        click.echo(
+            f"Wrote {export_problem}: {len(built.problem.participants)} participants, "
+            f"{len(built.problem.modules)} modules, {len(built.problem.enrolments)} "
+            "enrolments."
+        )
         return
     try:
         run = runs.create_run(None, organisation.id, week_start, weeks, site_id, time_limit)
@@ -169,8 +194,10 @@ def plan_command(organisation_slug: str, week_range: str, site_name: str | None,
     runs.execute(run.id)
     with tenancy.organisation_scope(organisation.id):
         run = runs.wait(run.id, timeout=5)
-        click.echo(f"Run {run.id}: {run.status.value}, engine {run.engine_status}, "
-                   f"{len(run.draft_sessions)} sessions in {run.elapsed_seconds or 0:.1f} s.")
+        click.echo(
+            f"Run {run.id}: {run.status.value}, engine {run.engine_status}, "
+            f"{len(run.draft_sessions)} sessions in {run.elapsed_seconds or 0:.1f} s."
+        )
         for explanation in run.explanations:
             click.echo(f"  - {explanation['message']}")
         if not run.has_draft:
@@ -178,8 +205,10 @@ def plan_command(organisation_slug: str, week_range: str, site_name: str | None,
         if publish:
             diff = publishing.publish(run, None)
             counts = diff.counts
-            click.echo(f"Published: {counts.get('added', 0)} added, {counts.get('moved', 0)} "
-                       f"moved, {counts.get('cancelled', 0)} cancelled.")
+            click.echo(
+                f"Published: {counts.get('added', 0)} added, {counts.get('moved', 0)} "
+                f"moved, {counts.get('cancelled', 0)} cancelled."
+            )
 
 
 @click.command("worker")
@@ -218,6 +247,8 @@ def solve_command(ctx: click.Context) -> None:
 def register_commands(app: Flask) -> None:
     for command in (seed_command, demo_command, user_group, plan_command, worker_command):
         app.cli.add_command(command)
+    app.cli.add_command(privacy_group)
+    backup_cli.register(app)  # backup, restore
 
 
 # Solving needs no application: it is the engine alone.

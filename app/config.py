@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -37,6 +38,14 @@ def _secret_key(instance_path: str) -> str:
     return key
 
 
+def _https_only() -> bool:
+    """Cookies marked Secure when served over HTTPS (PARCOURS_INSECURE_COOKIES=1 opts out)."""
+    return (
+        os.environ.get("PARCOURS_INSECURE_COOKIES") != "1"
+        and os.environ.get("PARCOURS_HTTPS", "0") == "1"
+    )
+
+
 def build_config(instance_path: str) -> dict[str, object]:
     """The settings for one application instance."""
     return {
@@ -50,9 +59,15 @@ def build_config(instance_path: str) -> dict[str, object]:
         "SUPPORTED_LOCALES": SUPPORTED_LOCALES,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("PARCOURS_INSECURE_COOKIES") != "1"
-        and os.environ.get("PARCOURS_HTTPS", "0") == "1",
+        "SESSION_COOKIE_SECURE": _https_only(),
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": _https_only(),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": dt.timedelta(days=14),
+        # A signed-in session ends after 8 hours, or after 60 minutes without a request.
+        "PERMANENT_SESSION_LIFETIME": dt.timedelta(hours=8),
+        "PARCOURS_IDLE_TIMEOUT": dt.timedelta(minutes=60),
+        "PARCOURS_HTTPS": os.environ.get("PARCOURS_HTTPS", "0") == "1",  # also sends HSTS
         "WTF_CSRF_TIME_LIMIT": None,
         "FLASK_ADMIN_SWATCH": "default",
         "PARCOURS_EXTENSIONS": ("admin:init_admin",),

@@ -23,19 +23,22 @@ def plannable(world: factories.World) -> factories.World:
         ModuleTimeWindow(weekday=2, start_time=dt.time(9, 0), end_time=dt.time(12, 30)),
     ]
     second = factories.module(world.programme, name="Atelier cuisine", group_min=2)
-    second.time_windows = [ModuleTimeWindow(weekday=3, start_time=dt.time(9, 0),
-                                            end_time=dt.time(12, 30))]
+    second.time_windows = [
+        ModuleTimeWindow(weekday=3, start_time=dt.time(9, 0), end_time=dt.time(12, 30))
+    ]
     for person in world.participants:
         factories.enrolment(person, second)
     db.session.commit()
     return world
 
 
-def plan(world: factories.World, *, base: PlanningRun | None = None, weeks: int = 1,
-         week: dt.date = WEEK) -> PlanningRun:
+def plan(
+    world: factories.World, *, base: PlanningRun | None = None, weeks: int = 1, week: dt.date = WEEK
+) -> PlanningRun:
     """Create and execute a run in this thread, and check its draft with the verifier."""
-    run = runs.create_run(world.users["coordinator"], world.org.id, week, weeks,
-                          time_limit=10, base_run=base)
+    run = runs.create_run(
+        world.users["coordinator"], world.org.id, week, weeks, time_limit=10, base_run=base
+    )
     runs.execute(run.id, workers=1)
     with tenancy.organisation_scope(world.org.id):
         db.session.expire_all()

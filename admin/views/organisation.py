@@ -80,6 +80,7 @@ class SiteView(SecureModelView):
 
 
 class RoomView(SecureModelView):
+    feed_subject = "room"
     column_list = ("name", "site", "kind", "capacity", "features")
     column_labels = FIELD_LABELS
     column_searchable_list = ("name",)

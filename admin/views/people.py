@@ -9,7 +9,8 @@ from admin.base import SecureModelView
 from admin.fields import CodeListField
 from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
-from app.models import ParticipantBlock, StaffAbsence, StaffAvailability
+from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
+from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
 from app.models.enums import Language, StaffRole
 from app.models.vocab import country_choices, language_choices
 
@@ -20,6 +21,7 @@ class StaffAbsenceInline(InlineFormAdmin):
 
 
 class StaffMemberView(SecureModelView):
+    feed_subject = "staff"
     column_list = (
         "first_name",
         "last_name",
@@ -59,7 +61,8 @@ class ParticipantBlockInline(WeeklyInline):
     form_columns = ("id", "kind", "weekday", "start_time", "end_time", "label")
 
 
-class ParticipantView(SecureModelView):
+class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
+    feed_subject = "participant"
     column_list = (
         "last_name",
         "first_name",
@@ -129,7 +132,7 @@ class ParticipantView(SecureModelView):
             "label": FIELD_LABELS["interpreter_language"],
         },
     }
-    inline_models = (ParticipantBlockInline(ParticipantBlock),)
+    inline_models = (ParticipantBlockInline(ParticipantBlock), ConsentInline(Consent))
     form_args["preferred_language"] = {
         "choices": Language.choices(),
         "allow_blank": True,

@@ -47,8 +47,13 @@ GOAL_LABELS = {
     "missed_biweekly_activity": "Two-week periods without a group activity",
 }
 CHANGE_LABELS = {"time": "time", "room": "room", "staff": "staff", "participants": "participants"}
-RECORD_ENDPOINTS = {"participant": "participant", "staff": "staff_member", "room": "room",
-                    "module": "module", "site": "site"}
+RECORD_ENDPOINTS = {
+    "participant": "participant",
+    "staff": "staff_member",
+    "room": "room",
+    "module": "module",
+    "site": "site",
+}
 
 
 def record_link(record: dict[str, Any]) -> str | None:
@@ -101,13 +106,18 @@ class PlanningView(BaseView):
     def index(self) -> Any:
         today = dt.datetime.now(BRUSSELS).date()
         next_monday = calendar.monday_of(today) + dt.timedelta(weeks=1)
-        recent = db.session.scalars(sa.select(PlanningRun).order_by(
-            PlanningRun.requested_at.desc()).limit(20)).all()
+        recent = db.session.scalars(
+            sa.select(PlanningRun).order_by(PlanningRun.requested_at.desc()).limit(20)
+        ).all()
         sites = db.session.scalars(sa.select(Site).order_by(Site.name)).all()
-        return self.render("planning/index.html", runs=recent, sites=sites,
-                           default_week=calendar.iso_week_label(next_monday),
-                           this_week=calendar.iso_week_label(calendar.monday_of(today)),
-                           can_plan=current_user.role in EDITOR_ROLES)
+        return self.render(
+            "planning/index.html",
+            runs=recent,
+            sites=sites,
+            default_week=calendar.iso_week_label(next_monday),
+            this_week=calendar.iso_week_label(calendar.monday_of(today)),
+            can_plan=current_user.role in EDITOR_ROLES,
+        )
 
     @expose("/generate", methods=["POST"])
     def generate(self) -> Response:
@@ -117,8 +127,9 @@ class PlanningView(BaseView):
             weeks = int(request.form.get("weeks", "1"))
             time_limit = float(request.form.get("time_limit", runs.DEFAULT_TIME_LIMIT))
             site_id = int(request.form["site"]) if request.form.get("site") else None
-            run = runs.create_run(current_user, current_user.organisation_id, week_start, weeks,
-                                  site_id, time_limit)
+            run = runs.create_run(
+                current_user, current_user.organisation_id, week_start, weeks, site_id, time_limit
+            )
         except (ValueError, calendar.WeekFormatError, PlanningError) as exc:
             flash(_("Cannot plan: %(reason)s", reason=str(exc)), "error")
             return redirect(url_for(".index"))
@@ -146,18 +157,32 @@ class PlanningView(BaseView):
             from app.services.planning.drafts import compare
 
             diff = compare(run, [s for s in published if not s.is_cancelled], look.modules)
+        # One week at a time: two weeks of five days side by side would not be readable.
+        week_index = request.args.get("week", "0")
+        week_index = int(week_index) if week_index.isdigit() else 0
+        week_index = min(week_index, run.weeks - 1)
+        shown_week = run.week_start + dt.timedelta(weeks=week_index)
         return self.render(
-            "planning/run.html", run=run, by=by, entity=entity, choices=choices,
-            draft_grid=week_grid(weekview.select(draft, by, entity, *d_index), run.week_start,
-                                 run.weeks),
-            published_grid=week_grid(weekview.select(live, by, entity, *p_index),
-                                     run.week_start, run.weeks),
-            diff=diff, kinds=KIND_STYLE, rooms=sorted(look.rooms.values(), key=lambda r: r.name),
-            can_plan=current_user.role in EDITOR_ROLES, week_label=calendar.iso_week_label,
-            participant_names=self._names(diff), record_link=record_link,
+            "planning/run.html",
+            run=run,
+            by=by,
+            entity=entity,
+            choices=choices,
+            week_index=week_index,
+            shown_week=shown_week,
+            draft_grid=week_grid(weekview.select(draft, by, entity, *d_index), shown_week),
+            published_grid=week_grid(weekview.select(live, by, entity, *p_index), shown_week),
+            diff=diff,
+            kinds=KIND_STYLE,
+            rooms=sorted(look.rooms.values(), key=lambda r: r.name),
+            can_plan=current_user.role in EDITOR_ROLES,
+            week_label=calendar.iso_week_label,
+            participant_names=self._names(diff),
+            record_link=record_link,
             goal_label=lambda name: _(GOAL_LABELS[name]) if name in GOAL_LABELS else name,
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: _(CHANGE_LABELS.get(what, what)),
+            timedelta=dt.timedelta,
         )
 
     def _names(self, diff: Any) -> dict[int, str]:
@@ -166,8 +191,10 @@ class PlanningView(BaseView):
         from app.models import Participant
 
         ids = {r.participant_id for r in diff.regroupings}
-        return {p.id: p.full_name for p in db.session.scalars(
-            sa.select(Participant).where(Participant.id.in_(ids)))}
+        return {
+            p.id: p.full_name
+            for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(ids)))
+        }
 
     @expose("/run/<int:run_id>/progress.json")
     def progress(self, run_id: int) -> Response:
@@ -177,10 +204,15 @@ class PlanningView(BaseView):
         if elapsed is None and run.started_at is not None:
             elapsed = (dt.datetime.now(BRUSSELS) - run.started_at).total_seconds()
         return jsonify(
-            status=run.status.value, status_label=run.status.label,
-            engine_status=run.engine_status, elapsed=round(elapsed or 0.0, 1),
-            time_limit=run.time_limit, objective=run.objective, best_bound=run.best_bound,
-            gap=run.gap, solutions=run.solutions,
+            status=run.status.value,
+            status_label=run.status.label,
+            engine_status=run.engine_status,
+            elapsed=round(elapsed or 0.0, 1),
+            time_limit=run.time_limit,
+            objective=run.objective,
+            best_bound=run.best_bound,
+            gap=run.gap,
+            solutions=run.solutions,
             done=run.status in (RunStatus.FINISHED, RunStatus.FAILED),
         )
 
@@ -200,17 +232,30 @@ class PlanningView(BaseView):
             flash(str(exc), "error")
         else:
             counts = diff.counts
-            flash(_("Published: %(added)s added, %(moved)s moved, %(cancelled)s cancelled.",
-                    added=counts.get("added", 0), moved=counts.get("moved", 0),
-                    cancelled=counts.get("cancelled", 0)), "success")
+            flash(
+                _(
+                    "Published: %(added)s added, %(moved)s moved, %(cancelled)s cancelled.",
+                    added=counts.get("added", 0),
+                    moved=counts.get("moved", 0),
+                    cancelled=counts.get("cancelled", 0),
+                ),
+                "success",
+            )
         return redirect(url_for(".run", run_id=run_id))
 
     @expose("/run/<int:run_id>/replan", methods=["POST"])
     def replan(self, run_id: int) -> Response:
         self._require_editor()
         base = self._run(run_id)
-        run = runs.create_run(current_user, base.organisation_id, base.week_start, base.weeks,
-                              base.site_id, base.time_limit, base_run=base)
+        run = runs.create_run(
+            current_user,
+            base.organisation_id,
+            base.week_start,
+            base.weeks,
+            base.site_id,
+            base.time_limit,
+            base_run=base,
+        )
         jobs.submit(run.id)
         return redirect(url_for(".run", run_id=run.id))
 
@@ -248,9 +293,14 @@ class PlanningView(BaseView):
         except adjust.MoveRefused as exc:
             for violation in exc.violations:
                 label = RULE_LABELS.get(violation.rule)
-                flash(_("This move is refused: %(rule)s (%(detail)s)",
-                        rule=_(label) if label else violation.rule, detail=violation.message),
-                      "error")
+                flash(
+                    _(
+                        "This move is refused: %(rule)s (%(detail)s)",
+                        rule=_(label) if label else violation.rule,
+                        detail=violation.message,
+                    ),
+                    "error",
+                )
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
@@ -284,5 +334,9 @@ class PlanningView(BaseView):
         if sheet is None:
             abort(404)
         with printing.language(sheet.language):
-            return self.render("planning/print.html", sheet=sheet, kinds=KIND_STYLE,
-                               grid=week_grid(sheet.blocks, week_start))
+            return self.render(
+                "planning/print.html",
+                sheet=sheet,
+                kinds=KIND_STYLE,
+                grid=week_grid(sheet.blocks, week_start),
+            )

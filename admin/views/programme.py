@@ -20,6 +20,7 @@ class StaffNeedInline(InlineFormAdmin):
 
 
 class ModuleView(SecureModelView):
+    feed_subject = "module"
     column_list = (
         "name",
         "programme",

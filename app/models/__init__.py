@@ -1,6 +1,8 @@
 """Every mapped class, imported so that metadata and Alembic see the whole schema."""
 
+from app.models.audit import AuditEvent
 from app.models.base import BRUSSELS, Base, OrganisationScoped, now_brussels
+from app.models.feeds import FeedSubject, FeedToken
 from app.models.organisation import (
     ClosureDay,
     Organisation,
@@ -16,6 +18,8 @@ from app.models.people import (
     StaffAvailability,
     StaffMember,
 )
+from app.models.privacy import Consent, ConsentPurpose
+from app.models.programme import Enrolment, Module, ModuleStaffNeed, ModuleTimeWindow
 from app.models.timetable import (
     DraftSession,
     PlannedSession,
@@ -24,11 +28,15 @@ from app.models.timetable import (
     SessionStaff,
     WeekPublication,
 )
-from app.models.programme import Enrolment, Module, ModuleStaffNeed, ModuleTimeWindow
 from app.models.users import User
 
 __all__ = [
+    "AuditEvent",
+    "FeedSubject",
+    "FeedToken",
     "BRUSSELS",
+    "Consent",
+    "ConsentPurpose",
     "Base",
     "ClosureDay",
     "DraftSession",

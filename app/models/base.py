@@ -70,6 +70,16 @@ class OrganisationScoped:
         return so.relationship("Organisation")
 
 
+class Versioned:
+    """Optimistic locking: every UPDATE checks and bumps `version`, so a stale save fails."""
+
+    version: so.Mapped[int] = so.mapped_column(default=1, server_default="1")
+
+    @so.declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, object]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]
+
+
 class Timestamped:
     created_at: so.Mapped[dt.datetime] = so.mapped_column(AwareDateTime, default=now_brussels)
     updated_at: so.Mapped[dt.datetime] = so.mapped_column(

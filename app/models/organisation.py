@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models.base import Base, OrganisationScoped, Timestamped, enum_column
+from app.models.base import Base, OrganisationScoped, Timestamped, Versioned, enum_column
 from app.models.enums import Language, RoomKind
 from app.models.weekly import WeeklyBlock
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from app.models.programme import Module
 
 
-class Organisation(Timestamped, Base):
+class Organisation(Versioned, Timestamped, Base):
     """A public social-welfare centre: CPAS in French, OCMW in Dutch."""
 
     __tablename__ = "organisation"
@@ -40,7 +40,7 @@ class Organisation(Timestamped, Base):
         return self.name
 
 
-class Programme(OrganisationScoped, Timestamped, Base):
+class Programme(OrganisationScoped, Versioned, Timestamped, Base):
     """A social-activation project run by an organisation, with its programme-wide rules."""
 
     __tablename__ = "programme"
@@ -79,7 +79,7 @@ class Programme(OrganisationScoped, Timestamped, Base):
         return self.name
 
 
-class Site(OrganisationScoped, Timestamped, Base):
+class Site(OrganisationScoped, Versioned, Timestamped, Base):
     """A building of the organisation, with its address, opening hours and group-size cap."""
 
     __tablename__ = "site"
@@ -132,7 +132,7 @@ class SiteOpeningHours(WeeklyBlock, OrganisationScoped, Base):
     site: so.Mapped[Site] = so.relationship(back_populates="opening_hours")
 
 
-class Room(OrganisationScoped, Timestamped, Base):
+class Room(OrganisationScoped, Versioned, Timestamped, Base):
     __tablename__ = "room"
     __table_args__ = (
         sa.UniqueConstraint("site_id", "name"),
@@ -154,7 +154,7 @@ class Room(OrganisationScoped, Timestamped, Base):
         return f"{self.name} ({self.site.name})" if self.site else self.name
 
 
-class ClosureDay(OrganisationScoped, Timestamped, Base):
+class ClosureDay(OrganisationScoped, Versioned, Timestamped, Base):
     """Days the organisation, or one of its sites, is closed (public holidays come apart)."""
 
     __tablename__ = "closure_day"

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models.base import Base, OrganisationScoped, Timestamped, enum_column
+from app.models.base import (
+    AwareDateTime,
+    Base,
+    OrganisationScoped,
+    Timestamped,
+    Versioned,
+    enum_column,
+)
 from app.models.enums import (
     EU_COUNTRIES,
     BlockKind,
@@ -26,7 +33,7 @@ if TYPE_CHECKING:
     from app.models.programme import Enrolment
 
 
-class StaffMember(OrganisationScoped, Timestamped, Base):
+class StaffMember(OrganisationScoped, Versioned, Timestamped, Base):
     __tablename__ = "staff_member"
     __table_args__ = (
         sa.CheckConstraint("fte > 0 AND fte <= 1", name="fte_range"),
@@ -99,7 +106,7 @@ class StaffAbsence(OrganisationScoped, Base):
         return self.start_date <= day <= self.end_date
 
 
-class Participant(OrganisationScoped, Timestamped, Base):
+class Participant(OrganisationScoped, Versioned, Timestamped, Base):
     """A newcomer in a trajectory: the minimum the planning and the AMIF report need."""
 
     __tablename__ = "participant"
@@ -141,6 +148,8 @@ class Participant(OrganisationScoped, Timestamped, Base):
     intake_on: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     entry_date: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     exited_on: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
+    # Set once the person's identity is erased (GDPR); the statistics fields are kept.
+    anonymised_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
 
     programme: so.Mapped[Programme] = so.relationship(back_populates="participants")
     referring_social_worker: so.Mapped[StaffMember | None] = so.relationship(

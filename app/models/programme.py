@@ -7,14 +7,14 @@ import datetime as dt
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.models.base import Base, OrganisationScoped, Timestamped, enum_column
+from app.models.base import Base, OrganisationScoped, Timestamped, Versioned, enum_column
 from app.models.enums import EnrolmentStatus, Frequency, ModuleKind, RoomKind, StaffRole
 from app.models.organisation import Programme, Site
 from app.models.people import Participant
 from app.models.weekly import WeeklyBlock
 
 
-class Module(OrganisationScoped, Timestamped, Base):
+class Module(OrganisationScoped, Versioned, Timestamped, Base):
     """What is planned: kind, rhythm, group sizes, staff, room and the days it may take place."""
 
     __tablename__ = "module"
@@ -62,7 +62,9 @@ class Module(OrganisationScoped, Timestamped, Base):
     needs_mediator: so.Mapped[bool] = so.mapped_column(default=False)
     target_levels: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
     # Liège, Brussels: groups formed by language level, one level per group.
-    single_level_groups: so.Mapped[bool] = so.mapped_column(default=False)
+    single_level_groups: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
     term_start: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     term_end: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     rolling_entry: so.Mapped[bool] = so.mapped_column(default=True)
@@ -129,7 +131,7 @@ class ModuleTimeWindow(WeeklyBlock, OrganisationScoped, Base):
     module: so.Mapped[Module] = so.relationship(back_populates="time_windows")
 
 
-class Enrolment(OrganisationScoped, Timestamped, Base):
+class Enrolment(OrganisationScoped, Versioned, Timestamped, Base):
     __tablename__ = "enrolment"
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "module_id", "start_date"),

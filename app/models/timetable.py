@@ -113,6 +113,9 @@ class DraftSession(OrganisationScoped, Base):
         sa.ForeignKey("module.id", ondelete="CASCADE"), index=True
     )
     group_key: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # The lasting identity: the start of the session's frequency block and its rank in it.
+    block_start: so.Mapped[dt.date] = so.mapped_column(sa.Date)
+    occurrence: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
     starts_at: so.Mapped[dt.datetime] = so.mapped_column(AwareDateTime)
     ends_at: so.Mapped[dt.datetime] = so.mapped_column(AwareDateTime)
     room_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
@@ -162,8 +165,9 @@ class PlannedSession(OrganisationScoped, Base):
         sa.ForeignKey("module.id", ondelete="CASCADE"), index=True
     )
     group_key: so.Mapped[str] = so.mapped_column(sa.String(80), index=True)
+    # The start of the session's frequency block (its week, for weekly modules) and its rank
+    # in the block: with the group, the identity that survives moves and re-plans.
     week_start: so.Mapped[dt.date] = so.mapped_column(sa.Date, index=True)
-    # The occurrence of the group within its week: with the group and week, its identity.
     occurrence: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
     starts_at: so.Mapped[dt.datetime] = so.mapped_column(AwareDateTime)
     ends_at: so.Mapped[dt.datetime] = so.mapped_column(AwareDateTime)

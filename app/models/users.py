@@ -9,13 +9,20 @@ import sqlalchemy.orm as so
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.models.base import AwareDateTime, Base, OrganisationScoped, Timestamped, enum_column
+from app.models.base import (
+    AwareDateTime,
+    Base,
+    OrganisationScoped,
+    Timestamped,
+    Versioned,
+    enum_column,
+)
 from app.models.enums import UserRole
 from app.models.organisation import Organisation
 from app.models.people import StaffMember
 
 
-class User(UserMixin, OrganisationScoped, Timestamped, Base):
+class User(UserMixin, OrganisationScoped, Versioned, Timestamped, Base):
     __tablename__ = "user_account"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -28,6 +35,12 @@ class User(UserMixin, OrganisationScoped, Timestamped, Base):
     )
     active: so.Mapped[bool] = so.mapped_column(default=True)
     last_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
+    # Sign-in throttling (app.services.login_guard): failures in a row, then a timed lock.
+    failed_login_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    last_failed_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
+    locked_until: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
+    # Base32 TOTP secret; set only once the user has confirmed a code (second factor on).
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     organisation: so.Mapped[Organisation] = so.relationship()
     staff_member: so.Mapped[StaffMember | None] = so.relationship()

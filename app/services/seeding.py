@@ -133,6 +133,7 @@ _KEYS = {
         "optional",
         "sensitive_topic",
         "active",
+        "single_level_groups",
         "demo",
     },
 }
@@ -485,6 +486,7 @@ def _module(
         rolling_entry=bool(data.get("rolling_entry", True)),
         optional=bool(data.get("optional", False)),
         sensitive_topic=bool(data.get("sensitive_topic", False)),
+        single_level_groups=bool(data.get("single_level_groups", False)),
         active=bool(data.get("active", True)),
     )
     needs = data.get("staff_needs") or {}
@@ -553,6 +555,7 @@ def _participant(
                 start_date=enrolment.start_date,
                 end_date=enrolment.end_date,
                 status=EnrolmentStatus(enrolment.status),
+                frequency=Frequency(enrolment.frequency) if enrolment.frequency else None,
             )
         )
     return person

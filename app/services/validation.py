@@ -415,7 +415,7 @@ def validate_enrolment(enrolment: Enrolment) -> Iterator[FieldError]:
                 end=f"{module.term_end:%d/%m/%Y}",
             ),
         )
-    if module.programme_id != participant.programme_id:
+    if module.programme is not None and module.programme is not participant.programme:
         yield FieldError(
             "module",
             _(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -14,7 +14,9 @@ from wtforms.validators import DataRequired, Length
 
 from app import tenancy
 from app.extensions import db, login_manager
-from app.models import User, now_brussels
+from app.models import User
+from app.services import login_guard
+from app.web import security
 
 bp = Blueprint("auth", __name__)
 
@@ -27,6 +29,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "parcours_admin.static",
         "i18n.switch_language",
         "health",
+        "feeds.feed",  # the capability token in the URL is the credential
+        security.SECOND_FACTOR_ENDPOINT,  # the password step put a pending sign-in in the session
     }
 )
 
@@ -52,23 +56,39 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> Response | str:
+def login() -> Response | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        throttle = login_guard.address_throttle()
+        if throttle.is_blocked(request.remote_addr):
+            flash(_("Too many failed sign-ins from this network. Try again later."), "error")
+            return render_template("auth/login.html", form=form), 429
         with tenancy.unscoped():
             user = db.session.scalar(
                 sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower())
             )
-        if user is not None and user.active and user.check_password(form.password.data):
+        # Unknown, locked or wrong: the same check time and the same words (no account discovery).
+        if login_guard.check_password(user, form.password.data) and user is not None:
+            if user.totp_secret:
+                return security.start_second_factor(
+                    user, form.remember.data, request.args.get("next")
+                )
             login_user(user, remember=form.remember.data)
-            with tenancy.organisation_scope(user.organisation_id):
-                user.last_login_at = now_brussels()
-                db.session.commit()
+            login_guard.record_success(user)
             return redirect(_safe_next(request.args.get("next")))
-        # Same words whether the e-mail exists or not: no account discovery.
+        throttle.record_failure(request.remote_addr)
         flash(_("Unknown e-mail or wrong password."), "error")
+        flash(
+            _(
+                "After %(n)s failed attempts in a row, signing in to an account is paused for "
+                "%(minutes)s minutes.",
+                n=login_guard.MAX_FAILURES,
+                minutes=int(login_guard.LOCK_FOR.total_seconds() // 60),
+            ),
+            "info",
+        )
     return render_template("auth/login.html", form=form)
 
 
@@ -82,6 +102,8 @@ def logout() -> Response:
 
 def _require_login() -> Response | None:
     """Runs before every request: scope the organisation, send strangers to the sign-in page."""
+    # The signed-in user is loaded by this request's own session, never reused from another.
+    g.pop("_login_user", None)
     if current_user.is_authenticated:
         tenancy.set_request_organisation(current_user.organisation_id)
         return None

@@ -40,7 +40,8 @@ def test_problem_holds_the_records_of_one_organisation(week_world):
     assert {p.id for p in problem.participants} == {str(p.id) for p in week_world.participants}
     person = problem.participants[0]
     assert [(u.weekday, u.start.hour, u.kind) for u in person.unavailability] == [
-        (0, 9, "language_course")]
+        (0, 9, "language_course")
+    ]
     workshop = next(m for m in problem.modules if m.id == str(week_world.module.id))
     assert workshop.allowed_days == [1, 2]
     assert {tuple(w.weekdays) for w in workshop.time_windows} == {(1,), (2,)}
@@ -49,8 +50,14 @@ def test_problem_holds_the_records_of_one_organisation(week_world):
 
 
 def test_holidays_closures_and_days_off_reach_the_problem(week_world):
-    db.session.add(ClosureDay(organisation=week_world.org, start_date=dt.date(2026, 12, 2),
-                              end_date=dt.date(2026, 12, 2), reason="Team day"))
+    db.session.add(
+        ClosureDay(
+            organisation=week_world.org,
+            start_date=dt.date(2026, 12, 2),
+            end_date=dt.date(2026, 12, 2),
+            reason="Team day",
+        )
+    )
     day_off(week_world, dt.date(2026, 12, 1))
     christmas_week = dt.date(2026, 12, 21)
     problem = build_problem(Scope(week_world.org.id, WEEK, 1)).problem
@@ -112,6 +119,7 @@ def test_replanning_after_a_day_off_moves_only_what_it_must(week_world):
     with tenancy.organisation_scope(week_world.org.id):
         publishing.publish(first, None)
     tuesday = next(s for s in sessions_of(week_world) if s.starts_at.weekday() in (1, 2))
+    tuesday_id, first_start, first_uid = tuesday.id, tuesday.starts_at, tuesday.uid
     day_off(week_world, tuesday.starts_at.date())
     second = plan(week_world)
     assert second.goals["sessions_moved"] == 1
@@ -122,10 +130,10 @@ def test_replanning_after_a_day_off_moves_only_what_it_must(week_world):
     assert [c.what for c in diff.changes] == [["time"]]
     after = {s.id: s for s in sessions_of(week_world)}
     assert len(after) == 2  # same identities: moved, not duplicated
-    moved = after[tuesday.id]
-    assert moved.starts_at.date() != tuesday.starts_at.date()
+    moved = after[tuesday_id]
+    assert moved.starts_at.date() != first_start.date()
     assert moved.revision == 1
-    assert moved.uid == tuesday.uid
+    assert moved.uid == first_uid
 
 
 def test_cancel_keeps_the_session_visible_with_its_reason(week_world):
@@ -157,13 +165,13 @@ def test_hand_move_checked_by_the_verifier(week_world):
         db.session.expire_all()
         assert db.session.get(type(draft), draft.id).starts_at != monday
         other_day = 2 if draft.starts_at.weekday() == 1 else 1
-        target = dt.datetime.combine(WEEK + dt.timedelta(days=other_day), dt.time(9, 30),
-                                     BRUSSELS)
+        target = dt.datetime.combine(WEEK + dt.timedelta(days=other_day), dt.time(9, 30), BRUSSELS)
         adjust.move(draft, target)
         db.session.expire_all()
         moved = db.session.get(type(draft), draft.id)
         assert moved.starts_at == target
-        assert moved.pinned and moved.moved_by_hand
+        assert moved.pinned
+        assert moved.moved_by_hand
         assert scheduler.verify(runs.problem_of(run), runs.timetable_of(run)) == []
 
 
@@ -191,7 +199,51 @@ def test_infeasible_week_is_explained_by_name(week_world):
 
 
 def test_other_organisation_sees_nothing_of_the_run(week_world):
-    run = plan(week_world)
+    run_id, other_org_id = plan(week_world).id, week_world.other_org.id
     db.session.expunge_all()
-    with tenancy.organisation_scope(week_world.other_org.id):
-        assert db.session.get(PlanningRun, run.id) is None
+    with tenancy.organisation_scope(other_org_id):
+        assert db.session.get(PlanningRun, run_id) is None
+
+
+def test_every_two_weeks_means_the_same_weeks_whatever_the_horizon(week_world):
+    from app.models.enums import Frequency
+    from app.services.planning import weeks as calendar
+
+    week_world.module.frequency = Frequency.EVERY_TWO_WEEKS
+    db.session.commit()
+    first_week = (
+        WEEK
+        if calendar.phase(Frequency.EVERY_TWO_WEEKS, WEEK) == 0
+        else (WEEK + dt.timedelta(weeks=1))
+    )
+    runs_by_week = {}
+    for offset in range(3):
+        monday = first_week + dt.timedelta(weeks=offset)
+        run = plan(week_world, week=monday)
+        with tenancy.organisation_scope(week_world.org.id):
+            publishing.publish(run, None)
+        runs_by_week[offset] = [
+            d for d in run.draft_sessions if d.module_id == week_world.module.id
+        ]
+    # Met in the first week of its two-week block, not again in the second, then again.
+    assert [len(runs_by_week[i]) for i in range(3)] == [1, 0, 1]
+
+
+def test_a_cut_block_never_planned_before_is_not_forced(week_world):
+    from app.models.enums import Frequency
+    from app.services.planning import weeks as calendar
+
+    week_world.module.frequency = Frequency.EVERY_TWO_WEEKS
+    db.session.commit()
+    second_week = (
+        WEEK
+        if calendar.phase(Frequency.EVERY_TWO_WEEKS, WEEK) == 1
+        else (WEEK + dt.timedelta(weeks=1))
+    )
+    run = plan(week_world, week=second_week, weeks=2)
+    workshop = sorted(
+        d.starts_at for d in run.draft_sessions if d.module_id == week_world.module.id
+    )
+    # Nothing was planned in the block's first week: no catch-up, one session in the next block.
+    assert len(workshop) == 1
+    assert workshop[0].date() >= second_week + dt.timedelta(weeks=1)

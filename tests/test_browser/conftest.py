@@ -38,7 +38,7 @@ def _chromium_or_skip() -> str:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     """The app on a free port, on its own database file, with the test world loaded."""
     url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'browser.sqlite'}"
     if url.startswith("postgresql://"):
@@ -48,6 +48,10 @@ def live_server(tmp_path: Path) -> Iterator[dict[str, Any]]:
         db.drop_all()
         db.create_all()
         world = factories.build_world()
+        if request.node.get_closest_marker("plannable"):
+            from tests.planning_helpers import plannable
+
+            plannable(world)
         credentials = {
             "email": world.users["coordinator"].email,
             "password": factories.PASSWORD,

@@ -56,3 +56,15 @@ def test_monthly_excursion_over_four_weeks(solved):
     )
     assert t.feasible
     assert len(t.sessions) == 1
+
+
+def test_slot_first_construction_is_complete_and_valid():
+    from scheduler.construct import construct
+    from scheduler.engine import _greedy_groups
+    from scheduler.timetable import Timetable
+
+    p = cpas_week(220, 8, 6, seed=4)
+    built = construct(p)
+    assert built.complete, built.ungrouped
+    groups = _greedy_groups(p, built.membership)
+    assert verify(p, Timetable("FEASIBLE", sessions=built.sessions, groups=groups)) == []

@@ -34,8 +34,12 @@ def _engine_session(timetable: scheduler.Timetable, key: str) -> scheduler.Sessi
     raise PlanningError("This session is not in the draft.")
 
 
-def move(draft: DraftSession, starts_at: dt.datetime, room_id: int | None = None,
-         staff_ids: list[int] | None = None) -> None:
+def move(
+    draft: DraftSession,
+    starts_at: dt.datetime,
+    room_id: int | None = None,
+    staff_ids: list[int] | None = None,
+) -> None:
     """Place a session by hand; the verifier checks every hard rule before it is kept."""
     run: PlanningRun = draft.run
     if run.published_at is not None:
@@ -54,8 +58,9 @@ def move(draft: DraftSession, starts_at: dt.datetime, room_id: int | None = None
         roles = dict(draft.staff_roles)
         fallback = next(iter(roles.values()), "coach")
         session.staff_roles = {str(i): roles.get(str(i), fallback) for i in staff_ids}
-    violations = tuple(v for v in scheduler.verify(problem, timetable)
-                       if _concerns(v, draft.session_key))
+    violations = tuple(
+        v for v in scheduler.verify(problem, timetable) if _concerns(v, draft.session_key)
+    )
     if violations:
         raise MoveRefused(violations)
     draft.starts_at, draft.ends_at = local, local + duration
@@ -69,4 +74,5 @@ def move(draft: DraftSession, starts_at: dt.datetime, room_id: int | None = None
 def _concerns(violation: scheduler.Violation, key: str) -> bool:
     """Violations about the moved session (the rest of the draft was already checked)."""
     return any(ref.kind == "session" and ref.id == key for ref in violation.records) or (
-        key in violation.message)
+        key in violation.message
+    )

@@ -16,13 +16,15 @@ from app.services.planning import weeks as calendar
 DEMO_TIME_LIMIT = 10.0
 
 
-def plan_demo_weeks(today: dt.date | None = None, time_limit: float = DEMO_TIME_LIMIT
-                    ) -> Iterator[str]:
+def plan_demo_weeks(
+    today: dt.date | None = None, time_limit: float = DEMO_TIME_LIMIT
+) -> Iterator[str]:
     """Plan and publish two weeks for each organisation that has nothing published yet."""
     today = today or dt.datetime.now(BRUSSELS).date()
     monday = calendar.monday_of(today)
-    organisations = db.session.execute(sa.select(Organisation.id, Organisation.name)
-                                       .order_by(Organisation.name)).all()
+    organisations = db.session.execute(
+        sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
     for organisation_id, name in organisations:
         with tenancy.organisation_scope(organisation_id):
             if db.session.scalar(sa.select(PlannedSession.id).limit(1)) is not None:
@@ -38,5 +40,7 @@ def plan_demo_weeks(today: dt.date | None = None, time_limit: float = DEMO_TIME_
                 yield f"{name}: no timetable ({run.engine_status}) {reasons}"
                 continue
             diff = publishing.publish(run, None)
-            yield (f"{name}: {diff.counts.get('added', 0)} sessions published "
-                   f"({run.engine_status}, {run.elapsed_seconds or 0:.1f} s)")
+            yield (
+                f"{name}: {diff.counts.get('added', 0)} sessions published "
+                f"({run.engine_status}, {run.elapsed_seconds or 0:.1f} s)"
+            )

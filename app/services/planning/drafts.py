@@ -8,51 +8,47 @@ from dataclasses import dataclass, field
 
 import scheduler
 from app.models import BRUSSELS, DraftSession, Module, PlannedSession, PlanningRun
-from app.models.enums import Frequency
-from app.services.planning import weeks as calendar
+from app.services.planning.identity import Identity, identity_of_key
+from app.services.planning.problem import BuiltProblem
 
 
 def aware(day: dt.date, clock: dt.time) -> dt.datetime:
     return dt.datetime.combine(day, clock, BRUSSELS)
 
 
-def draft_rows(run: PlanningRun, timetable: scheduler.Timetable) -> list[DraftSession]:
+def draft_rows(
+    run: PlanningRun, timetable: scheduler.Timetable, built: BuiltProblem
+) -> list[DraftSession]:
     """One draft row per engine session, times made aware in Europe/Brussels."""
-    return [
-        DraftSession(
-            run=run,
-            session_key=session.key,
-            module_id=int(session.module_id),
-            group_key=session.group_id,
-            starts_at=aware(session.date, session.start),
-            ends_at=aware(session.date, session.end),
-            room_id=int(session.room_id) if session.room_id else None,
-            off_site=session.off_site,
-            staff_roles=dict(session.staff_roles),
-            participant_ids=sorted(int(p) for p in session.participant_ids),
+    identities: dict[str, list[Identity]] = {}
+    pinned = {pin.session_key for pin in built.problem.pins}
+    rows = []
+    for session in timetable.sessions:
+        if session.group_id not in identities:
+            identities[session.group_id] = built.identities(session.group_id)
+        lasting = identity_of_key(session.key, identities[session.group_id])
+        rows.append(
+            DraftSession(
+                organisation_id=run.organisation_id,
+                session_key=session.key,
+                module_id=int(session.module_id),
+                group_key=session.group_id,
+                block_start=lasting.block_start,
+                occurrence=lasting.rank,
+                starts_at=aware(session.date, session.start),
+                ends_at=aware(session.date, session.end),
+                room_id=int(session.room_id) if session.room_id else None,
+                off_site=session.off_site,
+                staff_roles=dict(session.staff_roles),
+                participant_ids=sorted(int(p) for p in session.participant_ids),
+                pinned=session.key in pinned,
+            )
         )
-        for session in timetable.sessions
-    ]
+    return rows
 
 
-@dataclass(frozen=True)
-class Identity:
-    """Who a session is across horizons: its group, the start of its frequency block, its rank."""
-
-    group_key: str
-    block_start: dt.date
-    occurrence: int
-
-
-def identity_of_key(key: str, module: Module, horizon_start: dt.date) -> Identity:
-    """Turn the engine's horizon-relative key back into the lasting identity."""
-    group_key, _, number = key.rpartition("@")
-    occurrence = int(number)
-    per_block = module.sessions_per_period if module.frequency is Frequency.PER_WEEK else 1
-    block, rank = divmod(occurrence, per_block)
-    first = calendar.block_start(module.frequency, horizon_start)
-    block_start = first + dt.timedelta(weeks=block * calendar.block_weeks(module.frequency))
-    return Identity(group_key, block_start, rank)
+def identity_of_draft(draft: DraftSession) -> Identity:
+    return Identity(draft.group_key, draft.block_start, draft.occurrence)
 
 
 def identity_of(session: PlannedSession) -> Identity:
@@ -114,7 +110,7 @@ def compare(run: PlanningRun, published: list[PlannedSession], modules: dict[int
     seen: set[Identity] = set()
     for draft in run.draft_sessions:
         module = modules[draft.module_id]
-        identity = identity_of_key(draft.session_key, module, run.week_start)
+        identity = identity_of_draft(draft)
         seen.add(identity)
         before = by_identity.get(identity)
         if before is None:
@@ -127,8 +123,9 @@ def compare(run: PlanningRun, published: list[PlannedSession], modules: dict[int
             unchanged += 1
     for identity, session in by_identity.items():
         if identity not in seen:
-            changes.append(Change("cancelled", session.module.name, session.group_key,
-                                  before=session))
+            changes.append(
+                Change("cancelled", session.module.name, session.group_key, before=session)
+            )
     return Diff(changes, _regroupings(run, published, modules), unchanged)
 
 
@@ -140,12 +137,13 @@ def _membership(pairs: list[tuple[int, str, list[int]]]) -> dict[tuple[int, int]
     return out
 
 
-def _regroupings(run: PlanningRun, published: list[PlannedSession],
-                 modules: dict[int, Module]) -> list[Regrouping]:
-    before = _membership([(s.module_id, s.group_key, [a.participant_id for a in s.attendees])
-                          for s in published])
-    after = _membership([(d.module_id, d.group_key, d.participant_ids)
-                         for d in run.draft_sessions])
+def _regroupings(
+    run: PlanningRun, published: list[PlannedSession], modules: dict[int, Module]
+) -> list[Regrouping]:
+    before = _membership(
+        [(s.module_id, s.group_key, [a.participant_id for a in s.attendees]) for s in published]
+    )
+    after = _membership([(d.module_id, d.group_key, d.participant_ids) for d in run.draft_sessions])
     return [
         Regrouping(participant_id, modules[module_id].name, before[key], group_key)
         for key, group_key in sorted(after.items())

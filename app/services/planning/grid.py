@@ -90,8 +90,10 @@ class WeekGrid:
 
 def week_grid(blocks: list[Block], week_start: dt.date, weeks: int = 1) -> WeekGrid:
     """Lay blocks out over the week(s); weekends appear only when something happens then."""
-    days = {week_start + dt.timedelta(days=i): Day(week_start + dt.timedelta(days=i))
-            for i in range(7 * weeks)}
+    days = {
+        week_start + dt.timedelta(days=i): Day(week_start + dt.timedelta(days=i))
+        for i in range(7 * weeks)
+    }
     earliest, latest = DAY_START, DAY_END
     for block in blocks:
         day = days.get(block.local_start.date())
@@ -108,5 +110,6 @@ def week_grid(blocks: list[Block], week_start: dt.date, weeks: int = 1) -> WeekG
     for day in shown:
         for block in day.blocks:
             block.origin = first_hour * 60
-    return WeekGrid(shown, list(range(first_hour, last_hour)),
-                    (last_hour - first_hour) * 60 // SLOT_MINUTES + 1)
+    return WeekGrid(
+        shown, list(range(first_hour, last_hour)), (last_hour - first_hour) * 60 // SLOT_MINUTES + 1
+    )

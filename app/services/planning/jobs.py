@@ -37,8 +37,14 @@ def submit(run_id: int) -> Future[None] | str:
         from rq import Queue
 
         queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
-        job = queue.enqueue(run_job, run_id, job_timeout=900, result_ttl=3600,
-                            failure_ttl=86400, description=f"planning run {run_id}")
+        job = queue.enqueue(
+            run_job,
+            run_id,
+            job_timeout=900,
+            result_ttl=3600,
+            failure_ttl=86400,
+            description=f"planning run {run_id}",
+        )
         return str(job.id)
     return _local_executor().submit(_run_in_app, app, run_id)
 

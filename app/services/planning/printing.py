@@ -30,8 +30,9 @@ class Sheet:
         out = []
         for offset in range(7):
             day = self.week_start + dt.timedelta(days=offset)
-            blocks = sorted((b for b in self.blocks if b.local_start.date() == day),
-                            key=lambda b: b.starts_at)
+            blocks = sorted(
+                (b for b in self.blocks if b.local_start.date() == day), key=lambda b: b.starts_at
+            )
             if offset < 5 or blocks:
                 out.append((day, blocks))
         return out

@@ -26,6 +26,7 @@ from app.models import (
     StaffMember,
 )
 from app.models.enums import EnrolmentStatus, Frequency, SessionStatus, TrajectoryStatus
+from app.services.planning import identity
 from app.services.planning import weeks as calendar
 
 GRID_MINUTES = 15
@@ -55,18 +56,82 @@ class BuiltProblem:
     scope: Scope
     holidays: dict[dt.date, str] = field(default_factory=dict)
     modules: dict[int, Module] = field(default_factory=dict)
+    # The app's rhythm of each group (module, or a participant's own for individual coaching).
+    rhythms: dict[str, Frequency | None] = field(default_factory=dict)
+
+    def identities(self, group_key: str) -> list[identity.Identity]:
+        module_id, _, member = group_key.partition("#")
+        module = self.problem.module(module_id)
+        frequency = module.frequency
+        rhythm = self.rhythms.get(module_id)
+        if module.individual:
+            override = next(
+                (
+                    e.frequency
+                    for e in self.problem.enrolments
+                    if e.module_id == module_id and e.participant_id == member
+                ),
+                None,
+            )
+            frequency = override or frequency
+            rhythm = self.rhythms.get(group_key, rhythm)
+        return identity.occurrence_identities(
+            group_key, frequency, rhythm, self.scope.week_start, self.scope.weeks
+        )
 
 
-def engine_frequency(frequency: Frequency | None, per_period: int, horizon_start: dt.date
-                     ) -> scheduler.Frequency:
-    """The module's rhythm in the engine's terms, its blocks aligned across horizons."""
+def engine_frequency(
+    frequency: Frequency | None, per_period: int, horizon_start: dt.date, already_met: bool = False
+) -> scheduler.Frequency:
+    """The rhythm in the engine's terms, its blocks aligned across horizons; `already_met`
+    tells that the block cut by the horizon start already had its session."""
     if frequency in (None, Frequency.PER_WEEK):
         return scheduler.Frequency(kind="per_week", count=per_period)
     phase = calendar.phase(frequency, horizon_start)
+    skip = bool(phase) and already_met
     if frequency is Frequency.MONTHLY:
-        return scheduler.Frequency(kind="monthly", phase=phase)
-    return scheduler.Frequency(kind="every_n_weeks", interval_weeks=frequency.period_weeks,
-                               phase=phase)
+        return scheduler.Frequency(kind="monthly", phase=phase, skip_first_block=skip)
+    return scheduler.Frequency(
+        kind="every_n_weeks",
+        interval_weeks=frequency.period_weeks,
+        phase=phase,
+        skip_first_block=skip,
+    )
+
+
+def _met_before(scope: Scope) -> set[str]:
+    """Group keys and module ids that met in the weeks just before the horizon (same block),
+    and the Mondays of those weeks in which anything at all was published."""
+    start = dt.datetime.combine(scope.week_start - dt.timedelta(weeks=4), dt.time(0), BRUSSELS)
+    end = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
+    rows = db.session.execute(
+        sa.select(
+            PlannedSession.group_key,
+            PlannedSession.module_id,
+            PlannedSession.week_start,
+            PlannedSession.starts_at,
+        ).where(
+            PlannedSession.starts_at >= start,
+            PlannedSession.starts_at < end,
+            PlannedSession.status == SessionStatus.PLANNED,
+        )
+    ).all()
+    met: set[str] = set()
+    for group_key, module_id, block_start, starts_at in rows:
+        met.add(f"{group_key}|{block_start.isoformat()}")
+        met.add(f"{module_id}|{block_start.isoformat()}")
+        met.add(f"planned|{calendar.monday_of(starts_at.astimezone(BRUSSELS).date()).isoformat()}")
+    return met
+
+
+def _already_met(met: set[str], key: str, rhythm: Frequency | None, start: dt.date) -> bool:
+    """Whether the frequency block cut by the horizon start needs no more session: it met
+    already, or its earlier weeks were never planned (we do not force a catch-up then)."""
+    block = calendar.block_start(rhythm, start)
+    if f"{key}|{block.isoformat()}" in met:
+        return True
+    earlier = [block + dt.timedelta(weeks=i) for i in range((start - block).days // 7)]
+    return bool(earlier) and not any(f"planned|{monday.isoformat()}" in met for monday in earlier)
 
 
 def _blocks(blocks: Iterable) -> list[scheduler.WeeklyBlock]:
@@ -85,8 +150,11 @@ def _sites(scope: Scope) -> list[Site]:
 
 
 def _closures(scope: Scope) -> list[ClosureDay]:
-    return _select(sa.select(ClosureDay).where(ClosureDay.start_date <= scope.week_end,
-                                               ClosureDay.end_date >= scope.week_start))
+    return _select(
+        sa.select(ClosureDay).where(
+            ClosureDay.start_date <= scope.week_end, ClosureDay.end_date >= scope.week_start
+        )
+    )
 
 
 def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enrolment]:
@@ -114,9 +182,13 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
     return [e for e in rows if (e.module.site_id or default_site) in site_ids]
 
 
-def _module(module: Module, site_id: int, horizon_start: dt.date) -> scheduler.Module:
-    windows = [scheduler.TimeWindow(w.start_time, w.end_time, weekdays=[w.weekday])
-               for w in module.time_windows]
+def _module(
+    module: Module, site_id: int, horizon_start: dt.date, already_met: bool
+) -> scheduler.Module:
+    windows = [
+        scheduler.TimeWindow(w.start_time, w.end_time, weekdays=(w.weekday,))
+        for w in module.time_windows
+    ]
     days = sorted({w.weekday for w in module.time_windows}) or [0, 1, 2, 3, 4]
     return scheduler.Module(
         id=str(module.id),
@@ -124,7 +196,9 @@ def _module(module: Module, site_id: int, horizon_start: dt.date) -> scheduler.M
         site_id=str(site_id),
         kind=module.kind.value,
         duration_minutes=module.duration_minutes,
-        frequency=engine_frequency(module.frequency, module.sessions_per_period, horizon_start),
+        frequency=engine_frequency(
+            module.frequency, module.sessions_per_period, horizon_start, already_met
+        ),
         allowed_days=days,
         time_windows=windows,
         group_min=module.group_min,
@@ -154,9 +228,13 @@ def _participant(person: Participant, name: str) -> scheduler.Participant:
         languages=list(person.languages or []),
         interpreter_language=person.interpreter_language,
         unavailability=[
-            scheduler.Unavailability(b.weekday, b.start_time, b.end_time,
-                                     kind="language_course" if b.kind.value == "language_course"
-                                     else "other", label=b.label or "")
+            scheduler.Unavailability(
+                b.weekday,
+                b.start_time,
+                b.end_time,
+                kind="language_course" if b.kind.value == "language_course" else "other",
+                label=b.label or "",
+            )
             for b in person.weekly_blocks
         ],
         referent_coach_id=str(person.referent_coach_id) if person.referent_coach_id else None,
@@ -178,14 +256,6 @@ def _staff(member: StaffMember, scope: Scope, name: str) -> scheduler.StaffMembe
     )
 
 
-def session_key_for(session: PlannedSession, module: Module, horizon_start: dt.date) -> str:
-    """The engine's key of a published session, relative to a new horizon."""
-    weeks_in = (session.week_start - calendar.block_start(module.frequency, horizon_start)).days
-    block = weeks_in // (7 * calendar.block_weeks(module.frequency))
-    per_block = module.sessions_per_period if module.frequency is Frequency.PER_WEEK else 1
-    return f"{session.group_key}@{block * per_block + session.occurrence}"
-
-
 def module_ids_in_scope(scope: Scope) -> set[int]:
     """Modules planned with this scope: all of them, or those of the scope's site."""
     with tenancy.organisation_scope(scope.organisation_id):
@@ -193,8 +263,11 @@ def module_ids_in_scope(scope: Scope) -> set[int]:
         if scope.site_id is None:
             return {module_id for module_id, _ in modules}
         default_site = db.session.scalar(sa.select(Site.id).order_by(Site.name).limit(1))
-        return {module_id for module_id, site_id in modules
-                if (site_id or default_site) == scope.site_id}
+        return {
+            module_id
+            for module_id, site_id in modules
+            if (site_id or default_site) == scope.site_id
+        }
 
 
 def published_sessions(scope: Scope, include_cancelled: bool = False) -> list[PlannedSession]:
@@ -202,47 +275,87 @@ def published_sessions(scope: Scope, include_cancelled: bool = False) -> list[Pl
     start = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
     end = start + dt.timedelta(days=7 * scope.weeks)
     statuses = [SessionStatus.PLANNED] + ([SessionStatus.CANCELLED] if include_cancelled else [])
-    in_scope = [] if scope.site_id is None else [
-        PlannedSession.module_id.in_(module_ids_in_scope(scope))]
+    in_scope = (
+        [] if scope.site_id is None else [PlannedSession.module_id.in_(module_ids_in_scope(scope))]
+    )
     return _select(
         sa.select(PlannedSession)
-        .where(PlannedSession.starts_at >= start, PlannedSession.starts_at < end,
-               PlannedSession.status.in_(statuses), *in_scope)
-        .options(so.selectinload(PlannedSession.staff), so.selectinload(PlannedSession.attendees),
-                 so.selectinload(PlannedSession.module))
+        .where(
+            PlannedSession.starts_at >= start,
+            PlannedSession.starts_at < end,
+            PlannedSession.status.in_(statuses),
+            *in_scope,
+        )
+        .options(
+            so.selectinload(PlannedSession.staff),
+            so.selectinload(PlannedSession.attendees),
+            so.selectinload(PlannedSession.module),
+        )
         .order_by(PlannedSession.starts_at)
     )
 
 
-def _previous(scope: Scope, module_ids: set[str]) -> tuple[scheduler.Timetable | None,
-                                                           list[scheduler.Pin]]:
-    sessions = [s for s in published_sessions(scope) if str(s.module_id) in module_ids]
-    if not sessions:
-        return None, []
+def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[scheduler.Pin]]:
+    """The published week as the engine's reference, and its pinned sessions as pins."""
+    module_ids = {m.id for m in built.problem.modules}
+    sessions = [s for s in published_sessions(built.scope) if str(s.module_id) in module_ids]
     engine_sessions, pins = [], []
     members: dict[str, set[str]] = defaultdict(set)
+    known_groups = {f"{e.module_id}#{e.participant_id}" for e in built.problem.enrolments}
     for session in sessions:
-        key = session_key_for(session, session.module, scope.week_start)
+        module = built.problem.module(str(session.module_id))
+        if module.individual and session.group_key not in known_groups:
+            continue  # that participant is no longer enrolled
+        key = identity.key_of(
+            identity.Identity(session.group_key, session.week_start, session.occurrence),
+            built.identities(session.group_key),
+        )
+        if key is None:
+            continue
         start, end = session.starts_at.astimezone(BRUSSELS), session.ends_at.astimezone(BRUSSELS)
         participant_ids = sorted(str(a.participant_id) for a in session.attendees)
         members[session.group_key].update(participant_ids)
         staff_roles = {str(s.staff_member_id): s.role for s in session.staff}
-        engine_sessions.append(scheduler.Session(
-            key=key, module_id=str(session.module_id), group_id=session.group_key,
-            date=start.date(), start=start.time(), end=end.time(),
-            room_id=str(session.room_id) if session.room_id else None, staff_roles=staff_roles,
-            participant_ids=participant_ids, off_site=session.off_site))
+        engine_sessions.append(
+            scheduler.Session(
+                key=key,
+                module_id=str(session.module_id),
+                group_id=session.group_key,
+                date=start.date(),
+                start=start.time(),
+                end=end.time(),
+                room_id=str(session.room_id) if session.room_id else None,
+                staff_roles=staff_roles,
+                participant_ids=participant_ids,
+                off_site=session.off_site,
+            )
+        )
         if session.pinned:
-            pins.append(scheduler.Pin(session_key=key, date=start.date(), start=start.time(),
-                                      room_id=str(session.room_id) if session.room_id else None,
-                                      staff_ids=sorted(staff_roles)))
-    groups = [scheduler.Group(id=group, module_id=group.split("#")[0],
-                              participant_ids=sorted(ids)) for group, ids in members.items()]
+            pins.append(
+                scheduler.Pin(
+                    session_key=key,
+                    date=start.date(),
+                    start=start.time(),
+                    room_id=str(session.room_id) if session.room_id else None,
+                    staff_ids=sorted(staff_roles),
+                )
+            )
+    if not engine_sessions:
+        return None, []
+    groups = [
+        scheduler.Group(id=group, module_id=group.split("#")[0], participant_ids=sorted(ids))
+        for group, ids in members.items()
+    ]
     return scheduler.Timetable(status="FEASIBLE", sessions=engine_sessions, groups=groups), pins
 
 
-def build_problem(scope: Scope, *, pins: Iterable[scheduler.Pin] = (), with_previous: bool = True,
-                  pseudonymise: bool = False) -> BuiltProblem:
+def build_problem(
+    scope: Scope,
+    *,
+    pins: Iterable[scheduler.Pin] = (),
+    with_previous: bool = True,
+    pseudonymise: bool = False,
+) -> BuiltProblem:
     """Read the organisation's records (scoped to it) and build the engine's input."""
     with tenancy.organisation_scope(scope.organisation_id):
         sites = _sites(scope)
@@ -259,46 +372,105 @@ def build_problem(scope: Scope, *, pins: Iterable[scheduler.Pin] = (), with_prev
                 if closure.covers(day):
                     (site_closures[closure.site_id] if closure.site_id else holiday_dates).add(day)
         rooms = _select(sa.select(Room).where(Room.site_id.in_(site_ids)).order_by(Room.id))
-        staff = _select(sa.select(StaffMember).where(StaffMember.active)
-                        .options(so.selectinload(StaffMember.availability),
-                                 so.selectinload(StaffMember.absences))
-                        .order_by(StaffMember.id))
+        staff = _select(
+            sa.select(StaffMember)
+            .where(StaffMember.active)
+            .options(
+                so.selectinload(StaffMember.availability), so.selectinload(StaffMember.absences)
+            )
+            .order_by(StaffMember.id)
+        )
         enrolments = _enrolments(scope, site_ids, default_site)
         modules = {e.module.id: e.module for e in enrolments}
         participants = {e.participant.id: e.participant for e in enrolments}
         programmes = _select(sa.select(Programme))
-        engine_modules = [_module(m, m.site_id or default_site, scope.week_start)
-                          for m in sorted(modules.values(), key=lambda m: m.id)]
-        previous, published_pins = (_previous(scope, {m.id for m in engine_modules})
-                                    if with_previous else (None, []))
+        met = _met_before(scope)
+        engine_modules = [
+            _module(
+                m,
+                m.site_id or default_site,
+                scope.week_start,
+                _already_met(met, str(m.id), m.frequency, scope.week_start),
+            )
+            for m in sorted(modules.values(), key=lambda m: m.id)
+        ]
+        rhythms: dict[str, Frequency | None] = {str(m.id): m.frequency for m in modules.values()}
+        for e in enrolments:
+            if e.frequency is not None:
+                rhythms[f"{e.module_id}#{e.participant_id}"] = e.frequency
         weights = scheduler.Weights()
         if not any(p.group_activity_every_weeks for p in programmes):
             weights.missed_biweekly_activity = 0
         problem = scheduler.Problem(
             name=f"organisation {scope.organisation_id} {calendar.iso_week_label(scope.week_start)}"
-                 f" +{scope.weeks}w",
-            horizon=scheduler.Horizon(start=scope.week_start, weeks=scope.weeks,
-                                      grid_minutes=GRID_MINUTES,
-                                      holidays=sorted(holiday_dates)),
-            sites=[scheduler.Site(id=str(s.id), name=s.name, opening_hours=_blocks(s.opening_hours),
-                                  closures=sorted(site_closures.get(s.id, ())),
-                                  group_size_cap=s.group_cap_participants) for s in sites],
-            rooms=[scheduler.Room(id=str(r.id), name=r.name, site_id=str(r.site_id),
-                                  capacity=r.capacity, kind=r.kind.value,
-                                  features=list(r.features or [])) for r in rooms],
-            staff=[_staff(m, scope, f"Staff {m.id}" if pseudonymise else m.full_name)
-                   for m in staff],
-            participants=[_participant(p, f"Participant {p.id}" if pseudonymise else p.full_name)
-                          for p in sorted(participants.values(), key=lambda p: p.id)],
+            f" +{scope.weeks}w",
+            horizon=scheduler.Horizon(
+                start=scope.week_start,
+                weeks=scope.weeks,
+                grid_minutes=GRID_MINUTES,
+                holidays=sorted(holiday_dates),
+            ),
+            sites=[
+                scheduler.Site(
+                    id=str(s.id),
+                    name=s.name,
+                    opening_hours=_blocks(s.opening_hours),
+                    closures=sorted(site_closures.get(s.id, ())),
+                    group_size_cap=s.group_cap_participants,
+                )
+                for s in sites
+            ],
+            rooms=[
+                scheduler.Room(
+                    id=str(r.id),
+                    name=r.name,
+                    site_id=str(r.site_id),
+                    capacity=r.capacity,
+                    kind=r.kind.value,
+                    features=list(r.features or []),
+                )
+                for r in rooms
+            ],
+            staff=[
+                _staff(m, scope, f"Staff {m.id}" if pseudonymise else m.full_name) for m in staff
+            ],
+            participants=[
+                _participant(p, f"Participant {p.id}" if pseudonymise else p.full_name)
+                for p in sorted(participants.values(), key=lambda p: p.id)
+            ],
             modules=engine_modules,
-            enrolments=[scheduler.Enrolment(
-                participant_id=str(e.participant_id), module_id=str(e.module_id),
-                frequency=engine_frequency(e.frequency, 1, scope.week_start)
-                if e.frequency is not None else None) for e in enrolments],
-            pins=[*published_pins, *pins],
-            previous=previous,
+            enrolments=[
+                scheduler.Enrolment(
+                    participant_id=str(e.participant_id),
+                    module_id=str(e.module_id),
+                    frequency=engine_frequency(
+                        e.frequency,
+                        1,
+                        scope.week_start,
+                        _already_met(
+                            met, f"{e.module_id}#{e.participant_id}", e.frequency, scope.week_start
+                        ),
+                    )
+                    if e.frequency is not None
+                    else None,
+                )
+                for e in enrolments
+            ],
             weights=weights,
         )
-        return BuiltProblem(problem, scope, {**public_holidays,
-                                             **{d: "closure" for d in holiday_dates
-                                                if d not in public_holidays}}, modules)
+        built = BuiltProblem(
+            problem,
+            scope,
+            {
+                **public_holidays,
+                **{d: "closure" for d in holiday_dates if d not in public_holidays},
+            },
+            modules,
+            rhythms,
+        )
+        if with_previous:
+            problem.previous, published_pins = _previous(built)
+            problem.pins = [*published_pins, *pins]
+        else:
+            problem.pins = list(pins)
+        return built

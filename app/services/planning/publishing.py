@@ -35,40 +35,72 @@ def _claim_weeks(run: PlanningRun, user: User | None, now: dt.datetime) -> None:
     table = WeekPublication.__table__
     for monday_text, base in sorted(run.base_versions.items()):
         monday = dt.date.fromisoformat(monday_text)
-        values = {"version": base + 1, "published_at": now,
-                  "published_by_id": user.id if user else None, "run_id": run.id}
+        values = {
+            "version": base + 1,
+            "published_at": now,
+            "published_by_id": user.id if user else None,
+            "run_id": run.id,
+        }
         if base == 0:
-            exists = db.session.scalar(sa.select(WeekPublication.id).where(
-                WeekPublication.week_start == monday))
+            exists = db.session.scalar(
+                sa.select(WeekPublication.id).where(WeekPublication.week_start == monday)
+            )
             if exists is None:
                 try:
                     with db.session.begin_nested():
-                        db.session.execute(table.insert().values(
-                            organisation_id=run.organisation_id, week_start=monday, **values))
+                        db.session.execute(
+                            table.insert().values(
+                                organisation_id=run.organisation_id, week_start=monday, **values
+                            )
+                        )
                     continue
                 except sa.exc.IntegrityError:
                     pass  # someone else created the week first: the update below refuses
         result = db.session.execute(
             table.update()
-            .where(table.c.organisation_id == run.organisation_id, table.c.week_start == monday,
-                   table.c.version == base)
-            .values(**values))
+            .where(
+                table.c.organisation_id == run.organisation_id,
+                table.c.week_start == monday,
+                table.c.version == base,
+            )
+            .values(**values)
+        )
         if result.rowcount != 1:
             raise PublishConflict(
                 f"The week of {monday:%d/%m/%Y} was published by someone else after this draft "
-                "was made. Re-plan to start from what is published now.")
+                "was made. Re-plan to start from what is published now."
+            )
 
 
 def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime) -> None:
     session.starts_at, session.ends_at = draft.starts_at, draft.ends_at
     session.room_id, session.off_site = draft.room_id, draft.off_site
     session.pinned = draft.pinned
-    session.staff = [SessionStaff(staff_member_id=int(staff_id), role=role,
-                                  organisation_id=session.organisation_id)
-                     for staff_id, role in sorted(draft.staff_roles.items())]
-    session.attendees = [SessionParticipant(participant_id=pid,
-                                            organisation_id=session.organisation_id)
-                         for pid in draft.participant_ids]
+    # Update the link rows in place: replacing them would insert before deleting.
+    wanted_staff = {int(staff_id): role for staff_id, role in draft.staff_roles.items()}
+    for link in list(session.staff):
+        if link.staff_member_id not in wanted_staff:
+            session.staff.remove(link)
+        else:
+            link.role = wanted_staff.pop(link.staff_member_id)
+    for staff_id, role in sorted(wanted_staff.items()):
+        session.staff.append(
+            SessionStaff(
+                staff_member_id=staff_id, role=role, organisation_id=session.organisation_id
+            )
+        )
+    wanted = set(draft.participant_ids)
+    for link in list(session.attendees):
+        if link.participant_id not in wanted:
+            session.attendees.remove(link)
+        else:
+            wanted.discard(link.participant_id)
+    for participant_id in sorted(wanted):
+        session.attendees.append(
+            SessionParticipant(
+                participant_id=participant_id, organisation_id=session.organisation_id
+            )
+        )
     session.changed_at = now
 
 
@@ -85,21 +117,27 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
             scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
             published = published_sessions(scope)
             module_ids = {d.module_id for d in run.draft_sessions} | {
-                s.module_id for s in published}
-            modules = {m.id: m for m in db.session.scalars(
-                sa.select(Module).where(Module.id.in_(module_ids)))}
+                s.module_id for s in published
+            }
+            modules = {
+                m.id: m
+                for m in db.session.scalars(sa.select(Module).where(Module.id.in_(module_ids)))
+            }
             diff = drafts.compare(run, published, modules)
             by_identity = {drafts.identity_of(s): s for s in published}
             for draft in run.draft_sessions:
-                identity = drafts.identity_of_key(draft.session_key, modules[draft.module_id],
-                                                  run.week_start)
+                identity = drafts.identity_of_draft(draft)
                 session = by_identity.get(identity)
                 if session is None:
                     session = PlannedSession(
-                        organisation_id=run.organisation_id, module_id=draft.module_id,
-                        group_key=identity.group_key, week_start=identity.block_start,
-                        occurrence=identity.occurrence, published_by_id=user.id if user else None,
-                        published_at=now)
+                        organisation_id=run.organisation_id,
+                        module_id=draft.module_id,
+                        group_key=identity.group_key,
+                        week_start=identity.block_start,
+                        occurrence=identity.rank,
+                        published_by_id=user.id if user else None,
+                        published_at=now,
+                    )
                     db.session.add(session)
                     _apply(session, draft, now)
                     continue

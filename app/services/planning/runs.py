@@ -35,14 +35,22 @@ def publication_versions(organisation_id: int, week_start: dt.date, weeks: int) 
     with tenancy.organisation_scope(organisation_id):
         rows = db.session.execute(
             sa.select(WeekPublication.week_start, WeekPublication.version).where(
-                WeekPublication.week_start.in_(mondays))).all()
+                WeekPublication.week_start.in_(mondays)
+            )
+        ).all()
     known = {day.isoformat(): version for day, version in rows}
     return {day.isoformat(): known.get(day.isoformat(), 0) for day in mondays}
 
 
-def create_run(user: User | None, organisation_id: int, week_start: dt.date, weeks: int = 1,
-               site_id: int | None = None, time_limit: float = DEFAULT_TIME_LIMIT,
-               base_run: PlanningRun | None = None) -> PlanningRun:
+def create_run(
+    user: User | None,
+    organisation_id: int,
+    week_start: dt.date,
+    weeks: int = 1,
+    site_id: int | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    base_run: PlanningRun | None = None,
+) -> PlanningRun:
     """Record a request to plan; the caller submits it to the job runner."""
     if week_start.weekday() != 0:
         raise PlanningError("The first week must start on a Monday.")
@@ -52,8 +60,12 @@ def create_run(user: User | None, organisation_id: int, week_start: dt.date, wee
         raise PlanningError("The time limit must be between 1 and 600 seconds.")
     with tenancy.organisation_scope(organisation_id):
         run = PlanningRun(
-            organisation_id=organisation_id, site_id=site_id, week_start=week_start, weeks=weeks,
-            requested_by_id=user.id if user else None, time_limit=time_limit,
+            organisation_id=organisation_id,
+            site_id=site_id,
+            week_start=week_start,
+            weeks=weeks,
+            requested_by_id=user.id if user else None,
+            time_limit=time_limit,
             base_versions=publication_versions(organisation_id, week_start, weeks),
         )
         if base_run is not None:
@@ -70,11 +82,15 @@ def _pins_from(run: PlanningRun) -> list[scheduler.Pin]:
     if base is None or (base.week_start, base.weeks) != (run.week_start, run.weeks):
         return []
     return [
-        scheduler.Pin(session_key=d.session_key, date=d.starts_at.date(),
-                      start=d.starts_at.timetz().replace(tzinfo=None),
-                      room_id=str(d.room_id) if d.room_id else None,
-                      staff_ids=sorted(d.staff_roles))
-        for d in base.draft_sessions if d.pinned
+        scheduler.Pin(
+            session_key=d.session_key,
+            date=d.starts_at.date(),
+            start=d.starts_at.timetz().replace(tzinfo=None),
+            room_id=str(d.room_id) if d.room_id else None,
+            staff_ids=sorted(d.staff_roles),
+        )
+        for d in base.draft_sessions
+        if d.pinned
     ]
 
 
@@ -98,11 +114,19 @@ class _Reporter:
             with engine.begin() as connection:
                 latest = self.latest
                 if latest is not None:
-                    connection.execute(table.update().where(table.c.id == self.run_id).values(
-                        objective=latest.objective, best_bound=latest.best_bound,
-                        gap=latest.gap, solutions=latest.solutions))
-                stop = connection.execute(sa.select(table.c.stop_requested).where(
-                    table.c.id == self.run_id)).scalar()
+                    connection.execute(
+                        table.update()
+                        .where(table.c.id == self.run_id)
+                        .values(
+                            objective=latest.objective,
+                            best_bound=latest.best_bound,
+                            gap=latest.gap,
+                            solutions=latest.solutions,
+                        )
+                    )
+                stop = connection.execute(
+                    sa.select(table.c.stop_requested).where(table.c.id == self.run_id)
+                ).scalar()
             if stop:
                 self.stop.set()
 
@@ -119,7 +143,8 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
     """The job: build the problem, solve with progress and stop, keep the draft."""
     with tenancy.unscoped():
         organisation_id = db.session.scalar(
-            sa.select(PlanningRun.organisation_id).where(PlanningRun.id == run_id))
+            sa.select(PlanningRun.organisation_id).where(PlanningRun.id == run_id)
+        )
     if organisation_id is None:
         log.warning("planning run %s vanished before it started", run_id)
         return
@@ -128,16 +153,22 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
         run.status, run.started_at = RunStatus.RUNNING, now_brussels()
         db.session.commit()
         try:
-            built = build_problem(Scope(organisation_id, run.week_start, run.weeks, run.site_id),
-                                  pins=_pins_from(run))
+            built = build_problem(
+                Scope(organisation_id, run.week_start, run.weeks, run.site_id), pins=_pins_from(run)
+            )
             run.problem_json = dumps(built.problem)
             run.participant_count = len(built.problem.participants)
             run.enrolment_count = len(built.problem.enrolments)
             db.session.commit()
             with _Reporter(run_id) as reporter:
-                timetable = scheduler.solve(built.problem, time_limit=run.time_limit, seed=0,
-                                            workers=workers, progress=reporter,
-                                            stop=reporter.stop)
+                timetable = scheduler.solve(
+                    built.problem,
+                    time_limit=run.time_limit,
+                    seed=0,
+                    workers=workers,
+                    progress=reporter,
+                    stop=reporter.stop,
+                )
             db.session.refresh(run)
             store_result(run, built, timetable)
         except Exception as exc:  # the run must end with a status, whatever broke
@@ -151,13 +182,17 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
 
 def store_result(run: PlanningRun, built: BuiltProblem, timetable: scheduler.Timetable) -> None:
     run.engine_status = timetable.status
-    run.objective, run.best_bound, run.gap = timetable.objective, timetable.best_bound, timetable.gap
+    run.objective, run.best_bound, run.gap = (
+        timetable.objective,
+        timetable.best_bound,
+        timetable.gap,
+    )
     run.elapsed_seconds = timetable.stats.total_seconds
     run.solutions = timetable.stats.solutions
     run.goals = dict(timetable.goals)
     run.explanations = [asdict(e) for e in timetable.explanations]
     run.timetable_json = dumps(timetable)
-    run.draft_sessions = drafts.draft_rows(run, timetable) if run.has_draft else []
+    run.draft_sessions = drafts.draft_rows(run, timetable, built) if run.has_draft else []
     run.status, run.finished_at = RunStatus.FINISHED, now_brussels()
     db.session.commit()
 

@@ -1,4 +1,4 @@
-"""What a week grid shows: draft or published sessions of one room, staff member, group or person."""
+"""What a week grid shows: the sessions of one room, staff member, group or person."""
 
 from __future__ import annotations
 
@@ -56,12 +56,18 @@ def _staff_names(ids: list[int], look: Lookups) -> str:
 def draft_blocks(run: PlanningRun, look: Lookups) -> list[Block]:
     return [
         Block(
-            key=d.session_key, title=group_label(d.group_key, look.modules.get(d.module_id)),
-            kind=look.modules[d.module_id].kind.value, starts_at=d.starts_at, ends_at=d.ends_at,
+            key=d.session_key,
+            title=group_label(d.group_key, look.modules.get(d.module_id)),
+            kind=look.modules[d.module_id].kind.value,
+            starts_at=d.starts_at,
+            ends_at=d.ends_at,
             place=_place(d.room_id, d.off_site, look),
             staff=_staff_names([int(i) for i in d.staff_roles], look),
-            head_count=len(d.participant_ids), group_key=d.group_key, pinned=d.pinned,
-            moved_by_hand=d.moved_by_hand, draft_id=d.id,
+            head_count=len(d.participant_ids),
+            group_key=d.group_key,
+            pinned=d.pinned,
+            moved_by_hand=d.moved_by_hand,
+            draft_id=d.id,
         )
         for d in run.draft_sessions
     ]
@@ -70,12 +76,19 @@ def draft_blocks(run: PlanningRun, look: Lookups) -> list[Block]:
 def published_blocks(sessions: list[PlannedSession], look: Lookups) -> list[Block]:
     return [
         Block(
-            key=str(s.id), title=group_label(s.group_key, look.modules.get(s.module_id)),
-            kind=look.modules[s.module_id].kind.value, starts_at=s.starts_at, ends_at=s.ends_at,
+            key=str(s.id),
+            title=group_label(s.group_key, look.modules.get(s.module_id)),
+            kind=look.modules[s.module_id].kind.value,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
             place=_place(s.room_id, s.off_site, look),
             staff=_staff_names([x.staff_member_id for x in s.staff], look),
-            head_count=len(s.attendees), group_key=s.group_key, cancelled=s.is_cancelled,
-            pinned=s.pinned, session_id=s.id, note=s.cancel_reason or "",
+            head_count=len(s.attendees),
+            group_key=s.group_key,
+            cancelled=s.is_cancelled,
+            pinned=s.pinned,
+            session_id=s.id,
+            note=s.cancel_reason or "",
         )
         for s in sessions
     ]
@@ -85,8 +98,14 @@ def draft_members(run: PlanningRun) -> dict[str, set[int]]:
     return {d.session_key: set(d.participant_ids) for d in run.draft_sessions}
 
 
-def select(blocks: list[Block], by: str, entity: str, members: dict[str, set[int]],
-           staff_of: dict[str, set[int]], room_of: dict[str, int | None]) -> list[Block]:
+def select(
+    blocks: list[Block],
+    by: str,
+    entity: str,
+    members: dict[str, set[int]],
+    staff_of: dict[str, set[int]],
+    room_of: dict[str, int | None],
+) -> list[Block]:
     """The blocks of one room, staff member, group or participant."""
     if by == "group":
         return [b for b in blocks if b.group_key == entity]
@@ -102,17 +121,18 @@ def select(blocks: list[Block], by: str, entity: str, members: dict[str, set[int
     return []
 
 
-def draft_index(run: PlanningRun) -> tuple[dict[str, set[int]], dict[str, set[int]],
-                                           dict[str, int | None]]:
+def draft_index(
+    run: PlanningRun,
+) -> tuple[dict[str, set[int]], dict[str, set[int]], dict[str, int | None]]:
     members = {d.session_key: set(d.participant_ids) for d in run.draft_sessions}
     staff = {d.session_key: {int(i) for i in d.staff_roles} for d in run.draft_sessions}
     rooms = {d.session_key: d.room_id for d in run.draft_sessions}
     return members, staff, rooms
 
 
-def published_index(sessions: list[PlannedSession]) -> tuple[dict[str, set[int]],
-                                                             dict[str, set[int]],
-                                                             dict[str, int | None]]:
+def published_index(
+    sessions: list[PlannedSession],
+) -> tuple[dict[str, set[int]], dict[str, set[int]], dict[str, int | None]]:
     members = {str(s.id): {a.participant_id for a in s.attendees} for s in sessions}
     staff = {str(s.id): {x.staff_member_id for x in s.staff} for s in sessions}
     rooms = {str(s.id): s.room_id for s in sessions}
@@ -124,18 +144,25 @@ def published_in(scope: Scope, include_cancelled: bool = True) -> list[PlannedSe
     return sessions
 
 
-def entity_choices(by: str, look: Lookups, group_keys: list[str],
-                   participant_ids: set[int]) -> list[tuple[str, str]]:
+def entity_choices(
+    by: str, look: Lookups, group_keys: list[str], participant_ids: set[int]
+) -> list[tuple[str, str]]:
     if by == "room":
         return [(str(r.id), r.name) for r in sorted(look.rooms.values(), key=lambda r: r.name)]
     if by == "staff":
-        return [(str(s.id), s.full_name)
-                for s in sorted(look.staff.values(), key=lambda s: s.last_name)]
+        return [
+            (str(s.id), s.full_name) for s in sorted(look.staff.values(), key=lambda s: s.last_name)
+        ]
     if by == "group":
-        return sorted(((k, group_label(k, look.modules.get(int(k.split("#")[0]))))
-                       for k in set(group_keys)), key=lambda pair: pair[1])
-    people = db.session.scalars(sa.select(Participant).where(
-        Participant.id.in_(participant_ids)).order_by(Participant.last_name)).all()
+        return sorted(
+            ((k, group_label(k, look.modules.get(int(k.split("#")[0])))) for k in set(group_keys)),
+            key=lambda pair: pair[1],
+        )
+    people = db.session.scalars(
+        sa.select(Participant)
+        .where(Participant.id.in_(participant_ids))
+        .order_by(Participant.last_name)
+    ).all()
     return [(str(p.id), p.full_name) for p in people]
 
 

@@ -1,8 +1,8 @@
-"""planning runs, drafts and the published timetable
+"""planning, published timetable, feeds, audit trail, optimistic locking
 
-Revision ID: 74145f98a2e0
+Revision ID: 5ff19f4cab5c
 Revises: dfa4d8edccdb
-Create Date: 2026-11-22 05:35:34.354918
+Create Date: 2026-11-22 05:59:53.317374
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '74145f98a2e0'
+revision = '5ff19f4cab5c'
 down_revision = 'dfa4d8edccdb'
 branch_labels = None
 depends_on = None
@@ -33,6 +33,65 @@ def upgrade():
     with op.batch_alter_table('staff_absence', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_staff_absence_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_staff_absence_staff_member_id'), ['staff_member_id'], unique=False)
+
+    op.create_table('audit_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('record_kind', sa.String(length=64), nullable=False),
+    sa.Column('record_id', sa.String(length=80), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user_account.id'], name=op.f('fk_audit_event_actor_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_audit_event_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
+    )
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_event_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_event_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_audit_event_record', ['record_kind', 'record_id'], unique=False)
+
+    op.create_table('consent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('participant_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.Enum('share_with_referrer', 'photos', 'contact_by_whatsapp', name='consentpurpose', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('given', sa.Boolean(), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=True),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_consent_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_consent_participant_id_participant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['recorded_by_id'], ['user_account.id'], name=op.f('fk_consent_recorded_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_consent'))
+    )
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_consent_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_consent_participant_id'), ['participant_id'], unique=False)
+
+    op.create_table('feed_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('subject_kind', sa.Enum('staff', 'room', 'group', 'module', 'participant', name='feedsubject', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('subject_key', sa.String(length=80), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by_id', sa.Integer(), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_feed_token_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_feed_token_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['revoked_by_id'], ['user_account.id'], name=op.f('fk_feed_token_revoked_by_id_user_account'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_feed_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_feed_token_token_hash'))
+    )
+    with op.batch_alter_table('feed_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_feed_token_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_feed_token_subject', ['organisation_id', 'subject_kind', 'subject_key'], unique=False)
 
     op.create_table('planned_session',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -120,6 +179,8 @@ def upgrade():
     sa.Column('session_key', sa.String(length=80), nullable=False),
     sa.Column('module_id', sa.Integer(), nullable=False),
     sa.Column('group_key', sa.String(length=80), nullable=False),
+    sa.Column('block_start', sa.Date(), nullable=False),
+    sa.Column('occurrence', sa.SmallInteger(), nullable=False),
     sa.Column('starts_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('ends_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('room_id', sa.Integer(), nullable=True),
@@ -192,28 +253,88 @@ def upgrade():
     with op.batch_alter_table('week_publication', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_week_publication_organisation_id'), ['organisation_id'], unique=False)
 
+    with op.batch_alter_table('closure_day', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('frequency', sa.Enum('per_week', 'every_two_weeks', 'every_three_weeks', 'monthly', name='frequency', native_enum=False, create_constraint=True, length=32), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
     with op.batch_alter_table('module', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('single_level_groups', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('single_level_groups', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
     with op.batch_alter_table('participant', schema=None) as batch_op:
         batch_op.add_column(sa.Column('preferred_language', sa.String(length=2), nullable=True))
+        batch_op.add_column(sa.Column('anonymised_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('room', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('site', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('staff_member', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
+
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('failed_login_count', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('last_failed_login_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('totp_secret', sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('version')
+        batch_op.drop_column('totp_secret')
+        batch_op.drop_column('locked_until')
+        batch_op.drop_column('last_failed_login_at')
+        batch_op.drop_column('failed_login_count')
+
+    with op.batch_alter_table('staff_member', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
+    with op.batch_alter_table('site', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
+    with op.batch_alter_table('room', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
     with op.batch_alter_table('participant', schema=None) as batch_op:
+        batch_op.drop_column('version')
+        batch_op.drop_column('anonymised_at')
         batch_op.drop_column('preferred_language')
 
+    with op.batch_alter_table('organisation', schema=None) as batch_op:
+        batch_op.drop_column('version')
+
     with op.batch_alter_table('module', schema=None) as batch_op:
+        batch_op.drop_column('version')
         batch_op.drop_column('single_level_groups')
 
     with op.batch_alter_table('enrolment', schema=None) as batch_op:
+        batch_op.drop_column('version')
+        # The enum's CHECK constraint names the column: drop it first (SQLite rebuilds the table).
+        batch_op.drop_constraint(op.f('ck_enrolment_frequency'), type_='check')
         batch_op.drop_column('frequency')
+
+    with op.batch_alter_table('closure_day', schema=None) as batch_op:
+        batch_op.drop_column('version')
 
     with op.batch_alter_table('week_publication', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_week_publication_organisation_id'))
@@ -253,6 +374,22 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_planned_session_group_key'))
 
     op.drop_table('planned_session')
+    with op.batch_alter_table('feed_token', schema=None) as batch_op:
+        batch_op.drop_index('ix_feed_token_subject')
+        batch_op.drop_index(batch_op.f('ix_feed_token_organisation_id'))
+
+    op.drop_table('feed_token')
+    with op.batch_alter_table('consent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_consent_participant_id'))
+        batch_op.drop_index(batch_op.f('ix_consent_organisation_id'))
+
+    op.drop_table('consent')
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_record')
+        batch_op.drop_index(batch_op.f('ix_audit_event_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_event_at'))
+
+    op.drop_table('audit_event')
     with op.batch_alter_table('staff_absence', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_staff_absence_staff_member_id'))
         batch_op.drop_index(batch_op.f('ix_staff_absence_organisation_id'))

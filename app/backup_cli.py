@@ -1,0 +1,48 @@
+"""`parcours backup PATH` and `parcours restore PATH`: the whole database, consistently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Write a consistent copy of the database to PATH (SQLite file or pg_dump archive)."""
+    from app.services import backup
+
+    try:
+        written = backup.backup(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the current data without asking.")
+@with_appcontext
+def restore_command(path: Path, yes: bool) -> None:
+    """Replace every record of the database with the backup at PATH."""
+    from app.services import backup
+
+    if not yes:
+        click.confirm(
+            f"Replace all data in the database with the backup {path}? This cannot be undone.",
+            abort=True,
+        )
+    try:
+        backup.restore(path)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Database restored from {path}.")
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -1,0 +1,131 @@
+"""Consistent backups and restores of the whole database.
+
+SQLite: the online backup API (`sqlite3.Connection.backup`), safe while the application runs.
+PostgreSQL: `pg_dump -Fc` and `pg_restore --clean --if-exists`; the password travels in
+PGPASSWORD, never on the command line or in a log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess  # noqa: S404 (fixed argument lists, no shell)
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.extensions import db
+
+log = logging.getLogger("parcours.backup")
+
+
+class BackupError(RuntimeError):
+    """The backup or restore could not be done; the message says why and what to fix."""
+
+
+def backup(path: str | Path) -> Path:
+    """Write a consistent copy of the application database to `path` and return it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _sqlite_copy(engine, path, to_file=True)
+    elif engine.dialect.name == "postgresql":
+        _run(
+            "pg_dump",
+            engine.url,
+            ["--format=custom", f"--file={path}"],
+        )
+    else:
+        raise BackupError(f"Backups of a {engine.dialect.name} database are not supported.")
+    log.info("backup written to %s", path)
+    return path
+
+
+def restore(path: str | Path) -> None:
+    """Replace the application database's content with the backup at `path`."""
+    path = Path(path)
+    if not path.is_file():
+        raise BackupError(f"No backup file at {path}.")
+    engine = db.engine
+    # Our own open transactions would hold locks the restore must take.
+    db.session.remove()
+    if engine.dialect.name == "sqlite":
+        # Pooled connections read the same file and see the new pages (and an in-memory
+        # database lives only as long as its one connection: it must not be disposed).
+        _sqlite_copy(engine, path, to_file=False)
+    elif engine.dialect.name == "postgresql":
+        engine.dispose()
+        _run(
+            "pg_restore",
+            engine.url,
+            [
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                str(path),
+            ],
+        )
+        engine.dispose()  # connections made before know the dropped types and tables
+    else:
+        raise BackupError(f"Restores into a {engine.dialect.name} database are not supported.")
+    log.info("database restored from %s", path)
+
+
+def _sqlite_copy(engine: sa.Engine, path: Path, *, to_file: bool) -> None:
+    if to_file and path.exists():
+        path.unlink()  # the backup API would merge pages into an old file's header
+    elif not to_file:
+        with open(path, "rb") as handle:
+            if handle.read(16) != b"SQLite format 3\x00":
+                raise BackupError(f"{path} is not a SQLite backup.")
+    raw = engine.raw_connection()
+    try:
+        live = raw.driver_connection
+        assert isinstance(live, sqlite3.Connection)
+        other = sqlite3.connect(path)
+        try:
+            if to_file:
+                live.backup(other)
+            else:
+                other.backup(live)
+        finally:
+            other.close()
+    finally:
+        raw.close()
+
+
+def _run(program: str, url: sa.URL, arguments: list[str]) -> None:
+    executable = shutil.which(program)
+    if executable is None:
+        raise BackupError(f"{program} is not installed: install the PostgreSQL client tools.")
+    if not url.database:
+        raise BackupError("DATABASE_URL names no database.")
+    command = [executable, "--no-password", f"--dbname={url.database}"]
+    if url.host:
+        command.append(f"--host={url.host}")
+    if url.port:
+        command.append(f"--port={url.port}")
+    if url.username:
+        command.append(f"--username={url.username}")
+    command += arguments
+    environment = dict(os.environ)
+    if url.password:
+        environment["PGPASSWORD"] = str(url.password)
+    sslmode = url.query.get("sslmode")
+    if isinstance(sslmode, str):
+        environment["PGSSLMODE"] = sslmode
+    log.info("running %s", " ".join(command))  # the password is not part of the command
+    result = subprocess.run(  # noqa: S603 (fixed program, arguments not from a shell)
+        command, env=environment, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip()
+        if url.password:
+            message = message.replace(str(url.password), "***")
+        raise BackupError(f"{program} failed (exit {result.returncode}): {message}")

@@ -1,0 +1,175 @@
+"""GET /feeds/<token>.ics: a subject's calendar for any calendar client, no sign-in.
+
+The token is the only credential: looked up unscoped by its hash, then the feed is built
+inside the token's organisation. Tokens are kept out of the logs by `RedactFeedTokens`.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, request
+from werkzeug.wrappers import Response
+
+from app import tenancy
+from app.extensions import db
+from app.models import BRUSSELS, FeedToken, Organisation
+from app.services import calendars, feed_tokens
+
+bp = Blueprint("feeds", __name__)
+ENDPOINT = "feeds.feed"
+NOT_FOUND = "This calendar link does not exist or was revoked.\n"
+LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "parcours.feeds")
+CACHE_SIZE = 256
+log = logging.getLogger("parcours.feeds")
+
+_TOKEN_IN_PATH = re.compile(r"/feeds/[^/\s\"'?#]+")
+
+
+def redact(text: str) -> str:
+    return _TOKEN_IN_PATH.sub("/feeds/[redacted].ics", text)
+
+
+class RedactFeedTokens(logging.Filter):
+    """Rewrites /feeds/<token> in a record's message and arguments (access logs included)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "/feeds/" in record.msg:
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                redact(a) if isinstance(a, str) and "/feeds/" in a else a for a in record.args
+            )
+        elif isinstance(record.args, dict):  # gunicorn's access log passes a mapping
+            record.args = {
+                k: redact(v) if isinstance(v, str) and "/feeds/" in v else v
+                for k, v in record.args.items()
+            }
+        return True
+
+
+def install_log_filter(app: Flask) -> None:
+    """Attach the filter once to each logger that may print a feed URL."""
+    for logger in (*(logging.getLogger(name) for name in LOGGERS), app.logger):
+        if not any(isinstance(f, RedactFeedTokens) for f in logger.filters):
+            logger.addFilter(RedactFeedTokens())
+
+
+class RateLimiter:
+    """A sliding window per token, in this process: enough to stop a runaway client."""
+
+    def __init__(self, limit: int, seconds: float) -> None:
+        self.limit, self.seconds = limit, seconds
+        self._hits: dict[int, collections.deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, key: int, now: float | None = None) -> int:
+        """Records a hit; 0 if allowed, otherwise the seconds until the next one is."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            hits = self._hits.setdefault(key, collections.deque())
+            while hits and hits[0] <= now - self.seconds:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return max(1, int(hits[0] + self.seconds - now + 0.999))
+            hits.append(now)
+            return 0
+
+
+class FeedCache:
+    """Built feeds by (subject, window, fingerprint): a 304 costs two small queries."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: collections.OrderedDict[Any, calendars.Feed] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> calendars.Feed | None:
+        with self._lock:
+            feed = self._items.get(key)
+            if feed is not None:
+                self._items.move_to_end(key)
+            return feed
+
+    def put(self, key: Any, feed: calendars.Feed) -> None:
+        with self._lock:
+            self._items[key] = feed
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def _state() -> dict[str, Any]:
+    return current_app.extensions["parcours_feeds"]  # type: ignore[no-any-return]
+
+
+def brussels_today() -> dt.date:
+    return dt.datetime.now(BRUSSELS).date()
+
+
+def feed_of(token: FeedToken, today: dt.date | None = None) -> calendars.Feed | None:
+    """The token's feed, from the cache when nothing it shows has changed."""
+    config = current_app.config
+    today = today or brussels_today()
+    window = calendars.Window.around(today, int(config.get("FEED_PAST_DAYS", 28)),
+                                     int(config.get("FEED_FUTURE_DAYS", 183)))
+    kind, key = token.subject_kind, token.subject_key
+    with tenancy.organisation_scope(token.organisation_id):
+        stamp = calendars.fingerprint(token.organisation_id, kind, key, window)
+        cache_key = (token.organisation_id, kind, key, window, stamp)
+        cache: FeedCache = _state()["cache"]
+        feed = cache.get(cache_key)
+        if feed is None:
+            organisation = db.session.get(Organisation, token.organisation_id)
+            if organisation is None:
+                return None
+            feed = calendars.build(organisation, kind, key, window)
+            if feed is None:
+                return None
+            cache.put(cache_key, feed)
+        return feed
+
+
+def _not_found() -> Response:
+    # Unknown, revoked and orphaned tokens look the same: nothing to learn by guessing.
+    return Response(NOT_FOUND, 404, mimetype="text/plain")
+
+
+@bp.get("/feeds/<token>.ics")
+def feed(token: str) -> Response:
+    record = feed_tokens.lookup(token)
+    if record is None:
+        return _not_found()
+    wait = _state()["limiter"].retry_after(record.id)
+    if wait:
+        response = Response("Too many requests for this calendar link.\n", 429,
+                            mimetype="text/plain")
+        response.headers["Retry-After"] = str(wait)
+        return response
+    built = feed_of(record)
+    if built is None:
+        return _not_found()
+    feed_tokens.touch(record)
+    response = Response(built.body, mimetype="text/calendar")  # adds charset=utf-8
+    response.set_etag(built.etag)
+    if built.last_modified is not None:
+        response.last_modified = built.last_modified
+    # Calendars must revalidate; shared caches must not keep one person's timetable.
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+def init_app(app: Flask) -> None:
+    """Register the feed route, its per-process state and the log filter."""
+    limit, seconds = app.config.get("FEED_RATE_LIMIT", (60, 600))
+    app.extensions["parcours_feeds"] = {"cache": FeedCache(),
+                                        "limiter": RateLimiter(limit, seconds)}
+    app.register_blueprint(bp)
+    install_log_filter(app)

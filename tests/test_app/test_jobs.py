@@ -1,0 +1,98 @@
+"""Solving never blocks a request: in-process threads by default, RQ workers with Redis."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import tenancy
+from app.extensions import db
+from app.models import PlanningRun
+from app.models.enums import RunStatus
+from app.services.planning import jobs, runs
+from tests import factories
+from tests.conftest import TEST_DATABASE_URL, make_test_app
+from tests.planning_helpers import WEEK, plannable
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def threaded_app(tmp_path: Path):
+    """An app on a database file (or PostgreSQL), safe to share with a worker thread."""
+    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'jobs.sqlite'}"
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app = make_test_app(url, tmp_path / "instance")
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _redis():
+    from redis import Redis
+    from redis.exceptions import ConnectionError as RedisDown
+
+    connection = Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except RedisDown:
+        if os.environ.get("PARCOURS_REQUIRE_REDIS") == "1":
+            pytest.fail(f"Redis is required but not reachable at {REDIS_URL}")
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    return connection
+
+
+def test_in_process_runner(threaded_app):
+    world = plannable(factories.build_world())
+    run = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5)
+    future = jobs.submit(run.id)
+    future.result(timeout=60)
+    with tenancy.organisation_scope(world.org.id):
+        finished = runs.wait(run.id, timeout=5)
+    assert finished.status is RunStatus.FINISHED
+    assert finished.engine_status in ("OPTIMAL", "FEASIBLE")
+    assert finished.started_at is not None
+    assert finished.finished_at >= finished.started_at
+
+
+def test_rq_runner_against_redis(threaded_app):
+    from rq import Queue, SimpleWorker
+
+    connection = _redis()
+    threaded_app.config["REDIS_URL"] = REDIS_URL
+    queue = Queue(jobs.QUEUE_NAME, connection=connection)
+    queue.empty()
+    world = plannable(factories.build_world())
+    run = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5)
+    job_id = jobs.submit(run.id)
+    assert isinstance(job_id, str)
+    assert queue.count == 1
+    SimpleWorker([queue], connection=connection).work(burst=True)
+    job = queue.fetch_job(job_id)
+    assert job is not None
+    assert job.is_finished
+    with tenancy.organisation_scope(world.org.id):
+        finished = runs.wait(run.id, timeout=5)
+    assert finished.status is RunStatus.FINISHED
+    assert len(finished.draft_sessions) == 2
+
+
+def test_failed_run_keeps_its_error(threaded_app):
+    world = plannable(factories.build_world())
+    for site in list(world.org.sites):
+        db.session.delete(site)
+    db.session.commit()
+    run = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5)
+    runs.execute(run.id)
+    with tenancy.organisation_scope(world.org.id):
+        failed = db.session.scalar(sa.select(PlanningRun).where(PlanningRun.id == run.id))
+    assert failed.status is RunStatus.FAILED
+    assert "no site" in failed.error

@@ -1,0 +1,1 @@
+"""Web security (headers, CSRF, sign-in throttling, sessions, second factor) and backups."""
