@@ -13,6 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
+from scheduler.construct import construct
 from scheduler.goals import measure
 from scheduler.greedy import (
     greedy_construct,
@@ -30,6 +31,8 @@ from scheduler.timetable import Explanation, Group, Session, SolveStats, Timetab
 DECOMPOSE_ABOVE = 600
 # up to this many, the full model follows the greedy stage; above, only a neighbourhood of it
 FULL_AFTER_FIXED_UP_TO = 6000
+# share of the time limit the slot-first construction may use at most (it usually needs far less)
+CONSTRUCT_SHARE = 0.2
 
 
 @dataclass
@@ -271,8 +274,22 @@ def solve(
         result.explanations = issues
         return _finish(problem, result, stats, t0)
     deadline = t0 + time_limit
-    membership, greedy = greedy_construct(problem)
-    valid = _membership_valid(problem, membership)
+    released: set[str] = set()
+    constructed = None
+    if membership_choices(problem) > DECOMPOSE_ABOVE:
+        # big problems: groups formed around times that suit their members' whole week
+        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit)
+    incomplete = False
+    if constructed is not None:
+        completed = _completed(problem, constructed.membership, constructed.ungrouped)
+        incomplete = not _membership_valid(problem, completed)
+        # left-out people go to a repair stage; a partial grouping is still a good hint
+        membership = constructed.membership if incomplete else completed
+        greedy = constructed.sessions
+        released = {pid for pid, _ in constructed.ungrouped}
+    else:
+        membership, greedy = greedy_construct(problem)
+    valid = incomplete or _membership_valid(problem, membership)
     if not valid:
         membership = greedy_membership(problem)
         valid = _membership_valid(problem, membership)
@@ -298,8 +315,20 @@ def solve(
             ("fixed", {"fixed_membership": membership}, 0.5),
             ("neighbourhood", {"allowed_groups": neighbourhood(membership, group_ids)}, 1.0),
         ]
+    if big and released and constructed is not None:
+        # in the modules where somebody was left out, everyone may join any group of the module
+        failing = {module_id for _, module_id in constructed.ungrouped}
+        allowed = _release(problem, membership, set())
+        groups_of: dict[str, list[str]] = {}
+        for spec in group_specs(problem):
+            if spec.module.id in failing and not spec.individual:
+                groups_of.setdefault(spec.module.id, []).append(spec.id)
+        for e in problem.enrolments:
+            if e.module_id in groups_of:
+                allowed.setdefault(e.participant_id, set()).update(groups_of[e.module_id])
+        repair0: dict[str, object] = {"allowed_groups": allowed}
+        stages = [("repair", repair0, 0.5), *stages[1:]]
     best_reported = [math.inf]
-    released: set[str] = set()
     repairs = 0
 
     def report(update: Progress, stage: str) -> None:
@@ -319,6 +348,12 @@ def solve(
         if stop is not None and stop.is_set():
             break
         tb = clock_time.perf_counter()
+        if name == "neighbourhood" and best is not None:
+            # around the best grouping so far (the construction may have left people out)
+            reach = 2 if repairs else 1
+            ids = [g.id for g in group_specs(problem) if not g.individual]
+            around = {g.id: g.participant_ids for g in best[2]}
+            kwargs = {"allowed_groups": neighbourhood(around, ids, reach=reach)}
         built = build(problem, **kwargs)  # type: ignore[arg-type]
         hint_sessions = best[1] if best is not None else previous
         hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
@@ -410,6 +445,32 @@ def solve(
         ]
         stats.explain_seconds = clock_time.perf_counter() - te
     return _finish(problem, result, stats, t0)
+
+
+def _completed(
+    problem: Problem, membership: dict[str, list[str]], ungrouped: list[tuple[str, str]]
+) -> dict[str, list[str]]:
+    """The construction's groups with each left-out person in their module's smallest group of
+    their level (a hint that the repair stage then fixes)."""
+    out = {gid: list(ids) for gid, ids in membership.items()}
+    people = {q.id: q for q in problem.participants}
+    modules = {md.id: md for md in problem.modules}
+    for pid, module_id in ungrouped:
+        md = modules[module_id]
+        if md.individual:
+            continue
+        level = people[pid].language_level
+        options = [
+            gid
+            for gid, ids in out.items()
+            if gid.rpartition("#")[0] == module_id
+            and len(ids) < md.group_max
+            and not (md.single_level_groups and any(people[x].language_level != level for x in ids))
+        ]
+        if not options:
+            return membership
+        out[min(options, key=lambda gid: len(out[gid]))].append(pid)
+    return out
 
 
 def _canonical(

@@ -25,6 +25,8 @@ _TEMPLATES = {
     "group_size": "The groups of {module} must hold between {gmin} and {gmax} participants.",
     "site_cap": "{site} allows at most {cap} participants per group.",
     "language_level": "The language levels of {module} do not fit its groups.",
+    "alternate_days": "A group of {module} must meet on a different weekday each week, and its "
+    "allowed days do not leave that choice.",
     "sessions_per_day": "A group of {module} may meet at most {per_day} time(s) a day.",
     "mediator_language": "{module} needs a mediator who speaks each member's interpreter language.",
     "participant_unavailable": "{participant} has too little free time outside her or his "

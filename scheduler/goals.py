@@ -66,10 +66,20 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
             for mid in loads:
                 m.add(hi >= sum(loads[mid]))
                 m.add(lo <= sum(loads[mid]))
-            terms["staff_load_spread"].append(hi - lo)
+            m.add(lo <= hi)
+            terms["staff_load_spread"].append(_nonneg(m, hi - lo, 10_000, "load_spread"))
     out = {name: sum(ts) for name, ts in terms.items()}
     m.minimize(sum(getattr(weights, name) * expr for name, expr in out.items()))
     return out
+
+
+def _nonneg(
+    m: cp_model.CpModel, expr: cp_model.LinearExprT, top: int, name: str
+) -> cp_model.IntVar:
+    """A goal term as a variable of domain [0, top]: the solver's bound starts at 0, not below."""
+    v = m.new_int_var(0, max(top, 0), name)
+    m.add(v == expr)
+    return v
 
 
 def _stability_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
@@ -166,7 +176,9 @@ def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> N
                 if bound is not None:
                     m.add(hi >= bound[1]).only_enforce_if(bound[0])
                     m.add(lo <= bound[2]).only_enforce_if(bound[0])
-            terms["group_size_spread"].append(hi - lo)
+            terms["group_size_spread"].append(
+                _nonneg(m, hi - lo, module.group_max, f"spread_{module_id}")
+            )
         if weights.extra_coaches:
             per_session = sum(module.staff_required.values())
             for g in groups:
@@ -178,7 +190,16 @@ def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> N
                         if mid not in used:
                             used[mid] = b.bool(f"used_{g.spec.id}_{mid}")
                         m.add_implication(v, used[mid])  # type: ignore[arg-type]
-                terms["extra_coaches"].append(sum(used.values()) - per_session * g.active)
+                # every session has per_session distinct staff: a bound that keeps the term >= 0
+                m.add(sum(used.values()) >= per_session * g.active)
+                terms["extra_coaches"].append(
+                    _nonneg(
+                        m,
+                        sum(used.values()) - per_session * g.active,
+                        len(used),
+                        f"extra_{g.spec.id}",
+                    )
+                )
 
 
 def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:

@@ -17,6 +17,7 @@ from scheduler.slots import (
     group_specs,
     max_groups,
     minutes,
+    module_occurrences,
     module_starts,
     occurrence_weeks,
 )
@@ -92,7 +93,9 @@ def greedy_membership(
             for pid in ids
         }
         blocks: dict[tuple[int, ...], int] = {}
-        for weeks in occurrence_weeks(module.frequency, problem.horizon.weeks):
+        for weeks in module_occurrences(problem, module):
+            if not weeks:
+                continue
             blocks[tuple(weeks)] = blocks.get(tuple(weeks), 0) + 1
         per_day = max(module.max_sessions_per_day, 1)
 
@@ -242,6 +245,8 @@ def greedy_sessions(
             continue
         dur = spec.module.duration_minutes
         for occ, weeks in enumerate(spec.occurrences):
+            if not weeks:
+                continue
             starts = [
                 t
                 for w in weeks

@@ -9,7 +9,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from scheduler.problem import Module, Problem
-from scheduler.slots import DAY, Calendar, GroupSpec, group_specs, minutes
+from scheduler.slots import DAY, Calendar, GroupSpec, alternates, group_specs, minutes
 from scheduler.timetable import RecordRef
 
 Lit = cp_model.IntVar | int
@@ -208,6 +208,8 @@ class _Builder:
         if isinstance(active, int) and active == 0:
             return
         for occ, weeks in enumerate(spec.occurrences):
+            if not weeks:
+                continue  # dropped: every allowed day of its block is a holiday or closure
             key = spec.key(occ)
             starts = [t for w in weeks for t in starts_by_week.get(w, [])]
             pin = self.pins.get(key)
@@ -406,6 +408,8 @@ class _Builder:
             for g in groups:
                 self._per_day(g)
                 self._order_within_group(g)
+                if alternates(module, g.spec.occurrences):
+                    self._alternate_days(g)
                 if module.mediator_required:
                     self._mediators(g)
         if self.fixed is None and self.allowed is None and self.symmetry:
@@ -524,6 +528,53 @@ class _Builder:
                     on_day.append(lit)
             if len(on_day) > limit:
                 self.add(self.m.add(sum(on_day) <= limit), rule)
+
+    def _alternate_days(self, g: GroupVars) -> None:
+        """AMIE: sessions of a group in consecutive weeks fall on different weekdays."""
+        rule = self.assume("alternate_days", ("module", g.module.id))
+        by_week = {g.spec.occurrences[s.occurrence][0]: s for s in g.sessions}
+        on_day: dict[str, dict[int, cp_model.IntVar]] = {}
+        for s in g.sessions:
+            weekdays = sorted({(t // DAY) % 7 for t in s.starts})
+            if len(weekdays) < 2:
+                # one possible weekday: the session's day is known without a variable
+                on_day[s.key] = {}
+                continue
+            lits = {}
+            for d in weekdays:
+                lit = self.bool(f"wd_{s.key}_{d}")
+                self.within(s, [t for t in s.starts if (t // DAY) % 7 == d], [lit])
+                lits[d] = lit
+            self.m.add_exactly_one(lits.values())
+            on_day[s.key] = lits
+        active = [] if isinstance(g.active, int) else [g.active]
+        for w, a in by_week.items():
+            b = by_week.get(w + 1)
+            if b is None or not a.starts or not b.starts:
+                continue
+            days_a = {(t // DAY) % 7 for t in a.starts}
+            days_b = {(t // DAY) % 7 for t in b.starts}
+            for d in sorted(days_a & days_b):
+                la: Lit = on_day[a.key].get(d, 1)
+                lb: Lit = on_day[b.key].get(d, 1)
+                pair = [v for v in (la, lb) if not isinstance(v, int)]
+                enforce = [
+                    *rule,
+                    *active,
+                    *[
+                        v
+                        for v in (a.placed, b.placed)
+                        if not isinstance(v, int) and v is not g.active
+                    ],
+                ]
+                if not pair:
+                    c = self.m.add_bool_or([])
+                elif len(pair) == 1:
+                    c = self.m.add(pair[0] == 0)
+                else:
+                    c = self.m.add_bool_or([pair[0].negated(), pair[1].negated()])  # type: ignore[union-attr]
+                if enforce:
+                    c.only_enforce_if(enforce)  # type: ignore[arg-type]
 
     def _order_within_group(self, g: GroupVars) -> None:
         if not self.symmetry or any(s.key in self.pins for s in g.sessions):

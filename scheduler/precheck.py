@@ -5,7 +5,16 @@ from __future__ import annotations
 import math
 
 from scheduler.problem import Module, Problem
-from scheduler.slots import Calendar, enrolled, group_specs, max_groups, minutes, module_starts
+from scheduler.slots import (
+    DAY,
+    Calendar,
+    alternates,
+    enrolled,
+    group_specs,
+    max_groups,
+    minutes,
+    module_starts,
+)
 from scheduler.timetable import Explanation, RecordRef
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -213,7 +222,7 @@ def precheck(problem: Problem) -> list[Explanation]:
         my_specs = [s for s in specs if s.module.id == md.id]
         if my_specs:
             for weeks_of in my_specs[0].occurrences if not md.individual else []:
-                if not any(starts.get(w) for w in weeks_of):
+                if weeks_of and not any(starts.get(w) for w in weeks_of):
                     out.append(
                         Explanation(
                             "allowed_times",
@@ -252,7 +261,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             if md.individual and role == "coach":
                 continue
             dur = md.duration_minutes
-            sessions = len(my_specs[0].occurrences) if my_specs else 0
+            sessions = sum(1 for w in my_specs[0].occurrences if w) if my_specs else 0
             min_groups = max(
                 md.min_groups,
                 math.ceil(
@@ -282,6 +291,8 @@ def precheck(problem: Problem) -> list[Explanation]:
                             data={"language": lang},
                         )
                     )
+        if my_specs and alternates(md, my_specs[0].occurrences):
+            out += _alternation(problem, cal, md, starts, my_specs[0].occurrences, ids)
         # participants: a free start for every occurrence
         for spec in my_specs:
             for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
@@ -364,7 +375,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             if q.referent_coach_id:
                 per_coach[q.referent_coach_id] = (
                     per_coach.get(q.referent_coach_id, 0)
-                    + len(spec.occurrences) * spec.module.duration_minutes
+                    + sum(1 for w in spec.occurrences if w) * spec.module.duration_minutes
                 )
     for mid, need in sorted(per_coach.items()):
         m = staff[mid]
@@ -381,6 +392,61 @@ def precheck(problem: Problem) -> list[Explanation]:
             )
     out.extend(_min_hours(problem, members))
     out.extend(_pins(problem, cal))
+    return out
+
+
+def _alternation(
+    problem: Problem,
+    cal: Calendar,
+    md: Module,
+    starts: dict[int, list[int]],
+    occurrences: list[list[int]],
+    ids: list[str],
+) -> list[Explanation]:
+    """alternate_days: consecutive weeks whose only possible weekday is the same one."""
+    mref = _r("module", md.id, md.name)
+    dur = md.duration_minutes
+    weeks = [w[0] for w in occurrences]
+
+    def single_same(days: dict[int, set[int]]) -> int | None:
+        for w in weeks:
+            a, b = days.get(w, set()), days.get(w + 1, set())
+            if w + 1 in weeks and len(a) == 1 and a == b:
+                return w
+        return None
+
+    module_days = {w: {(t // DAY) % 7 for t in starts.get(w, [])} for w in weeks}
+    w = single_same(module_days)
+    if w is not None:
+        day = DAY_NAMES[next(iter(module_days[w]))]
+        return [
+            Explanation(
+                "alternate_days",
+                f"{md.name} must alternate its weekdays from week to week, but in weeks {w + 1} "
+                f"and {w + 2} it can only meet on {day}.",
+                [mref],
+                data={"week": w + 1},
+            )
+        ]
+    out = []
+    for pid in ids:
+        q = problem.participant(pid)
+        days = {
+            w: {(t // DAY) % 7 for t in starts.get(w, []) if cal.participant_free(q, t, dur)}
+            for w in weeks
+        }
+        w = single_same(days)
+        if w is not None:
+            day = DAY_NAMES[next(iter(days[w]))]
+            out.append(
+                Explanation(
+                    "alternate_days",
+                    f"{md.name} must alternate its weekdays from week to week, but participant "
+                    f"{q.name} can only come on {day} in weeks {w + 1} and {w + 2}.",
+                    [_r("participant", q.id, q.name), mref],
+                    data={"week": w + 1},
+                )
+            )
     return out
 
 

@@ -62,6 +62,31 @@ def occurrence_weeks(frequency: Frequency, weeks: int) -> list[list[int]]:
     return blocks
 
 
+def module_occurrences(
+    problem: Problem, module: Module, frequency: Frequency | None = None
+) -> list[list[int]]:
+    """The weeks of each occurrence of a module's group, in occurrence order; a dropped
+    occurrence keeps its place (and number) as an empty list.
+
+    An occurrence is dropped when every allowed weekday of its week block falls on a holiday or
+    (unless off-site) a closure of the module's site: the group simply does not meet then.
+    """
+    h = problem.horizon
+    blocks = occurrence_weeks(frequency or module.frequency, h.weeks)
+    closed = set(h.holidays)
+    if not module.off_site:
+        site = next((s for s in problem.sites if s.id == module.site_id), None)
+        closed |= set(site.closures) if site else set()
+    if not closed:
+        return blocks
+    allowed = sorted({d for d in module.allowed_days if 0 <= d < 7})
+    out = []
+    for weeks in blocks:
+        days = [h.start + timedelta(days=7 * w + d) for w in weeks for d in allowed]
+        out.append([] if days and all(d in closed for d in days) else weeks)
+    return out
+
+
 def opening_blocks(problem: Problem, site_id: str, weekday: int) -> list[tuple[int, int]]:
     site = problem.site(site_id)
     if not site.opening_hours:
@@ -206,7 +231,6 @@ def max_groups(module: Module, n_enrolled: int) -> int:
 
 def group_specs(problem: Problem) -> list[GroupSpec]:
     """Every potential group of every module, with its occurrences' weeks."""
-    weeks = problem.horizon.weeks
     members = enrolled(problem)
     overrides = {(e.participant_id, e.module_id): e.frequency for e in problem.enrolments}
     specs: list[GroupSpec] = []
@@ -222,13 +246,24 @@ def group_specs(problem: Problem) -> list[GroupSpec]:
                         pid,
                         [pid],
                         True,
-                        occurrence_weeks(freq, weeks),
+                        module_occurrences(problem, module, freq),
                     )
                 )
         else:
-            occ = occurrence_weeks(module.frequency, weeks)
+            occ = module_occurrences(problem, module)
             for k in range(1, max_groups(module, len(ids)) + 1):
                 specs.append(
                     GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ)
                 )
     return specs
+
+
+def alternates(module: Module, occurrences: list[list[int]]) -> bool:
+    """Whether `alternate_days` binds: one session a week, two or more allowed weekdays."""
+    return (
+        module.alternate_days
+        and len(set(module.allowed_days)) >= 2
+        and all(len(weeks) <= 1 for weeks in occurrences)
+        and len({weeks[0] for weeks in occurrences if weeks})
+        == sum(1 for weeks in occurrences if weeks)
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 
 from scheduler.problem import Frequency, Module, Problem
 from scheduler.timetable import RecordRef, Session, Timetable
@@ -157,7 +157,18 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 or md.frequency
             )
         blocks = _week_blocks(freq, h.weeks)
-        expected = {f"{g.id}@{i}": b for i, b in enumerate(blocks)}
+        # an occurrence whose allowed days are all holidays or site closures is dropped; the
+        # others keep their numbers
+        closed = set(h.holidays) | (set() if md.off_site else set(sites[md.site_id].closures))
+        allowed = {d for d in md.allowed_days if 0 <= d < 7}
+
+        def dropped(
+            block: set[int], closed: set[date] = closed, allowed: set[int] = allowed
+        ) -> bool:
+            days = [h.start + timedelta(days=7 * w + d) for w in block for d in allowed]
+            return bool(days) and all(d in closed for d in days)
+
+        expected = {f"{g.id}@{i}": b for i, b in enumerate(blocks) if not dropped(b)}
         have = {s.key: s for s in by_group.get(g.id, [])}
         for key in expected.keys() - have.keys():
             v(
@@ -181,6 +192,21 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 v("enrolment", f"Session {key} does not hold exactly its group.", ("session", key))
     for gid, sessions in by_group.items():
         md = modules.get(sessions[0].module_id)
+        if md is not None and md.alternate_days and len(set(md.allowed_days)) >= 2:
+            freq = md.frequency
+            if md.individual:
+                freq = overrides.get((gid.rpartition("#")[2], md.id)) or md.frequency
+            if freq.kind == "per_week" and freq.count == 1:
+                weekday = {(s.date - h.start).days // 7: s.date.weekday() for s in sessions}
+                for w, d in sorted(weekday.items()):
+                    if weekday.get(w + 1) == d:
+                        v(
+                            "alternate_days",
+                            f"Group {gid} of {md.name} meets on the same weekday in weeks "
+                            f"{w + 1} and {w + 2}; it must alternate its days.",
+                            ("group", gid),
+                            ("module", md.id),
+                        )
         per_day = Counter(s.date for s in sessions)
         if md is not None and any(n > md.max_sessions_per_day for n in per_day.values()):
             v(

@@ -1,0 +1,497 @@
+"""A slot-first construction: groups are formed around times that suit their members' whole week.
+
+For each group module (most constrained first) the construction repeatedly picks the times of a
+new group's occurrences where the most still-ungrouped participants are free (their language
+courses, days off and the sessions already placed for their other modules all count), checks a
+room and a team are free there, fills the group with the people who have the fewest other
+options, and books it at once. Everything it returns respects every hard rule by construction
+(it is verified before use); when it cannot group somebody it says so and the engine falls back.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from scheduler.problem import Module, Participant, Problem, Room, StaffMember
+from scheduler.slots import (
+    DAY,
+    Calendar,
+    alternates,
+    clock,
+    enrolled,
+    group_specs,
+    max_groups,
+    module_occurrences,
+    module_starts,
+)
+from scheduler.timetable import Session, group_id, session_key
+
+
+@dataclass
+class _Book:
+    busy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    week_load: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def free(self, key: str, t: int, dur: int) -> bool:
+        return all(e <= t or t + dur <= s for s, e in self.busy.get(key, ()))
+
+    def add(self, key: str, t: int, dur: int) -> None:
+        self.busy.setdefault(key, []).append((t, t + dur))
+
+
+@dataclass
+class Construction:
+    membership: dict[str, list[str]]
+    sessions: list[Session]
+    complete: bool
+    ungrouped: list[tuple[str, str]]  # (participant, module) left without a group
+
+
+class _Constructor:
+    def __init__(self, problem: Problem) -> None:
+        self.p = problem
+        self.cal = Calendar(problem)
+        self.book = _Book()
+        self.people = {q.id: q for q in problem.participants}
+        self.members = enrolled(problem)
+        self.sessions: list[Session] = []
+        self.membership: dict[str, list[str]] = {}
+        self.ungrouped: list[tuple[str, str]] = []
+        self.urgent: set[str] = set()  # people left out by an earlier attempt: grouped first
+        self.starts = {md.id: module_starts(problem, md, self.cal.days) for md in problem.modules}
+
+    # -- resources
+    def _rooms(self, md: Module, t: int, dur: int) -> list[Room]:
+        if md.off_site:
+            return []
+        return sorted(
+            (
+                r
+                for r in self.p.rooms
+                if r.site_id == md.site_id
+                and (md.room_kind is None or r.kind == md.room_kind)
+                and set(md.room_features) <= set(r.features)
+                and self.cal.room_open(r, t)
+                and self.book.free(f"r:{r.id}", t, dur)
+            ),
+            key=lambda r: (r.capacity, r.id),
+        )
+
+    def _staff(self, md: Module, role: str, t: int, dur: int, taken: set[str]) -> list[StaffMember]:
+        week = self.cal.day(t).week
+        out = [
+            m
+            for m in self.p.staff
+            if role in m.roles
+            and m.id not in taken
+            and (not m.site_ids or md.site_id in m.site_ids)
+            and self.cal.staff_free(m, t, dur)
+            and self.book.free(f"s:{m.id}", t, dur)
+            and self.book.week_load.get((m.id, week), 0) + dur <= m.weekly_hours * 60
+        ]
+        out.sort(
+            key=lambda m: (self.book.week_load.get((m.id, week), 0) / max(m.weekly_hours, 1), m.id)
+        )
+        return out
+
+    def _team(
+        self, md: Module, t: int, dur: int, languages: set[str], referent: str | None = None
+    ) -> dict[str, str] | None:
+        team: dict[str, str] = {}
+        required = dict(md.staff_required)
+        if md.individual:
+            required.setdefault("coach", 1)
+        for role, count in sorted(required.items()):
+            if count <= 0:
+                continue
+            options = self._staff(md, role, t, dur, set(team))
+            if referent is not None and role == "coach":
+                options = [m for m in options if m.id == referent]
+            if role == "mediator" and languages:
+                options.sort(key=lambda m: -len(languages & set(m.languages)))
+            if len(options) < count:
+                return None
+            for m in options[:count]:
+                team[m.id] = role
+        return team
+
+    def _spoken(self, team: dict[str, str]) -> set[str]:
+        return {
+            lang
+            for mid, role in team.items()
+            if role == "mediator"
+            for lang in self.p.staff_member(mid).languages
+        }
+
+    def _place(
+        self,
+        md: Module,
+        gid: str,
+        occ: int,
+        t: int,
+        members: list[str],
+        team: dict[str, str],
+        room: Room | None,
+    ) -> None:
+        dur = md.duration_minutes
+        week = self.cal.day(t).week
+        for pid in members:
+            self.book.add(f"p:{pid}", t, dur)
+        if room is not None:
+            self.book.add(f"r:{room.id}", t, dur)
+        for sid in team:
+            self.book.add(f"s:{sid}", t, dur)
+            self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
+        self.sessions.append(
+            Session(
+                session_key(gid, occ),
+                md.id,
+                gid,
+                self.p.horizon.start + timedelta(days=t // DAY),
+                clock(t % DAY),
+                clock(t % DAY + dur),
+                room.id if room else None,
+                dict(sorted(team.items())),
+                list(members),
+                md.off_site,
+            )
+        )
+
+    def free_for(self, q: Participant, t: int, dur: int) -> bool:
+        return self.cal.participant_free(q, t, dur) and self.book.free(f"p:{q.id}", t, dur)
+
+    # -- individual coaching: the referent coach is fixed, so it goes first
+    def individual(self) -> None:
+        for spec in group_specs(self.p):
+            if not spec.individual:
+                continue
+            md, pid = spec.module, spec.label
+            q = self.people[pid]
+            dur = md.duration_minutes
+            used_days: Counter[int] = Counter()
+            alternate = alternates(md, spec.occurrences)
+            last: int | None = None
+            for occ, weeks in enumerate(spec.occurrences):
+                if not weeks:
+                    continue  # dropped occurrence
+                done = False
+                for w in weeks:
+                    for t in self.starts[md.id].get(w, []):
+                        if used_days[t // DAY] >= md.max_sessions_per_day:
+                            continue
+                        if alternate and last is not None and (last // DAY) % 7 == (t // DAY) % 7:
+                            continue
+                        if not self.free_for(q, t, dur):
+                            continue
+                        rooms = self._rooms(md, t, dur)
+                        if not md.off_site and not rooms:
+                            continue
+                        team = self._team(md, t, dur, set(), q.referent_coach_id)
+                        if team is None:
+                            continue
+                        self._place(md, spec.id, occ, t, [pid], team, rooms[0] if rooms else None)
+                        used_days[t // DAY] += 1
+                        last = t
+                        done = True
+                        break
+                    if done:
+                        break
+                if not done:
+                    self.ungrouped.append((pid, md.id))
+
+    # -- group modules
+    def module(self, md: Module) -> None:
+        ids = self.members[md.id]
+        if not ids:
+            return
+        dur = md.duration_minutes
+        cap = self.p.site(md.site_id).group_size_cap
+        size_max = min(md.group_max, cap) if cap is not None else md.group_max
+        numbered = [(i, w) for i, w in enumerate(module_occurrences(self.p, md)) if w]
+        if not numbered:
+            return
+        numbers = [i for i, _ in numbered]
+        occurrences = [w for _, w in numbered]
+        starts = self.starts[md.id]
+        free: dict[str, set[int]] = {}
+        for pid in ids:
+            q = self.people[pid]
+            free[pid] = {
+                t
+                for w in {w for ws in occurrences for w in ws}
+                for t in starts.get(w, [])
+                if self.free_for(q, t, dur)
+            }
+        if md.single_level_groups:
+            by_level: dict[str, list[str]] = {}
+            for pid in ids:
+                by_level.setdefault(self.people[pid].language_level, []).append(pid)
+            buckets = sorted(by_level.values(), key=len)
+        else:
+            buckets = [list(ids)]
+        limit = max_groups(md, len(ids))
+        groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]] = []
+        label = 0
+        for b, bucket in enumerate(buckets):
+            todo = set(bucket)
+            while todo:
+                others = sum(math.ceil(len(x) / size_max) for x in buckets[b + 1 :])
+                if label + others >= limit:
+                    break
+                # groups this bucket still needs: spread people evenly over them
+                need = max(math.ceil(len(todo) / size_max), 1)
+                target = min(size_max, math.ceil(len(todo) / need))
+                formed = self._form(md, occurrences, todo, free, target, size_max)
+                if formed is None:
+                    break
+                label += 1
+                gid = group_id(md.id, label)
+                times, members, teams, rooms = formed
+                for occ, t, team, room in zip(numbers, times, teams, rooms, strict=True):
+                    self._place(md, gid, occ, t, members, team, room)
+                groups.append((gid, members, times, {}, rooms))
+                todo -= set(members)
+            # the rest join an existing group of their level that still suits them
+            for pid in sorted(todo, key=lambda pid: len(free[pid])):
+                if self._join(md, pid, groups, free, size_max):
+                    todo.discard(pid)
+            self.ungrouped += [(pid, md.id) for pid in sorted(todo)]
+        for gid, members, *_ in groups:
+            order = {pid: i for i, pid in enumerate(ids)}
+            self.membership[gid] = sorted(members, key=order.__getitem__)
+        for s in self.sessions:
+            if s.module_id == md.id:
+                s.participant_ids = list(self.membership[s.group_id])
+
+    def _form(
+        self,
+        md: Module,
+        occurrences: list[list[int]],
+        todo: set[str],
+        free: dict[str, set[int]],
+        target: int,
+        size_max: int,
+    ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+        counts: Counter[int] = Counter()
+        for pid in todo:
+            counts.update(free[pid])
+        best: (
+            tuple[tuple[int, ...], list[int], list[str], list[dict[str, str]], list[Room | None]]
+            | None
+        ) = None
+        first = [
+            t
+            for t in sorted(counts, key=lambda t: (-counts[t], t))
+            if t // DAY // 7 in occurrences[0]
+        ]
+        tried = 0
+        for t0 in first:
+            if best is not None and min(counts[t0], target) <= best[0][0]:
+                break
+            tried += 1
+            if tried > 80:
+                break
+            chosen = self._complete(md, occurrences, todo, free, target, size_max, t0)
+            if chosen is None:
+                continue
+            times, members, teams, rooms = chosen
+            score = (len(members), -sum(times))
+            if best is None or score > best[0]:
+                best = (score, times, members, teams, rooms)
+                if len(members) >= target:
+                    break
+        if best is None or len(best[2]) < md.group_min:
+            return None
+        return best[1], best[2], best[3], best[4]
+
+    def _complete(
+        self,
+        md: Module,
+        occurrences: list[list[int]],
+        todo: set[str],
+        free: dict[str, set[int]],
+        target: int,
+        size_max: int,
+        t0: int,
+    ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+        """The other occurrences' times given the first, then members, rooms and staff."""
+        dur = md.duration_minutes
+        starts = self.starts[md.id]
+        pool = {pid for pid in todo if t0 in free[pid]}
+        times = [t0]
+        alternate = alternates(md, occurrences)
+        for weeks in occurrences[1:]:
+            options: Counter[int] = Counter()
+            for w in weeks:
+                for t in starts.get(w, []):
+                    day = t // DAY
+                    if sum(1 for x in times if x // DAY == day) >= md.max_sessions_per_day:
+                        continue
+                    if any(x < t + dur and t < x + dur for x in times):
+                        continue
+                    if alternate and (times[-1] // DAY) % 7 == day % 7:
+                        continue
+                    options[t] = sum(1 for pid in pool if t in free[pid])
+            if not options:
+                return None
+            # same time of day as before when it is as good (a regular rhythm)
+            week = 7 * DAY
+            t = max(
+                options,
+                key=lambda t: (
+                    options[t],
+                    (t - times[-1]) % week == 0,
+                    (t - t0) % week == 0,
+                    -abs(t % DAY - t0 % DAY),
+                    -t,
+                ),
+            )
+            times.append(t)
+            pool = {pid for pid in pool if t in free[pid]}
+        # rooms and staff at every time, for a group of the size we can fill
+        size = min(len(pool), size_max)
+        rooms: list[Room | None] = []
+        for t in times:
+            if md.off_site:
+                rooms.append(None)
+                continue
+            fit = self._rooms(md, t, dur)
+            if not fit:
+                return None
+            room = next((r for r in fit if r.capacity >= min(size, target)), fit[-1])
+            rooms.append(room)
+            size = min(size, room.capacity)
+        if size < md.group_min:
+            return None
+        # most constrained people first: fewest free starts left for this module
+        ranked = sorted(pool, key=lambda pid: (pid not in self.urgent, len(free[pid]), pid))
+        members = ranked[: min(size, target)]
+        teams: list[dict[str, str]] = []
+        if md.mediator_required:
+            members, teams = self._mediated(md, times, ranked, min(size, target))
+            if not teams:
+                return None
+        else:
+            # staff hours in the same week are checked as each session is booked; plan them here
+            planned: dict[tuple[str, int], int] = {}
+            for t in times:
+                team = self._team_planned(md, t, dur, planned, set())
+                if team is None:
+                    return None
+                teams.append(team)
+        if len(members) < md.group_min:
+            return None
+        return times, members, teams, rooms
+
+    def _team_planned(
+        self, md: Module, t: int, dur: int, planned: dict[tuple[str, int], int], languages: set[str]
+    ) -> dict[str, str] | None:
+        week = self.cal.day(t).week
+        saved = dict(self.book.week_load)
+        for key, x in planned.items():
+            self.book.week_load[key] = self.book.week_load.get(key, 0) + x
+        try:
+            team = self._team(md, t, dur, languages)
+        finally:
+            self.book.week_load = saved
+        if team is None:
+            return None
+        for sid in team:
+            planned[(sid, week)] = planned.get((sid, week), 0) + dur
+        return team
+
+    def _mediated(
+        self, md: Module, times: list[int], ranked: list[str], size: int
+    ) -> tuple[list[str], list[dict[str, str]]]:
+        dur = md.duration_minutes
+        languages = {self.people[pid].interpreter_language for pid in ranked} - {None}
+        planned: dict[tuple[str, int], int] = {}
+        teams = []
+        spoken: set[str] | None = None
+        for t in times:
+            team = self._team_planned(md, t, dur, planned, {x for x in languages if x})
+            if team is None:
+                return [], []
+            langs = self._spoken(team)
+            spoken = langs if spoken is None else spoken & langs
+            teams.append(team)
+        spoken = spoken or set()
+        members = [
+            pid for pid in ranked if self.people[pid].interpreter_language in (None, *spoken)
+        ][:size]
+        return members, teams
+
+    def _join(
+        self,
+        md: Module,
+        pid: str,
+        groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]],
+        free: dict[str, set[int]],
+        size_max: int,
+    ) -> bool:
+        q = self.people[pid]
+        dur = md.duration_minutes
+        for gid, members, times, _, rooms in sorted(groups, key=lambda g: len(g[1])):
+            if len(members) >= size_max or not all(t in free[pid] for t in times):
+                continue
+            if md.single_level_groups and any(
+                self.people[x].language_level != q.language_level for x in members
+            ):
+                continue
+            if any(r is not None and r.capacity <= len(members) for r in rooms):
+                continue
+            mine = [s for s in self.sessions if s.group_id == gid]
+            if (
+                md.mediator_required
+                and q.interpreter_language
+                and not all(q.interpreter_language in self._spoken(s.staff_roles) for s in mine)
+            ):
+                continue
+            members.append(pid)
+            for t in times:
+                self.book.add(f"p:{pid}", t, dur)
+            return True
+        return False
+
+
+def _attempt(problem: Problem, first: list[str], urgent: set[str]) -> Construction:
+    c = _Constructor(problem)
+    c.urgent = urgent
+    c.individual()
+    rank = {mid: i for i, mid in enumerate(first)}
+
+    def tightness(md: Module) -> tuple[int, float, str]:
+        starts = sum(len(v) for v in c.starts[md.id].values())
+        occ = sum(1 for w in module_occurrences(problem, md) if w)
+        return (rank.get(md.id, len(rank)), starts / max(occ, 1), md.id)
+
+    for md in sorted((m for m in problem.modules if not m.individual), key=tightness):
+        c.module(md)
+    c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
+    return Construction(c.membership, c.sessions, not c.ungrouped, c.ungrouped)
+
+
+def construct(problem: Problem, attempts: int = 8, deadline: float | None = None) -> Construction:
+    """Group and place everything slot-first; `complete` when nobody was left out.
+
+    When somebody is left out, the modules that failed go first in the next attempt (the
+    "squeaky wheel"), up to `attempts` tries or the `deadline` (perf_counter seconds).
+    """
+    first: list[str] = []
+    urgent: set[str] = set()
+    best: Construction | None = None
+    for _ in range(max(attempts, 1)):
+        result = _attempt(problem, first, urgent)
+        if best is None or len(result.ungrouped) < len(best.ungrouped):
+            best = result
+        if result.complete or (deadline is not None and time.perf_counter() > deadline):
+            break
+        failed = list(dict.fromkeys(mid for _, mid in result.ungrouped))
+        first = [*failed, *(m for m in first if m not in failed)]
+        urgent |= {pid for pid, _ in result.ungrouped}
+    assert best is not None
+    return best
