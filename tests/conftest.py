@@ -81,6 +81,29 @@ def _empty_tables() -> None:
         connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def prepare_database() -> None:
+    """Empty tables for a test: a shared schema on PostgreSQL, a new one on SQLite."""
+    _prepare_schema()
+    _empty_tables()
+
+
+def release_database() -> None:
+    """After a test: empty the shared PostgreSQL schema (never drop it), drop SQLite's."""
+    if db.engine.dialect.name == "postgresql":
+        _empty_tables()
+    else:
+        db.session.remove()
+        db.drop_all()
+    db.engine.dispose()
+
+
+def database_for_threads(tmp_path: Path) -> str:
+    """A database URL that a worker or server thread can share: a file, or PostgreSQL."""
+    if TEST_DATABASE_URL:
+        return _normalise(TEST_DATABASE_URL)
+    return f"sqlite:///{tmp_path / 'threads.sqlite'}"
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = make_test_app(database_url, tmp_path / "instance")

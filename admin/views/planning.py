@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -23,30 +24,35 @@ from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
 
 RULE_LABELS = {
-    "participant_overlap": "A participant would be in two places at once.",
-    "staff_overlap": "A staff member would be in two places at once.",
-    "room_overlap": "The room is already taken.",
-    "participant_unavailable": "A participant has a language course or is unavailable then.",
-    "staff_availability": "A staff member is not available then.",
-    "staff_hours": "A staff member would work more than their weekly hours.",
-    "allowed_times": "The module does not take place on that day or at that time.",
-    "room": "The room does not suit this session.",
-    "pin": "The session is pinned elsewhere.",
+    "participant_overlap": _l("A participant would be in two places at once."),
+    "staff_overlap": _l("A staff member would be in two places at once."),
+    "room_overlap": _l("The room is already taken."),
+    "participant_unavailable": _l("A participant has a language course or is unavailable then."),
+    "staff_availability": _l("A staff member is not available then."),
+    "staff_hours": _l("A staff member would work more than their weekly hours."),
+    "allowed_times": _l("The module does not take place on that day or at that time."),
+    "room": _l("The room does not suit this session."),
+    "pin": _l("The session is pinned elsewhere."),
 }
 
 
 GOAL_LABELS = {
-    "sessions_moved": "Sessions moved from the published week",
-    "participants_regrouped": "Participants moved to another group",
-    "unmixed_groups": "Groups without a mix of newcomers and veterans",
-    "group_size_spread": "Difference between group sizes",
-    "extra_coaches": "Changes of coach within a group",
-    "outside_preferred_times": "Sessions outside preferred times",
-    "idle_gap_hours": "Idle hours between a participant's sessions",
-    "staff_load_spread": "Difference in staff load (%)",
-    "missed_biweekly_activity": "Two-week periods without a group activity",
+    "sessions_moved": _l("Sessions moved from the published week"),
+    "participants_regrouped": _l("Participants moved to another group"),
+    "unmixed_groups": _l("Groups without a mix of newcomers and veterans"),
+    "group_size_spread": _l("Difference between group sizes"),
+    "extra_coaches": _l("Changes of coach within a group"),
+    "outside_preferred_times": _l("Sessions outside preferred times"),
+    "idle_gap_hours": _l("Idle hours between a participant's sessions"),
+    "staff_load_spread": _l("Difference in staff load (%)"),
+    "missed_biweekly_activity": _l("Two-week periods without a group activity"),
 }
-CHANGE_LABELS = {"time": "time", "room": "room", "staff": "staff", "participants": "participants"}
+CHANGE_LABELS = {
+    "time": _l("time"),
+    "room": _l("room"),
+    "staff": _l("staff"),
+    "participants": _l("participants"),
+}
 RECORD_ENDPOINTS = {
     "participant": "participant",
     "staff": "staff_member",
@@ -179,9 +185,9 @@ class PlanningView(BaseView):
             week_label=calendar.iso_week_label,
             participant_names=self._names(diff),
             record_link=record_link,
-            goal_label=lambda name: _(GOAL_LABELS[name]) if name in GOAL_LABELS else name,
+            goal_label=lambda name: str(GOAL_LABELS.get(name, name)),
             kind_label=lambda kind: ModuleKind(kind).label,
-            change_label=lambda what: _(CHANGE_LABELS.get(what, what)),
+            change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
         )
 
@@ -296,7 +302,7 @@ class PlanningView(BaseView):
                 flash(
                     _(
                         "This move is refused: %(rule)s (%(detail)s)",
-                        rule=_(label) if label else violation.rule,
+                        rule=str(label) if label else violation.rule,
                         detail=violation.message,
                     ),
                     "error",

@@ -14,7 +14,12 @@ from app.models import PlanningRun
 from app.models.enums import RunStatus
 from app.services.planning import jobs, runs
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, make_test_app
+from tests.conftest import (
+    database_for_threads,
+    make_test_app,
+    prepare_database,
+    release_database,
+)
 from tests.planning_helpers import WEEK, plannable
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -23,17 +28,11 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 @pytest.fixture
 def threaded_app(tmp_path: Path):
     """An app on a database file (or PostgreSQL), safe to share with a worker thread."""
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'jobs.sqlite'}"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    app = make_test_app(url, tmp_path / "instance")
+    app = make_test_app(database_for_threads(tmp_path), tmp_path / "instance")
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        prepare_database()
         yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
+        release_database()
 
 
 def _redis():
@@ -96,3 +95,37 @@ def test_failed_run_keeps_its_error(threaded_app):
         failed = db.session.scalar(sa.select(PlanningRun).where(PlanningRun.id == run.id))
     assert failed.status is RunStatus.FAILED
     assert "no site" in failed.error
+
+
+def test_stop_keeps_the_best_timetable_so_far(threaded_app):
+    """A long solve of a real programme, stopped from outside (the admin's Stop button)."""
+    import time
+
+    import scheduler
+    from app.models import Organisation
+    from app.services import seeding
+    from app.services.planning.runs import problem_of, timetable_of
+
+    seeding.load_all(with_demo_people=True)
+    liege = db.session.scalar(sa.select(Organisation).where(
+        Organisation.slug == "modactions-liege"))
+    run = runs.create_run(None, liege.id, WEEK, 2, time_limit=120)
+    future = jobs.submit(run.id)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        current = db.session.get(PlanningRun, run.id)
+        if current.solutions:
+            break
+        time.sleep(0.2)
+    assert current.solutions >= 1, "a first timetable is reported as progress"
+    runs.request_stop(current)
+    future.result(timeout=60)
+    with tenancy.organisation_scope(liege.id):
+        stopped = runs.wait(run.id, timeout=5)
+        assert stopped.status is RunStatus.FINISHED
+        assert stopped.engine_status == "FEASIBLE"
+        assert timetable_of(stopped).stats.stopped_early
+        assert stopped.elapsed_seconds < 100  # well before its own limit
+        assert stopped.draft_sessions
+        assert scheduler.verify(problem_of(stopped), timetable_of(stopped)) == []

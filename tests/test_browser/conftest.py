@@ -14,7 +14,12 @@ from werkzeug.serving import make_server
 
 from app.extensions import db
 from tests import factories
-from tests.conftest import TEST_DATABASE_URL, make_test_app
+from tests.conftest import (
+    database_for_threads,
+    make_test_app,
+    prepare_database,
+    release_database,
+)
 
 CHROMIUM = os.environ.get("PARCOURS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -40,13 +45,10 @@ def _chromium_or_skip() -> str:
 @pytest.fixture
 def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict[str, Any]]:
     """The app on a free port, on its own database file, with the test world loaded."""
-    url = TEST_DATABASE_URL or f"sqlite:///{tmp_path / 'browser.sqlite'}"
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    app = make_test_app(url, tmp_path / "instance", WTF_CSRF_ENABLED=True, SERVER_NAME=None)
+    app = make_test_app(database_for_threads(tmp_path), tmp_path / "instance",
+                        WTF_CSRF_ENABLED=True, SERVER_NAME=None)
     with app.app_context():
-        db.drop_all()
-        db.create_all()
+        prepare_database()
         world = factories.build_world()
         if request.node.get_closest_marker("plannable"):
             from tests.planning_helpers import plannable
@@ -68,8 +70,7 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
         server.shutdown()
         thread.join(timeout=5)
         with app.app_context():
-            db.drop_all()
-            db.engine.dispose()
+            release_database()
 
 
 @pytest.fixture

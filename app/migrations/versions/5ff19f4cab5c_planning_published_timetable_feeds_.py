@@ -261,7 +261,7 @@ def upgrade():
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
     with op.batch_alter_table('module', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('single_level_groups', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('single_level_groups', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('version', sa.Integer(), server_default='1', nullable=False))
 
     with op.batch_alter_table('organisation', schema=None) as batch_op:

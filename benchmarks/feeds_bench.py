@@ -1,0 +1,134 @@
+"""Calendar-feed speed: a staff feed holding a year of sessions, built and revalidated.
+
+    python -m benchmarks.feeds_bench [--sessions 500] [--repeat 30]
+
+Creates the sessions on a temporary SQLite file, then prints the median time to build the
+feed (queries + bytes, nothing cached) and to answer a 304 through the Flask test client
+(token lookup, rate limit, fingerprint, cache hit). Targets: < 50 ms and < 5 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+
+def _median_ms(run: object, repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        run()  # type: ignore[operator]
+        timings.append((time.perf_counter() - start) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.feeds_bench")
+    ap.add_argument("--sessions", type=int, default=500)
+    ap.add_argument("--repeat", type=int, default=30)
+    args = ap.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["PARCOURS_INSTANCE_PATH"] = str(Path(tmp) / "instance")
+        from app import create_app, tenancy
+        from app.extensions import db
+        from app.models import (
+            BRUSSELS,
+            FeedSubject,
+            Organisation,
+            PlannedSession,
+            SessionParticipant,
+            SessionStaff,
+        )
+        from app.services import calendars, feed_tokens
+        from tests import factories
+
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(tmp) / 'bench.sqlite'}",
+                "SECRET_KEY": "bench",
+                "SERVER_NAME": "localhost",
+                "FEED_PAST_DAYS": 183,
+                "FEED_FUTURE_DAYS": 183,
+                "FEED_RATE_LIMIT": (10**9, 1),  # measure the feed, not the limiter's refusals
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            world = factories.build_world()
+            today = dt.datetime.now(BRUSSELS).date()
+            first_day = today - dt.timedelta(days=182)
+            room = world.site.rooms[0]
+            # Two sessions a working day, Monday to Friday, over a year.
+            days = [first_day + dt.timedelta(days=i) for i in range(365)]
+            days = [d for d in days if d.weekday() < 5]
+            starts = [dt.datetime.combine(d, dt.time(h), BRUSSELS) for d in days for h in (9, 14)][
+                : args.sessions
+            ]
+            with tenancy.organisation_scope(world.org.id):
+                for n, start in enumerate(starts):
+                    session = PlannedSession(
+                        module_id=world.module.id,
+                        group_key=f"{world.module.id}#{n % 3 + 1}",
+                        week_start=start.date() - dt.timedelta(days=start.weekday()),
+                        starts_at=start,
+                        ends_at=start + dt.timedelta(hours=3),
+                        room_id=room.id,
+                        changed_at=start - dt.timedelta(days=7),
+                        revision=n % 3,
+                    )
+                    session.staff.append(SessionStaff(staff_member_id=world.coach.id, role="coach"))
+                    session.attendees.extend(
+                        SessionParticipant(participant_id=p.id) for p in world.participants
+                    )
+                    db.session.add(session)
+                db.session.commit()
+            _token, plain = feed_tokens.create(
+                world.org.id, FeedSubject.STAFF, str(world.coach.id), "bench", None
+            )
+            window = calendars.Window.around(today, 183, 183)
+            org_id, coach_key = world.org.id, str(world.coach.id)
+
+            def build() -> calendars.Feed | None:
+                db.session.remove()  # nothing from the previous build in the identity map
+                with tenancy.organisation_scope(org_id):
+                    organisation = db.session.get(Organisation, org_id)
+                    return calendars.build(organisation, FeedSubject.STAFF, coach_key, window)
+
+            feed = build()
+            assert feed is not None
+            build_ms = _median_ms(build, args.repeat)
+
+            client = app.test_client()
+            url = f"/feeds/{plain}.ics"
+            etag = client.get(url).headers["ETag"]
+
+            def revalidate() -> None:
+                response = client.get(url, headers={"If-None-Match": etag})
+                assert response.status_code == 304, response.status_code
+
+            revalidate_ms = _median_ms(revalidate, args.repeat * 3)
+            print(
+                json.dumps(
+                    {
+                        "events": feed.events,
+                        "bytes": len(feed.body),
+                        "build_median_ms": build_ms,
+                        "build_target_ms": 50,
+                        "not_modified_median_ms": revalidate_ms,
+                        "not_modified_target_ms": 5,
+                    },
+                    indent=2,
+                )
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
