@@ -103,6 +103,8 @@ class SecureModelView(ModelView):
     edit_modal = False
     # Roles allowed to create, edit and delete in this view.
     editor_roles: tuple[UserRole, ...] = EDITOR_ROLES
+    # False where the screen shows participants' personal data.
+    viewer_allowed = True
     # Ours first: Flask-Admin takes the first formatter whose type matches (isinstance).
     column_type_formatters = {
         LabelledEnum: _format_enum,
@@ -151,7 +153,10 @@ class SecureModelView(ModelView):
 
     # -- who may do what ---------------------------------------------------------------
     def is_accessible(self) -> bool:
-        return bool(current_user.is_authenticated)
+        if not current_user.is_authenticated:
+            return False
+        # Viewers read reports, never the personal data of participants.
+        return self.viewer_allowed or current_user.role is not UserRole.VIEWER
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         if current_user.is_authenticated:

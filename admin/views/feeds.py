@@ -24,6 +24,7 @@ from app.models import (
     Room,
     StaffMember,
 )
+from app.models.enums import UserRole
 from app.services import feed_tokens
 from app.services.planning.weekview import group_label
 
@@ -61,9 +62,12 @@ class FeedsView(BaseView):
     """Everyone signed in may look; admins and coordinators manage the links."""
 
     def is_accessible(self) -> bool:
-        return bool(current_user.is_authenticated)
+        # Viewers read reports without personal data: feeds name people.
+        return bool(current_user.is_authenticated and current_user.role is not UserRole.VIEWER)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if current_user.is_authenticated:
+            abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
 
     def _can_manage(self) -> bool:

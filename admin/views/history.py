@@ -15,15 +15,18 @@ from admin.base import EDITOR_ROLES
 from admin.labels import FIELD_LABELS
 from app.extensions import db
 from app.models.audit import AuditEvent
+from app.models.enums import UserRole
 from app.services import history
 from app.services.validation import RecordInvalid
 
 
 class HistoryView(BaseView):
     def is_accessible(self) -> bool:
-        return bool(current_user.is_authenticated)
+        return bool(current_user.is_authenticated and current_user.role is not UserRole.VIEWER)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if current_user.is_authenticated:
+            abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
 
     def is_visible(self) -> bool:

@@ -62,6 +62,7 @@ class ParticipantBlockInline(WeeklyInline):
 
 
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
+    viewer_allowed = False
     feed_subject = "participant"
     column_list = (
         "last_name",

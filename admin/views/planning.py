@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response
 from admin.base import EDITOR_ROLES
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
-from app.models.enums import ModuleKind, RunStatus
+from app.models.enums import ModuleKind, RunStatus, UserRole
 from app.services.planning import adjust, jobs, publishing, runs, weekview
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
@@ -95,6 +95,8 @@ class PlanningView(BaseView):
         return bool(current_user.is_authenticated)
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if current_user.is_authenticated:
+            abort(403)
         return redirect(url_for("auth.login", next=request.full_path))
 
     def _require_editor(self) -> None:
@@ -148,6 +150,8 @@ class PlanningView(BaseView):
         by = request.args.get("by", "room")
         if by not in weekview.VIEWS:
             by = "room"
+        if by == "participant" and current_user.role is UserRole.VIEWER:
+            abort(403)
         look = weekview.lookups()
         scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
         published = weekview.published_in(scope)
@@ -189,6 +193,7 @@ class PlanningView(BaseView):
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
+            sees_people=current_user.role is not UserRole.VIEWER,
         )
 
     def _names(self, diff: Any) -> dict[int, str]:
@@ -334,6 +339,8 @@ class PlanningView(BaseView):
         from app.services.planning import printing
 
         by, entity = request.args.get("by", "participant"), request.args.get("id", "")
+        if current_user.role is UserRole.VIEWER:
+            abort(403)
         today = dt.datetime.now(BRUSSELS).date()
         week_start = calendar.monday_of(_week_param(calendar.monday_of(today)))
         sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)

@@ -103,6 +103,7 @@ class ModuleView(SecureModelView):
 
 
 class EnrolmentView(SecureModelView):
+    viewer_allowed = False
     column_list = ("participant", "module", "start_date", "end_date", "status")
     column_labels = FIELD_LABELS
     column_searchable_list = ("participant.first_name", "participant.last_name", "module.name")

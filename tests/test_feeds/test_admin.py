@@ -63,7 +63,12 @@ def test_a_name_is_required(coordinator_client, world):
     assert not LINK.search(response.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("role", ["staff", "viewer"])
+def test_viewers_do_not_see_feed_pages(client, world):
+    sign_in(client, world.users["viewer"].email)
+    assert client.get(page(world)).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["staff"])
 def test_others_read_only(client, world, role):
     feed_tokens.create(world.org.id, FeedSubject.STAFF, str(world.coach.id), "Phone", None)
     sign_in(client, world.users[role].email)
