@@ -104,7 +104,8 @@ def test_window_and_cancelled_sessions(world, room):
     assert cancelled_past.uid not in uids
     event = uids[cancelled_today.uid]
     assert str(event["STATUS"]) == "CANCELLED"
-    assert str(event["SUMMARY"]).startswith("CANCELLED: ")
+    # The organisation works in French: the prefix Outlook users see is French too.
+    assert str(event["SUMMARY"]).startswith("ANNULÉ\u00a0: ")
     assert "Formatrice malade" in str(event["DESCRIPTION"])
 
 
@@ -112,7 +113,7 @@ def test_replanning_removal_reads_as_a_sentence(world, room):
     planned(world, at(TODAY + dt.timedelta(days=2), 9), room=room,
             cancelled=REMOVED_BY_REPLANNING)
     body = build(world, FeedSubject.ROOM, room.id)
-    assert "Removed when the week was re-planned." in str(
+    assert "Supprimée lors de la replanification de la semaine." in str(
         icalendar.Calendar.from_ical(body).walk("VEVENT")[0]["DESCRIPTION"])
 
 
@@ -156,7 +157,7 @@ def test_participant_feed_is_their_own(world, room):
     assert [str(e["UID"]) for e in events] == [mine.uid, cancelled.uid]
     assert not_mine.uid not in text
     assert str(events[0]["SUMMARY"]) == world.module.name
-    assert str(events[0]["DESCRIPTION"]) == f"Coach: {world.coach.first_name}"
+    assert str(events[0]["DESCRIPTION"]) == f"Accompagnateur\u00a0: {world.coach.first_name}"
     for secret in (world.coach.last_name, world.social_worker.first_name, other.first_name,
                    me.first_name, me.last_name):
         assert secret not in text
