@@ -33,6 +33,10 @@ DECOMPOSE_ABOVE = 600
 FULL_AFTER_FIXED_UP_TO = 6000
 # share of the time limit the slot-first construction may use at most (it usually needs far less)
 CONSTRUCT_SHARE = 0.2
+# the solver-based explanation of an infeasible answer must end by the time limit plus this
+EXPLAIN_MARGIN = 0.2
+# below this many seconds left, no explanation is attempted (it is reported as cut short)
+EXPLAIN_AT_LEAST = 0.3
 
 
 @dataclass
@@ -336,6 +340,8 @@ def solve(
         if progress is None or update.objective >= best_reported[0]:
             return
         best_reported[0] = update.objective
+        update.best_bound = _floor(problem, update.best_bound)
+        update.gap = _gap(update.objective, update.best_bound)
         if stage != "full":
             update.gap = None
         progress(update)
@@ -345,6 +351,8 @@ def solve(
         remaining = deadline - clock_time.perf_counter()
         if best is not None and remaining < 1.0:
             break
+        if remaining <= 0.05 and stats.solve_seconds > 0:
+            break  # the time limit is over: never start a stage after it
         if stop is not None and stop.is_set():
             break
         tb = clock_time.perf_counter()
@@ -364,7 +372,8 @@ def solve(
             hint_groups = {g.id: g.participant_ids for g in canon}
         _hint(built, hint_groups if (valid or best is not None) else None, hint_sessions)
         stats.build_seconds += clock_time.perf_counter() - tb
-        budget = max((deadline - clock_time.perf_counter()) * share, 0.5)
+        left = deadline - clock_time.perf_counter()
+        budget = max(left * share, min(0.5, left), 0.05)
         ts = clock_time.perf_counter()
         status, solver, callback = _run(
             built, budget, seed, workers, partial(report, stage=name), stop, t0, deterministic
@@ -380,13 +389,17 @@ def solve(
             objective = solver.objective_value
             if best is None or objective < best[3]:
                 sessions, groups = extract(built, solver)
-                bound = solver.best_objective_bound if name == "full" else None
+                bound = _floor(problem, solver.best_objective_bound) if name == "full" else None
                 best = (status, sessions, groups, objective, bound)
                 stats.strategy = "full" if name == "full" else "decomposed"
         elif status == "INFEASIBLE" and name in ("fixed", "repair") and best is None:
             # the grouping cannot work: free the people in the conflict, keep everyone else
             budget_left = deadline - clock_time.perf_counter()
-            culprits = _culprits(problem, kwargs, max(min(budget_left * 0.3, 4.0), 0.3))
+            culprits = (
+                _culprits(problem, kwargs, min(budget_left * 0.3, 4.0))
+                if budget_left > 0.3
+                else set()
+            )
             repairs += 1
             if culprits - released and repairs <= 4 and budget_left > 1.0:
                 # free their group-mates too: a single person rarely has a place to go alone
@@ -436,15 +449,42 @@ def solve(
         from scheduler.explain import explain
 
         te = clock_time.perf_counter()
-        result.explanations = explain(problem, time_limit=max(time_limit, 5.0)) or [
-            Explanation(
-                "unknown",
-                "The rules cannot all hold together, but no shorter reason was found.",
-                source="solver",
-            )
-        ]
+        # the explanation shares the caller's time limit: it gets what the search left over
+        left = deadline + EXPLAIN_MARGIN - te
+        found = explain(problem, time_limit=left) if left >= EXPLAIN_AT_LEAST else None
+        if found is None:
+            result.explanations = [_cut_short(time_limit)]
+        else:
+            result.explanations = found or [
+                Explanation(
+                    "unknown",
+                    "The rules cannot all hold together, but no shorter reason was found.",
+                    source="solver",
+                )
+            ]
         stats.explain_seconds = clock_time.perf_counter() - te
     return _finish(problem, result, stats, t0)
+
+
+def _floor(problem: Problem, bound: float) -> float:
+    """Every goal term is >= 0, so with non-negative weights 0 is a lower bound; CP-SAT can
+    report less (its presolve substitutes the [0, max] goal variables by the differences they
+    stand for, e.g. the largest minus the smallest group)."""
+    weights = vars(problem.weights).values()
+    if all(isinstance(w, int | float) and w >= 0 for w in weights):
+        return max(bound, 0.0)
+    return bound
+
+
+def _cut_short(time_limit: float) -> Explanation:
+    return Explanation(
+        "explain_cut_short",
+        f"The rules cannot all hold together, but the {time_limit:g} seconds allowed ran out "
+        "before the engine could name the records involved; give it more time for a detailed "
+        "explanation.",
+        source="solver",
+        data={"time_limit": time_limit},
+    )
 
 
 def _completed(

@@ -74,28 +74,49 @@ def _message(problem: Problem, a: Assumption) -> str:
 
 def _infeasible(
     model: cp_model.CpModel, lits: list[cp_model.IntVar], time_limit: float
-) -> tuple[bool, list[int]]:
+) -> tuple[bool | None, list[int]]:
+    """(True, core) if infeasible, (False, []) if feasible, (None, []) if not decided in time."""
     model.clear_assumptions()
     model.add_assumptions(lits)
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1  # required for sufficient_assumptions_for_infeasibility
-    solver.parameters.max_time_in_seconds = max(time_limit, 0.05)
+    solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     status = solver.solve(model)
     if status == cp_model.INFEASIBLE:
         return True, list(solver.sufficient_assumptions_for_infeasibility())
-    return False, []
+    if status in (cp_model.FEASIBLE, cp_model.OPTIMAL):
+        return False, []
+    return None, []
 
 
 def explain(problem: Problem, *, time_limit: float = 10.0) -> list[Explanation]:
-    """Name a small set of rules and records that together leave no timetable (or none)."""
+    """Name a small set of rules and records that together leave no timetable (or none).
+
+    The whole call, model building included, keeps to `time_limit` (give or take a few
+    hundredths of a second): a core found in time but not fully shrunk is still returned, and
+    when not even a first core is found an `explain_cut_short` explanation says so."""
     t0 = clock_time.perf_counter()
+
+    def left() -> float:
+        return time_limit - (clock_time.perf_counter() - t0)
+
     built = build(problem, explain=True, objective=False)
     by_index = {a.literal.index: a for a in built.assumptions}
     lits = [a.literal for a in built.assumptions]
-    infeasible, core = _infeasible(built.model, lits, time_limit / 2)
+    infeasible, core = (None, []) if left() < 0.05 else _infeasible(built.model, lits, left() * 0.7)
     if not infeasible:
         if not lits:
             return []
+        if infeasible is None:
+            return [
+                Explanation(
+                    "explain_cut_short",
+                    "The time allowed ran out before the engine could name the rules and "
+                    "records that conflict; give it more time for a detailed explanation.",
+                    source="solver",
+                    data={"time_limit": time_limit},
+                )
+            ]
         structural = Explanation(
             "unknown",
             "No timetable was found in time and no short explanation could be found.",
@@ -103,11 +124,11 @@ def explain(problem: Problem, *, time_limit: float = 10.0) -> list[Explanation]:
         )
         return [structural]
     core_lits = [by_index[i].literal for i in core if i in by_index]
-    # shrink the core: drop each rule that is not needed for the conflict
+    # shrink the core: drop each rule that is not needed for the conflict (while time is left)
     i = 0
-    while i < len(core_lits) and clock_time.perf_counter() - t0 < time_limit:
+    while i < len(core_lits) and left() > 0.05:
         trial = core_lits[:i] + core_lits[i + 1 :]
-        budget = max((time_limit - (clock_time.perf_counter() - t0)) / max(len(core_lits), 1), 0.2)
+        budget = min(max(left() / max(len(core_lits) - i, 1), 0.2), left())
         still, smaller = _infeasible(built.model, trial, budget)
         if still:
             keep = set(smaller) if smaller else {v.index for v in trial}

@@ -392,6 +392,12 @@ def precheck(problem: Problem) -> list[Explanation]:
             )
     out.extend(_min_hours(problem, members))
     out.extend(_pins(problem, cal))
+    # a referent coach's free time against her participants' appointments (Hall's condition),
+    # unless a plain count of her hours already said so
+    counted = {r.id for e in out if e.rule == "staff_hours" for r in e.records if r.kind == "staff"}
+    out.extend(
+        e for e in coach_matching(problem, cal) if not {r.id for r in e.records[:1]} & counted
+    )
     return out
 
 
@@ -509,4 +515,147 @@ def _pins(problem: Problem, cal: Calendar) -> list[Explanation]:
                     ],
                 )
             )
+    return out
+
+
+def _max_flow_violator(
+    demand: list[int],
+    cells: list[list[int]],
+    capacity: dict[int, int],
+    week_of: dict[int, int],
+    week_cap: dict[int, int],
+) -> tuple[list[int], set[int]] | None:
+    """Left nodes i need demand[i] units, each from a distinct cell in cells[i]; cell c gives
+    capacity[c] units and belongs to week week_of[c], whose cells give at most week_cap[w] units.
+    None if every demand can be met, else (a Hall violator: left nodes, the cells they reach)."""
+    # node numbering: 0 source, 1 sink, then left nodes, cells, weeks
+    index: dict[tuple[str, int], int] = {}
+
+    def node(kind: str, key: int) -> int:
+        if (kind, key) not in index:
+            index[(kind, key)] = len(index) + 2
+        return index[(kind, key)]
+
+    residual: dict[int, dict[int, int]] = {0: {}, 1: {}}
+
+    def edge(a: int, b: int, cap: int) -> None:
+        residual.setdefault(a, {})
+        residual.setdefault(b, {})
+        residual[a][b] = residual[a].get(b, 0) + cap
+        residual[b].setdefault(a, 0)
+
+    for i, need in enumerate(demand):
+        a = node("L", i)
+        edge(0, a, need)
+        for c in cells[i]:
+            edge(a, node("C", c), 1)
+    for c, cap in capacity.items():
+        w = week_of[c]
+        edge(node("C", c), node("W", w), cap)
+    for w, cap in week_cap.items():
+        edge(node("W", w), 1, cap)
+    total = sum(demand)
+    flow = 0
+    while flow < total:
+        parent: dict[int, int] = {0: 0}
+        queue = [0]
+        for u in queue:
+            if 1 in parent:
+                break
+            for v, cap in residual[u].items():
+                if cap > 0 and v not in parent:
+                    parent[v] = u
+                    queue.append(v)
+        if 1 not in parent:
+            reached = set(parent)
+            left = [i for i in range(len(demand)) if index[("L", i)] in reached]
+            reach_cells = {c for c in capacity if index.get(("C", c)) in reached}
+            return left, reach_cells
+        path, v = [], 1
+        while v != 0:
+            path.append((parent[v], v))
+            v = parent[v]
+        push = min(residual[u][v] for u, v in path)
+        for u, v in path:
+            residual[u][v] -= push
+            residual[v][u] += push
+        flow += push
+    return None
+
+
+def coach_matching(problem: Problem, cal: Calendar | None = None) -> list[Explanation]:
+    """Referent coaches: can every individual appointment get its own coach time?
+
+    Per coach, a flow from each appointment (its duration in grid cells) to the grid cells
+    where it may run (the module's starts in the occurrence's weeks, the participant and the
+    coach both free), each cell used once, each week within the coach's weekly hours. Other
+    modules are ignored, so a shortfall proves infeasibility; the participants whose appointments
+    cannot all be served form a Hall violator named in the explanation."""
+    cal = cal or Calendar(problem)
+    grid = problem.horizon.grid_minutes
+    people = {q.id: q for q in problem.participants}
+    staff = {m.id: m for m in problem.staff}
+    by_coach: dict[str, list[tuple[str, Module, list[int]]]] = {}
+    starts_of: dict[str, dict[int, list[int]]] = {}
+    for spec in group_specs(problem):
+        if not spec.individual:
+            continue
+        q = people[spec.label]
+        if q.referent_coach_id not in staff:
+            continue
+        md = spec.module
+        if md.id not in starts_of:
+            starts_of[md.id] = module_starts(problem, md, cal.days)
+        for weeks_of in spec.occurrences:
+            if weeks_of:
+                by_coach.setdefault(q.referent_coach_id, []).append((q.id, md, weeks_of))
+    out: list[Explanation] = []
+    for mid, appointments in sorted(by_coach.items()):
+        coach = staff[mid]
+        demand: list[int] = []
+        cells: list[list[int]] = []
+        for pid, md, weeks_of in appointments:
+            dur = md.duration_minutes
+            mine: set[int] = set()
+            for w in weeks_of:
+                for t in starts_of[md.id].get(w, []):
+                    if cal.participant_free(people[pid], t, dur) and cal.staff_free(coach, t, dur):
+                        mine.update(range(t, t + dur, grid))
+            demand.append(-(-dur // grid))
+            cells.append(sorted(mine))
+        capacity = {c: 1 for cs in cells for c in cs}
+        week_of = {c: c // (7 * DAY) for c in capacity}
+        cap = int(coach.weekly_hours * 60 // grid)
+        week_cap = {w: cap for w in set(week_of.values())}
+        found = _max_flow_violator(demand, cells, capacity, week_of, week_cap)
+        if found is None:
+            continue
+        left, reached = found
+        who = sorted({appointments[i][0] for i in left}, key=list(people).index)
+        mods = sorted({appointments[i][1].id for i in left})
+        need = sum(appointments[i][1].duration_minutes for i in left)
+        free = len(reached) * grid
+        by_week: dict[int, int] = {}
+        for c in reached:
+            by_week[c // (7 * DAY)] = by_week.get(c // (7 * DAY), 0) + grid
+        have = sum(min(v, cap * grid) for v in by_week.values())
+        names = ", ".join(people[pid].name for pid in who)
+        unit = "weekly appointments" if problem.horizon.weeks == 1 else "appointments"
+        hours_note = (
+            ""
+            if have >= free
+            else f" (of {_hours(free)} free, only {_hours(have)} fit her or his weekly hours)"
+        )
+        out.append(
+            Explanation(
+                "staff_availability",
+                f"{coach.name} has only {_hours(have)} free that suit{hours_note} the "
+                f"individual {unit} of these {len(who)} participants, which need "
+                f"{_hours(need)}: {names}.",
+                [_r("staff", coach.id, coach.name)]
+                + [_r("participant", pid, people[pid].name) for pid in who]
+                + [_r("module", i, problem.module(i).name) for i in mods],
+                data={"available_minutes": have, "needed_minutes": need},
+            )
+        )
     return out
