@@ -229,21 +229,17 @@ def test_every_two_weeks_means_the_same_weeks_whatever_the_horizon(week_world):
     assert [len(runs_by_week[i]) for i in range(3)] == [1, 0, 1]
 
 
-def test_a_cut_block_never_planned_before_is_not_forced(week_world):
+def test_a_cut_block_not_yet_met_gets_its_session(week_world):
     from app.models.enums import Frequency
     from app.services.planning import weeks as calendar
 
     week_world.module.frequency = Frequency.EVERY_TWO_WEEKS
     db.session.commit()
-    second_week = (
-        WEEK
-        if calendar.phase(Frequency.EVERY_TWO_WEEKS, WEEK) == 1
-        else (WEEK + dt.timedelta(weeks=1))
-    )
+    second_week = WEEK if calendar.phase(Frequency.EVERY_TWO_WEEKS, WEEK) == 1 else (
+        WEEK + dt.timedelta(weeks=1))
     run = plan(week_world, week=second_week, weeks=2)
-    workshop = sorted(
-        d.starts_at for d in run.draft_sessions if d.module_id == week_world.module.id
-    )
-    # Nothing was planned in the block's first week: no catch-up, one session in the next block.
-    assert len(workshop) == 1
-    assert workshop[0].date() >= second_week + dt.timedelta(weeks=1)
+    workshop = sorted(d.starts_at for d in run.draft_sessions
+                      if d.module_id == week_world.module.id)
+    # Once per two-week block: the cut block still owes its session, then the next block.
+    assert len(workshop) == 2
+    assert workshop[0].date() < second_week + dt.timedelta(weeks=1) <= workshop[1].date()

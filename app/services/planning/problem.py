@@ -100,8 +100,7 @@ def engine_frequency(
 
 
 def _met_before(scope: Scope) -> set[str]:
-    """Group keys and module ids that met in the weeks just before the horizon (same block),
-    and the Mondays of those weeks in which anything at all was published."""
+    """Group keys and module ids that met in the weeks just before the horizon (same block)."""
     start = dt.datetime.combine(scope.week_start - dt.timedelta(weeks=4), dt.time(0), BRUSSELS)
     end = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
     rows = db.session.execute(
@@ -109,7 +108,6 @@ def _met_before(scope: Scope) -> set[str]:
             PlannedSession.group_key,
             PlannedSession.module_id,
             PlannedSession.week_start,
-            PlannedSession.starts_at,
         ).where(
             PlannedSession.starts_at >= start,
             PlannedSession.starts_at < end,
@@ -117,21 +115,16 @@ def _met_before(scope: Scope) -> set[str]:
         )
     ).all()
     met: set[str] = set()
-    for group_key, module_id, block_start, starts_at in rows:
+    for group_key, module_id, block_start in rows:
         met.add(f"{group_key}|{block_start.isoformat()}")
         met.add(f"{module_id}|{block_start.isoformat()}")
-        met.add(f"planned|{calendar.monday_of(starts_at.astimezone(BRUSSELS).date()).isoformat()}")
     return met
 
 
 def _already_met(met: set[str], key: str, rhythm: Frequency | None, start: dt.date) -> bool:
-    """Whether the frequency block cut by the horizon start needs no more session: it met
-    already, or its earlier weeks were never planned (we do not force a catch-up then)."""
-    block = calendar.block_start(rhythm, start)
-    if f"{key}|{block.isoformat()}" in met:
-        return True
-    earlier = [block + dt.timedelta(weeks=i) for i in range((start - block).days // 7)]
-    return bool(earlier) and not any(f"planned|{monday.isoformat()}" in met for monday in earlier)
+    """Whether the frequency block cut by the horizon start already had its session; if not,
+    the rule (once per block) asks for it in the part of the block still to come."""
+    return f"{key}|{calendar.block_start(rhythm, start).isoformat()}" in met
 
 
 def _blocks(blocks: Iterable) -> list[scheduler.WeeklyBlock]:
