@@ -7,7 +7,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from flask_admin.form import Select2Field, Select2Widget
+from flask_babel import gettext as _
 from wtforms import SelectMultipleField
+from wtforms.validators import ValidationError
 
 from app.models.enums import LabelledEnum
 
@@ -35,7 +37,8 @@ class CodeListField(SelectMultipleField):
         known = {str(choice[0]) for choice in self.choices or []}
         unknown = [value for value in self.data or [] if value not in known]
         if unknown:
-            raise ValueError(", ".join(unknown) + ": not a valid choice")
+            # A ValidationError becomes a message under the field; a ValueError would be a 500.
+            raise ValidationError(_("Not a valid choice: %(codes)s", codes=", ".join(unknown)))
 
 
 def code_choices(codes: Iterable[str], labels: Sequence[tuple[str, str]] | None = None) -> list:

@@ -93,6 +93,9 @@ def create_user(
 ) -> User:
     """Create an account in one organisation; refuses a taken e-mail or a weak password."""
     email = email.strip().lower()
+    if any(ord(character) < 32 for character in email):
+        raise RecordInvalid(email.replace("\x00", ""), [FieldError("email", _(
+            "E-mail: control characters are not allowed."))])
     with tenancy.unscoped():
         taken = db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email))
     if taken is not None:

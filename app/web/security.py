@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
+    abort,
     current_app,
     flash,
     redirect,
@@ -219,8 +220,26 @@ def two_factor_setup() -> Response | str:
     )
 
 
+# Database integer keys are 32-bit on PostgreSQL; a larger "id" can only be a guess.
+MAX_RECORD_ID = 2**31 - 1
+
+
+def _refuse_malformed_input() -> None:
+    """Input no record or form can hold is refused before any view runs: NUL characters
+    (PostgreSQL text refuses them) and ids beyond the database's integers."""
+    values = [*request.args.values(), *request.form.values()]
+    if any("\x00" in value for value in values):
+        abort(400, description="The request contains a NUL character.")
+    candidates = [*(request.view_args or {}).values(), request.args.get("id", "")]
+    for value in candidates:
+        text = str(value)
+        if text.isdigit() and int(text) > MAX_RECORD_ID:
+            abort(404)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.before_request(_refuse_malformed_input)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.before_request(_expire_sessions)
     app.after_request(_add_headers)

@@ -29,6 +29,8 @@ def parse_iso_week(text: str) -> dt.date:
     if not match:
         raise WeekFormatError(f"“{text}” is not an ISO week such as 2026-W50")
     year, week = int(match.group(1)), int(match.group(2))
+    if not 2000 <= year <= 2100:
+        raise WeekFormatError(f"{text}: plan weeks between 2000 and 2100")
     try:
         return dt.date.fromisocalendar(year, week, 1)
     except ValueError as exc:
