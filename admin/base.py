@@ -87,7 +87,26 @@ class _EnumByValue:
         return self.enum_cls(value)
 
 
-class SecureModelView(ModelView):
+class SignedInAccess:
+    """Who may open a screen, in one place: signed-in users; viewers only where the screen
+    shows no personal data. Strangers go to the sign-in page, others get 403."""
+
+    # False where the screen shows participants' personal data.
+    viewer_allowed = True
+
+    def is_accessible(self) -> bool:
+        if not current_user.is_authenticated:
+            return False
+        # Viewers read reports, never the personal data of participants.
+        return self.viewer_allowed or current_user.role is not UserRole.VIEWER
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if current_user.is_authenticated:
+            abort(403)
+        return redirect(url_for("auth.login", next=request.full_path))
+
+
+class SecureModelView(SignedInAccess, ModelView):
     """Signed-in users of the record's organisation only; writes for admins and coordinators."""
 
     form_base_class = FlaskForm
@@ -103,8 +122,6 @@ class SecureModelView(ModelView):
     edit_modal = False
     # Roles allowed to create, edit and delete in this view.
     editor_roles: tuple[UserRole, ...] = EDITOR_ROLES
-    # False where the screen shows participants' personal data.
-    viewer_allowed = True
     # Ours first: Flask-Admin takes the first formatter whose type matches (isinstance).
     column_type_formatters = {
         LabelledEnum: _format_enum,
@@ -152,16 +169,6 @@ class SecureModelView(ModelView):
         return filters
 
     # -- who may do what ---------------------------------------------------------------
-    def is_accessible(self) -> bool:
-        if not current_user.is_authenticated:
-            return False
-        # Viewers read reports, never the personal data of participants.
-        return self.viewer_allowed or current_user.role is not UserRole.VIEWER
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _can_edit_records(self) -> bool:
         return bool(current_user.is_authenticated and current_user.role in self.editor_roles)

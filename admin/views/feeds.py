@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES
+from admin.base import EDITOR_ROLES, SignedInAccess
 from app.extensions import db
 from app.models import (
     FeedSubject,
@@ -24,7 +24,6 @@ from app.models import (
     Room,
     StaffMember,
 )
-from app.models.enums import UserRole
 from app.services import feed_tokens
 from app.services.planning.weekview import group_label
 
@@ -58,17 +57,10 @@ def feed_links(token: str) -> dict[str, Any]:
     return {"https": https, "webcal": webcal, "qr": Markup(qr)}  # noqa: S704 (segno's SVG)
 
 
-class FeedsView(BaseView):
-    """Everyone signed in may look; admins and coordinators manage the links."""
+class FeedsView(SignedInAccess, BaseView):
+    """Signed-in staff may look; admins and coordinators manage the links."""
 
-    def is_accessible(self) -> bool:
-        # Viewers read reports without personal data: feeds name people.
-        return bool(current_user.is_authenticated and current_user.role is not UserRole.VIEWER)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
+    viewer_allowed = False  # feeds name people
 
     def _can_manage(self) -> bool:
         return current_user.role in EDITOR_ROLES

@@ -11,23 +11,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES
+from admin.base import EDITOR_ROLES, SignedInAccess
 from admin.labels import FIELD_LABELS
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.models.enums import UserRole
 from app.services import history
 from app.services.validation import RecordInvalid
 
 
-class HistoryView(BaseView):
-    def is_accessible(self) -> bool:
-        return bool(current_user.is_authenticated and current_user.role is not UserRole.VIEWER)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
+class HistoryView(SignedInAccess, BaseView):
+    viewer_allowed = False  # a history names people
 
     def is_visible(self) -> bool:
         return False  # reached from each record's page, not from the menu

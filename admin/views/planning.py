@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES
+from admin.base import EDITOR_ROLES, SignedInAccess
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
@@ -88,16 +88,8 @@ def _week_param(default: dt.date) -> dt.date:
         abort(400)
 
 
-class PlanningView(BaseView):
+class PlanningView(SignedInAccess, BaseView):
     """Everything between "Generate" and "Publish"."""
-
-    def is_accessible(self) -> bool:
-        return bool(current_user.is_authenticated)
-
-    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
-        if current_user.is_authenticated:
-            abort(403)
-        return redirect(url_for("auth.login", next=request.full_path))
 
     def _require_editor(self) -> None:
         if current_user.role not in EDITOR_ROLES:
