@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from admin.dashboard import DashboardView
 from admin.views.feeds import FeedsView
 from admin.views.history import HistoryView
+from admin.views.my_week import MyWeekView
 from admin.views.organisation import (
     ClosureDayView,
     OrganisationView,
@@ -55,6 +56,7 @@ def init_admin(app: Flask) -> Admin:
         csp_nonce_generator=security.csp_nonce,
     )
     people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
+    admin.add_view(MyWeekView(name=_l("My week"), endpoint="my_week", url="/admin/my-week"))
     admin.add_view(PlanningView(name=_l("Planning"), endpoint="planning", url="/admin/planning"))
     admin.add_view(
         ParticipantView(Participant, _l("Participants"), category=people, endpoint="participant")

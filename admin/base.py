@@ -93,12 +93,19 @@ class SignedInAccess:
 
     # False where the screen shows participants' personal data.
     viewer_allowed = True
+    # False where the screen is coordinators' work (planning drafts, history, accounts):
+    # staff see their own week and caseload (app.caseload limits every query for them).
+    staff_allowed = True
 
     def is_accessible(self) -> bool:
         if not current_user.is_authenticated:
             return False
         # Viewers read reports, never the personal data of participants.
-        return self.viewer_allowed or current_user.role is not UserRole.VIEWER
+        if current_user.role is UserRole.VIEWER:
+            return self.viewer_allowed
+        if current_user.role is UserRole.STAFF:
+            return self.staff_allowed
+        return True
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         if current_user.is_authenticated:

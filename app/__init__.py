@@ -27,7 +27,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     if config_override:
         app.config.from_mapping(config_override)
 
-    from app import tenancy
+    from app import caseload, tenancy
     from app.extensions import csrf, db, migrate
     from app.models.base import render_migration_item
     from app.services import audit, privacy, validation
@@ -51,6 +51,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     feeds.init_app(app)  # calendar feeds: public by token, tokens redacted from logs
     # Order matters: records are stamped with their organisation before they are validated.
     tenancy.install()
+    caseload.install()  # staff see their own participants only
     validation.install()
     audit.install()
     privacy.install()  # a participant with history is anonymised, never deleted

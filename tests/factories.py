@@ -222,5 +222,7 @@ def build_world() -> World:
     for role in UserRole:
         world.users[role.value] = user(org, role)
         world.other_users[role.value] = user(other, role)
+    # The staff account is the coach's own: staff see the sessions they lead and their caseload.
+    world.users[UserRole.STAFF.value].staff_member = coach
     db.session.commit()
     return world

@@ -13,7 +13,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES, SignedInAccess
+from admin.base import SignedInAccess
 from app.extensions import db
 from app.models import (
     FeedSubject,
@@ -24,6 +24,7 @@ from app.models import (
     Room,
     StaffMember,
 )
+from app.models.enums import UserRole
 from app.services import feed_tokens
 from app.services.planning.weekview import group_label
 
@@ -62,15 +63,22 @@ class FeedsView(SignedInAccess, BaseView):
 
     viewer_allowed = False  # feeds name people
 
-    def _can_manage(self) -> bool:
-        return current_user.role in EDITOR_ROLES
+    def _own_subject(self) -> tuple[FeedSubject, str] | None:
+        """A staff account's one subject: its own staff member's week."""
+        member_id = current_user.staff_member_id
+        return (FeedSubject.STAFF, str(member_id)) if member_id is not None else None
 
-    def _require_manager(self) -> None:
-        if not self._can_manage():
+    def _can_manage(self, kind: FeedSubject, key: str) -> bool:
+        return feed_tokens.may_manage(current_user, kind, key)
+
+    def _require_manager(self, kind: FeedSubject, key: str) -> None:
+        if not self._can_manage(kind, key):
             abort(403)
 
     def _subject(self, kind_text: str, key: str) -> tuple[FeedSubject, str]:
         kind = _kind(kind_text)
+        if not feed_tokens.may_see(current_user, kind, key):
+            abort(404)  # staff see their own feed only, as if the others did not exist
         if not feed_tokens.subject_exists(current_user.organisation_id, kind, key):
             abort(404)
         label = subject_label(kind, key)
@@ -80,6 +88,11 @@ class FeedsView(SignedInAccess, BaseView):
 
     @expose("/")
     def index(self) -> Any:
+        if current_user.role is UserRole.STAFF:
+            own = self._own_subject()
+            if own is None:
+                abort(404)
+            return redirect(url_for(".subject", kind_text=own[0].value, key=own[1]))
         tokens = db.session.scalars(sa.select(FeedToken).order_by(
             FeedToken.revoked_at.is_not(None), FeedToken.subject_kind, FeedToken.subject_key,
             FeedToken.created_at.desc())).all()
@@ -105,7 +118,7 @@ class FeedsView(SignedInAccess, BaseView):
               new_link: dict[str, Any] | None = None) -> Any:
         return self.render("feeds/subject.html", kind=kind, key=key, label=label,
                            tokens=feed_tokens.tokens_of(kind, key), new_link=new_link,
-                           can_manage=self._can_manage())
+                           can_manage=self._can_manage(kind, key))
 
     @expose("/<kind_text>/<key>")
     def subject(self, kind_text: str, key: str) -> Any:
@@ -114,8 +127,8 @@ class FeedsView(SignedInAccess, BaseView):
 
     @expose("/<kind_text>/<key>/create", methods=["POST"])
     def create(self, kind_text: str, key: str) -> Any:
-        self._require_manager()
         kind, label = self._subject(kind_text, key)
+        self._require_manager(kind, key)
         try:
             _token, plain = feed_tokens.create(current_user.organisation_id, kind, key,
                                                request.form.get("name", ""), current_user)
@@ -130,8 +143,8 @@ class FeedsView(SignedInAccess, BaseView):
 
     @expose("/<kind_text>/<key>/revoke/<int:token_id>", methods=["POST"])
     def revoke(self, kind_text: str, key: str, token_id: int) -> Response:
-        self._require_manager()
         kind, _label = self._subject(kind_text, key)
+        self._require_manager(kind, key)
         token = db.session.get(FeedToken, token_id)
         if (token is None or token.organisation_id != current_user.organisation_id
                 or token.subject_kind is not kind or token.subject_key != key):
@@ -142,8 +155,8 @@ class FeedsView(SignedInAccess, BaseView):
 
     @expose("/<kind_text>/<key>/reset", methods=["POST"])
     def reset(self, kind_text: str, key: str) -> Response:
-        self._require_manager()
         kind, _label = self._subject(kind_text, key)
+        self._require_manager(kind, key)
         count = feed_tokens.reset_subject(current_user.organisation_id, kind, key, current_user)
         flash(_("%(count)s link(s) revoked. Create a new one to subscribe again.", count=count),
               "success")

@@ -21,6 +21,7 @@ from app.services.validation import RecordInvalid
 
 class HistoryView(SignedInAccess, BaseView):
     viewer_allowed = False  # a history names people
+    staff_allowed = False  # the trail names people outside their caseload
 
     def is_visible(self) -> bool:
         return False  # reached from each record's page, not from the menu

@@ -91,6 +91,9 @@ def _week_param(default: dt.date) -> dt.date:
 class PlanningView(SignedInAccess, BaseView):
     """Everything between "Generate" and "Publish"."""
 
+    # Drafts are coordinators' work; staff see the published week in "My week".
+    staff_allowed = False
+
     def _require_editor(self) -> None:
         if current_user.role not in EDITOR_ROLES:
             abort(403)

@@ -16,6 +16,7 @@ from app.services import accounts
 
 class UserView(SecureModelView):
     editor_roles = (UserRole.ADMIN,)
+    staff_allowed = False  # accounts are the administrator's business
     column_list = ("email", "role", "staff_member", "locale", "active", "last_login_at")
     column_labels = FIELD_LABELS
     column_searchable_list = ("email",)

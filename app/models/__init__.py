@@ -1,5 +1,6 @@
 """Every mapped class, imported so that metadata and Alembic see the whole schema."""
 
+from app.models.attendance import Attendance
 from app.models.audit import AuditEvent
 from app.models.base import BRUSSELS, Base, OrganisationScoped, now_brussels
 from app.models.feeds import FeedSubject, FeedToken
@@ -31,6 +32,7 @@ from app.models.timetable import (
 from app.models.users import User
 
 __all__ = [
+    "Attendance",
     "AuditEvent",
     "FeedSubject",
     "FeedToken",

@@ -170,6 +170,17 @@ class SessionStatus(LabelledEnum):
     CANCELLED = "cancelled"
 
 
+class AttendanceStatus(LabelledEnum):
+    PRESENT = "present"
+    LATE = "late"
+    EXCUSED = "excused"  # absent with an absence certificate (attestation d'absence)
+    ABSENT = "absent"  # absent without a certificate
+
+    @property
+    def attended(self) -> bool:
+        return self in (AttendanceStatus.PRESENT, AttendanceStatus.LATE)
+
+
 class UserRole(LabelledEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"
@@ -238,6 +249,10 @@ LABELS = {
     RunStatus.FAILED: _l("Failed"),
     SessionStatus.PLANNED: _l("Planned"),
     SessionStatus.CANCELLED: _l("Cancelled"),
+    AttendanceStatus.PRESENT: _l("Present"),
+    AttendanceStatus.LATE: _l("Late"),
+    AttendanceStatus.EXCUSED: _l("Absent with certificate"),
+    AttendanceStatus.ABSENT: _l("Absent without certificate"),
     UserRole.ADMIN: _l("Administrator"),
     UserRole.COORDINATOR: _l("Coordinator"),
     UserRole.STAFF: _l("Staff"),

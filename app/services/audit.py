@@ -14,6 +14,7 @@ from flask import has_request_context
 from flask_login import current_user
 
 from app.models import (
+    Attendance,
     ClosureDay,
     Enrolment,
     Module,
@@ -54,6 +55,7 @@ AUDITED: dict[type, str] = {
     SiteOpeningHours: "site_opening_hours",
     ModuleTimeWindow: "module_time_window",
     ModuleStaffNeed: "module_staff_need",
+    Attendance: "attendance",
 }
 # A child's change also belongs to its owner's history, and bumps the owner's version so
 # that a concurrent edit of the owner's page is detected.

@@ -23,6 +23,7 @@ from app.models import (
     User,
     now_brussels,
 )
+from app.models.enums import UserRole
 
 SUBJECT_MODELS: dict[FeedSubject, type[Module | Participant | Room | StaffMember]] = {
     FeedSubject.STAFF: StaffMember,
@@ -61,6 +62,29 @@ def subject_exists(organisation_id: int, kind: FeedSubject, key: str) -> bool:
     return found is not None
 
 
+def may_see(user: User, kind: FeedSubject, key: str) -> bool:
+    """Coordinators and admins see every feed of their organisation; staff only their own."""
+    if user.role in (UserRole.ADMIN, UserRole.COORDINATOR):
+        return True
+    return (
+        user.role is UserRole.STAFF
+        and user.staff_member_id is not None
+        and (kind, key) == (FeedSubject.STAFF, str(user.staff_member_id))
+    )
+
+
+def may_manage(user: User, kind: FeedSubject, key: str) -> bool:
+    """Who creates and revokes links: coordinators and admins, and staff for their own week
+    (a lost phone is revoked at once, without waiting for a coordinator)."""
+    return may_see(user, kind, key) and user.role is not UserRole.VIEWER
+
+
+def _require(actor: User | None, kind: FeedSubject, key: str) -> None:
+    if actor is not None and not may_manage(actor, kind, key):
+        raise FeedTokenError(_("You may not manage the calendar links of this %(kind)s.",
+                               kind=kind.label.lower()))
+
+
 def _audit(action: str, token: FeedToken, actor: User | None, **details: Any) -> None:
     db.session.add(
         AuditEvent(
@@ -83,6 +107,7 @@ def create(
     organisation_id: int, kind: FeedSubject, key: str, name: str, actor: User | None
 ) -> tuple[FeedToken, str]:
     """A new token for the subject; the plain token is returned here and never again."""
+    _require(actor, kind, key)
     name = (name or "").strip()
     if not name:
         raise FeedTokenError(
@@ -111,6 +136,7 @@ def create(
 
 def revoke(token: FeedToken, actor: User | None) -> None:
     """Stop one link working; it stays listed as revoked."""
+    _require(actor, token.subject_kind, token.subject_key)
     if token.revoked_at is not None:
         return
     with tenancy.organisation_scope(token.organisation_id):
@@ -122,6 +148,7 @@ def revoke(token: FeedToken, actor: User | None) -> None:
 
 def reset_subject(organisation_id: int, kind: FeedSubject, key: str, actor: User | None) -> int:
     """Revoke every active link of a subject (a lost phone, a leaked link); returns the count."""
+    _require(actor, kind, key)
     with tenancy.organisation_scope(organisation_id):
         now = now_brussels()
         tokens = tokens_of(kind, key, active_only=True)

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from app import tenancy
 from app.extensions import db
 from app.models import (
+    Attendance,
     AuditEvent,
     Consent,
     ConsentPurpose,
@@ -34,7 +35,7 @@ from app.models import (
     User,
     now_brussels,
 )
-from app.models.enums import WEEKDAY_LABELS, SessionStatus, TrajectoryStatus
+from app.models.enums import WEEKDAY_LABELS, AttendanceStatus, SessionStatus, TrajectoryStatus
 from app.services.validation import FieldError, RecordInvalid
 
 EXPORT_FORMAT = "parcours.participant-export/1"
@@ -47,7 +48,7 @@ CONTACT_FIELDS = ("email", "phone", "mobile_phone", "whatsapp", "address")
 PERSONAL_KEYS = frozenset({"first_name", "last_name", "date_of_birth", "label", "note",
                            *CONTACT_FIELDS})
 # Audit record kinds that can hold a participant's identity.
-AUDIT_KINDS = ("participant", "participant_block", "feed_token")
+AUDIT_KINDS = ("participant", "participant_block", "feed_token", "attendance")
 
 
 class PrivacyError(Exception):
@@ -179,6 +180,14 @@ def participant_data(participant: Participant) -> dict[str, Any]:
                  "off_site": session.off_site}
                 for session in _sessions_of(participant)
             ],
+            "attendance": [
+                {"module": mark.session.module.name,
+                 "starts_at": mark.session.starts_at.isoformat(),
+                 "status": mark.status.value, "recorded_at": mark.recorded_at.isoformat()}
+                for mark in db.session.scalars(
+                    sa.select(Attendance).where(Attendance.participant_id == participant.id)
+                    .join(Attendance.session).order_by(PlannedSession.starts_at))
+            ],
             "consents": [
                 {"purpose": consent.purpose.value, "given": consent.given,
                  "recorded_at": consent.recorded_at.isoformat(),
@@ -206,7 +215,8 @@ def export_participant(participant: Participant, actor: User | None = None) -> b
     """A ZIP with the participant's data as JSON and a readable HTML summary (right of access)."""
     data = participant_data(participant)
     html = render_template("privacy/export.html", data=data, participant=participant,
-                           weekday_labels=WEEKDAY_LABELS)
+                           weekday_labels=WEEKDAY_LABELS,
+                           attendance_label=lambda value: AttendanceStatus(value).label)
     stem = f"participant-{participant.id}"
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -19,12 +19,14 @@ from flask_babel import gettext as _
 
 from app.models import (
     BRUSSELS,
+    Attendance,
     Enrolment,
     Module,
     ModuleStaffNeed,
     ModuleTimeWindow,
     Participant,
     ParticipantBlock,
+    PlannedSession,
     Programme,
     Room,
     Site,
@@ -449,7 +451,30 @@ def validate_user(user: User) -> Iterator[FieldError]:
         )
 
 
+def validate_attendance(mark: Attendance) -> Iterator[FieldError]:
+    """A mark belongs to a session that took place, for someone on its list."""
+    session = mark.session
+    if session is None and mark.session_id is not None:
+        owner = so.object_session(mark)
+        session = owner.get(PlannedSession, mark.session_id) if owner else None
+    if session is None:
+        yield FieldError("session_id", _("Attendance: choose a published session."))
+        return
+    if session.is_cancelled:
+        yield FieldError("status", _("Attendance: the session was cancelled."))
+    if session.starts_at > dt.datetime.now(BRUSSELS):
+        yield FieldError(
+            "status", _("Attendance: the session has not started yet; record it on the day.")
+        )
+    listed = {a.participant_id for a in session.attendees}
+    if mark.participant_id not in listed:
+        yield FieldError(
+            "participant_id", _("Attendance: this participant is not on the session's list.")
+        )
+
+
 VALIDATORS: dict[type, Callable[[Any], Iterable[FieldError]]] = {
+    Attendance: validate_attendance,
     Room: validate_room,
     Site: validate_site,
     Programme: validate_programme,

@@ -12,9 +12,10 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from app import tenancy
+from app import caseload, tenancy
 from app.extensions import db, login_manager
 from app.models import User
+from app.models.enums import UserRole
 from app.services import login_guard
 from app.web import security
 
@@ -106,8 +107,12 @@ def _require_login() -> Response | None:
     g.pop("_login_user", None)
     if current_user.is_authenticated:
         tenancy.set_request_organisation(current_user.organisation_id)
+        caseload.set_request_caseload(
+            current_user.staff_member_id, current_user.role is UserRole.STAFF
+        )
         return None
     tenancy.set_request_organisation(None)
+    caseload.set_request_caseload(None, False)
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

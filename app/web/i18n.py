@@ -70,6 +70,11 @@ def format_day(value: dt.date) -> str:
     return format_date(value, "EEEE dd/MM")
 
 
+def clock(value: dt.datetime) -> str:
+    """'09:30', in Brussels time."""
+    return format_datetime(value, "HH:mm")
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Each request chooses its language afresh, even inside an enclosing app context.
@@ -77,4 +82,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["belgian_date"] = belgian_date
     app.jinja_env.filters["format_day"] = format_day
+    app.jinja_env.filters["clock"] = clock
     app.jinja_env.globals["get_locale"] = get_locale

@@ -98,9 +98,13 @@ def test_pin_from_the_page(coordinator_client, planned):
 @pytest.mark.parametrize("role", ["viewer", "staff"])
 def test_read_only_roles_cannot_plan(client, planned, world, role):
     sign_in(client, world.users[role].email)
-    assert client.get(f"/admin/planning/run/{planned.id}").status_code == 200
+    # Viewers read the draft grids (no personal data); staff see only their published week.
+    expected = 200 if role == "viewer" else 403
+    assert client.get(f"/admin/planning/run/{planned.id}").status_code == expected
     assert client.post(f"/admin/planning/run/{planned.id}/publish").status_code == 403
     assert client.post("/admin/planning/generate", data={"week": "2026-W49"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(type(planned), planned.id).published_at is None
 
 
 def test_other_organisation_cannot_open_the_run(client, planned, world):

@@ -54,7 +54,19 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
             from tests.planning_helpers import plannable
 
             plannable(world)
+        if request.node.get_closest_marker("past_session"):
+            import datetime as dt
+
+            from app.models import BRUSSELS
+            from tests.test_feeds.conftest import planned
+
+            now = dt.datetime.now(BRUSSELS).replace(microsecond=0)
+            monday = dt.datetime.combine(now.date() - dt.timedelta(days=now.weekday()),
+                                         dt.time(0), BRUSSELS)
+            planned(world, max(now - dt.timedelta(hours=3), monday))  # this week, started
         credentials = {
+            "staff_email": world.users["staff"].email,
+            "participant_names": [p.full_name for p in world.participants],
             "email": world.users["coordinator"].email,
             "password": factories.PASSWORD,
             "participant": world.participants[0].last_name,

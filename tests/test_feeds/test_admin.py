@@ -68,15 +68,44 @@ def test_viewers_do_not_see_feed_pages(client, world):
     assert client.get(page(world)).status_code == 403
 
 
-@pytest.mark.parametrize("role", ["staff"])
-def test_others_read_only(client, world, role):
-    feed_tokens.create(world.org.id, FeedSubject.STAFF, str(world.coach.id), "Phone", None)
-    sign_in(client, world.users[role].email)
+def test_staff_manage_their_own_feed_only(client, world):
+    """The staff account is the coach's: it subscribes and revokes its own week, nothing else."""
+    first, plain = feed_tokens.create(
+        world.org.id, FeedSubject.STAFF, str(world.coach.id), "Phone", None)
+    colleague = str(world.social_worker.id)
+    feed_tokens.create(world.org.id, FeedSubject.STAFF, colleague, "Colleague phone", None)
+    sign_in(client, world.users["staff"].email)
+    assert client.get("/admin/feeds/").headers["Location"].endswith(page(world))
     html = client.get(page(world)).get_data(as_text=True)
     assert "Phone" in html
-    assert 'data-testid="create"' not in html
-    assert client.post(page(world) + "/create", data={"name": "x"}).status_code == 403
-    assert client.post(page(world) + "/reset").status_code == 403
+    assert 'data-testid="create"' in html
+    response = client.post(page(world) + "/create", data={"name": "New phone"})
+    assert LINK.search(response.get_data(as_text=True))
+    assert client.post(f"{page(world)}/revoke/{first.id}").status_code == 302
+    db.session.expire_all()
+    assert feed_tokens.lookup(plain) is None
+    for other in (f"/admin/feeds/staff/{colleague}",
+                  f"/admin/feeds/participant/{world.participants[0].id}",
+                  f"/admin/feeds/room/{world.site.rooms[0].id}"):
+        assert client.get(other).status_code == 404
+        assert client.post(other + "/create", data={"name": "x"}).status_code == 404
+        assert client.post(other + "/reset").status_code == 404
+    with tenancy.organisation_scope(world.org.id):
+        assert [t.name for t in feed_tokens.tokens_of(FeedSubject.STAFF, colleague,
+                                                      active_only=True)] == ["Colleague phone"]
+
+
+def test_the_service_refuses_a_link_the_user_may_not_manage(world):
+    staff = world.users["staff"]
+    with pytest.raises(feed_tokens.FeedTokenError):
+        feed_tokens.create(world.org.id, FeedSubject.PARTICIPANT,
+                           str(world.participants[0].id), "x", staff)
+    with pytest.raises(feed_tokens.FeedTokenError):
+        feed_tokens.create(world.org.id, FeedSubject.STAFF, str(world.coach.id), "x",
+                           world.users["viewer"])
+    token, _plain = feed_tokens.create(world.org.id, FeedSubject.STAFF, str(world.coach.id),
+                                       "mine", staff)
+    assert token.created_by_id == staff.id
 
 
 def test_other_organisations_subjects_are_not_found(coordinator_client, world):

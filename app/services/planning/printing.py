@@ -39,7 +39,8 @@ class Sheet:
 
 
 def week_sheet(organisation_id: int, by: str, entity: str, week_start: dt.date) -> Sheet | None:
-    """The published (and cancelled) sessions of the week for one participant or group."""
+    """The published (and cancelled) sessions of the week for one participant, staff member
+    or group."""
     with tenancy.organisation_scope(organisation_id):
         organisation = db.session.scalar(sa.select(Organisation))
         look = weekview.lookups()
@@ -55,6 +56,11 @@ def week_sheet(organisation_id: int, by: str, entity: str, week_start: dt.date) 
                 return None
             language = person.preferred_language or language
             title = person.full_name
+        elif by == "staff":
+            member = look.staff.get(int(entity)) if entity.isdigit() else None
+            if member is None:
+                return None
+            title = member.full_name
         elif by == "group":
             module_id = entity.partition("#")[0]
             if not module_id.isdigit() or int(module_id) not in look.modules:
