@@ -92,6 +92,7 @@ class MyWeekView(SignedInAccess, BaseView):
             .distinct()
             .order_by(Participant.last_name, Participant.first_name)
         ).all()
+        names = {p.id: p.full_name for p in people}  # an individual coaching says with whom
         by_day: dict[dt.date, list[PlannedSession]] = {}
         for s in sessions:
             by_day.setdefault(s.starts_at.astimezone(BRUSSELS).date(), []).append(s)
@@ -101,7 +102,7 @@ class MyWeekView(SignedInAccess, BaseView):
             week_label=calendar.iso_week_label,
             days=[week_start + dt.timedelta(days=i) for i in range(7)],
             by_day=by_day,
-            title=lambda s: group_label(s.group_key, modules.get(s.module_id)),
+            title=lambda s: group_label(s.group_key, modules.get(s.module_id), names),
             recorded=recorded,
             listed=listed,
             people=people,
@@ -129,11 +130,16 @@ class MyWeekView(SignedInAccess, BaseView):
             else:
                 flash(_("Attendance saved (%(n)s change(s)).", n=changed), "success")
                 return redirect(url_for(".session", session_id=session.id))
+        lines = attendance.register(session)
         return self.render(
             "my_week/register.html",
             session=session,
-            title=group_label(session.group_key, session.module),
-            lines=attendance.register(session),
+            title=group_label(
+                session.group_key,
+                session.module,
+                {line.participant.id: line.participant.full_name for line in lines},
+            ),
+            lines=lines,
             statuses=list(AttendanceStatus),
             closed=attendance.open_for_recording(session),
             can_record=attendance.may_record(user, session),

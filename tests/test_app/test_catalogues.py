@@ -48,3 +48,19 @@ def test_compiled_catalogue_matches_its_source(language):
         compiled = gettext.GNUTranslations(handle)
     stale = [msgid for msgid, text in source.items() if compiled.gettext(msgid) != text]
     assert not stale, f"run pybabel compile -d app/translations ({len(stale)} stale)"
+
+
+HIDDEN_CALL = re.compile(r"""\bf(["']).*\{\s*_l?\(""")
+
+
+def test_no_translated_string_hides_inside_an_f_string():
+    """pybabel (on Python 3.11) does not look inside f-strings: such a string is never
+    extracted, so it stays English in French and Dutch without any other test noticing."""
+    hidden = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for folder in ("app", "admin")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if HIDDEN_CALL.search(line)
+    ]
+    assert not hidden, f"take the _() call out of the f-string: {hidden}"

@@ -39,7 +39,8 @@ def group_label(group_key: str, module: Module | None, names: dict[int, str] | N
     if module is not None and module.kind is ModuleKind.INDIVIDUAL_COACHING:
         who = (names or {}).get(int(number)) if number.isdigit() else None
         return f"{name} · {who}" if who else name
-    return f"{name} · {_('group %(n)s', n=number)}"
+    group = _("group %(n)s", n=number)  # outside the f-string, where pybabel finds it
+    return f"{name} · {group}"
 
 
 def _place(room_id: int | None, off_site: bool, look: Lookups) -> str:
