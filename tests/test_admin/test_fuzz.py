@@ -8,6 +8,7 @@ metacharacters, NUL and odd Unicode), the answer is a clear refusal or a clean s
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
@@ -21,11 +22,14 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app import tenancy
 from app.extensions import db
-from app.models import FeedToken, PlanningRun, User
+from app.models import BRUSSELS, Attendance, FeedToken, PlanningRun, User
+from app.models.enums import AttendanceStatus
 from tests import factories
 from tests.conftest import TEST_DATABASE_URL, sign_in
 from tests.test_admin.test_forms import block_fields, module_form, participant_form
+from tests.test_feeds.conftest import planned
 
 FUZZ = settings(
     max_examples=15,
@@ -615,3 +619,39 @@ def test_cli_accepted_odd_email_renders_escaped(app, client, world, local):
         sign_in(client, world.users["admin"].email)
     page = client.get("/admin/user/?page_size=100").get_data(as_text=True)
     assert_escaped(page)
+
+
+# -- attendance register -----------------------------------------------------------------
+@pytest.fixture
+def register_page(client, world):
+    session = planned(world, dt.datetime.now(BRUSSELS).replace(microsecond=0)
+                      - dt.timedelta(hours=3))
+    sign_in(client, world.users["staff"].email)
+    return f"/admin/my-week/session/{session.id}"
+
+
+@FUZZ
+@given(data=st.data())
+def test_attendance_register_refuses_hostile_values(client, world, register_page, data):
+    person = data.draw(st.sampled_from(world.participants), label="participant")
+    status = data.draw(st.one_of(hostile("text"), st.sampled_from(["present", "PRESENT", "late "])),
+                       label="status")
+    version = data.draw(st.one_of(hostile("number"), st.just("")), label="version")
+    before = _counts([Attendance])
+    response = client.post(register_page, data={f"status-{person.id}": status,
+                                                f"version-{person.id}": version})
+    if response.status_code == 400:  # a NUL character, refused before the view
+        assert "\x00" in status + version
+        assert _counts([Attendance]) == before
+        return
+    assert response.status_code in (200, 302), response.status_code
+    page = response.get_data(as_text=True) if response.status_code == 200 else client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    assert_escaped(page)
+    db.session.expire_all()
+    with tenancy.unscoped():
+        saved = db.session.scalars(sa.select(Attendance)).all()
+    valid = status in {s.value for s in AttendanceStatus} and version == ""
+    if not valid:  # refused: nothing written (the same draw may come twice: then stale)
+        assert _counts([Attendance]) == before
+    assert all(mark.status in AttendanceStatus for mark in saved)
