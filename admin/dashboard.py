@@ -8,7 +8,7 @@ from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from app.models.enums import TrajectoryStatus, UserRole
+from app.models.enums import AttendanceStatus, TrajectoryStatus, UserRole
 from app.services import dashboard
 
 
@@ -25,5 +25,8 @@ class DashboardView(AdminIndexView):
             return redirect(url_for("my_week.index"))  # staff start from their own week
         status_labels = {status.value: status.label for status in TrajectoryStatus}
         return self.render(
-            "admin/dashboard.html", figures=dashboard.figures(), status_labels=status_labels
+            "admin/dashboard.html",
+            figures=dashboard.figures(),
+            status_labels=status_labels,
+            attendance_statuses=list(AttendanceStatus),
         )

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Enrolment, Module, Organisation, Participant, Room, Site, StaffMember
-from app.models.enums import EU_COUNTRIES, EnrolmentStatus, TrajectoryStatus
+from app.models import (
+    BRUSSELS,
+    Attendance,
+    Enrolment,
+    Module,
+    Organisation,
+    Participant,
+    PlannedSession,
+    Room,
+    Site,
+    StaffMember,
+    now_brussels,
+)
+from app.models.enums import EU_COUNTRIES, EnrolmentStatus, SessionStatus, TrajectoryStatus
 from app.services.validation import today
 
 
@@ -41,6 +54,22 @@ class SiteFigure:
 
 
 @dataclass(frozen=True)
+class AttendanceFigure:
+    """One module's registers over a period: no names, only counts."""
+
+    name: str
+    sessions_held: int
+    sessions_recorded: int
+    marks: dict[str, int]
+
+    @property
+    def rate(self) -> float | None:
+        recorded = sum(self.marks.values())
+        attended = self.marks.get("present", 0) + self.marks.get("late", 0)
+        return attended / recorded if recorded else None
+
+
+@dataclass(frozen=True)
 class Figures:
     organisation: str
     participants_by_status: dict[str, int]
@@ -51,12 +80,15 @@ class Figures:
     total_fte: Decimal
     total_hours: Decimal
     sites: list[SiteFigure]
+    attendance: list[AttendanceFigure]
+    attendance_since: dt.date
 
 
 def figures() -> Figures:
     """The overview of the organisation in scope (the signed-in user's)."""
     session = db.session
     day = today()
+    since = day - dt.timedelta(days=day.weekday(), weeks=3)  # this week and the three before
     organisation = session.scalar(sa.select(Organisation.name).limit(1)) or ""
     by_status = dict(
         session.execute(
@@ -131,4 +163,53 @@ def figures() -> Figures:
         total_fte=sum((s.fte for s in staff), Decimal(0)),
         total_hours=sum((s.hours_per_week for s in staff), Decimal(0)),
         sites=[SiteFigure(*row) for row in room_rows],
+        attendance=attendance_figures(since),
+        attendance_since=since,
+    )
+
+
+def attendance_figures(since: dt.date) -> list[AttendanceFigure]:
+    """Per module: sessions held since `since` (started, not cancelled), how many have a
+    register, and the marks by status."""
+    start = dt.datetime.combine(since, dt.time(0), BRUSSELS)
+    held = (
+        sa.select(PlannedSession.id, PlannedSession.module_id)
+        .where(
+            PlannedSession.starts_at >= start,
+            PlannedSession.starts_at <= now_brussels(),
+            PlannedSession.status == SessionStatus.PLANNED,
+        )
+        .subquery()
+    )
+    sessions = dict(
+        db.session.execute(
+            sa.select(held.c.module_id, sa.func.count()).group_by(held.c.module_id)
+        ).all()
+    )
+    recorded: dict[int, int] = {}
+    marks: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        sa.select(
+            held.c.module_id,
+            Attendance.status,
+            sa.func.count(),
+        )
+        .join(Attendance, Attendance.session_id == held.c.id)
+        .group_by(held.c.module_id, Attendance.status)
+    ).all()
+    for module_id, status, count in rows:
+        marks.setdefault(module_id, {})[status.value] = count
+    for module_id, count in db.session.execute(
+        sa.select(held.c.module_id, sa.func.count(sa.distinct(Attendance.session_id)))
+        .join(Attendance, Attendance.session_id == held.c.id)
+        .group_by(held.c.module_id)
+    ).all():
+        recorded[module_id] = count
+    names = dict(db.session.execute(sa.select(Module.id, Module.name)).all())
+    return sorted(
+        (
+            AttendanceFigure(names.get(m, ""), count, recorded.get(m, 0), marks.get(m, {}))
+            for m, count in sessions.items()
+        ),
+        key=lambda f: f.name,
     )

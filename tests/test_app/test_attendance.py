@@ -144,3 +144,26 @@ def test_the_participants_export_holds_their_attendance(world, session):
         data = privacy.participant_data(a)
     assert [(m["module"], m["status"]) for m in data["attendance"]] == [
         (world.module.name, "excused")]
+
+
+def test_the_overview_counts_registers_without_names(client, world):
+    """Coordinators and viewers see, per module, sessions held, registers filled and marks."""
+    from tests.conftest import sign_in
+
+    held = planned(world, PAST)
+    planned(world, PAST - dt.timedelta(hours=4), group=2)  # held, register not filled
+    planned(world, PAST, group=3, cancelled="coach ill")  # not held
+    planned(world, FUTURE, group=4)  # not yet
+    a, b, _c = world.participants
+    with tenancy.organisation_scope(world.org.id):
+        attendance.record(held, marks((a, AttendanceStatus.PRESENT, None),
+                                      (b, AttendanceStatus.ABSENT, None)),
+                          world.users["coordinator"])
+    sign_in(client, world.users["viewer"].email)
+    html = client.get("/admin/").get_data(as_text=True)
+    table = html[html.index('data-testid="attendance-figures"'):]
+    table = table[: table.index("</table>")]
+    cells = [c.strip() for c in table.replace("<td>", "|").split("|")[1:]]
+    assert cells[0].startswith(world.module.name)
+    assert [c.split("<")[0] for c in cells[1:8]] == ["2", "1", "1", "0", "0", "1", "50 %"]
+    assert a.last_name not in html
