@@ -20,11 +20,13 @@ from scheduler.problem import Module, Participant, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
+    GroupSpec,
     alternates,
     clock,
     enrolled,
     group_specs,
     max_groups,
+    may_wait,
     module_occurrences,
     module_starts,
 )
@@ -59,6 +61,12 @@ class _Constructor:
         self.people = {q.id: q for q in problem.participants}
         self.members = enrolled(problem)
         self.sessions: list[Session] = []
+        self.by_group: dict[str, list[Session]] = {}
+        self.specs = group_specs(problem)
+        # a group module's first spec (all its groups share the occurrences)
+        self.spec_of: dict[str, GroupSpec] = {}
+        for spec in self.specs:
+            self.spec_of.setdefault(spec.module.id, spec)
         self.membership: dict[str, list[str]] = {}
         self.ungrouped: list[tuple[str, str]] = []
         self.urgent: set[str] = set()  # people left out by an earlier attempt: grouped first
@@ -146,44 +154,57 @@ class _Constructor:
         for sid in team:
             self.book.add(f"s:{sid}", t, dur)
             self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
-        self.sessions.append(
-            Session(
-                session_key(gid, occ),
-                md.id,
-                gid,
-                self.p.horizon.start + timedelta(days=t // DAY),
-                clock(t % DAY),
-                clock(t % DAY + dur),
-                room.id if room else None,
-                dict(sorted(team.items())),
-                list(members),
-                md.off_site,
-            )
+        session = Session(
+            session_key(gid, occ),
+            md.id,
+            gid,
+            self.p.horizon.start + timedelta(days=t // DAY),
+            clock(t % DAY),
+            clock(t % DAY + dur),
+            room.id if room else None,
+            dict(sorted(team.items())),
+            list(members),
+            md.off_site,
         )
+        self.sessions.append(session)
+        self.by_group.setdefault(gid, []).append(session)
 
     def free_for(self, q: Participant, t: int, dur: int) -> bool:
         return self.cal.participant_free(q, t, dur) and self.book.free(f"p:{q.id}", t, dur)
 
+    def _rhythm_ok(self, md: Module, occurrences: list[list[int]], gid: str, t: int) -> bool:
+        """A new session of group `gid` at `t` keeps its per-day limit and alternating days."""
+        mine = self.by_group.get(gid, [])
+        day = self.p.horizon.start + timedelta(days=t // DAY)
+        if sum(1 for s in mine if s.date == day) >= md.max_sessions_per_day:
+            return False
+        if not alternates(md, occurrences):
+            return True
+        week = t // DAY // 7
+        return not any(
+            abs((s.date - self.p.horizon.start).days // 7 - week) == 1
+            and s.date.weekday() == day.weekday()
+            for s in mine
+        )
+
     # -- individual coaching: the referent coach is fixed, so it goes first
-    def individual(self) -> None:
-        for spec in group_specs(self.p):
+    def individual(self, deferrable: bool = False) -> None:
+        """Place the appointments (`deferrable`: only those whose block the horizon's end cuts
+        short, best effort, once everything required is placed)."""
+        for spec in self.specs:
             if not spec.individual:
                 continue
             md, pid = spec.module, spec.label
             q = self.people[pid]
             dur = md.duration_minutes
-            used_days: Counter[int] = Counter()
-            alternate = alternates(md, spec.occurrences)
-            last: int | None = None
+            pinned = {pin.session_key for pin in self.p.pins}
             for occ, weeks in enumerate(spec.occurrences):
-                if not weeks:
-                    continue  # dropped occurrence
+                if not weeks or may_wait(spec, occ, pinned) != deferrable:
+                    continue  # dropped occurrence, or not in this pass
                 done = False
                 for w in weeks:
                     for t in self.starts[md.id].get(w, []):
-                        if used_days[t // DAY] >= md.max_sessions_per_day:
-                            continue
-                        if alternate and last is not None and (last // DAY) % 7 == (t // DAY) % 7:
+                        if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
                             continue
                         if not self.free_for(q, t, dur):
                             continue
@@ -194,14 +215,88 @@ class _Constructor:
                         if team is None:
                             continue
                         self._place(md, spec.id, occ, t, [pid], team, rooms[0] if rooms else None)
-                        used_days[t // DAY] += 1
-                        last = t
                         done = True
                         break
                     if done:
                         break
-                if not done:
+                if not done and not deferrable:
                     self.ungrouped.append((pid, md.id))
+
+    def deferrable(self, md: Module) -> None:
+        """Best effort for the sessions of a module's groups that may wait for the next horizon
+        (their block runs on past its end): wherever members, a room and a team are free."""
+        spec = self.spec_of.get(md.id)
+        if spec is None or spec.individual or not spec.deferrable:
+            return
+        dur = md.duration_minutes
+        pinned = {pin.session_key for pin in self.p.pins}
+        groups = [
+            (gid, members)
+            for gid, members in self.membership.items()
+            if gid.rpartition("#")[0] == md.id and members
+        ]
+        for occ in sorted(spec.deferrable):
+            weeks = spec.occurrences[occ] if occ < len(spec.occurrences) else []
+            if not weeks:
+                continue
+            for gid, members in groups:
+                if session_key(gid, occ) in {s.key for s in self.by_group.get(gid, [])}:
+                    continue
+                people = [self.people[pid] for pid in members]
+                languages = (
+                    {q.interpreter_language for q in people if q.interpreter_language}
+                    if md.mediator_required
+                    else set()
+                )
+                for t in (t for w in weeks for t in self.starts[md.id].get(w, [])):
+                    if not self._rhythm_ok(md, spec.occurrences, gid, t) or not all(
+                        self.free_for(q, t, dur) for q in people
+                    ):
+                        continue
+                    room = next(
+                        (r for r in self._rooms(md, t, dur) if r.capacity >= len(members)), None
+                    )
+                    if not md.off_site and room is None:
+                        continue
+                    team = self._team(md, t, dur, languages)
+                    if team is None or not languages <= self._spoken(team):
+                        continue
+                    self._place(md, gid, occ, t, list(members), team, room)
+                    break
+            # all the module's groups hold the occurrence, or none does
+            held = [
+                s
+                for gid, _ in groups
+                for s in self.by_group.get(gid, [])
+                if s.key == session_key(gid, occ)
+            ]
+            if len(held) < len(groups) and may_wait(spec, occ, pinned):
+                for s in held:
+                    self._unplace(s)
+
+    def _unplace(self, session: Session, people: list[str] | None = None) -> None:
+        """Take a booked session back, freeing its people (`people`, default its
+        participants), room and staff."""
+        start = (session.date - self.p.horizon.start).days * DAY + (
+            session.start.hour * 60 + session.start.minute
+        )
+        dur = (session.end.hour * 60 + session.end.minute) - (
+            session.start.hour * 60 + session.start.minute
+        )
+        keys = [f"p:{pid}" for pid in (session.participant_ids if people is None else people)] + [
+            f"s:{sid}" for sid in session.staff_roles
+        ]
+        if session.room_id is not None:
+            keys.append(f"r:{session.room_id}")
+        for key in keys:
+            spans = self.book.busy.get(key, [])
+            if (start, start + dur) in spans:
+                spans.remove((start, start + dur))
+        week = start // DAY // 7
+        for sid in session.staff_roles:
+            self.book.week_load[(sid, week)] -= dur
+        self.sessions.remove(session)
+        self.by_group[session.group_id].remove(session)
 
     # -- group modules
     def module(self, md: Module) -> None:
@@ -211,7 +306,13 @@ class _Constructor:
         dur = md.duration_minutes
         cap = self.p.site(md.site_id).group_size_cap
         size_max = min(md.group_max, cap) if cap is not None else md.group_max
-        numbered = [(i, w) for i, w in enumerate(module_occurrences(self.p, md)) if w]
+        every = [(i, w) for i, w in enumerate(module_occurrences(self.p, md)) if w]
+        first = self.spec_of.get(md.id)
+        cut = first.deferrable if first is not None else frozenset()
+        # groups form around the occurrences they must hold; when all may wait for the next
+        # horizon, around those (a group is still needed), else without any session
+        numbered = [(i, w) for i, w in every if i not in cut] or every
+        timeless = not any(i not in cut for i, _ in every)
         if not numbered:
             return
         numbers = [i for i, _ in numbered]
@@ -246,12 +347,14 @@ class _Constructor:
                 need = max(math.ceil(len(todo) / size_max), 1)
                 target = min(size_max, math.ceil(len(todo) / need))
                 formed = self._form(md, occurrences, todo, free, target, size_max)
+                if formed is None and timeless:
+                    formed = self._timeless(md, todo, free, target)
                 if formed is None:
                     break
                 label += 1
                 gid = group_id(md.id, label)
                 times, members, teams, rooms = formed
-                for occ, t, team, room in zip(numbers, times, teams, rooms, strict=True):
+                for occ, t, team, room in zip(numbers, times, teams, rooms, strict=False):
                     self._place(md, gid, occ, t, members, team, room)
                 groups.append((gid, members, times, {}, rooms))
                 todo -= set(members)
@@ -259,6 +362,12 @@ class _Constructor:
             for pid in sorted(todo, key=lambda pid: len(free[pid])):
                 if self._join(md, pid, groups, free, size_max):
                     todo.discard(pid)
+            if timeless:
+                # every session may wait: a group is what matters; one that takes somebody who
+                # is not free for its sessions gives them up (the last pass may place them again)
+                for pid in sorted(todo):
+                    if self._join_anyway(md, pid, groups, size_max):
+                        todo.discard(pid)
             self.ungrouped += [(pid, md.id) for pid in sorted(todo)]
         for gid, members, *_ in groups:
             order = {pid: i for i, pid in enumerate(ids)}
@@ -266,6 +375,16 @@ class _Constructor:
         for s in self.sessions:
             if s.module_id == md.id:
                 s.participant_ids = list(self.membership[s.group_id])
+
+    def _timeless(
+        self, md: Module, todo: set[str], free: dict[str, set[int]], target: int
+    ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+        """A group with no session yet (every occurrence may wait for the next horizon)."""
+        ranked = sorted(todo, key=lambda pid: (pid not in self.urgent, len(free[pid]), pid))
+        members = ranked[:target]
+        if len(members) < max(md.group_min, 1):
+            return None
+        return [], members, [], []
 
     def _form(
         self,
@@ -425,6 +544,32 @@ class _Constructor:
         ][:size]
         return members, teams
 
+    def _join_anyway(
+        self,
+        md: Module,
+        pid: str,
+        groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]],
+        size_max: int,
+    ) -> bool:
+        level = self.people[pid].language_level
+        options = [
+            g
+            for g in groups
+            if len(g[1]) < size_max
+            and not (
+                md.single_level_groups and any(self.people[x].language_level != level for x in g[1])
+            )
+        ]
+        if not options:
+            return False
+        gid, members, times, _, rooms = min(options, key=lambda g: len(g[1]))
+        for session in list(self.by_group.get(gid, [])):
+            self._unplace(session, people=list(members))
+        times.clear()
+        rooms.clear()
+        members.append(pid)
+        return True
+
     def _join(
         self,
         md: Module,
@@ -469,8 +614,13 @@ def _attempt(problem: Problem, first: list[str], urgent: set[str]) -> Constructi
         occ = sum(1 for w in module_occurrences(problem, md) if w)
         return (rank.get(md.id, len(rank)), starts / max(occ, 1), md.id)
 
-    for md in sorted((m for m in problem.modules if not m.individual), key=tightness):
+    group_modules = sorted((m for m in problem.modules if not m.individual), key=tightness)
+    for md in group_modules:
         c.module(md)
+    # then, best effort, the sessions that may wait for the next horizon
+    c.individual(deferrable=True)
+    for md in group_modules:
+        c.deferrable(md)
     c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
     return Construction(c.membership, c.sessions, not c.ungrouped, c.ungrouped)
 

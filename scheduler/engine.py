@@ -24,7 +24,7 @@ from scheduler.greedy import (
 from scheduler.model import BuiltModel, build, interchangeable
 from scheduler.precheck import precheck
 from scheduler.problem import Problem
-from scheduler.slots import DAY, clock, enrolled, group_specs
+from scheduler.slots import DAY, clock, deferred_keys, enrolled, group_specs
 from scheduler.timetable import Explanation, Group, Session, SolveStats, Timetable
 
 # above this many participant-to-group choices the engine groups greedily first
@@ -140,6 +140,10 @@ def _hint(
                 if not isinstance(lit, int):
                     m.add_hint(lit, pid in ids)
     now = {s.key: s for s in built.sessions}
+    given = {old.key for old in sessions}
+    for sv in built.sessions:
+        if sv.optional and not isinstance(sv.placed, int) and (membership is not None or given):
+            m.add_hint(sv.placed, sv.key in given)
     for old in sessions:
         s = now.get(old.key)
         if s is None:
@@ -638,6 +642,7 @@ def _greedy_timetable(
 
 def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -> Timetable:
     result.goals = measure(problem, result)
+    result.deferred = deferred_keys(problem, result)
     if result.feasible and result.objective is None:
         result.objective = float(
             sum(getattr(problem.weights, k) * v for k, v in result.goals.items())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from scheduler.problem import Problem
-from scheduler.slots import DAY, minutes
+from scheduler.slots import DAY, deferred_keys, minutes
 from scheduler.timetable import Timetable
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ GOALS = (
     "idle_gap_hours",
     "staff_load_spread",
     "missed_biweekly_activity",
+    "deferred_sessions",
 )
 
 
@@ -41,6 +42,10 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
     _stability_terms(b, terms)
     _group_terms(b, terms)
     for s in b.sessions:
+        if s.optional:
+            # a session of a used group whose block the horizon's end cuts short, left unplaced
+            terms["deferred_sessions"].append(s.group.active - s.placed)  # type: ignore[operator]
+    for s in b.sessions:
         module = s.group.module
         if module.preferred_windows and weights.outside_preferred_times:
             blocks = [
@@ -51,7 +56,9 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
             if len(good) == len(s.starts):
                 continue
             outside = b.bool(f"outside_{s.key}")
-            b.within(s, good, [outside.negated()])  # type: ignore[list-item]
+            # (a session left to the next horizon is nowhere, so never outside)
+            lits = [outside.negated(), *([s.placed] if s.optional else [])]
+            b.within(s, good, lits)  # type: ignore[arg-type]
             terms["outside_preferred_times"].append(outside)
     if weights.staff_load_spread:
         loads: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
@@ -144,6 +151,8 @@ def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> N
         kinds = {p.is_newcomer(b.participants[pid]) for pid in groups[0].spec.candidates}
         fixed = all(isinstance(g.active, int) for g in groups)
         if len(kinds) == 2 and weights.unmixed_groups:
+            twos: list[cp_model.LinearExprT] = []
+            unmixed_terms: list[cp_model.LinearExprT] = []
             for g in groups:
                 new_lits = [
                     lit for pid, lit in g.member.items() if p.is_newcomer(b.participants[pid])
@@ -160,10 +169,21 @@ def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> N
                 m.add(has_new <= sum(new_lits))
                 m.add(has_old <= sum(old_lits))
                 m.add(g.size <= 1 + len(g.member) * two)
+                if module.group_min >= 2:
+                    m.add(two >= g.active)  # every used group holds two or more
                 unmixed = b.bool(f"unmixed_{g.spec.id}")
                 m.add(unmixed >= two - has_new)
                 m.add(unmixed >= two - has_old)
                 terms["unmixed_groups"].append(unmixed)
+                twos.append(two)
+                unmixed_terms.append(unmixed)
+            if twos and not fixed:
+                # redundant: a mixed group needs a newcomer and a veteran of its own, so at most
+                # as many groups as there are newcomers (veterans) can be mixed
+                ids = groups[0].spec.candidates
+                n_new = sum(1 for pid in ids if p.is_newcomer(b.participants[pid]))
+                m.add(sum(unmixed_terms) >= sum(twos) - n_new)
+                m.add(sum(unmixed_terms) >= sum(twos) - (len(ids) - n_new))
         if len(groups) > 1 and weights.group_size_spread:
             hi = m.new_int_var(0, module.group_max, f"hi_{module_id}")
             lo = m.new_int_var(0, module.group_max, f"lo_{module_id}")
@@ -301,4 +321,5 @@ def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
     }
     for pid in group_people:
         values["missed_biweekly_activity"] += blocks - len(attended[pid])
+    values["deferred_sessions"] = len(deferred_keys(problem, timetable))
     return values

@@ -13,9 +13,11 @@ from scheduler.slots import (
     Calendar,
     GroupSpec,
     clock,
+    cut_by_end,
     enrolled,
     group_specs,
     max_groups,
+    may_wait,
     minutes,
     module_occurrences,
     module_starts,
@@ -93,9 +95,10 @@ def greedy_membership(
             for pid in ids
         }
         blocks: dict[tuple[int, ...], int] = {}
-        for weeks in module_occurrences(problem, module):
-            if not weeks:
-                continue
+        optional = cut_by_end(module.frequency, problem.horizon.weeks)
+        for occ, weeks in enumerate(module_occurrences(problem, module)):
+            if not weeks or occ in optional:
+                continue  # dropped, or its block is cut by the horizon's end (may wait)
             blocks[tuple(weeks)] = blocks.get(tuple(weeks), 0) + 1
         per_day = max(module.max_sessions_per_day, 1)
 
@@ -206,9 +209,11 @@ def greedy_construct(problem: Problem) -> tuple[dict[str, list[str]], list[Sessi
     for md in order:
         groups = greedy_membership(problem, only={md.id}, taken=state.busy)
         membership.update(groups)
-        sessions += greedy_sessions(problem, groups, state=state, only={md.id})
+        sessions += greedy_sessions(problem, groups, state=state, only={md.id}, deferrable=False)
     individual = {md.id for md in problem.modules if md.individual}
-    sessions += greedy_sessions(problem, {}, state=state, only=individual)
+    sessions += greedy_sessions(problem, {}, state=state, only=individual, deferrable=False)
+    # then the sessions that may wait for the next horizon, where time is still free
+    sessions += greedy_sessions(problem, membership, state=state, deferrable=True)
     sessions.sort(key=lambda x: (x.date, x.start, x.key))
     return membership, sessions
 
@@ -225,10 +230,13 @@ def greedy_sessions(
     membership: dict[str, list[str]],
     state: _State | None = None,
     only: set[str] | None = None,
+    deferrable: bool | None = None,
 ) -> list[Session]:
     """Place sessions one by one, most constrained first, at the first free time, room and staff.
 
     A hint for the solver and a fallback answer; it may leave sessions out when it gets stuck.
+    `deferrable` True or False: only the sessions that may (or may not) wait for the next
+    horizon, their block being cut by its end (None: all, those that may wait last).
     """
     cal = Calendar(problem)
     people = {q.id: q for q in problem.participants}
@@ -257,10 +265,24 @@ def greedy_sessions(
             if pin is not None:
                 at = (pin.date - problem.horizon.start).days * DAY + minutes(pin.start)
                 starts = [t for t in starts if t == at]
+            # sessions that may wait for the next horizon go last: they must not take a time
+            # a required session needs (they are left out when nothing is free)
+            optional = may_wait(spec, occ, set(pins))
+            if deferrable is not None and optional != deferrable:
+                continue
             todo.append(
-                (pin is None, len(starts), -len(members), spec.key(occ), spec, members, starts)
+                (
+                    pin is None,
+                    optional,
+                    len(starts),
+                    -len(members),
+                    spec.key(occ),
+                    spec,
+                    members,
+                    starts,
+                )
             )
-    todo.sort(key=lambda item: item[:4])
+    todo.sort(key=lambda item: item[:5])
 
     def free(key: str, t: int, dur: int) -> bool:
         return all(e <= t or t + dur <= s for s, e in busy.get(key, []))
@@ -320,6 +342,14 @@ def greedy_sessions(
                 )
             )
             break
+    # a group module holds an occurrence that may wait in all its groups or in none
+    groups_of: dict[tuple[str, int], set[str]] = {}
+    for _, optional, *_, key, spec, _, _ in todo:
+        if optional and not spec.individual:
+            groups_of.setdefault((spec.module.id, int(key.rpartition("@")[2])), set()).add(key)
+    held = {s.key for s in placed}
+    partial = {key for keys in groups_of.values() if not keys <= held for key in keys}
+    placed = [s for s in placed if s.key not in partial]
     placed.sort(key=lambda s: (s.date, s.start, s.key))
     return placed
 

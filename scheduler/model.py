@@ -9,7 +9,15 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from scheduler.problem import Module, Problem
-from scheduler.slots import DAY, Calendar, GroupSpec, alternates, group_specs, minutes
+from scheduler.slots import (
+    DAY,
+    Calendar,
+    GroupSpec,
+    alternates,
+    group_specs,
+    may_wait,
+    minutes,
+)
 from scheduler.timetable import RecordRef
 
 Lit = cp_model.IntVar | int
@@ -31,6 +39,9 @@ class SessionVars:
     staff_any: dict[str, Lit] = field(default_factory=dict)
     interval: cp_model.IntervalVar | None = None
     placed: Lit = 1
+    # its block is cut by the horizon's end and it is not pinned: it may be left to the next
+    # horizon (`placed` is then its own literal and the `deferred_sessions` goal counts it)
+    optional: bool = False
 
 
 @dataclass
@@ -111,6 +122,9 @@ class _Builder:
         self.participants = {q.id: q for q in problem.participants}
         self.staff = {s.id: s for s in problem.staff}
         self.pins = {pin.session_key: pin for pin in problem.pins}
+        # group modules hold a cut block's occurrence in all their groups or in none (the next
+        # horizon's `skip_first_block` is per module): one literal per module and occurrence
+        self.held: dict[tuple[str, int], cp_model.IntVar] = {}
 
     # -- assumptions: one literal per rule family and record, only when explaining
     def assume(self, rule: str, *records: tuple[str, str]) -> list[cp_model.IntVar]:
@@ -218,7 +232,10 @@ class _Builder:
                 starts = [t for t in starts if t == day * DAY + minutes(pin.start)]
             if not self.explain:
                 starts = self._prune(group, starts)
-            group.sessions.append(SessionVars(key, group, occ, module.duration_minutes, starts))
+            optional = may_wait(spec, occ, set(self.pins))
+            group.sessions.append(
+                SessionVars(key, group, occ, module.duration_minutes, starts, optional=optional)
+            )
         for s in group.sessions:
             self._session(s)
 
@@ -246,14 +263,24 @@ class _Builder:
         s.start = self.m.new_int_var_from_domain(
             cp_model.Domain.from_values(domain), f"start_{s.key}"
         )
-        if self.explain:
-            # relaxed rules may leave a session unplaced: it then occupies nothing
+        if self.explain or s.optional:
+            # relaxed rules, or a block cut by the horizon's end, may leave a session unplaced:
+            # it then occupies nothing
             s.placed = self.bool(f"placed_{s.key}")
             self.m.add(s.placed <= group.active)
-            self.add(
-                self.m.add(s.placed == group.active),
-                self.assume("frequency", ("module", module.id)),
-            )
+            if not s.optional:
+                self.add(
+                    self.m.add(s.placed == group.active),
+                    self.assume("frequency", ("module", module.id)),
+                )
+            elif not group.spec.individual:
+                # all the module's used groups hold this occurrence, or none does
+                tie = (module.id, s.occurrence)
+                if tie not in self.held:
+                    self.held[tie] = self.bool(f"held_{module.id}_{s.occurrence}")
+                held = self.held[tie]
+                self.m.add(s.placed <= held)
+                self.m.add(s.placed >= group.active + held - 1)
             if not s.starts:
                 self.m.add(s.placed == 0)
         else:
@@ -438,6 +465,9 @@ class _Builder:
             self.m.add(g.size >= active)
             self.add(self.m.add(g.size >= module.group_min * active), size_rule)
             self.add(self.m.add(g.size <= module.group_max * active + n * (1 - active)), size_rule)
+            if not self.explain:
+                # the same, tighter for the LP: an unused group has no members at all
+                self.m.add(g.size <= min(module.group_max, n) * active)
             cap = self.p.site(module.site_id).group_size_cap
             if cap is not None:
                 self.add(
@@ -464,6 +494,14 @@ class _Builder:
                         uses.append(u)
                     self.add(self.m.add(sum(uses) <= 1), rule)
         self.add(self.m.add(sum(g.active for g in groups) >= module.min_groups), size_rule)
+        if not self.explain:
+            # redundant: enough groups for everybody (rounded up, which the LP does not see)
+            cap = self.p.site(module.site_id).group_size_cap
+            top = min(module.group_max, cap) if cap is not None else module.group_max
+            n = len(groups[0].spec.candidates)
+            if top > 0:
+                least = min(-(-n // top), len(groups))
+                self.m.add(sum(g.active for g in groups) >= least)
         if not self.explain and len(groups) > 1:
             # with k groups the largest holds at least ceil(n/k): tightens size-balance bounds
             n = len(groups[0].spec.candidates)
@@ -524,7 +562,14 @@ class _Builder:
                     lit = self.bool("")
                     assert s.day is not None
                     self.m.add(s.day == d).only_enforce_if(lit)
-                    self.m.add(s.day != d).only_enforce_if(lit.negated())
+                    if s.optional:
+                        # an unplaced session takes no place in the day's count
+                        self.m.add_implication(lit, s.placed)  # type: ignore[arg-type]
+                        self.m.add(s.day != d).only_enforce_if(
+                            [lit.negated(), s.placed]  # type: ignore[list-item]
+                        )
+                    else:
+                        self.m.add(s.day != d).only_enforce_if(lit.negated())
                     on_day.append(lit)
             if len(on_day) > limit:
                 self.add(self.m.add(sum(on_day) <= limit), rule)
@@ -611,7 +656,10 @@ class _Builder:
                     for (mid, role), v in s.staff.items()
                     if role == "mediator" and lang in self.staff[mid].languages
                 ]
-                self.add(self.m.add(sum(speakers) >= need), rule)
+                c = self.m.add(sum(speakers) >= need)
+                if s.optional:
+                    c.only_enforce_if(s.placed)  # type: ignore[arg-type]
+                self.add(c, rule)
 
     # -- resources: rooms, staff overlap and hours
     def _resources(self) -> None:
@@ -656,6 +704,44 @@ class _Builder:
                 continue
             rule = self.assume("staff_hours", ("staff", mid))
             self.add(self.m.add(sum(d * v for d, v in terms) <= cap), rule)
+        if not self.explain:
+            self._staff_days()
+
+    def _staff_days(self) -> None:
+        """Redundant, for the LP: the sessions a staff member can take only on some days must fit
+        in the spans of those days in which she or he can take them. The no-overlap alone tells
+        the LP nothing: a coach free only on Wednesday afternoons takes one 3 h session a week,
+        not a third of each of three."""
+        per_staff: dict[str, list[tuple[SessionVars, cp_model.IntVar, frozenset[int]]]] = {}
+        free_at: dict[tuple[str, str], list[int]] = {}
+        for s in self.sessions:
+            for mid, v in s.staff_any.items():
+                if isinstance(v, int):
+                    continue
+                member = self.staff[mid]
+                free = [t for t in s.starts if self.cal.staff_free(member, t, s.duration)]
+                if not free:
+                    continue
+                free_at[(s.key, mid)] = free
+                days = frozenset(t // DAY for t in free)
+                per_staff.setdefault(mid, []).append((s, v, days))
+        for mid, entries in per_staff.items():
+            for day_set in {days for _, _, days in entries}:
+                inside = [(s, v) for s, v, days in entries if days <= day_set]
+                if len(inside) < 2:
+                    continue
+                span: dict[int, tuple[int, int]] = {}
+                for s, _ in inside:
+                    for t in free_at[(s.key, mid)]:
+                        lo, hi = span.get(t // DAY, (t, t + s.duration))
+                        span[t // DAY] = (min(lo, t), max(hi, t + s.duration))
+                room = sum(hi - lo for lo, hi in span.values())
+                if sum(s.duration for s, _ in inside) > room:
+                    self.m.add(sum(s.duration * v for s, v in inside) <= room)
+                shortest = min(s.duration for s, _ in inside)
+                most = sum((hi - lo) // shortest for lo, hi in span.values())
+                if most < len(inside):
+                    self.m.add(sum(v for _, v in inside) <= most)
 
     # -- participants: overlap, unavailability, minimum hours
     def _participant_rules(self) -> None:
@@ -677,7 +763,7 @@ class _Builder:
                     assert s.interval is not None
                     free = [t for t in s.starts if self.cal.participant_free(person, t, s.duration)]
                     rule = self.assume("participant_unavailable", ("participant", pid))
-                    self.within(s, free, [lit, *rule])
+                    self.within(s, free, [lit, *([s.placed] if s.optional else []), *rule])
                     if self.explain:
                         all_fixed = False
                         pres = self.presence(
@@ -693,9 +779,17 @@ class _Builder:
                         fixed_keys.append(s.key)
                     else:
                         all_fixed = False
+                        # a member attends an optional session only if it is placed
+                        pres = (
+                            self.presence(
+                                [lit, s.placed], "participant_overlap", ("participant", pid)
+                            )
+                            if s.optional
+                            else lit
+                        )
                         ivs.append(
                             self.m.new_optional_fixed_size_interval_var(
-                                s.start, s.duration, lit, f"p_{pid}_{s.key}"
+                                s.start, s.duration, pres, f"p_{pid}_{s.key}"
                             )
                         )
             if len(ivs) > 1:
@@ -717,10 +811,11 @@ class _Builder:
                     weeks = g.spec.occurrences[s.occurrence]
                     if w not in weeks:
                         continue
-                    if len(weeks) == 1:
+                    if len(weeks) == 1 and not s.optional:
                         terms.append(s.duration * lit)
                         continue
-                    inweek = s.weeks.get(w)
+                    # only a placed session in week w counts toward week w's hours
+                    inweek: Lit | None = s.weeks.get(w) if len(weeks) > 1 else 1
                     if inweek is None:
                         continue
                     both = self.bool(f"pw_{pid}_{s.key}_{w}")
@@ -729,6 +824,8 @@ class _Builder:
                         self.m.add_implication(both, lit)
                     elif not lit:
                         self.m.add(both == 0)
+                    if s.optional:
+                        self.m.add_implication(both, s.placed)  # type: ignore[arg-type]
                     terms.append(s.duration * both)
             self.add(self.m.add(sum(terms) >= need), rule)
 

@@ -8,6 +8,7 @@ from scheduler.problem import Module, Problem
 from scheduler.slots import (
     DAY,
     Calendar,
+    GroupSpec,
     alternates,
     enrolled,
     group_specs,
@@ -18,6 +19,13 @@ from scheduler.slots import (
 from scheduler.timetable import Explanation, RecordRef
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _required(spec: GroupSpec) -> list[list[int]]:
+    """The weeks of the occurrences a group must hold: those whose block the horizon's end cuts
+    short may be left to the next horizon, so no arithmetic proof may count on them (a pin on
+    one is checked on its own)."""
+    return [w for i, w in enumerate(spec.occurrences) if i not in spec.deferrable]
 
 
 def _hours(minutes_: float) -> str:
@@ -183,8 +191,12 @@ def precheck(problem: Problem) -> list[Explanation]:
                             [_r("participant", q.id, q.name), mref],
                         )
                     )
+        my_specs = [s for s in specs if s.module.id == md.id]
+        # a module all of whose sessions may wait for the next horizon needs no room, staff
+        # or mediator in this one: nothing below about its sessions is a proof
+        needs_session = any(w for spec in my_specs for w in _required(spec))
         # rooms: kind, features, capacity
-        if not md.off_site:
+        if not md.off_site and needs_session:
             fits = [
                 r
                 for r in problem.rooms
@@ -219,9 +231,8 @@ def precheck(problem: Problem) -> list[Explanation]:
                         )
                     )
         # time: every occurrence needs a candidate start
-        my_specs = [s for s in specs if s.module.id == md.id]
         if my_specs:
-            for weeks_of in my_specs[0].occurrences if not md.individual else []:
+            for weeks_of in _required(my_specs[0]) if not md.individual else []:
                 if weeks_of and not any(starts.get(w) for w in weeks_of):
                     out.append(
                         Explanation(
@@ -240,7 +251,7 @@ def precheck(problem: Problem) -> list[Explanation]:
         if md.individual:
             required.setdefault("coach", 1)
         for role, count in required.items():
-            if count <= 0:
+            if count <= 0 or not needs_session:
                 continue
             holders = [
                 m
@@ -261,7 +272,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             if md.individual and role == "coach":
                 continue
             dur = md.duration_minutes
-            sessions = sum(1 for w in my_specs[0].occurrences if w) if my_specs else 0
+            sessions = sum(1 for w in _required(my_specs[0]) if w) if my_specs else 0
             min_groups = max(
                 md.min_groups,
                 math.ceil(
@@ -276,7 +287,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             key = (md.site_id, role)
             demand[key] = demand.get(key, 0) + min_groups * sessions * count * dur
             demand_modules.setdefault(key, []).append(md.id)
-        if md.mediator_required:
+        if md.mediator_required and needs_session:
             mediators = [m for m in problem.staff if "mediator" in m.roles]
             for pid in ids:
                 lang = people[pid].interpreter_language
@@ -292,13 +303,13 @@ def precheck(problem: Problem) -> list[Explanation]:
                         )
                     )
         if my_specs and alternates(md, my_specs[0].occurrences):
-            out += _alternation(problem, cal, md, starts, my_specs[0].occurrences, ids)
+            out += _alternation(problem, cal, md, starts, _required(my_specs[0]), ids)
         # participants: a free start for every occurrence
         for spec in my_specs:
             for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
                 q = people[pid]
                 coach = staff.get(q.referent_coach_id or "") if md.individual else None
-                if md.individual and coach is None:
+                if md.individual and coach is None and any(_required(spec)):
                     out.append(
                         Explanation(
                             "staff_roles",
@@ -307,7 +318,7 @@ def precheck(problem: Problem) -> list[Explanation]:
                         )
                     )
                     continue
-                for weeks_of in spec.occurrences:
+                for weeks_of in _required(spec):
                     cands = [t for w in weeks_of for t in starts.get(w, [])]
                     if not cands:
                         continue
@@ -375,7 +386,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             if q.referent_coach_id:
                 per_coach[q.referent_coach_id] = (
                     per_coach.get(q.referent_coach_id, 0)
-                    + sum(1 for w in spec.occurrences if w) * spec.module.duration_minutes
+                    + sum(1 for w in _required(spec) if w) * spec.module.duration_minutes
                 )
     for mid, need in sorted(per_coach.items()):
         m = staff[mid]
@@ -412,7 +423,7 @@ def _alternation(
     """alternate_days: consecutive weeks whose only possible weekday is the same one."""
     mref = _r("module", md.id, md.name)
     dur = md.duration_minutes
-    weeks = [w[0] for w in occurrences]
+    weeks = [w[0] for w in occurrences if w]
 
     def single_same(days: dict[int, set[int]]) -> int | None:
         for w in weeks:
@@ -606,7 +617,7 @@ def coach_matching(problem: Problem, cal: Calendar | None = None) -> list[Explan
         md = spec.module
         if md.id not in starts_of:
             starts_of[md.id] = module_starts(problem, md, cal.days)
-        for weeks_of in spec.occurrences:
+        for weeks_of in _required(spec):
             if weeks_of:
                 by_coach.setdefault(q.referent_coach_id, []).append((q.id, md, weeks_of))
     out: list[Explanation] = []

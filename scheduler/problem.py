@@ -63,6 +63,8 @@ class Frequency:
 
     per_week: `count` sessions every week; every_n_weeks: one session in every
     block of `interval_weeks` weeks; monthly: one session in every block of 4 weeks.
+    A block that the horizon's end cuts short may leave its session to the next horizon
+    (optional, but preferred: see the `deferred_sessions` goal).
     """
 
     kind: str = "per_week"
@@ -195,6 +197,9 @@ class Weights:
     idle_gap_hours: int = 0
     staff_load_spread: int = 1
     missed_biweekly_activity: int = 5
+    # a session whose frequency block the horizon's end cuts short, left to the next horizon;
+    # heavier than any other goal's unit so that it is placed whenever it reasonably can be
+    deferred_sessions: int = 100
 
 
 @dataclass

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from scheduler.problem import Frequency, Module, Participant, Problem, Room, StaffMember
-from scheduler.timetable import group_id, session_key
+from scheduler.timetable import Timetable, group_id, session_key
 
 DAY = 1440
 DEFAULT_OPENING = [
@@ -47,19 +47,30 @@ def horizon_days(problem: Problem) -> list[Day]:
     return out
 
 
-def occurrence_weeks(frequency: Frequency, weeks: int) -> list[list[int]]:
-    """The weeks each occurrence may fall in, in occurrence order."""
+def _blocks(frequency: Frequency, weeks: int) -> list[tuple[list[int], bool]]:
+    """Each occurrence's weeks, and whether its block runs on past the horizon's end."""
     if frequency.kind == "per_week":
-        return [[w] for w in range(weeks) for _ in range(max(frequency.count, 0))]
+        return [([w], False) for w in range(weeks) for _ in range(max(frequency.count, 0))]
     interval = 4 if frequency.kind == "monthly" else max(frequency.interval_weeks, 1)
     phase = frequency.phase % interval
     blocks, start, end = [], 0, interval - phase
     while start < weeks:
-        blocks.append(list(range(start, min(end, weeks))))
+        blocks.append((list(range(start, min(end, weeks))), end > weeks))
         start, end = end, end + interval
     if phase and frequency.skip_first_block:
         blocks = blocks[1:]
     return blocks
+
+
+def occurrence_weeks(frequency: Frequency, weeks: int) -> list[list[int]]:
+    """The weeks each occurrence may fall in, in occurrence order."""
+    return [block for block, _ in _blocks(frequency, weeks)]
+
+
+def cut_by_end(frequency: Frequency, weeks: int) -> frozenset[int]:
+    """Occurrences whose block the horizon's end cuts short: the rest of the block lies in the
+    next horizon, so the session may be deferred there (optional but preferred)."""
+    return frozenset(i for i, (_, cut) in enumerate(_blocks(frequency, weeks)) if cut)
 
 
 def module_occurrences(
@@ -200,6 +211,8 @@ class GroupSpec:
     candidates: list[str]
     individual: bool
     occurrences: list[list[int]]
+    # occurrences whose block is cut by the horizon's end (see cut_by_end): optional, preferred
+    deferrable: frozenset[int] = frozenset()
 
     def key(self, occurrence: int) -> str:
         return session_key(self.id, occurrence)
@@ -247,15 +260,50 @@ def group_specs(problem: Problem) -> list[GroupSpec]:
                         [pid],
                         True,
                         module_occurrences(problem, module, freq),
+                        cut_by_end(freq, problem.horizon.weeks),
                     )
                 )
         else:
             occ = module_occurrences(problem, module)
+            cut = cut_by_end(module.frequency, problem.horizon.weeks)
             for k in range(1, max_groups(module, len(ids)) + 1):
                 specs.append(
-                    GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ)
+                    GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ, cut)
                 )
     return specs
+
+
+def may_wait(spec: GroupSpec, occurrence: int, pinned: set[str] | frozenset[str]) -> bool:
+    """Whether an occurrence may be left to the next horizon: its block is cut by the horizon's
+    end and no pin holds it. A group module holds such an occurrence in all its groups or in
+    none, so a pin on any group's session of it makes it required for every group."""
+    if occurrence not in spec.deferrable:
+        return False
+    if spec.individual:
+        return spec.key(occurrence) not in pinned
+    for key in pinned:
+        group, _, occ = key.rpartition("@")
+        if group.rpartition("#")[0] == spec.module.id and occ == str(occurrence):
+            return False
+    return True
+
+
+def deferred_keys(problem: Problem, timetable: Timetable) -> list[str]:
+    """Keys of the sessions a timetable leaves to the next horizon: occurrences of its groups
+    whose block the horizon's end cuts short and that it does not hold (dropped ones excluded)."""
+    if not timetable.feasible:
+        return []
+    specs = {spec.id: spec for spec in group_specs(problem)}
+    have = {s.key for s in timetable.sessions}
+    out = []
+    for g in timetable.groups:
+        spec = specs.get(g.id)
+        if spec is None:
+            continue
+        for occ in sorted(spec.deferrable):
+            if occ < len(spec.occurrences) and spec.occurrences[occ] and spec.key(occ) not in have:
+                out.append(spec.key(occ))
+    return sorted(out)
 
 
 def alternates(module: Module, occurrences: list[list[int]]) -> bool:

@@ -100,6 +100,8 @@ class Timetable:
     status: str
     sessions: list[Session] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)
+    # keys of sessions left to the next horizon: their frequency block runs on past its end
+    deferred: list[str] = field(default_factory=list)
     goals: dict[str, float] = field(default_factory=dict)
     objective: float | None = None
     best_bound: float | None = None

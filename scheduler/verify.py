@@ -25,15 +25,19 @@ def _m(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
-def _week_blocks(freq: Frequency, weeks: int) -> list[set[int]]:
+def _week_blocks(freq: Frequency, weeks: int) -> list[tuple[set[int], bool]]:
+    """Each occurrence's weeks, and whether the horizon's end cuts its block short (then its
+    session may be missing: it falls in the next horizon)."""
     if freq.kind == "per_week":
-        return [{w} for w in range(weeks) for _ in range(freq.count)]
+        return [({w}, False) for w in range(weeks) for _ in range(freq.count)]
     step = 4 if freq.kind == "monthly" else max(freq.interval_weeks, 1)
     offset = freq.phase % step
     firsts = [0, *range(step - offset if offset else step, weeks, step)]
-    blocks = [
-        set(range(a, min(b, weeks))) for a, b in zip(firsts, [*firsts[1:], weeks], strict=True)
-    ]
+    blocks = []
+    for a, b in zip(firsts, [*firsts[1:], weeks], strict=True):
+        # a full block would end at `a + step` (the first one `step - offset` weeks in)
+        full_end = step - offset if a == 0 else a + step
+        blocks.append((set(range(a, min(b, weeks))), full_end > weeks))
     return blocks[1:] if offset and freq.skip_first_block else blocks
 
 
@@ -146,6 +150,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     by_group: dict[str, list[Session]] = defaultdict(list)
     for s in timetable.sessions:
         by_group[s.group_id].append(s)
+    # a group module holds an occurrence whose block the horizon's end cuts short in all its
+    # used groups or in none (what the next horizon is told is per module)
+    held_by: dict[tuple[str, int], set[bool]] = defaultdict(set)
     for g in timetable.groups:
         md = modules.get(g.module_id)
         if md is None:
@@ -168,9 +175,14 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             days = [h.start + timedelta(days=7 * w + d) for w in block for d in allowed]
             return bool(days) and all(d in closed for d in days)
 
-        expected = {f"{g.id}@{i}": b for i, b in enumerate(blocks) if not dropped(b)}
+        expected = {f"{g.id}@{i}": b for i, (b, _) in enumerate(blocks) if not dropped(b)}
+        may_wait = {f"{g.id}@{i}" for i, (_, cut) in enumerate(blocks) if cut}
         have = {s.key: s for s in by_group.get(g.id, [])}
-        for key in expected.keys() - have.keys():
+        if not md.individual:
+            for i, (block, cut) in enumerate(blocks):
+                if cut and not dropped(block):
+                    held_by[(md.id, i)].add(f"{g.id}@{i}" in have)
+        for key in expected.keys() - have.keys() - may_wait:
             v(
                 "frequency",
                 f"Session {key} of group {g.id} is missing.",
@@ -190,6 +202,14 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 )
             if sorted(s.participant_ids) != sorted(g.participant_ids):
                 v("enrolment", f"Session {key} does not hold exactly its group.", ("session", key))
+    for (module_id, i), held in sorted(held_by.items()):
+        if len(held) > 1:
+            v(
+                "frequency",
+                f"Occurrence {i} of {module_id} is held by some of its groups and left to the "
+                "next horizon by others; it must be all or none.",
+                ("module", module_id),
+            )
     for gid, sessions in by_group.items():
         md = modules.get(sessions[0].module_id)
         if md is not None and md.alternate_days and len(set(md.allowed_days)) >= 2:

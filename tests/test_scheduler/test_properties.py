@@ -43,6 +43,17 @@ def blocks(draw, kind: str = "other") -> list[Unavailability]:
     return out
 
 
+# per_week, and rhythms whose block a one-week horizon cuts short (optional sessions: monthly,
+# fortnightly from its first week) or ends (required: fortnightly in its second week)
+FREQUENCIES = [
+    Frequency("per_week", 1),
+    Frequency("per_week", 2),
+    Frequency("monthly"),
+    Frequency("every_n_weeks", interval_weeks=2),
+    Frequency("every_n_weeks", interval_weeks=2, phase=1),
+]
+
+
 @st.composite
 def small_problems(draw, tiny: bool = False) -> Problem:
     n_people = draw(st.integers(1, 3 if tiny else 5))
@@ -82,7 +93,7 @@ def small_problems(draw, tiny: bool = False) -> Problem:
                 "site",
                 kind="individual_coaching" if individual else "workshop",
                 duration_minutes=draw(st.sampled_from([60, 120])),
-                frequency=Frequency("per_week", draw(st.integers(1, 2))),
+                frequency=draw(st.sampled_from(FREQUENCIES)),
                 allowed_days=sorted(draw(st.sets(st.integers(0, 4), min_size=1, max_size=5))),
                 group_min=draw(st.sampled_from([1, 1, 1, 2])),
                 group_max=draw(st.integers(2, 4)) if not tiny else 4,
@@ -132,8 +143,13 @@ def brute_force_exists(p: Problem) -> bool:
                 for team in itertools.combinations([s.id for s in p.staff], need):
                     options.append((day, start, r.id, team))
     group = Group(f"{md.id}#1", md.id, members)
-    count = md.frequency.count
-    for combo in itertools.combinations_with_replacement(options, count):
+    count = md.frequency.count if md.frequency.kind == "per_week" else 1
+    # fewer sessions than occurrences too: an occurrence whose block the horizon's end cuts
+    # short may be left out (the verifier decides which may)
+    combos = itertools.chain.from_iterable(
+        itertools.combinations_with_replacement(options, n) for n in range(count + 1)
+    )
+    for combo in combos:
         sessions = [
             Session(
                 f"{md.id}#1@{o}",
