@@ -46,6 +46,7 @@ GOAL_LABELS = {
     "idle_gap_hours": _l("Idle hours between a participant's sessions"),
     "staff_load_spread": _l("Difference in staff load (%)"),
     "missed_biweekly_activity": _l("Two-week periods without a group activity"),
+    "deferred_sessions": _l("Sessions left to the next planning (block runs on)"),
 }
 CHANGE_LABELS = {
     "time": _l("time"),
@@ -189,7 +190,30 @@ class PlanningView(SignedInAccess, BaseView):
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
             sees_people=current_user.role is not UserRole.VIEWER,
+            deferred=self._deferred(run, look),
         )
+
+    def _deferred(self, run: PlanningRun, look: weekview.Lookups) -> list[str]:
+        """Sessions whose frequency block runs on past the planned weeks, left for later."""
+        if not run.has_draft or not run.timetable_json:
+            return []
+        keys = runs.timetable_of(run).deferred
+        names = {}
+        if keys and current_user.role is not UserRole.VIEWER:  # individual coaching: with whom
+            from app.models import Participant
+
+            ids = {int(m) for k in keys if (m := k.rpartition("@")[0].partition("#")[2]).isdigit()}
+            names = {
+                p.id: p.full_name
+                for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(ids)))
+            }
+        labels = []
+        for key in keys:
+            group_key = key.rpartition("@")[0]
+            module_id = group_key.partition("#")[0]
+            module = look.modules.get(int(module_id)) if module_id.isdigit() else None
+            labels.append(weekview.group_label(group_key, module, names))
+        return labels
 
     def _names(self, diff: Any) -> dict[int, str]:
         if diff is None or not diff.regroupings:

@@ -168,3 +168,34 @@ def test_grid_page_query_count_is_bounded(coordinator_client, planned, world, ap
         counts.append(len(statements))
     assert counts[0] == counts[1]
     assert counts[0] < 30
+
+
+def test_a_monthly_session_that_cannot_fit_waits_for_the_next_planning(coordinator_client, world):
+    """Planned one week at the start of its four-week block, a monthly excursion that nobody
+    can attend this week is left for later, said so on the page, and not published."""
+    from app.models import ModuleTimeWindow
+    from app.models.enums import Frequency
+    from app.services.planning import weeks as calendar
+    from tests import factories
+
+    plannable(world)
+    excursion = factories.module(world.programme, name="Sortie mensuelle",
+                                 frequency=Frequency.MONTHLY, group_min=1)
+    # Monday morning only: when every participant is at their language course.
+    excursion.time_windows = [
+        ModuleTimeWindow(weekday=0, start_time=dt.time(9, 0), end_time=dt.time(12, 30))]
+    for person in world.participants:
+        factories.enrolment(person, excursion)
+    db.session.commit()
+    week = calendar.block_start(Frequency.MONTHLY, WEEK)
+    run = plan(world, week=week)
+    assert run.engine_status in ("OPTIMAL", "FEASIBLE")
+    html = coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
+    block = html[html.index('data-testid="deferred"'):]
+    assert "Sortie mensuelle" in block[: block.index("</ul>")]
+    assert "Sessions left to the next planning" in html
+    with tenancy.organisation_scope(world.org.id):
+        publishing.publish(run, None)
+        published = db.session.scalars(sa.select(PlannedSession.module_id)).all()
+    assert excursion.id not in published
+    assert world.module.id in published
