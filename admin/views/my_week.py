@@ -85,11 +85,13 @@ class MyWeekView(SignedInAccess, BaseView):
                 .group_by(SessionParticipant.session_id)
             ).all()
         )
+        # By id, not DISTINCT over whole rows: PostgreSQL cannot compare JSON columns.
+        on_lists = sa.select(SessionParticipant.participant_id).where(
+            SessionParticipant.session_id.in_([s.id for s in sessions])
+        )
         people = db.session.scalars(
             sa.select(Participant)
-            .join(SessionParticipant, SessionParticipant.participant_id == Participant.id)
-            .where(SessionParticipant.session_id.in_([s.id for s in sessions]))
-            .distinct()
+            .where(Participant.id.in_(on_lists))
             .order_by(Participant.last_name, Participant.first_name)
         ).all()
         names = {p.id: p.full_name for p in people}  # an individual coaching says with whom
