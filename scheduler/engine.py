@@ -13,7 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler.construct import construct
+from scheduler.construct import Construction, construct
 from scheduler.goals import measure
 from scheduler.greedy import (
     greedy_construct,
@@ -24,7 +24,7 @@ from scheduler.greedy import (
 from scheduler.model import BuiltModel, build, interchangeable
 from scheduler.precheck import precheck
 from scheduler.problem import Problem
-from scheduler.slots import DAY, clock, deferred_keys, enrolled, group_specs
+from scheduler.slots import DAY, clock, deferred_keys, enrolled, group_specs, may_wait
 from scheduler.timetable import Explanation, Group, Session, SolveStats, Timetable
 
 # above this many participant-to-group choices the engine groups greedily first
@@ -33,6 +33,10 @@ DECOMPOSE_ABOVE = 600
 FULL_AFTER_FIXED_UP_TO = 6000
 # share of the time limit the slot-first construction may use at most (it usually needs far less)
 CONSTRUCT_SHARE = 0.2
+# lexicographic deferral: the first stage requires every session of a block cut by the horizon's
+# end; if it has found no timetable by this share of the time limit (and has not proven that
+# none exists), it stops and the model that may defer those sessions gets the rest
+REQUIRED_GIVE_UP_SHARE = 0.5
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
@@ -61,6 +65,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
     def __init__(self, progress: ProgressCallback | None, stop: threading.Event | None, t0: float):
         super().__init__()
         self.progress, self.stop, self.t0, self.count = progress, stop, t0, 0
+        # stopped at the give-up time of the engine's first stage (see _run)
+        self.gave_up = False
 
     def on_solution_callback(self) -> None:
         self.count += 1
@@ -177,6 +183,11 @@ def _params(
         prm.linearization_level = 0  # big models: no LP, feasibility comes much sooner
     if light:
         prm.symmetry_level = 1  # symmetry detection in presolve costs seconds on big models
+    if not big and not light and workers >= 2:
+        # small full models: an objective lower-bound search proves optimality much sooner
+        # than the default LP search (Move Up! two weeks: bound 18 at 10 s -> proven in 4-7 s).
+        # With two workers it takes the one full-problem slot; the other thread keeps the LNS
+        prm.extra_subsolvers.append("objective_lb_search")
     return solver
 
 
@@ -234,18 +245,26 @@ def _run(
     stop: threading.Event | None,
     t0: float,
     deterministic: bool,
+    give_up: float | None = None,
 ) -> tuple[str, cp_model.CpSolver, _Callback]:
+    """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
+    yet (the engine's first stage, which leaves the rest of the time to the optional model)."""
     big = built.strategy != "full"
     light = not built.symmetry and membership_choices(built.problem) > DECOMPOSE_ABOVE
     solver = _params(time_limit, seed, workers, big, deterministic, light)
     callback = _Callback(progress, stop, t0)
     watcher = None
     done = threading.Event()
-    if stop is not None:
+    if stop is not None or give_up is not None:
 
         def watch() -> None:
             while not done.wait(0.05):
-                if stop.is_set():
+                if stop is not None and stop.is_set():
+                    solver.stop_search()
+                    return
+                late = give_up is not None and clock_time.perf_counter() >= give_up
+                if late and not callback.count:
+                    callback.gave_up = True
                     solver.stop_search()
                     return
 
@@ -258,6 +277,40 @@ def _run(
     return _STATUS.get(code, "UNKNOWN"), solver, callback
 
 
+Best = tuple[str, list[Session], list[Group], float, float | None]
+
+
+@dataclass
+class _Prepared:
+    """The construction's (or the greedy's) grouping and sessions: the hint of every stage."""
+
+    membership: dict[str, list[str]]
+    greedy: list[Session]
+    valid: bool
+    big: bool
+    previous: list[Session]
+    released: set[str]
+    constructed: Construction | None
+
+
+@dataclass
+class _Outcome:
+    best: Best | None
+    last_status: str
+    last_strategy: str
+
+
+def has_deferrable(problem: Problem) -> bool:
+    """Whether some session may be left to the next horizon (its block is cut by the horizon's
+    end and no pin holds it)."""
+    pinned = {pin.session_key for pin in problem.pins}
+    return any(
+        weeks and may_wait(spec, occ, pinned)
+        for spec in group_specs(problem)
+        for occ, weeks in enumerate(spec.occurrences)
+    )
+
+
 def solve(
     problem: Problem,
     *,
@@ -268,8 +321,14 @@ def solve(
     stop: threading.Event | None = None,
     explain_infeasible: bool = True,
     deterministic: bool = False,
+    place_cut_blocks_first: bool = True,
 ) -> Timetable:
-    """Plan the problem; never returns a bare INFEASIBLE (explanations are attached)."""
+    """Plan the problem; never returns a bare INFEASIBLE (explanations are attached).
+
+    Sessions whose block the horizon's end cuts short are placed first, the other goals come
+    second (place_cut_blocks_first=False: only their `deferred_sessions` weight counts): a first
+    stage requires them all; only if it is proven impossible, or finds nothing within
+    `REQUIRED_GIVE_UP_SHARE` of the time limit, does the model that may defer them run."""
     t0 = clock_time.perf_counter()
     stats = SolveStats(workers=workers, seed=seed)
     result = Timetable(
@@ -281,63 +340,18 @@ def solve(
         result.status = "INVALID" if any(e.rule == "invalid" for e in issues) else "INFEASIBLE"
         result.explanations = issues
         return _finish(problem, result, stats, t0)
+    # lexicographic: first every cut-block session, unless the prechecks already prove that
+    # they cannot all be placed (the weight 0 switches the goal, and so this stage, off)
+    required_first = (
+        place_cut_blocks_first and problem.weights.deferred_sessions > 0 and has_deferrable(problem)
+    )
+    if required_first:
+        tp = clock_time.perf_counter()
+        required_first = not precheck(problem, defer=False)
+        stats.precheck_seconds += clock_time.perf_counter() - tp
     deadline = t0 + time_limit
-    released: set[str] = set()
-    constructed = None
-    if membership_choices(problem) > DECOMPOSE_ABOVE:
-        # big problems: groups formed around times that suit their members' whole week
-        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit)
-    incomplete = False
-    if constructed is not None:
-        completed = _completed(problem, constructed.membership, constructed.ungrouped)
-        incomplete = not _membership_valid(problem, completed)
-        # left-out people go to a repair stage; a partial grouping is still a good hint
-        membership = constructed.membership if incomplete else completed
-        greedy = constructed.sessions
-        released = {pid for pid, _ in constructed.ungrouped}
-    else:
-        membership, greedy = greedy_construct(problem)
-    valid = incomplete or _membership_valid(problem, membership)
-    if not valid:
-        membership = greedy_membership(problem)
-        valid = _membership_valid(problem, membership)
-        greedy = greedy_sessions(problem, membership) if valid else []
-    big = valid and membership_choices(problem) > DECOMPOSE_ABOVE
-    merged = {x.key: x for x in greedy}
-    merged.update({x.key: x for x in (problem.previous.sessions if problem.previous else [])})
-    previous = list(merged.values())
-    best: tuple[str, list[Session], list[Group], float, float | None] | None = None
-    last_status = "UNKNOWN"
-    last_strategy = "full"
-    # big problems: greedy grouping first (fast feasibility), then a neighbourhood of it
-    stages: list[tuple[str, dict[str, object], float]] = [("full", {}, 1.0)]
-    if big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
-        # the full model follows without symmetry breaking, which the greedy hint would break
-        stages = [
-            ("fixed", {"fixed_membership": membership}, 0.3),
-            ("full", {"symmetry": False}, 1.0),
-        ]
-    elif big:
-        group_ids = [g.id for g in group_specs(problem) if not g.individual]
-        stages = [
-            ("fixed", {"fixed_membership": membership}, 0.5),
-            ("neighbourhood", {"allowed_groups": neighbourhood(membership, group_ids)}, 1.0),
-        ]
-    if big and released and constructed is not None:
-        # in the modules where somebody was left out, everyone may join any group of the module
-        failing = {module_id for _, module_id in constructed.ungrouped}
-        allowed = _release(problem, membership, set())
-        groups_of: dict[str, list[str]] = {}
-        for spec in group_specs(problem):
-            if spec.module.id in failing and not spec.individual:
-                groups_of.setdefault(spec.module.id, []).append(spec.id)
-        for e in problem.enrolments:
-            if e.module_id in groups_of:
-                allowed.setdefault(e.participant_id, set()).update(groups_of[e.module_id])
-        repair0: dict[str, object] = {"allowed_groups": allowed}
-        stages = [("repair", repair0, 0.5), *stages[1:]]
+    prep = _prepare(problem, t0, time_limit)
     best_reported = [math.inf]
-    repairs = 0
 
     def report(update: Progress, stage: str) -> None:
         # only improvements, across stages; a decomposed stage's bound is not a global bound
@@ -350,81 +364,30 @@ def solve(
             update.gap = None
         progress(update)
 
-    while stages:
-        name, kwargs, share = stages.pop(0)
-        remaining = deadline - clock_time.perf_counter()
-        if best is not None and remaining < 1.0:
-            break
-        if remaining <= 0.05 and stats.solve_seconds > 0:
-            break  # the time limit is over: never start a stage after it
-        if stop is not None and stop.is_set():
-            break
-        tb = clock_time.perf_counter()
-        if name == "neighbourhood" and best is not None:
-            # around the best grouping so far (the construction may have left people out)
-            reach = 2 if repairs else 1
-            ids = [g.id for g in group_specs(problem) if not g.individual]
-            around = {g.id: g.participant_ids for g in best[2]}
-            kwargs = {"allowed_groups": neighbourhood(around, ids, reach=reach)}
-        built = build(problem, **kwargs)  # type: ignore[arg-type]
-        hint_sessions = best[1] if best is not None else previous
-        hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
-        if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
-            # relabel the hint so that the symmetry-breaking constraints accept it
-            base = best[2] if best is not None else _greedy_groups(problem, membership)
-            hint_sessions, canon = _canonical(problem, hint_sessions, base)
-            hint_groups = {g.id: g.participant_ids for g in canon}
-        _hint(built, hint_groups if (valid or best is not None) else None, hint_sessions)
-        stats.build_seconds += clock_time.perf_counter() - tb
-        left = deadline - clock_time.perf_counter()
-        budget = max(left * share, min(0.5, left), 0.05)
-        ts = clock_time.perf_counter()
-        status, solver, callback = _run(
-            built, budget, seed, workers, partial(report, stage=name), stop, t0, deterministic
-        )
-        stats.solve_seconds += clock_time.perf_counter() - ts
-        proto = built.model.proto
-        stats.variables, stats.constraints = len(proto.variables), len(proto.constraints)
-        stats.solutions += callback.count
-        last_status, last_strategy = status, name
-        if status in ("OPTIMAL", "FEASIBLE"):
-            if name != "full":
-                status = "FEASIBLE"  # optimal only within the greedy grouping or its neighbourhood
-            objective = solver.objective_value
-            if best is None or objective < best[3]:
-                sessions, groups = extract(built, solver)
-                bound = _floor(problem, solver.best_objective_bound) if name == "full" else None
-                best = (status, sessions, groups, objective, bound)
-                stats.strategy = "full" if name == "full" else "decomposed"
-        elif status == "INFEASIBLE" and name in ("fixed", "repair") and best is None:
-            # the grouping cannot work: free the people in the conflict, keep everyone else
-            budget_left = deadline - clock_time.perf_counter()
-            culprits = (
-                _culprits(problem, kwargs, min(budget_left * 0.3, 4.0))
-                if budget_left > 0.3
-                else set()
-            )
-            repairs += 1
-            if culprits - released and repairs <= 4 and budget_left > 1.0:
-                # free their group-mates too: a single person rarely has a place to go alone
-                released |= culprits | {
-                    pid for ids in membership.values() if culprits & set(ids) for pid in ids
-                }
-                repair: dict[str, object] = {
-                    "allowed_groups": _release(problem, membership, released)
-                }
-                stages = [("repair", repair, 0.4), *stages]
-                continue
-            group_ids = [g.id for g in group_specs(problem) if not g.individual]
-            wider: dict[str, object] = {
-                "allowed_groups": neighbourhood(membership, group_ids, reach=2)
-            }
-            if membership_choices(problem) > FULL_AFTER_FIXED_UP_TO:
-                stages = [("neighbourhood", wider, 1.0)]  # the full model is out of reach
-            else:
-                stages = [("neighbourhood", wider, 0.6), ("full", {}, 1.0)]
-        elif status == "INFEASIBLE" and name == "neighbourhood" and best is None:
-            stages = [("full", {}, 1.0)]
+    search = partial(
+        _search,
+        problem,
+        prep,
+        stats,
+        deadline=deadline,
+        seed=seed,
+        workers=workers,
+        report=report,
+        stop=stop,
+        deterministic=deterministic,
+        t0=t0,
+    )
+    outcome = None
+    if required_first:
+        # a timetable of this stage defers nothing, so it is also the best of the lexicographic
+        # order whenever this stage is proven optimal
+        outcome = search(defer=False, give_up=t0 + REQUIRED_GIVE_UP_SHARE * time_limit)
+        if outcome.best is None and not (stop is not None and stop.is_set()):
+            outcome = None  # proven impossible, or nothing found in time: the optional model
+    if outcome is None:
+        outcome = search(defer=True, give_up=None)
+    best, last_status, last_strategy = outcome.best, outcome.last_status, outcome.last_strategy
+    membership, greedy, valid = prep.membership, prep.greedy, prep.valid
     stats.stopped_early = stop is not None and stop.is_set()
     if best is not None:
         result.status, result.sessions, result.groups, result.objective, result.best_bound = best
@@ -468,6 +431,180 @@ def solve(
             ]
         stats.explain_seconds = clock_time.perf_counter() - te
     return _finish(problem, result, stats, t0)
+
+
+def _prepare(problem: Problem, t0: float, time_limit: float) -> _Prepared:
+    """Group and place greedily (slot-first construction for big problems): the hint and the
+    fallback answer. Cut-block sessions it could not place are simply missing from the hint."""
+    released: set[str] = set()
+    constructed = None
+    if membership_choices(problem) > DECOMPOSE_ABOVE:
+        # big problems: groups formed around times that suit their members' whole week
+        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit)
+    incomplete = False
+    if constructed is not None:
+        completed = _completed(problem, constructed.membership, constructed.ungrouped)
+        incomplete = not _membership_valid(problem, completed)
+        # left-out people go to a repair stage; a partial grouping is still a good hint
+        membership = constructed.membership if incomplete else completed
+        greedy = constructed.sessions
+        released = {pid for pid, _ in constructed.ungrouped}
+    else:
+        membership, greedy = greedy_construct(problem)
+    valid = incomplete or _membership_valid(problem, membership)
+    if not valid:
+        membership = greedy_membership(problem)
+        valid = _membership_valid(problem, membership)
+        greedy = greedy_sessions(problem, membership) if valid else []
+    big = valid and membership_choices(problem) > DECOMPOSE_ABOVE
+    merged = {x.key: x for x in greedy}
+    merged.update({x.key: x for x in (problem.previous.sessions if problem.previous else [])})
+    return _Prepared(membership, greedy, valid, big, list(merged.values()), released, constructed)
+
+
+def _search(
+    problem: Problem,
+    prep: _Prepared,
+    stats: SolveStats,
+    *,
+    defer: bool,
+    give_up: float | None,
+    deadline: float,
+    seed: int,
+    workers: int,
+    report: Callable[..., None],
+    stop: threading.Event | None,
+    deterministic: bool,
+    t0: float,
+) -> _Outcome:
+    """The search stages (full model, or greedy grouping, repair, neighbourhood, full) on the
+    model with (`defer`) or without optional cut-block sessions. With `give_up`, the search
+    ends at that time if it has found nothing yet (the caller then tries the other model)."""
+    membership, greedy, valid, big = prep.membership, prep.greedy, prep.valid, prep.big
+    previous, constructed = prep.previous, prep.constructed
+    released = set(prep.released)
+    best: Best | None = None
+    last_status = "UNKNOWN"
+    last_strategy = "full"
+    # big problems: greedy grouping first (fast feasibility), then a neighbourhood of it
+    stages: list[tuple[str, dict[str, object], float]] = [("full", {}, 1.0)]
+    if big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
+        # the full model follows without symmetry breaking, which the greedy hint would break
+        stages = [
+            ("fixed", {"fixed_membership": membership}, 0.3),
+            ("full", {"symmetry": False}, 1.0),
+        ]
+    elif big:
+        group_ids = [g.id for g in group_specs(problem) if not g.individual]
+        stages = [
+            ("fixed", {"fixed_membership": membership}, 0.5),
+            ("neighbourhood", {"allowed_groups": neighbourhood(membership, group_ids)}, 1.0),
+        ]
+    if big and released and constructed is not None:
+        # in the modules where somebody was left out, everyone may join any group of the module
+        failing = {module_id for _, module_id in constructed.ungrouped}
+        allowed = _release(problem, membership, set())
+        groups_of: dict[str, list[str]] = {}
+        for spec in group_specs(problem):
+            if spec.module.id in failing and not spec.individual:
+                groups_of.setdefault(spec.module.id, []).append(spec.id)
+        for e in problem.enrolments:
+            if e.module_id in groups_of:
+                allowed.setdefault(e.participant_id, set()).update(groups_of[e.module_id])
+        repair0: dict[str, object] = {"allowed_groups": allowed}
+        stages = [("repair", repair0, 0.5), *stages[1:]]
+    repairs = 0
+
+    while stages:
+        name, kwargs, share = stages.pop(0)
+        remaining = deadline - clock_time.perf_counter()
+        if best is not None and remaining < 1.0:
+            break
+        if remaining <= 0.05 and stats.solve_seconds > 0:
+            break  # the time limit is over: never start a stage after it
+        if stop is not None and stop.is_set():
+            break
+        if give_up is not None and best is None and clock_time.perf_counter() >= give_up:
+            last_status = "UNKNOWN"
+            break  # nothing found in this model's share of the time: the caller moves on
+        tb = clock_time.perf_counter()
+        if name == "neighbourhood" and best is not None:
+            # around the best grouping so far (the construction may have left people out)
+            reach = 2 if repairs else 1
+            ids = [g.id for g in group_specs(problem) if not g.individual]
+            around = {g.id: g.participant_ids for g in best[2]}
+            kwargs = {"allowed_groups": neighbourhood(around, ids, reach=reach)}
+        built = build(problem, defer=defer, **kwargs)  # type: ignore[arg-type]
+        hint_sessions = best[1] if best is not None else previous
+        hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
+        if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
+            # relabel the hint so that the symmetry-breaking constraints accept it
+            base = best[2] if best is not None else _greedy_groups(problem, membership)
+            hint_sessions, canon = _canonical(problem, hint_sessions, base)
+            hint_groups = {g.id: g.participant_ids for g in canon}
+        _hint(built, hint_groups if (valid or best is not None) else None, hint_sessions)
+        stats.build_seconds += clock_time.perf_counter() - tb
+        left = deadline - clock_time.perf_counter()
+        budget = max(left * share, min(0.5, left), 0.05)
+        ts = clock_time.perf_counter()
+        status, solver, callback = _run(
+            built,
+            budget,
+            seed,
+            workers,
+            partial(report, stage=name),
+            stop,
+            t0,
+            deterministic,
+            give_up=give_up if best is None else None,
+        )
+        stats.solve_seconds += clock_time.perf_counter() - ts
+        proto = built.model.proto
+        stats.variables, stats.constraints = len(proto.variables), len(proto.constraints)
+        stats.solutions += callback.count
+        last_status, last_strategy = status, name
+        if status == "FEASIBLE" and callback.gave_up and name == "full":
+            # a first solution arrived just as the give-up stopped the search: go on from it
+            stages.insert(0, (name, kwargs, share))
+        if status in ("OPTIMAL", "FEASIBLE"):
+            if name != "full":
+                status = "FEASIBLE"  # optimal only within the greedy grouping or its neighbourhood
+            objective = solver.objective_value
+            if best is None or objective < best[3]:
+                sessions, groups = extract(built, solver)
+                bound = _floor(problem, solver.best_objective_bound) if name == "full" else None
+                best = (status, sessions, groups, objective, bound)
+                stats.strategy = "full" if name == "full" else "decomposed"
+        elif status == "INFEASIBLE" and name in ("fixed", "repair") and best is None:
+            # the grouping cannot work: free the people in the conflict, keep everyone else
+            budget_left = deadline - clock_time.perf_counter()
+            culprits = (
+                _culprits(problem, kwargs, min(budget_left * 0.3, 4.0), defer)
+                if budget_left > 0.3
+                else set()
+            )
+            repairs += 1
+            if culprits - released and repairs <= 4 and budget_left > 1.0:
+                # free their group-mates too: a single person rarely has a place to go alone
+                released |= culprits | {
+                    pid for ids in membership.values() if culprits & set(ids) for pid in ids
+                }
+                repair: dict[str, object] = {
+                    "allowed_groups": _release(problem, membership, released)
+                }
+                stages = [("repair", repair, 0.4), *stages]
+                continue
+            group_ids = [g.id for g in group_specs(problem) if not g.individual]
+            wider: dict[str, object] = {
+                "allowed_groups": neighbourhood(membership, group_ids, reach=2)
+            }
+            if membership_choices(problem) > FULL_AFTER_FIXED_UP_TO:
+                stages = [("neighbourhood", wider, 1.0)]  # the full model is out of reach
+            else:
+                stages = [("neighbourhood", wider, 0.6), ("full", {}, 1.0)]
+        elif status == "INFEASIBLE" and name == "neighbourhood" and best is None:
+            stages = [("full", {}, 1.0)]
+    return _Outcome(best, last_status, last_strategy)
 
 
 def _floor(problem: Problem, bound: float) -> float:
@@ -582,9 +719,17 @@ def _canonical(
     return sessions, groups
 
 
-def _culprits(problem: Problem, kwargs: dict[str, object], time_limit: float) -> set[str]:
+def _culprits(
+    problem: Problem, kwargs: dict[str, object], time_limit: float, defer: bool = True
+) -> set[str]:
     """Participants named by a conflict core of a restricted model (cheap: one worker)."""
-    built = build(problem, explain=True, objective=False, **kwargs)  # type: ignore[arg-type]
+    built = build(
+        problem,
+        explain=True,
+        objective=False,
+        defer=defer,
+        **kwargs,  # type: ignore[arg-type]
+    )
     by_index = {a.literal.index: a for a in built.assumptions}
     built.model.add_assumptions([a.literal for a in built.assumptions])
     solver = cp_model.CpSolver()

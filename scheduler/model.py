@@ -76,6 +76,8 @@ class BuiltModel:
     build_seconds: float
     fixed: bool = False
     symmetry: bool = True
+    # False: the sessions of blocks cut by the horizon's end are required (first stage)
+    defer: bool = True
 
     @property
     def sessions(self) -> list[SessionVars]:
@@ -105,8 +107,12 @@ class _Builder:
         objective: bool,
         allowed_groups: dict[str, set[str]] | None = None,
         symmetry: bool = True,
+        defer: bool = True,
     ) -> None:
         self.p = problem
+        # False: every session whose block the horizon's end cuts short is required as well
+        # (the engine's first stage: place all of them if at all possible)
+        self.defer = defer
         self.m = cp_model.CpModel()
         self.cal = Calendar(problem)
         self.fixed = fixed_membership
@@ -232,7 +238,7 @@ class _Builder:
                 starts = [t for t in starts if t == day * DAY + minutes(pin.start)]
             if not self.explain:
                 starts = self._prune(group, starts)
-            optional = may_wait(spec, occ, set(self.pins))
+            optional = self.defer and may_wait(spec, occ, set(self.pins))
             group.sessions.append(
                 SessionVars(key, group, occ, module.duration_minutes, starts, optional=optional)
             )
@@ -884,14 +890,17 @@ def build(
     objective: bool = True,
     allowed_groups: dict[str, set[str]] | None = None,
     symmetry: bool = True,
+    defer: bool = True,
 ) -> BuiltModel:
     """Build the CP-SAT model without solving it.
 
     fixed_membership fixes every group's members; allowed_groups limits each participant to
-    a few groups (both shrink big problems at the price of proven optimality).
+    a few groups (both shrink big problems at the price of proven optimality). defer=False
+    makes every session whose block the horizon's end cuts short required (no `placed` literal,
+    no `deferred_sessions` term): the model of the engine's first stage.
     """
     t0 = clock_time.perf_counter()
-    b = _Builder(problem, fixed_membership, explain, objective, allowed_groups, symmetry)
+    b = _Builder(problem, fixed_membership, explain, objective, allowed_groups, symmetry, defer)
     b.build()
     return BuiltModel(
         problem=problem,
@@ -904,4 +913,5 @@ def build(
         build_seconds=clock_time.perf_counter() - t0,
         fixed=fixed_membership is not None,
         symmetry=b.symmetry,
+        defer=defer,
     )

@@ -21,10 +21,13 @@ from scheduler.timetable import Explanation, RecordRef
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
-def _required(spec: GroupSpec) -> list[list[int]]:
+def _required(spec: GroupSpec, defer: bool = True) -> list[list[int]]:
     """The weeks of the occurrences a group must hold: those whose block the horizon's end cuts
     short may be left to the next horizon, so no arithmetic proof may count on them (a pin on
-    one is checked on its own)."""
+    one is checked on its own) unless `defer` is False (the engine's first stage, in which
+    they are all required)."""
+    if not defer:
+        return list(spec.occurrences)
     return [w for i, w in enumerate(spec.occurrences) if i not in spec.deferrable]
 
 
@@ -107,8 +110,11 @@ def _invalid(problem: Problem) -> list[Explanation]:
     return out
 
 
-def precheck(problem: Problem) -> list[Explanation]:
-    """Reasons, found by arithmetic alone, why no timetable can exist (empty list: none found)."""
+def precheck(problem: Problem, *, defer: bool = True) -> list[Explanation]:
+    """Reasons, found by arithmetic alone, why no timetable can exist (empty list: none found).
+
+    defer=False: every session whose block the horizon's end cuts short counts as required
+    (the engine's first stage, which places all of them or proves it cannot)."""
     invalid = _invalid(problem)
     if invalid:
         return invalid
@@ -194,7 +200,7 @@ def precheck(problem: Problem) -> list[Explanation]:
         my_specs = [s for s in specs if s.module.id == md.id]
         # a module all of whose sessions may wait for the next horizon needs no room, staff
         # or mediator in this one: nothing below about its sessions is a proof
-        needs_session = any(w for spec in my_specs for w in _required(spec))
+        needs_session = any(w for spec in my_specs for w in _required(spec, defer))
         # rooms: kind, features, capacity
         if not md.off_site and needs_session:
             fits = [
@@ -232,7 +238,7 @@ def precheck(problem: Problem) -> list[Explanation]:
                     )
         # time: every occurrence needs a candidate start
         if my_specs:
-            for weeks_of in _required(my_specs[0]) if not md.individual else []:
+            for weeks_of in _required(my_specs[0], defer) if not md.individual else []:
                 if weeks_of and not any(starts.get(w) for w in weeks_of):
                     out.append(
                         Explanation(
@@ -272,7 +278,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             if md.individual and role == "coach":
                 continue
             dur = md.duration_minutes
-            sessions = sum(1 for w in _required(my_specs[0]) if w) if my_specs else 0
+            sessions = sum(1 for w in _required(my_specs[0], defer) if w) if my_specs else 0
             min_groups = max(
                 md.min_groups,
                 math.ceil(
@@ -303,13 +309,13 @@ def precheck(problem: Problem) -> list[Explanation]:
                         )
                     )
         if my_specs and alternates(md, my_specs[0].occurrences):
-            out += _alternation(problem, cal, md, starts, _required(my_specs[0]), ids)
+            out += _alternation(problem, cal, md, starts, _required(my_specs[0], defer), ids)
         # participants: a free start for every occurrence
         for spec in my_specs:
             for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
                 q = people[pid]
                 coach = staff.get(q.referent_coach_id or "") if md.individual else None
-                if md.individual and coach is None and any(_required(spec)):
+                if md.individual and coach is None and any(_required(spec, defer)):
                     out.append(
                         Explanation(
                             "staff_roles",
@@ -318,7 +324,7 @@ def precheck(problem: Problem) -> list[Explanation]:
                         )
                     )
                     continue
-                for weeks_of in _required(spec):
+                for weeks_of in _required(spec, defer):
                     cands = [t for w in weeks_of for t in starts.get(w, [])]
                     if not cands:
                         continue
@@ -386,7 +392,7 @@ def precheck(problem: Problem) -> list[Explanation]:
             if q.referent_coach_id:
                 per_coach[q.referent_coach_id] = (
                     per_coach.get(q.referent_coach_id, 0)
-                    + sum(1 for w in _required(spec) if w) * spec.module.duration_minutes
+                    + sum(1 for w in _required(spec, defer) if w) * spec.module.duration_minutes
                 )
     for mid, need in sorted(per_coach.items()):
         m = staff[mid]
@@ -407,7 +413,9 @@ def precheck(problem: Problem) -> list[Explanation]:
     # unless a plain count of her hours already said so
     counted = {r.id for e in out if e.rule == "staff_hours" for r in e.records if r.kind == "staff"}
     out.extend(
-        e for e in coach_matching(problem, cal) if not {r.id for r in e.records[:1]} & counted
+        e
+        for e in coach_matching(problem, cal, defer=defer)
+        if not {r.id for r in e.records[:1]} & counted
     )
     return out
 
@@ -594,7 +602,9 @@ def _max_flow_violator(
     return None
 
 
-def coach_matching(problem: Problem, cal: Calendar | None = None) -> list[Explanation]:
+def coach_matching(
+    problem: Problem, cal: Calendar | None = None, *, defer: bool = True
+) -> list[Explanation]:
     """Referent coaches: can every individual appointment get its own coach time?
 
     Per coach, a flow from each appointment (its duration in grid cells) to the grid cells
@@ -617,7 +627,7 @@ def coach_matching(problem: Problem, cal: Calendar | None = None) -> list[Explan
         md = spec.module
         if md.id not in starts_of:
             starts_of[md.id] = module_starts(problem, md, cal.days)
-        for weeks_of in _required(spec):
+        for weeks_of in _required(spec, defer):
             if weeks_of:
                 by_coach.setdefault(q.referent_coach_id, []).append((q.id, md, weeks_of))
     out: list[Explanation] = []
