@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
@@ -13,6 +16,8 @@ from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
 from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
 from app.models.enums import Language, StaffRole
 from app.models.vocab import country_choices, language_choices
+from app.services import attendance
+from app.services.validation import today
 
 
 class StaffAbsenceInline(InlineFormAdmin):
@@ -64,6 +69,18 @@ class ParticipantBlockInline(WeeklyInline):
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     viewer_allowed = False
     feed_subject = "participant"
+
+    def render(self, template: str, **kwargs: Any) -> Any:
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            # The last twelve weeks of registers: what Liège's "absences without certificate"
+            # and the AMIF report ask about, at a glance.
+            since = today() - dt.timedelta(weeks=12)
+            kwargs["attendance_since"] = since
+            kwargs["attendance"] = attendance.tallies([model.id], since).get(
+                model.id, attendance.Tally()
+            )
+        return super().render(template, **kwargs)
     column_list = (
         "last_name",
         "first_name",

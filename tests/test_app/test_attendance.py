@@ -167,3 +167,16 @@ def test_the_overview_counts_registers_without_names(client, world):
     assert cells[0].startswith(world.module.name)
     assert [c.split("<")[0] for c in cells[1:8]] == ["2", "1", "1", "0", "0", "1", "50 %"]
     assert a.last_name not in html
+
+
+def test_the_participant_page_sums_up_their_attendance(coordinator_client, world, session):
+    a = world.participants[0]
+    with tenancy.organisation_scope(world.org.id):
+        attendance.record(session, marks((a, AttendanceStatus.LATE, None)),
+                          world.users["coordinator"])
+    html = coordinator_client.get(f"/admin/participant/details/?id={a.id}").get_data(as_text=True)
+    tally = html[html.index('data-testid="attendance-tally"'):]
+    tally = " ".join(tally[: tally.index("</p>")].split())
+    assert "Late: 1" in tally
+    assert "Attendance rate: 100 %" in tally
+    assert "3.0 hours attended" in tally
