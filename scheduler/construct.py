@@ -54,9 +54,9 @@ class Construction:
 
 
 class _Constructor:
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, cal: Calendar | None = None) -> None:
         self.p = problem
-        self.cal = Calendar(problem)
+        self.cal = cal or Calendar(problem)
         self.book = _Book()
         self.people = {q.id: q for q in problem.participants}
         self.members = enrolled(problem)
@@ -603,8 +603,10 @@ class _Constructor:
         return False
 
 
-def _attempt(problem: Problem, first: list[str], urgent: set[str]) -> Construction:
-    c = _Constructor(problem)
+def _attempt(
+    problem: Problem, first: list[str], urgent: set[str], cal: Calendar | None = None
+) -> Construction:
+    c = _Constructor(problem, cal)
     c.urgent = urgent
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}
@@ -625,7 +627,12 @@ def _attempt(problem: Problem, first: list[str], urgent: set[str]) -> Constructi
     return Construction(c.membership, c.sessions, not c.ungrouped, c.ungrouped)
 
 
-def construct(problem: Problem, attempts: int = 8, deadline: float | None = None) -> Construction:
+def construct(
+    problem: Problem,
+    attempts: int = 8,
+    deadline: float | None = None,
+    cal: Calendar | None = None,
+) -> Construction:
     """Group and place everything slot-first; `complete` when nobody was left out.
 
     When somebody is left out, the modules that failed go first in the next attempt (the
@@ -635,7 +642,7 @@ def construct(problem: Problem, attempts: int = 8, deadline: float | None = None
     urgent: set[str] = set()
     best: Construction | None = None
     for _ in range(max(attempts, 1)):
-        result = _attempt(problem, first, urgent)
+        result = _attempt(problem, first, urgent, cal)
         if best is None or len(result.ungrouped) < len(best.ungrouped):
             best = result
         if result.complete or (deadline is not None and time.perf_counter() > deadline):

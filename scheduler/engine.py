@@ -24,7 +24,15 @@ from scheduler.greedy import (
 from scheduler.model import BuiltModel, build, interchangeable
 from scheduler.precheck import precheck
 from scheduler.problem import Problem
-from scheduler.slots import DAY, clock, deferred_keys, enrolled, group_specs, may_wait
+from scheduler.slots import (
+    DAY,
+    Calendar,
+    clock,
+    deferred_keys,
+    enrolled,
+    group_specs,
+    may_wait,
+)
 from scheduler.timetable import Explanation, Group, Session, SolveStats, Timetable
 
 # above this many participant-to-group choices the engine groups greedily first
@@ -37,6 +45,10 @@ CONSTRUCT_SHARE = 0.2
 # end; if it has found no timetable by this share of the time limit (and has not proven that
 # none exists), it stops and the model that may defer those sessions gets the rest
 REQUIRED_GIVE_UP_SHARE = 0.5
+# big models, before anything is found: a first search with a one-pass presolve that stops at
+# its first timetable (CP-SAT's full presolve takes ~0.5 s on the 270-session week, the light
+# one ~0.1 s); the stage's own search then goes on from it. Its share of the stage's time:
+FIRST_PASS_SHARE = 0.25
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
@@ -92,6 +104,27 @@ def membership_choices(problem: Problem) -> int:
         if not md.individual
         for ids in [members[md.id]]
     )
+
+
+def forced_membership(problem: Problem) -> dict[str, list[str]] | None:
+    """The grouping when there is no choice: every group module may form one group only, and
+    that group can hold all its participants (fixed groups, as FET's). None otherwise."""
+    from scheduler.slots import max_groups
+
+    members = enrolled(problem)
+    specs: dict[str, list[str]] = {}
+    for spec in group_specs(problem):
+        if not spec.individual:
+            specs.setdefault(spec.module.id, []).append(spec.id)
+    out: dict[str, list[str]] = {}
+    for md in problem.modules:
+        ids = members[md.id]
+        if md.individual or not ids:
+            continue
+        if max_groups(md, len(ids)) != 1 or len(specs.get(md.id, [])) != 1:
+            return None
+        out[specs[md.id][0]] = list(ids)
+    return out if out and _membership_valid(problem, out) else None
 
 
 def _membership_valid(problem: Problem, groups: dict[str, list[str]]) -> bool:
@@ -166,13 +199,24 @@ def _hint(
 
 
 def _params(
-    time_limit: float, seed: int, workers: int, big: bool, deterministic: bool, light: bool
+    time_limit: float,
+    seed: int,
+    workers: int,
+    big: bool,
+    deterministic: bool,
+    light: bool,
+    first: bool = False,
 ) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.max_time_in_seconds = max(time_limit, 0.01)
     prm.random_seed = seed
     prm.num_workers = max(workers, 1)
+    if first:
+        # the first-timetable pass: one presolve round without probing, stop at a solution
+        prm.stop_after_first_solution = True
+        prm.max_presolve_iterations = 1
+        prm.cp_model_probing_level = 0
     if deterministic:
         # work-based limit and interleaved workers: the same answer on every run
         prm.max_deterministic_time = max(time_limit, 0.01)
@@ -246,12 +290,14 @@ def _run(
     t0: float,
     deterministic: bool,
     give_up: float | None = None,
+    first: bool = False,
 ) -> tuple[str, cp_model.CpSolver, _Callback]:
     """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
-    yet (the engine's first stage, which leaves the rest of the time to the optional model)."""
+    yet (the engine's first stage, which leaves the rest of the time to the optional model).
+    `first`: light presolve, stop at the first timetable."""
     big = built.strategy != "full"
     light = not built.symmetry and membership_choices(built.problem) > DECOMPOSE_ABOVE
-    solver = _params(time_limit, seed, workers, big, deterministic, light)
+    solver = _params(time_limit, seed, workers, big, deterministic, light, first)
     callback = _Callback(progress, stop, t0)
     watcher = None
     done = threading.Event()
@@ -291,6 +337,10 @@ class _Prepared:
     previous: list[Session]
     released: set[str]
     constructed: Construction | None
+    # every group module has a single possible group holding all its participants (fixed
+    # groups): the model with this membership is the full problem, searched as one stage
+    forced: bool = False
+    cal: Calendar | None = None
 
 
 @dataclass
@@ -334,23 +384,28 @@ def solve(
     result = Timetable(
         status="UNKNOWN", problem_name=problem.name, timezone=problem.horizon.timezone
     )
-    issues = precheck(problem)
-    stats.precheck_seconds = clock_time.perf_counter() - t0
-    if issues:
-        result.status = "INVALID" if any(e.rule == "invalid" for e in issues) else "INFEASIBLE"
-        result.explanations = issues
-        return _finish(problem, result, stats, t0)
     # lexicographic: first every cut-block session, unless the prechecks already prove that
     # they cannot all be placed (the weight 0 switches the goal, and so this stage, off)
     required_first = (
         place_cut_blocks_first and problem.weights.deferred_sessions > 0 and has_deferrable(problem)
     )
-    if required_first:
-        tp = clock_time.perf_counter()
-        required_first = not precheck(problem, defer=False)
-        stats.precheck_seconds += clock_time.perf_counter() - tp
+    # the prechecks with every cut-block session required find everything the ones that may
+    # defer them find (each of their proofs counts a superset of the sessions): when they find
+    # nothing, the second pass is skipped
+    # one calendar (who is free when, memoised) for the prechecks, construction and models
+    cal = Calendar(problem)
+    issues = precheck(problem, defer=False, cal=cal) if required_first else []
+    if issues:
+        required_first = False
+    if not required_first:
+        issues = precheck(problem, cal=cal)
+    stats.precheck_seconds = clock_time.perf_counter() - t0
+    if issues:
+        result.status = "INVALID" if any(e.rule == "invalid" for e in issues) else "INFEASIBLE"
+        result.explanations = issues
+        return _finish(problem, result, stats, t0)
     deadline = t0 + time_limit
-    prep = _prepare(problem, t0, time_limit)
+    prep = _prepare(problem, t0, time_limit, cal)
     best_reported = [math.inf]
 
     def report(update: Progress, stage: str) -> None:
@@ -433,14 +488,35 @@ def solve(
     return _finish(problem, result, stats, t0)
 
 
-def _prepare(problem: Problem, t0: float, time_limit: float) -> _Prepared:
+def _prepare(
+    problem: Problem, t0: float, time_limit: float, cal: Calendar | None = None
+) -> _Prepared:
     """Group and place greedily (slot-first construction for big problems): the hint and the
     fallback answer. Cut-block sessions it could not place are simply missing from the hint."""
     released: set[str] = set()
     constructed = None
+    forced = forced_membership(problem)
+    if forced is not None and membership_choices(problem) > DECOMPOSE_ABOVE:
+        # fixed groups: nobody can move to another group, so the construction only places
+        # sessions (a hint); one attempt, the search repairs what it could not place
+        constructed = construct(problem, attempts=1, cal=cal)
+        previous = {x.key: x for x in constructed.sessions}
+        if problem.previous:
+            previous.update({x.key: x for x in problem.previous.sessions})
+        return _Prepared(
+            forced,
+            constructed.sessions,
+            True,
+            True,
+            list(previous.values()),
+            set(),
+            None,
+            True,
+            cal,
+        )
     if membership_choices(problem) > DECOMPOSE_ABOVE:
         # big problems: groups formed around times that suit their members' whole week
-        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit)
+        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit, cal=cal)
     incomplete = False
     if constructed is not None:
         completed = _completed(problem, constructed.membership, constructed.ungrouped)
@@ -459,7 +535,9 @@ def _prepare(problem: Problem, t0: float, time_limit: float) -> _Prepared:
     big = valid and membership_choices(problem) > DECOMPOSE_ABOVE
     merged = {x.key: x for x in greedy}
     merged.update({x.key: x for x in (problem.previous.sessions if problem.previous else [])})
-    return _Prepared(membership, greedy, valid, big, list(merged.values()), released, constructed)
+    return _Prepared(
+        membership, greedy, valid, big, list(merged.values()), released, constructed, False, cal
+    )
 
 
 def _search(
@@ -488,7 +566,10 @@ def _search(
     last_strategy = "full"
     # big problems: greedy grouping first (fast feasibility), then a neighbourhood of it
     stages: list[tuple[str, dict[str, object], float]] = [("full", {}, 1.0)]
-    if big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
+    if prep.forced:
+        # the only possible grouping: the model with it fixed is the full problem
+        stages = [("full", {"fixed_membership": membership}, 1.0)]
+    elif big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
         # the full model follows without symmetry breaking, which the greedy hint would break
         stages = [
             ("fixed", {"fixed_membership": membership}, 0.3),
@@ -534,7 +615,7 @@ def _search(
             ids = [g.id for g in group_specs(problem) if not g.individual]
             around = {g.id: g.participant_ids for g in best[2]}
             kwargs = {"allowed_groups": neighbourhood(around, ids, reach=reach)}
-        built = build(problem, defer=defer, **kwargs)  # type: ignore[arg-type]
+        built = build(problem, defer=defer, cal=prep.cal, **kwargs)  # type: ignore[arg-type]
         hint_sessions = best[1] if best is not None else previous
         hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
         if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
@@ -547,21 +628,55 @@ def _search(
         left = deadline - clock_time.perf_counter()
         budget = max(left * share, min(0.5, left), 0.05)
         ts = clock_time.perf_counter()
-        status, solver, callback = _run(
-            built,
-            budget,
-            seed,
-            workers,
-            partial(report, stage=name),
-            stop,
-            t0,
-            deterministic,
-            give_up=give_up if best is None else None,
-        )
+        found = False  # the light first pass found this stage's first timetable
+        go_on = True
+        if best is None and (built.strategy != "full" or prep.forced):
+            # a big model and nothing yet: a light first pass, the stage's search goes on from it
+            status, solver, callback = _run(
+                built,
+                budget * FIRST_PASS_SHARE,
+                seed,
+                workers,
+                partial(report, stage=name),
+                stop,
+                t0,
+                deterministic,
+                give_up=give_up,
+                first=True,
+            )
+            stats.solutions += callback.count
+            if status in ("OPTIMAL", "FEASIBLE"):
+                found = True
+                sessions, groups = extract(built, solver)
+                best = ("FEASIBLE", sessions, groups, solver.objective_value, None)
+                stats.strategy = "full" if name == "full" else "decomposed"
+                built.model.clear_hints()
+                _hint(built, {g.id: g.participant_ids for g in groups}, sessions)
+            # proven infeasible, given up, or stopped by the caller: the stage ends here
+            go_on = status != "INFEASIBLE" and not callback.gave_up
+            go_on = go_on and not (stop is not None and stop.is_set())
+            budget -= clock_time.perf_counter() - ts
+        if go_on:
+            budget = max(min(budget, deadline - clock_time.perf_counter()), 0.05)
+            status, solver, callback = _run(
+                built,
+                budget,
+                seed,
+                workers,
+                partial(report, stage=name),
+                stop,
+                t0,
+                deterministic,
+                give_up=give_up if best is None else None,
+            )
+            stats.solutions += callback.count
         stats.solve_seconds += clock_time.perf_counter() - ts
         proto = built.model.proto
         stats.variables, stats.constraints = len(proto.variables), len(proto.constraints)
-        stats.solutions += callback.count
+        # whether `solver` holds a timetable not yet taken
+        solver_has = go_on and status in ("OPTIMAL", "FEASIBLE")
+        if found and not solver_has:
+            status = "FEASIBLE"  # the first pass's timetable stands (already taken as best)
         last_status, last_strategy = status, name
         if status == "FEASIBLE" and callback.gave_up and name == "full":
             # a first solution arrived just as the give-up stopped the search: go on from it
@@ -569,8 +684,11 @@ def _search(
         if status in ("OPTIMAL", "FEASIBLE"):
             if name != "full":
                 status = "FEASIBLE"  # optimal only within the greedy grouping or its neighbourhood
-            objective = solver.objective_value
-            if best is None or objective < best[3]:
+            objective = solver.objective_value if solver_has else math.inf
+            # the search that went on from the first pass's timetable replaces it when as good
+            if solver_has and (
+                best is None or objective < best[3] or (found and objective <= best[3])
+            ):
                 sessions, groups = extract(built, solver)
                 bound = _floor(problem, solver.best_objective_bound) if name == "full" else None
                 best = (status, sessions, groups, objective, bound)

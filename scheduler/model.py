@@ -108,13 +108,14 @@ class _Builder:
         allowed_groups: dict[str, set[str]] | None = None,
         symmetry: bool = True,
         defer: bool = True,
+        cal: Calendar | None = None,
     ) -> None:
         self.p = problem
         # False: every session whose block the horizon's end cuts short is required as well
         # (the engine's first stage: place all of them if at all possible)
         self.defer = defer
         self.m = cp_model.CpModel()
-        self.cal = Calendar(problem)
+        self.cal = cal or Calendar(problem)
         self.fixed = fixed_membership
         self.allowed = allowed_groups
         self.symmetry = symmetry and not explain
@@ -891,6 +892,7 @@ def build(
     allowed_groups: dict[str, set[str]] | None = None,
     symmetry: bool = True,
     defer: bool = True,
+    cal: Calendar | None = None,
 ) -> BuiltModel:
     """Build the CP-SAT model without solving it.
 
@@ -900,7 +902,9 @@ def build(
     no `deferred_sessions` term): the model of the engine's first stage.
     """
     t0 = clock_time.perf_counter()
-    b = _Builder(problem, fixed_membership, explain, objective, allowed_groups, symmetry, defer)
+    b = _Builder(
+        problem, fixed_membership, explain, objective, allowed_groups, symmetry, defer, cal
+    )
     b.build()
     return BuiltModel(
         problem=problem,

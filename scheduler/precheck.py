@@ -110,7 +110,9 @@ def _invalid(problem: Problem) -> list[Explanation]:
     return out
 
 
-def precheck(problem: Problem, *, defer: bool = True) -> list[Explanation]:
+def precheck(
+    problem: Problem, *, defer: bool = True, cal: Calendar | None = None
+) -> list[Explanation]:
     """Reasons, found by arithmetic alone, why no timetable can exist (empty list: none found).
 
     defer=False: every session whose block the horizon's end cuts short counts as required
@@ -119,7 +121,7 @@ def precheck(problem: Problem, *, defer: bool = True) -> list[Explanation]:
     if invalid:
         return invalid
     out: list[Explanation] = []
-    cal = Calendar(problem)
+    cal = cal or Calendar(problem)
     people = {q.id: q for q in problem.participants}
     staff = {m.id: m for m in problem.staff}
     members = enrolled(problem)

@@ -178,26 +178,44 @@ class Calendar:
             for b in m.availability:
                 avail.setdefault(b.weekday, []).append((minutes(b.start), minutes(b.end)))
             self._avail[m.id] = avail
+        # answers already given: the prechecks, the construction and the model ask the same
+        # questions hundreds of thousands of times on a big week
+        self._p_memo: dict[tuple[str, int, int], bool] = {}
+        self._s_memo: dict[tuple[str, int, int], bool] = {}
 
     def day(self, start: int) -> Day:
         return self.days[start // DAY]
 
     def participant_free(self, participant: Participant, start: int, duration: int) -> bool:
-        day = self.day(start)
+        key = (participant.id, start, duration)
+        hit = self._p_memo.get(key)
+        if hit is not None:
+            return hit
+        day = self.days[start // DAY]
         if day.date in self._busy_dates[participant.id]:
-            return False
-        m = start % DAY
-        return not _overlaps(self._busy[participant.id].get(day.weekday, []), m, m + duration)
+            free = False
+        else:
+            m = start % DAY
+            free = not _overlaps(self._busy[participant.id].get(day.weekday, []), m, m + duration)
+        self._p_memo[key] = free
+        return free
 
     def staff_free(self, staff: StaffMember, start: int, duration: int) -> bool:
-        day = self.day(start)
-        if day.date in staff.days_off:
-            return False
+        key = (staff.id, start, duration)
+        hit = self._s_memo.get(key)
+        if hit is not None:
+            return hit
+        day = self.days[start // DAY]
         avail = self._avail[staff.id]
-        if avail is None:
-            return True
-        m = start % DAY
-        return _inside(avail.get(day.weekday, []), m, m + duration)
+        if day.date in staff.days_off:
+            free = False
+        elif avail is None:
+            free = True
+        else:
+            m = start % DAY
+            free = _inside(avail.get(day.weekday, []), m, m + duration)
+        self._s_memo[key] = free
+        return free
 
     def room_open(self, room: Room, start: int) -> bool:
         return self.day(start).date not in room.closures

@@ -1,0 +1,67 @@
+"""Fixed groups (every group module may form one group only, as in FET): the grouping is forced,
+so the engine searches the model with it fixed as the full problem, after one construction
+attempt, and a light first pass (one presolve round) reports the first timetable quickly."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from benchmarks.instances import fix_groups, week270
+from scheduler import Progress, solve, verify
+from scheduler.engine import forced_membership
+
+
+@pytest.fixture(scope="module")
+def weeks():
+    p, w = week270(0)
+    fixed, _ = fix_groups(p, w)
+    return p, fixed
+
+
+def _first(problem, **kwargs):
+    stop = threading.Event()
+    seen: list[Progress] = []
+
+    def progress(u: Progress) -> None:
+        seen.append(u)
+        stop.set()
+
+    tt = solve(problem, time_limit=10, workers=2, progress=progress, stop=stop, **kwargs)
+    return tt, seen
+
+
+def test_forced_membership_only_for_fixed_groups(weeks):
+    free, fixed = weeks
+    assert forced_membership(free) is None
+    forced = forced_membership(fixed)
+    assert forced is not None
+    enrolled = {(e.participant_id, e.module_id) for e in fixed.enrolments}
+    in_groups = {(pid, gid.rpartition("#")[0]) for gid, ids in forced.items() for pid in ids}
+    modules = {md.id for md in fixed.modules if not md.individual}
+    assert in_groups == {(pid, mid) for pid, mid in enrolled if mid in modules}
+
+
+def test_first_timetable_of_fixed_week_is_reported_and_verified(weeks):
+    _, fixed = weeks
+    tt, seen = _first(fixed)
+    assert tt.feasible
+    assert tt.stats.stopped_early
+    assert not verify(fixed, tt)
+    assert seen
+    assert seen[0].elapsed <= tt.stats.total_seconds
+    # the fixed grouping is the whole problem: a full-model answer, not a decomposed one
+    assert tt.stats.strategy == "full"
+    assert tt.objective == seen[-1].objective
+
+
+def test_first_timetable_of_fixed_week_is_deterministic(weeks):
+    _, fixed = weeks
+    a, _ = _first(fixed, deterministic=True)
+    b, _ = _first(fixed, deterministic=True)
+    assert a.feasible
+    assert not verify(fixed, a)
+    assert [(s.key, s.date, s.start, s.room_id, s.staff_roles) for s in a.sessions] == [
+        (s.key, s.date, s.start, s.room_id, s.staff_roles) for s in b.sessions
+    ]
