@@ -74,7 +74,7 @@ def test_event_properties_come_from_the_record(world, room):
     assert event["DTSTART"].params["TZID"] == "Europe/Brussels"
     assert event["DTEND"].dt == at(dt.date(2026, 12, 1), 12, 30)
     assert str(event["STATUS"]) == "CONFIRMED"
-    assert str(event["SUMMARY"]) == f"{world.module.name} · group 1"
+    assert str(event["SUMMARY"]) == f"{world.module.name} · groupe 1"  # the centre speaks French
     assert str(event["LOCATION"]) == f"Salle 1, {world.site.address}"
     assert "RRULE" not in event
 
