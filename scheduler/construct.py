@@ -319,14 +319,16 @@ class _Constructor:
         occurrences = [w for _, w in numbered]
         starts = self.starts[md.id]
         free: dict[str, set[int]] = {}
+        candidates = [t for w in {w for ws in occurrences for w in ws} for t in starts.get(w, [])]
         for pid in ids:
             q = self.people[pid]
-            free[pid] = {
-                t
-                for w in {w for ws in occurrences for w in ws}
-                for t in starts.get(w, [])
-                if self.free_for(q, t, dur)
-            }
+            # free by their commitments (shared by everyone with the same), then by this week's
+            # sessions so far
+            mine = self.cal.free_starts(q, candidates, dur)
+            booked = self.book.busy.get(f"p:{pid}")
+            free[pid] = (
+                {t for t in mine if self.book.free(f"p:{pid}", t, dur)} if booked else set(mine)
+            )
         if md.single_level_groups:
             by_level: dict[str, list[str]] = {}
             for pid in ids:

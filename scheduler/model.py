@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time as clock_time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,7 +165,7 @@ class _Builder:
         self.m.add(both >= sum(real) - len(real) + 1)
         return both
 
-    def within(self, s: SessionVars, allowed: list[int], lits: list[Lit]) -> None:
+    def within(self, s: SessionVars, allowed: Sequence[int], lits: list[Lit]) -> None:
         """If all `lits` hold, the session starts at one of `allowed`."""
         if set(s.starts) <= set(allowed):
             return
@@ -257,12 +258,13 @@ class _Builder:
         coach = None
         if group.spec.individual:
             coach = self.staff.get(self.participants[group.spec.label].referent_coach_id or "")
-        return [
-            t
-            for t in starts
-            if all(self.cal.participant_free(q, t, dur) for q in people)
-            and (coach is None or self.cal.staff_free(coach, t, dur))
-        ]
+        # one member per set of commitments: the others are free at the same times
+        alike = {self.cal.same_commitments(q): q for q in people}
+        out = list(starts)
+        for q in alike.values():
+            free = set(self.cal.free_starts(q, out, dur))
+            out = [t for t in out if t in free]
+        return [t for t in out if coach is None or self.cal.staff_free(coach, t, dur)]
 
     def _session(self, s: SessionVars) -> None:
         group, module = s.group, s.group.module
@@ -375,9 +377,7 @@ class _Builder:
             if not self.explain:
                 # staff who are never free at any candidate start cannot take the session
                 candidates = [
-                    m
-                    for m in candidates
-                    if any(self.cal.staff_free(m, t, s.duration) for t in s.starts)
+                    m for m in candidates if self.cal.staff_free_starts(m, s.starts, s.duration)
                 ]
             lits = []
             for m in candidates:
@@ -400,7 +400,7 @@ class _Builder:
                 self.m.add(sum(vs) == anyv)
                 s.staff_any[mid] = anyv
             member = self.staff[mid]
-            free = [t for t in s.starts if self.cal.staff_free(member, t, s.duration)]
+            free = self.cal.staff_free_starts(member, s.starts, s.duration)
             avail = self.assume("staff_availability", ("staff", mid))
             self.within(s, free, [s.staff_any[mid], *avail])
 
@@ -720,13 +720,13 @@ class _Builder:
         the LP nothing: a coach free only on Wednesday afternoons takes one 3 h session a week,
         not a third of each of three."""
         per_staff: dict[str, list[tuple[SessionVars, cp_model.IntVar, frozenset[int]]]] = {}
-        free_at: dict[tuple[str, str], list[int]] = {}
+        free_at: dict[tuple[str, str], tuple[int, ...]] = {}
         for s in self.sessions:
             for mid, v in s.staff_any.items():
                 if isinstance(v, int):
                     continue
                 member = self.staff[mid]
-                free = [t for t in s.starts if self.cal.staff_free(member, t, s.duration)]
+                free = self.cal.staff_free_starts(member, s.starts, s.duration)
                 if not free:
                     continue
                 free_at[(s.key, mid)] = free
@@ -768,7 +768,7 @@ class _Builder:
                 for s in g.sessions:
                     assert s.start is not None
                     assert s.interval is not None
-                    free = [t for t in s.starts if self.cal.participant_free(person, t, s.duration)]
+                    free = self.cal.free_starts(person, s.starts, s.duration)
                     rule = self.assume("participant_unavailable", ("participant", pid))
                     self.within(s, free, [lit, *([s.placed] if s.optional else []), *rule])
                     if self.explain:

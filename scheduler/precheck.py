@@ -330,7 +330,13 @@ def precheck(
                     cands = [t for w in weeks_of for t in starts.get(w, [])]
                     if not cands:
                         continue
-                    free = [t for t in cands if cal.participant_free(q, t, md.duration_minutes)]
+                    dur = md.duration_minutes
+                    # without a coach to match, one free start is enough (stop at it)
+                    free = (
+                        [t for t in cands if cal.participant_free(q, t, dur)]
+                        if coach is not None
+                        else next(([t] for t in cands if cal.participant_free(q, t, dur)), [])
+                    )
                     if not free:
                         reason = "outside her or his language course and other commitments"
                         out.append(

@@ -6,6 +6,7 @@ A start is an absolute minute in the horizon: day_index * 1440 + minute of the d
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -162,6 +163,8 @@ class Calendar:
     def __post_init__(self) -> None:
         self.days = horizon_days(self.problem)
         self._busy: dict[str, dict[int, list[tuple[int, int]]]] = {}
+        self._pattern: dict[str, int] = {}
+        patterns: dict[object, int] = {}
         self._busy_dates: dict[str, set[date]] = {}
         for p in self.problem.participants:
             blocks: dict[int, list[tuple[int, int]]] = {}
@@ -169,6 +172,13 @@ class Calendar:
                 blocks.setdefault(u.weekday, []).append((minutes(u.start), minutes(u.end)))
             self._busy[p.id] = blocks
             self._busy_dates[p.id] = set(p.days_off)
+            # participants with the same commitments (a language course's timetable) share
+            # their answers: one pattern number each
+            shape = (
+                tuple(sorted((d, tuple(sorted(b))) for d, b in blocks.items())),
+                frozenset(p.days_off),
+            )
+            self._pattern[p.id] = patterns.setdefault(shape, len(patterns))
         self._avail: dict[str, dict[int, list[tuple[int, int]]] | None] = {}
         for m in self.problem.staff:
             if not m.availability:
@@ -181,6 +191,9 @@ class Calendar:
         # answers already given: the prechecks, the construction and the model ask the same
         # questions hundreds of thousands of times on a big week
         self._p_memo: dict[tuple[str, int, int], bool] = {}
+        self._pattern_memo: dict[tuple[int, int, int], bool] = {}
+        self._starts_memo: dict[tuple[int, int, tuple[int, ...]], tuple[int, ...]] = {}
+        self._staff_starts_memo: dict[tuple[str, int, tuple[int, ...]], tuple[int, ...]] = {}
         self._s_memo: dict[tuple[str, int, int], bool] = {}
 
     def day(self, start: int) -> Day:
@@ -191,14 +204,48 @@ class Calendar:
         hit = self._p_memo.get(key)
         if hit is not None:
             return hit
+        shared = (self._pattern[participant.id], start, duration)
+        found = self._pattern_memo.get(shared)
+        if found is not None:
+            self._p_memo[key] = found
+            return found
         day = self.days[start // DAY]
         if day.date in self._busy_dates[participant.id]:
             free = False
         else:
             m = start % DAY
             free = not _overlaps(self._busy[participant.id].get(day.weekday, []), m, m + duration)
-        self._p_memo[key] = free
+        self._p_memo[key] = self._pattern_memo[shared] = free
         return free
+
+    def free_starts(
+        self, participant: Participant, starts: Iterable[int], duration: int
+    ) -> tuple[int, ...]:
+        """The starts among `starts` at which the participant is free (in their order); shared
+        by every participant with the same commitments."""
+        given = tuple(starts)
+        key = (self._pattern[participant.id], duration, given)
+        hit = self._starts_memo.get(key)
+        if hit is None:
+            hit = tuple(t for t in given if self.participant_free(participant, t, duration))
+            self._starts_memo[key] = hit
+        return hit
+
+    def same_commitments(self, participant: Participant) -> int:
+        """A number shared by the participants whose free times are the same."""
+        return self._pattern[participant.id]
+
+    def staff_free_starts(
+        self, staff: StaffMember, starts: Iterable[int], duration: int
+    ) -> tuple[int, ...]:
+        """The starts among `starts` at which the staff member is available (in their order)."""
+        given = tuple(starts)
+        key = (staff.id, duration, given)
+        hit = self._staff_starts_memo.get(key)
+        if hit is None:
+            hit = tuple(t for t in given if self.staff_free(staff, t, duration))
+            self._staff_starts_memo[key] = hit
+        return hit
 
     def staff_free(self, staff: StaffMember, start: int, duration: int) -> bool:
         key = (staff.id, start, duration)
