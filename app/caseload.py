@@ -11,6 +11,7 @@ code outside a request are not limited (organisation scoping still applies: app.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -75,13 +76,15 @@ def visible_participant_ids(staff_member_id: int) -> sa.Select[Any]:
     return sa.union(coached, led)  # type: ignore[return-value]
 
 
-def participant_owned_models() -> list[type]:
+@functools.cache
+def participant_owned_models() -> tuple[type, ...]:
     """Every mapped class that belongs to one participant (has a `participant_id` column)."""
-    return [
+    # Once: every SELECT of a staff request asks, and the mapped classes never change.
+    return tuple(
         mapper.class_
         for mapper in Base.registry.mappers
         if "participant_id" in mapper.local_table.c and mapper.class_ is not Participant
-    ]
+    )
 
 
 def _limit_select(state: so.ORMExecuteState) -> None:

@@ -12,24 +12,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from admin.base import SignedInAccess
+from admin.views.planning import render_week_sheet, week_param
 from app.extensions import db
 from app.models import BRUSSELS, Participant, PlannedSession, SessionParticipant
 from app.models.enums import AttendanceStatus, UserRole
 from app.services import attendance
 from app.services.planning import weeks as calendar
-from app.services.planning.grid import KIND_STYLE, week_grid
 from app.services.planning.weekview import group_label
 
 
 def _week() -> dt.date:
-    today = dt.datetime.now(BRUSSELS).date()
-    text = request.args.get("week")
-    if not text:
-        return calendar.monday_of(today)
-    try:
-        return calendar.parse_iso_week(text)
-    except calendar.WeekFormatError:
-        abort(400)
+    return week_param(calendar.monday_of(dt.datetime.now(BRUSSELS).date()))
 
 
 def _status(text: str) -> AttendanceStatus | None:
@@ -151,22 +144,10 @@ class MyWeekView(SignedInAccess, BaseView):
     @expose("/print")
     def print_week(self) -> Any:
         """A printable week: the staff member's own, or one of their participants'."""
-        from app.services.planning import printing
-
-        week_start = _week()
         by, entity = request.args.get("by", "staff"), request.args.get("id", "")
         if by == "staff":
             entity = str(current_user.staff_member_id or "")
         elif by != "participant":
             abort(404)
         # For staff, a participant outside their caseload reads as missing (app.caseload).
-        sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)
-        if sheet is None:
-            abort(404)
-        with printing.language(sheet.language):
-            return self.render(
-                "planning/print.html",
-                sheet=sheet,
-                kinds=KIND_STYLE,
-                grid=week_grid(sheet.blocks, week_start),
-            )
+        return render_week_sheet(self, by, entity, _week())

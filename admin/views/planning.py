@@ -79,7 +79,8 @@ def _safe_back(default: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else default
 
 
-def _week_param(default: dt.date) -> dt.date:
+def week_param(default: dt.date) -> dt.date:
+    """The Monday of the `?week=2026-W49` argument, or `default`; a malformed week is a 400."""
     text = request.args.get("week")
     if not text:
         return default
@@ -355,20 +356,26 @@ class PlanningView(SignedInAccess, BaseView):
     @expose("/print")
     def print_week(self) -> Any:
         """One printable page: a participant's or a group's published week, in their language."""
-        from app.services.planning import printing
-
         by, entity = request.args.get("by", "participant"), request.args.get("id", "")
         if current_user.role is UserRole.VIEWER:
             abort(403)
         today = dt.datetime.now(BRUSSELS).date()
-        week_start = calendar.monday_of(_week_param(calendar.monday_of(today)))
-        sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)
-        if sheet is None:
-            abort(404)
-        with printing.language(sheet.language):
-            return self.render(
-                "planning/print.html",
-                sheet=sheet,
-                kinds=KIND_STYLE,
-                grid=week_grid(sheet.blocks, week_start),
-            )
+        week_start = calendar.monday_of(week_param(calendar.monday_of(today)))
+        return render_week_sheet(self, by, entity, week_start)
+
+
+def render_week_sheet(view: BaseView, by: str, entity: str, week_start: dt.date) -> Any:
+    """The printable published week of one participant, staff member or group, in their
+    language; 404 when the subject is unknown (or, for staff, outside their caseload)."""
+    from app.services.planning import printing
+
+    sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)
+    if sheet is None:
+        abort(404)
+    with printing.language(sheet.language):
+        return view.render(
+            "planning/print.html",
+            sheet=sheet,
+            kinds=KIND_STYLE,
+            grid=week_grid(sheet.blocks, week_start),
+        )

@@ -26,7 +26,7 @@ from app.models import (
     User,
 )
 from app.models.enums import AttendanceStatus, UserRole
-from app.services.validation import RecordInvalid
+from app.services.validation import RecordInvalid, attendance_closed
 
 RECORDING_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF)
 
@@ -84,13 +84,9 @@ def may_record(user: User, session: PlannedSession) -> bool:
 
 
 def open_for_recording(session: PlannedSession, now: dt.datetime | None = None) -> str | None:
-    """Why the register is closed, or None when attendance can be recorded."""
-    now = now or dt.datetime.now(BRUSSELS)
-    if session.is_cancelled:
-        return _("The session was cancelled.")
-    if session.starts_at > now:
-        return _("The session has not started yet; record attendance on the day.")
-    return None
+    """Why the register is closed, or None when attendance can be recorded (the same rule
+    every flush checks)."""
+    return attendance_closed(session, now)
 
 
 def sessions_led(staff_member_id: int, week_start: dt.date, weeks: int = 1) -> list[PlannedSession]:

@@ -451,6 +451,15 @@ def validate_user(user: User) -> Iterator[FieldError]:
         )
 
 
+def attendance_closed(session: PlannedSession, now: dt.datetime | None = None) -> str | None:
+    """Why a session's register cannot take marks, or None when it can."""
+    if session.is_cancelled:
+        return _("The session was cancelled.")
+    if session.starts_at > (now or dt.datetime.now(BRUSSELS)):
+        return _("The session has not started yet; record attendance on the day.")
+    return None
+
+
 def validate_attendance(mark: Attendance) -> Iterator[FieldError]:
     """A mark belongs to a session that took place, for someone on its list."""
     session = mark.session
@@ -460,12 +469,9 @@ def validate_attendance(mark: Attendance) -> Iterator[FieldError]:
     if session is None:
         yield FieldError("session_id", _("Attendance: choose a published session."))
         return
-    if session.is_cancelled:
-        yield FieldError("status", _("Attendance: the session was cancelled."))
-    if session.starts_at > dt.datetime.now(BRUSSELS):
-        yield FieldError(
-            "status", _("Attendance: the session has not started yet; record it on the day.")
-        )
+    closed = attendance_closed(session)
+    if closed:
+        yield FieldError("status", _("Attendance: %(reason)s", reason=closed))
     listed = {a.participant_id for a in session.attendees}
     if mark.participant_id not in listed:
         yield FieldError(
