@@ -74,7 +74,11 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
                 m.add(hi >= sum(loads[mid]))
                 m.add(lo <= sum(loads[mid]))
             m.add(lo <= hi)
-            terms["staff_load_spread"].append(_nonneg(m, hi - lo, 10_000, "load_spread"))
+            # only the points beyond the tolerance count (minimised, so it is their maximum
+            # with 0); within it, loads are even enough and proofs need no number partitioning
+            beyond = m.new_int_var(0, 10_000, "load_spread")
+            m.add(beyond >= hi - lo - p.staff_load_tolerance)
+            terms["staff_load_spread"].append(beyond)
     out = {name: sum(ts) for name, ts in terms.items()}
     m.minimize(sum(getattr(weights, name) * expr for name, expr in out.items()))
     return out
@@ -312,7 +316,8 @@ def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
             for r in problem.staff
             if r.id in load
         ]
-        values["staff_load_spread"] = round(max(pct) - min(pct), 1)
+        spread = max(pct) - min(pct)
+        values["staff_load_spread"] = round(max(spread - problem.staff_load_tolerance, 0.0), 1)
     blocks = (problem.horizon.weeks + 1) // 2
     group_people = {
         e.participant_id

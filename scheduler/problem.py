@@ -215,6 +215,10 @@ class Problem:
     previous: Timetable | None = None
     weights: Weights = field(default_factory=Weights)
     newcomer_days: int = 42
+    # staff loads (percent of contracted hours) this many points apart still count as even:
+    # an hour more or less is not unfair, and splitting a group between coaches to close such a
+    # gap would cost the group its one familiar coach (see `staff_load_spread`)
+    staff_load_tolerance: int = 5
     name: str = ""
     format_version: int = FORMAT_VERSION
 

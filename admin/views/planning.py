@@ -44,7 +44,8 @@ GOAL_LABELS = {
     "extra_coaches": _l("Changes of coach within a group"),
     "outside_preferred_times": _l("Sessions outside preferred times"),
     "idle_gap_hours": _l("Idle hours between a participant's sessions"),
-    "staff_load_spread": _l("Difference in staff load (%)"),
+    # the engine's default margin (scheduler.Problem.staff_load_tolerance) is 5 points
+    "staff_load_spread": _l("Difference in staff load beyond 5 points (%)"),
     "missed_biweekly_activity": _l("Two-week periods without a group activity"),
     "deferred_sessions": _l("Sessions left to the next planning (block runs on)"),
 }

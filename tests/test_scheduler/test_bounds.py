@@ -29,6 +29,7 @@ def test_a_coach_free_one_afternoon_takes_one_session_and_the_bound_knows(solved
         staff=[coach("c1", 38), coach("c2", 38, availability=wednesday)],
         rooms=[room("r1"), room("r2"), room("r3")],
         weights=weights,
+        staff_load_tolerance=0,  # every point counts here
     )
     t = solved(p)
     assert t.status == "OPTIMAL"
