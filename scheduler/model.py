@@ -711,7 +711,9 @@ class _Builder:
                 continue
             rule = self.assume("staff_hours", ("staff", mid))
             self.add(self.m.add(sum(d * v for d, v in terms) <= cap), rule)
-        if not self.explain:
+        if not self.explain and self.fixed is None and self.allowed is None:
+            # only the full model is searched with the LP (the engine switches it off on fixed
+            # and neighbourhood models: linearization_level 0), so only it gets these cuts
             self._staff_days()
 
     def _staff_days(self) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
+from typing import NamedTuple
 
 from scheduler.problem import Module, Problem
 from scheduler.slots import (
@@ -71,8 +73,8 @@ def _invalid(problem: Problem) -> list[Explanation]:
         ("participant", problem.participants),
         ("module", problem.modules),
     ):
-        ids = [r.id for r in records]
-        for dup in sorted({i for i in ids if ids.count(i) > 1}):
+        counts = Counter(r.id for r in records)
+        for dup in sorted(i for i, n in counts.items() if n > 1):
             bad(f"The {kind} id {dup} is used twice.", _r(kind, dup, dup))
     for r in problem.rooms:
         if r.site_id not in sites:
@@ -545,16 +547,47 @@ def _pins(problem: Problem, cal: Calendar) -> list[Explanation]:
     return out
 
 
-def _max_flow_violator(
-    demand: list[int],
-    cells: list[list[int]],
-    capacity: dict[int, int],
-    week_of: dict[int, int],
-    week_cap: dict[int, int],
-) -> tuple[list[int], set[int]] | None:
+class _Matching(NamedTuple):
     """Left nodes i need demand[i] units, each from a distinct cell in cells[i]; cell c gives
-    capacity[c] units and belongs to week week_of[c], whose cells give at most week_cap[w] units.
-    None if every demand can be met, else (a Hall violator: left nodes, the cells they reach)."""
+    capacity[c] units and belongs to week week_of[c], whose cells give at most week_cap[w]."""
+
+    demand: list[int]
+    cells: list[list[int]]
+    capacity: dict[int, int]
+    week_of: dict[int, int]
+    week_cap: dict[int, int]
+
+
+def _greedy_fill(m: _Matching) -> bool:
+    """Whether taking cells first-come for the most constrained left nodes first meets every
+    demand (then it is a witness; if not, only the max-flow can tell)."""
+    left = dict(m.capacity)
+    week_left = dict(m.week_cap)
+    for i in sorted(range(len(m.demand)), key=lambda i: len(m.cells[i])):
+        need = m.demand[i]
+        for c in m.cells[i]:
+            if need == 0:
+                break
+            if left[c] > 0 and week_left[m.week_of[c]] > 0:
+                left[c] -= 1
+                week_left[m.week_of[c]] -= 1
+                need -= 1
+        if need:
+            return False
+    return True
+
+
+def _max_flow_violator(m: _Matching) -> tuple[list[int], set[int]] | None:
+    """None if every demand can be met, else (a Hall violator: left nodes, the cells they
+    reach)."""
+    if _greedy_fill(m):
+        return None  # an assignment that meets every demand: no violator, no flow needed
+    return _flow_violator(m)
+
+
+def _flow_violator(m: _Matching) -> tuple[list[int], set[int]] | None:
+    """The max-flow behind `_max_flow_violator` (augmenting paths, breadth first)."""
+    demand, cells, capacity, week_of, week_cap = m
     # node numbering: 0 source, 1 sink, then left nodes, cells, weeks
     index: dict[tuple[str, int], int] = {}
 
@@ -656,7 +689,7 @@ def coach_matching(
         week_of = {c: c // (7 * DAY) for c in capacity}
         cap = int(coach.weekly_hours * 60 // grid)
         week_cap = {w: cap for w in set(week_of.values())}
-        found = _max_flow_violator(demand, cells, capacity, week_of, week_cap)
+        found = _max_flow_violator(_Matching(demand, cells, capacity, week_of, week_cap))
         if found is None:
             continue
         left, reached = found

@@ -181,3 +181,30 @@ def test_infeasible_claims_hold_by_brute_force(p: Problem):
     if t.feasible:
         assert verify(p, t) == []
     assert t.feasible == brute_force_exists(p)
+
+
+@st.composite
+def matchings(draw):
+    """A referent coach's appointments (demand in grid cells) and the cells each may use."""
+    n_cells = draw(st.integers(1, 12))
+    n_left = draw(st.integers(1, 6))
+    cells = [
+        sorted(draw(st.sets(st.integers(0, n_cells - 1), max_size=n_cells))) for _ in range(n_left)
+    ]
+    demand = [draw(st.integers(1, 3)) for _ in range(n_left)]
+    week_of = {c: c % 2 for c in range(n_cells)}
+    week_cap = {w: draw(st.integers(1, 8)) for w in (0, 1)}
+    from scheduler.precheck import _Matching
+
+    return _Matching(demand, cells, {c: 1 for c in range(n_cells)}, week_of, week_cap)
+
+
+@given(matchings())
+@settings(max_examples=300, deadline=None, derandomize=True)
+def test_the_greedy_shortcut_never_hides_a_shortfall_the_flow_finds(case):
+    from scheduler.precheck import _flow_violator, _greedy_fill, _max_flow_violator
+
+    flow = _flow_violator(case)
+    if _greedy_fill(case):
+        assert flow is None  # the greedy's assignment is a witness
+    assert (_max_flow_violator(case) is None) == (flow is None)
