@@ -630,19 +630,20 @@ def _search(
         ts = clock_time.perf_counter()
         found = False  # the light first pass found this stage's first timetable
         go_on = True
+        run_stage = partial(
+            _run,
+            built,
+            seed=seed,
+            workers=workers,
+            progress=partial(report, stage=name),
+            stop=stop,
+            t0=t0,
+            deterministic=deterministic,
+        )
         if best is None and (built.strategy != "full" or prep.forced):
             # a big model and nothing yet: a light first pass, the stage's search goes on from it
-            status, solver, callback = _run(
-                built,
-                budget * FIRST_PASS_SHARE,
-                seed,
-                workers,
-                partial(report, stage=name),
-                stop,
-                t0,
-                deterministic,
-                give_up=give_up,
-                first=True,
+            status, solver, callback = run_stage(
+                budget * FIRST_PASS_SHARE, give_up=give_up, first=True
             )
             stats.solutions += callback.count
             if status in ("OPTIMAL", "FEASIBLE"):
@@ -658,17 +659,7 @@ def _search(
             budget -= clock_time.perf_counter() - ts
         if go_on:
             budget = max(min(budget, deadline - clock_time.perf_counter()), 0.05)
-            status, solver, callback = _run(
-                built,
-                budget,
-                seed,
-                workers,
-                partial(report, stage=name),
-                stop,
-                t0,
-                deterministic,
-                give_up=give_up if best is None else None,
-            )
+            status, solver, callback = run_stage(budget, give_up=give_up if best is None else None)
             stats.solutions += callback.count
         stats.solve_seconds += clock_time.perf_counter() - ts
         proto = built.model.proto
