@@ -13,6 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
+from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
 from scheduler.goals import measure
 from scheduler.greedy import (
@@ -49,6 +50,10 @@ REQUIRED_GIVE_UP_SHARE = 0.5
 # its first timetable (CP-SAT's full presolve takes ~0.5 s on the 270-session week, the light
 # one ~0.1 s); the stage's own search then goes on from it. Its share of the stage's time:
 FIRST_PASS_SHARE = 0.25
+# decomposed searches: once a first timetable is there, at most this share of the time limit
+# goes to the counting relaxation (bound.py), whose bound proves a timetable optimal that the
+# decomposed stages alone could never prove (their own bounds hold within their grouping only)
+BOUND_SHARE = 0.1
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
@@ -74,9 +79,17 @@ def _gap(objective: float, bound: float) -> float:
 
 
 class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: ProgressCallback | None, stop: threading.Event | None, t0: float):
+    def __init__(
+        self,
+        progress: ProgressCallback | None,
+        stop: threading.Event | None,
+        t0: float,
+        target: float | None = None,
+    ):
         super().__init__()
         self.progress, self.stop, self.t0, self.count = progress, stop, t0, 0
+        # a proven lower bound of the whole problem: a timetable that reaches it is optimal
+        self.target = target
         # stopped at the give-up time of the engine's first stage (see _run)
         self.gave_up = False
 
@@ -90,6 +103,8 @@ class _Callback(cp_model.CpSolverSolutionCallback):
                 )
             )
         if self.stop is not None and self.stop.is_set():
+            self.stop_search()
+        if self.target is not None and self.objective_value <= self.target + 1e-6:
             self.stop_search()
 
 
@@ -291,14 +306,16 @@ def _run(
     deterministic: bool,
     give_up: float | None = None,
     first: bool = False,
+    target: float | None = None,
 ) -> tuple[str, cp_model.CpSolver, _Callback]:
     """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
     yet (the engine's first stage, which leaves the rest of the time to the optional model).
-    `first`: light presolve, stop at the first timetable."""
+    `first`: light presolve, stop at the first timetable. `target`: stop at a timetable whose
+    objective reaches this proven lower bound."""
     big = built.strategy != "full"
     light = not built.symmetry and membership_choices(built.problem) > DECOMPOSE_ABOVE
     solver = _params(time_limit, seed, workers, big, deterministic, light, first)
-    callback = _Callback(progress, stop, t0)
+    callback = _Callback(progress, stop, t0, target)
     watcher = None
     done = threading.Event()
     if stop is not None or give_up is not None:
@@ -341,6 +358,9 @@ class _Prepared:
     # groups): the model with this membership is the full problem, searched as one stage
     forced: bool = False
     cal: Calendar | None = None
+    # the counting relaxation's lower bound of the objective, once computed (decomposed only)
+    bound: float | None = None
+    bound_tried: bool = False
 
 
 @dataclass
@@ -414,8 +434,10 @@ def solve(
             return
         best_reported[0] = update.objective
         update.best_bound = _floor(problem, update.best_bound)
+        if prep.bound is not None:
+            update.best_bound = max(update.best_bound, prep.bound)
         update.gap = _gap(update.objective, update.best_bound)
-        if stage != "full":
+        if stage != "full" and prep.bound is None:
             update.gap = None
         progress(update)
 
@@ -446,6 +468,13 @@ def solve(
     stats.stopped_early = stop is not None and stop.is_set()
     if best is not None:
         result.status, result.sessions, result.groups, result.objective, result.best_bound = best
+        if prep.bound is not None and result.objective is not None:
+            if result.objective < prep.bound - 1e-6:
+                prep.bound = None  # a timetable below it: the relaxation is wrong, claim nothing
+            else:
+                result.best_bound = max(result.best_bound or 0.0, prep.bound)
+            if prep.bound is not None and result.objective <= prep.bound + 1e-6:
+                result.status = "OPTIMAL"  # it reaches a proven lower bound of the whole problem
         if result.best_bound is not None:
             result.gap = _gap(result.objective, result.best_bound)
     elif last_status != "INFEASIBLE" or last_strategy != "full":
@@ -639,6 +668,7 @@ def _search(
             stop=stop,
             t0=t0,
             deterministic=deterministic,
+            target=prep.bound,
         )
         if best is None and (built.strategy != "full" or prep.forced):
             # a big model and nothing yet: a light first pass, the stage's search goes on from it
@@ -713,7 +743,46 @@ def _search(
                 stages = [("neighbourhood", wider, 0.6), ("full", {}, 1.0)]
         elif status == "INFEASIBLE" and name == "neighbourhood" and best is None:
             stages = [("full", {}, 1.0)]
+        if big and not prep.forced and best is not None and not prep.bound_tried:
+            # the first timetable is there: what can the best one be at most better?
+            prep.bound_tried = True
+            prep.bound = _relaxation_bound(
+                problem, prep, stats, deadline, seed, workers, t0, deterministic
+            )
+            if prep.bound is not None and best[3] <= prep.bound + 1e-6:
+                break  # this timetable already reaches it
     return _Outcome(best, last_status, last_strategy)
+
+
+def _relaxation_bound(
+    problem: Problem,
+    prep: _Prepared,
+    stats: SolveStats,
+    deadline: float,
+    seed: int,
+    workers: int,
+    t0: float,
+    deterministic: bool,
+) -> float | None:
+    """The counting relaxation's proven lower bound (bound.py), in its share of the time."""
+    if any(w < 0 for w in vars(problem.weights).values()):
+        return None  # a goal that lowers the objective: the goals left out no longer add >= 0
+    tb = clock_time.perf_counter()
+    budget = BOUND_SHARE * (deadline - t0)
+    if not deterministic:
+        budget = min(budget, max(deadline - tb, 0.0) * 0.5)
+    found = lower_bound(
+        problem,
+        time_limit=budget,
+        workers=workers,
+        seed=seed,
+        cal=prep.cal,
+        deterministic=deterministic,
+    )
+    stats.bound_seconds = clock_time.perf_counter() - tb
+    if math.isinf(found.value):
+        return None  # it says no timetable exists while one was found: never trust it then
+    return found.value
 
 
 def _floor(problem: Problem, bound: float) -> float:

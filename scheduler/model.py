@@ -849,6 +849,16 @@ class _Builder:
         return [s for g in self.groups for s in g.sessions]
 
 
+def skeleton(problem: Problem, cal: Calendar | None = None) -> list[GroupVars]:
+    """Every potential group with its sessions' candidate starts and staff exactly as the full
+    model has them, without the rules between groups (for the counting relaxation, bound.py)."""
+    b = _Builder(problem, None, explain=False, objective=False, cal=cal)
+    module_starts = {m.id: b._module_starts(m) for m in problem.modules}
+    for spec in group_specs(problem):
+        b._group(spec, module_starts[spec.module.id])
+    return b.groups
+
+
 def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
     """Participants no rule or goal tells apart, with the group module that orders them."""
     enrolled: dict[str, list[str]] = {}

@@ -83,6 +83,8 @@ class Explanation:
 class SolveStats:
     build_seconds: float = 0.0
     precheck_seconds: float = 0.0
+    # the counting relaxation's lower bound (decomposed searches only, see bound.py)
+    bound_seconds: float = 0.0
     solve_seconds: float = 0.0
     explain_seconds: float = 0.0
     total_seconds: float = 0.0
