@@ -29,7 +29,6 @@ from scheduler.slots import (
     may_wait,
     module_occurrences,
     module_starts,
-    preferred_starts,
 )
 from scheduler.timetable import Session, group_id, session_key
 
@@ -72,10 +71,6 @@ class _Constructor:
         self.ungrouped: list[tuple[str, str]] = []
         self.urgent: set[str] = set()  # people left out by an earlier attempt: grouped first
         self.starts = {md.id: module_starts(problem, md, self.cal.days) for md in problem.modules}
-        # per module, the starts inside its preferred windows (a soft goal, see goals.py)
-        self.preferred = {
-            md.id: preferred_starts(problem, md, self.starts[md.id]) for md in problem.modules
-        }
 
     # -- resources
     def _rooms(self, md: Module, t: int, dur: int) -> list[Room]:
@@ -409,12 +404,9 @@ class _Constructor:
             tuple[tuple[int, ...], list[int], list[str], list[dict[str, str]], list[Room | None]]
             | None
         ) = None
-        liked = self.preferred[md.id]
-        # a start that can fill the group is as good as one where more are free: among those,
-        # one inside the module's preferred windows first
         first = [
             t
-            for t in sorted(counts, key=lambda t: (-min(counts[t], target), t not in liked, t))
+            for t in sorted(counts, key=lambda t: (-counts[t], t))
             if t // DAY // 7 in occurrences[0]
         ]
         tried = 0
@@ -428,7 +420,7 @@ class _Constructor:
             if chosen is None:
                 continue
             times, members, teams, rooms = chosen
-            score = (len(members), sum(t in liked for t in times), -sum(times))
+            score = (len(members), -sum(times))
             if best is None or score > best[0]:
                 best = (score, times, members, teams, rooms)
                 if len(members) >= target:

@@ -145,28 +145,6 @@ def module_starts(problem: Problem, module: Module, days: list[Day]) -> dict[int
     return by_week
 
 
-def preferred_starts(
-    problem: Problem, module: Module, starts_by_week: dict[int, list[int]]
-) -> set[int]:
-    """The module's starts at which a session lies inside one of its preferred windows (every
-    start when it has none), as the `outside_preferred_times` goal counts them."""
-    every = {t for ts in starts_by_week.values() for t in ts}
-    if not module.preferred_windows:
-        return every
-    first = problem.horizon.start.weekday()
-    dur = module.duration_minutes
-    return {
-        t
-        for t in every
-        if any(
-            (first + t // DAY) % 7 == w.weekday
-            and minutes(w.start) <= t % DAY
-            and t % DAY + dur <= minutes(w.end)
-            for w in module.preferred_windows
-        )
-    }
-
-
 def _inside(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in blocks)
 
