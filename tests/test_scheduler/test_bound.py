@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scheduler import Problem, solve, verify
 from scheduler.bound import lower_bound, module_costs
 from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room, site
+from tests.test_scheduler.test_properties import SETTINGS
 
 NEWCOMER = MONDAY - timedelta(days=10)
 VETERAN = date(2024, 1, 1)
@@ -113,12 +114,7 @@ def counting_problems(draw) -> Problem:
     return p
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+@settings(SETTINGS, max_examples=40)
 @given(counting_problems())
 def test_the_bound_never_exceeds_a_proven_optimum(p: Problem):
     t = solve(p, time_limit=5, workers=1)
