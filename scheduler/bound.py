@@ -5,12 +5,13 @@ participant and group, the LP cannot see that 26 people of one level do not spli
 groups of 9 and 10, or that the only social worker's load is capped by the number of welcome
 groups. The relaxation keeps what those goals depend on and drops time:
 
-- a group holds *counts* of interchangeable participants (same level, newcomer or not,
-  interpreter language), not individual people;
-- every session keeps its candidate staff, exactly as the full model has them
-  (`model.skeleton`), its staff count per role, mediators' languages and weekly hours;
+- per group module, the number of groups, each number priced by arithmetic on counts at the
+  least cost of unmixed groups and size spread it allows (`module_costs`);
+- every session of the used groups keeps its candidate staff exactly as the full model has
+  them (`model.skeleton`), its staff count per role, deferral and weekly hours, and the staff
+  load spread counts the same whole percents per session;
 - no start, no room (only the largest room a group could be given bounds its size), no
-  overlap, no participant availability.
+  overlap, no participant availability, no mediators' languages, no preferred times.
 
 Every timetable of the full model maps onto a solution of the relaxation with the same
 values of the goals it keeps (unmixed groups, group size spread, extra coaches, staff load
