@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
@@ -39,6 +39,9 @@ class Bound:
     value: float  # no timetable's objective is below this
     proven: bool  # the relaxation was solved to optimality (value is its optimum)
     seconds: float
+    # group module id -> number of groups in the relaxation's best solution (a guide for the
+    # search: the arithmetic's favourite grouping sizes)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def lower_bound(
@@ -69,13 +72,16 @@ def lower_bound(
         prm.subsolvers.extend(["max_lp", "default_lp"])
     status = solver.solve(relaxation.m)
     seconds = solver.wall_time
+    counts = {}
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        counts = {mid: solver.value(v) for mid, v in relaxation.counts.items()}
     if status == cp_model.OPTIMAL:
-        return Bound(round(solver.objective_value), True, seconds)
+        return Bound(round(solver.objective_value), True, seconds, counts)
     if status == cp_model.INFEASIBLE:
         # no timetable at all: any bound holds; the engine's own search reports why
         return Bound(math.inf, True, seconds)
     # every goal term is >= 0, so 0 bounds it from below when the search proved nothing more
-    return Bound(max(math.ceil(solver.best_objective_bound - 1e-6), 0), False, seconds)
+    return Bound(max(math.ceil(solver.best_objective_bound - 1e-6), 0), False, seconds, counts)
 
 
 class _Relaxation:
@@ -84,6 +90,8 @@ class _Relaxation:
         self.m = cp_model.CpModel()
         self.staff = {s.id: s for s in problem.staff}
         self.terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+        # per group module, its number of groups
+        self.counts: dict[str, cp_model.IntVar] = {}
         # per staff member: (minutes, week or None for a block of several weeks, staff literal)
         self.work: dict[str, list[tuple[int, int | None, Lit]]] = defaultdict(list)
         by_module: dict[str, list[GroupVars]] = defaultdict(list)
@@ -125,6 +133,7 @@ class _Relaxation:
             m.add_bool_or([])  # no grouping at all: the full model is infeasible too
             return
         count = m.new_int_var_from_domain(cp_model.Domain.from_values(sorted(costs)), "")
+        self.counts[module.id] = count
         cost = m.new_int_var(0, max(costs.values()), "")
         m.add_element(count, [costs.get(k, 0) for k in range(max(costs) + 1)], cost)
         self.terms["groups"].append(cost)

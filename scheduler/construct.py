@@ -337,16 +337,23 @@ class _Constructor:
         else:
             buckets = [list(ids)]
         limit = max_groups(md, len(ids))
+        # groups per bucket: as few as the group maximum allows, and more where the module asks
+        # for more groups than that (the largest groups split first)
+        alloc = [max(math.ceil(len(x) / size_max), 1) for x in buckets]
+        for _ in range(max(md.min_groups - sum(alloc), 0)):
+            i = max(range(len(buckets)), key=lambda i: len(buckets[i]) / alloc[i])
+            alloc[i] += 1
         groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]] = []
         label = 0
         for b, bucket in enumerate(buckets):
             todo = set(bucket)
+            made = 0
             while todo:
-                others = sum(math.ceil(len(x) / size_max) for x in buckets[b + 1 :])
+                others = sum(alloc[b + 1 :])
                 if label + others >= limit:
                     break
                 # groups this bucket still needs: spread people evenly over them
-                need = max(math.ceil(len(todo) / size_max), 1)
+                need = max(math.ceil(len(todo) / size_max), alloc[b] - made, 1)
                 target = min(size_max, math.ceil(len(todo) / need))
                 formed = self._form(md, occurrences, todo, free, target, size_max)
                 if formed is None and timeless:
@@ -354,6 +361,7 @@ class _Constructor:
                 if formed is None:
                     break
                 label += 1
+                made += 1
                 gid = group_id(md.id, label)
                 times, members, teams, rooms = formed
                 for occ, t, team, room in zip(numbers, times, teams, rooms, strict=False):

@@ -6,7 +6,7 @@ import math
 import threading
 import time as clock_time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from datetime import time as time_of_day
 from functools import partial
@@ -53,7 +53,12 @@ FIRST_PASS_SHARE = 0.25
 # decomposed searches: once a first timetable is there, at most this share of the time limit
 # goes to the counting relaxation (bound.py), whose bound proves a timetable optimal that the
 # decomposed stages alone could never prove (their own bounds hold within their grouping only)
-BOUND_SHARE = 0.1
+BOUND_SHARE = 0.15
+# mid-sized problems (the full model follows the fixed grouping): the relaxation runs before the
+# construction, which then forms each module's number of groups in the relaxation's best
+# solution, and the full model first runs with those numbers fixed (this share of what is
+# left; its answers are proven optimal only by reaching the bound), then as it is
+COUNTS_SHARE = 1.0
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
@@ -361,6 +366,8 @@ class _Prepared:
     # the counting relaxation's lower bound of the objective, once computed (decomposed only)
     bound: float | None = None
     bound_tried: bool = False
+    # the relaxation's number of groups per module (a guide, see COUNTS_SHARE)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -425,7 +432,7 @@ def solve(
         result.explanations = issues
         return _finish(problem, result, stats, t0)
     deadline = t0 + time_limit
-    prep = _prepare(problem, t0, time_limit, cal)
+    prep = _prepare(problem, t0, time_limit, cal, stats, seed, workers, deterministic)
     best_reported = [math.inf]
 
     def report(update: Progress, stage: str) -> None:
@@ -518,7 +525,14 @@ def solve(
 
 
 def _prepare(
-    problem: Problem, t0: float, time_limit: float, cal: Calendar | None = None
+    problem: Problem,
+    t0: float,
+    time_limit: float,
+    cal: Calendar | None = None,
+    stats: SolveStats | None = None,
+    seed: int = 0,
+    workers: int = 1,
+    deterministic: bool = False,
 ) -> _Prepared:
     """Group and place greedily (slot-first construction for big problems): the hint and the
     fallback answer. Cut-block sessions it could not place are simply missing from the hint."""
@@ -543,7 +557,23 @@ def _prepare(
             True,
             cal,
         )
-    if membership_choices(problem) > DECOMPOSE_ABOVE:
+    bound: float | None = None
+    counts: dict[str, int] = {}
+    tried = False
+    choices = membership_choices(problem)
+    if DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO and stats is not None:
+        # mid-sized: the relaxation first (M 0.3 s); the construction forms its numbers of groups
+        tried = True
+        budget = BOUND_SHARE * time_limit
+        bound, counts = _relaxation_bound(problem, cal, stats, budget, seed, workers, deterministic)
+        if counts:
+            attempt = construct(
+                _with_counts(problem, counts),
+                deadline=t0 + CONSTRUCT_SHARE * time_limit,
+                cal=cal,
+            )
+            constructed = attempt if attempt.complete else None
+    if choices > DECOMPOSE_ABOVE and constructed is None:
         # big problems: groups formed around times that suit their members' whole week
         constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit, cal=cal)
     incomplete = False
@@ -564,9 +594,23 @@ def _prepare(
     big = valid and membership_choices(problem) > DECOMPOSE_ABOVE
     merged = {x.key: x for x in greedy}
     merged.update({x.key: x for x in (problem.previous.sessions if problem.previous else [])})
-    return _Prepared(
+    prep = _Prepared(
         membership, greedy, valid, big, list(merged.values()), released, constructed, False, cal
     )
+    prep.bound, prep.bound_tried, prep.counts = bound, tried, counts
+    return prep
+
+
+def _with_counts(problem: Problem, counts: dict[str, int]) -> Problem:
+    """The problem with each module's number of groups fixed at `counts` (a guide: any
+    timetable of it is one of the problem's)."""
+    modules = [
+        replace(md, min_groups=counts[md.id], max_groups=counts[md.id])
+        if md.id in counts
+        else md
+        for md in problem.modules
+    ]
+    return replace(problem, modules=modules)
 
 
 def _search(
@@ -599,9 +643,12 @@ def _search(
         # the only possible grouping: the model with it fixed is the full problem
         stages = [("full", {"fixed_membership": membership}, 1.0)]
     elif big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
-        # the full model follows without symmetry breaking, which the greedy hint would break
+        # the full model follows without symmetry breaking, which the greedy hint would break;
+        # first with the relaxation's number of groups per module when there is one
+        guided: dict[str, object] = {"symmetry": False}
         stages = [
             ("fixed", {"fixed_membership": membership}, 0.3),
+            *([("counts", guided, COUNTS_SHARE)] if prep.counts else []),
             ("full", {"symmetry": False}, 1.0),
         ]
     elif big:
@@ -644,7 +691,10 @@ def _search(
             ids = [g.id for g in group_specs(problem) if not g.individual]
             around = {g.id: g.participant_ids for g in best[2]}
             kwargs = {"allowed_groups": neighbourhood(around, ids, reach=reach)}
-        built = build(problem, defer=defer, cal=prep.cal, **kwargs)  # type: ignore[arg-type]
+        # the "counts" stage searches the problem with the relaxation's numbers of groups: a
+        # smaller model whose every timetable is one of the problem's
+        staged = _with_counts(problem, prep.counts) if name == "counts" else problem
+        built = build(staged, defer=defer, cal=prep.cal, **kwargs)  # type: ignore[arg-type]
         hint_sessions = best[1] if best is not None else previous
         hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
         if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
@@ -746,8 +796,11 @@ def _search(
         if big and not prep.forced and best is not None and not prep.bound_tried:
             # the first timetable is there: what can the best one be at most better?
             prep.bound_tried = True
-            prep.bound = _relaxation_bound(
-                problem, prep, stats, deadline, seed, workers, t0, deterministic
+            budget = BOUND_SHARE * (deadline - t0)
+            if not deterministic:
+                budget = min(budget, max(deadline - clock_time.perf_counter(), 0.0) * 0.5)
+            prep.bound, prep.counts = _relaxation_bound(
+                problem, prep.cal, stats, budget, seed, workers, deterministic
             )
             if prep.bound is not None and best[3] <= prep.bound + 1e-6:
                 break  # this timetable already reaches it
@@ -756,33 +809,29 @@ def _search(
 
 def _relaxation_bound(
     problem: Problem,
-    prep: _Prepared,
+    cal: Calendar | None,
     stats: SolveStats,
-    deadline: float,
+    budget: float,
     seed: int,
     workers: int,
-    t0: float,
     deterministic: bool,
-) -> float | None:
-    """The counting relaxation's proven lower bound (bound.py), in its share of the time."""
+) -> tuple[float | None, dict[str, int]]:
+    """The counting relaxation's proven lower bound (bound.py) and its numbers of groups."""
     if any(w < 0 for w in vars(problem.weights).values()):
-        return None  # a goal that lowers the objective: the goals left out no longer add >= 0
+        return None, {}  # a goal that lowers the objective: the goals left out no longer add >= 0
     tb = clock_time.perf_counter()
-    budget = BOUND_SHARE * (deadline - t0)
-    if not deterministic:
-        budget = min(budget, max(deadline - tb, 0.0) * 0.5)
     found = lower_bound(
         problem,
         time_limit=budget,
         workers=workers,
         seed=seed,
-        cal=prep.cal,
+        cal=cal,
         deterministic=deterministic,
     )
-    stats.bound_seconds = clock_time.perf_counter() - tb
+    stats.bound_seconds += clock_time.perf_counter() - tb
     if math.isinf(found.value):
-        return None  # it says no timetable exists while one was found: never trust it then
-    return found.value
+        return None, {}  # it says no timetable exists: the search will say why, never trust it
+    return found.value, found.counts
 
 
 def _floor(problem: Problem, bound: float) -> float:

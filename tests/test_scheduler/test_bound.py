@@ -197,3 +197,22 @@ def test_a_decomposed_search_reports_the_counting_bound():
     assert t.best_bound == lower_bound(p, time_limit=10).value == 24
     assert t.objective >= t.best_bound
     assert t.gap is not None
+
+
+def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
+    from benchmarks.instances import generate
+    from scheduler.engine import BOUND_SHARE
+
+    # M: enough choices to group first, few enough for the full model to follow; the
+    # construction and then the search take each module's number of groups from the
+    # relaxation's best solution (deterministic: the same relaxation as the engine's)
+    p = generate("M", 0)
+    t = solve(p, time_limit=5, workers=2, deterministic=True)
+    assert verify(p, t) == []
+    counts = lower_bound(p, time_limit=5 * BOUND_SHARE, deterministic=True).counts
+    assert counts["welcome0"] == 3  # the social worker's load needs three welcome groups
+    used: dict[str, int] = {}
+    for g in t.groups:
+        if g.module_id in counts:
+            used[g.module_id] = used.get(g.module_id, 0) + 1
+    assert used == counts
