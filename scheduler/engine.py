@@ -59,6 +59,8 @@ BOUND_SHARE = 0.15
 # solution, and the full model first runs with those numbers fixed (this share of what is
 # left; its answers are proven optimal only by reaching the bound), then as it is
 COUNTS_SHARE = 1.0
+# ... and the relaxation that runs before the construction delays the first timetable: at most
+BOUND_BEFORE_AT_MOST = 2.0
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
@@ -561,10 +563,11 @@ def _prepare(
     counts: dict[str, int] = {}
     tried = False
     choices = membership_choices(problem)
-    if DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO and stats is not None:
+    if DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO and stats is not None and workers >= 2:
         # mid-sized: the relaxation first (M 0.3 s); the construction forms its numbers of groups
+        # (with one worker the guided grouping is worse: M at 10 s 31 -> 62, so not then)
         tried = True
-        budget = BOUND_SHARE * time_limit
+        budget = min(BOUND_SHARE * time_limit, BOUND_BEFORE_AT_MOST)
         bound, counts = _relaxation_bound(problem, cal, stats, budget, seed, workers, deterministic)
         if counts:
             attempt = construct(
@@ -605,9 +608,7 @@ def _with_counts(problem: Problem, counts: dict[str, int]) -> Problem:
     """The problem with each module's number of groups fixed at `counts` (a guide: any
     timetable of it is one of the problem's)."""
     modules = [
-        replace(md, min_groups=counts[md.id], max_groups=counts[md.id])
-        if md.id in counts
-        else md
+        replace(md, min_groups=counts[md.id], max_groups=counts[md.id]) if md.id in counts else md
         for md in problem.modules
     ]
     return replace(problem, modules=modules)
@@ -648,7 +649,7 @@ def _search(
         guided: dict[str, object] = {"symmetry": False}
         stages = [
             ("fixed", {"fixed_membership": membership}, 0.3),
-            *([("counts", guided, COUNTS_SHARE)] if prep.counts else []),
+            *([("counts", guided, COUNTS_SHARE)] if prep.counts and workers >= 2 else []),
             ("full", {"symmetry": False}, 1.0),
         ]
     elif big:

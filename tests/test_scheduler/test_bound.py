@@ -200,19 +200,33 @@ def test_a_decomposed_search_reports_the_counting_bound():
 
 
 def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
-    from benchmarks.instances import generate
-    from scheduler.engine import BOUND_SHARE
+    import time
 
-    # M: enough choices to group first, few enough for the full model to follow; the
-    # construction and then the search take each module's number of groups from the
-    # relaxation's best solution (deterministic: the same relaxation as the engine's)
+    from benchmarks.instances import generate
+    from scheduler.construct import construct
+    from scheduler.engine import _prepare
+    from scheduler.timetable import SolveStats
+
+    def groups_per_module(membership: dict[str, list[str]]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for gid, ids in membership.items():
+            if ids:
+                out[gid.rpartition("#")[0]] = out.get(gid.rpartition("#")[0], 0) + 1
+        return out
+
+    # M: enough choices to group first, few enough for the full model to follow; with two
+    # workers the relaxation runs first and the construction aims at its numbers of groups
     p = generate("M", 0)
-    t = solve(p, time_limit=5, workers=2, deterministic=True)
+    prep = _prepare(
+        p, time.perf_counter(), 10.0, stats=SolveStats(), workers=2, deterministic=True
+    )
+    assert prep.bound == 24
+    assert prep.counts["welcome0"] == 3  # the social worker's load needs three welcome groups
+    guided = groups_per_module(prep.membership)
+    unguided = groups_per_module(construct(p).membership)
+    # the unguided construction forms one welcome group of eight and four groups of French
+    assert (unguided["welcome0"], unguided["fle0"]) == (1, 4)
+    assert guided["welcome0"] > 1
+    assert guided["fle0"] == prep.counts["fle0"] == 5
+    t = solve(p, time_limit=5, workers=2)
     assert verify(p, t) == []
-    counts = lower_bound(p, time_limit=5 * BOUND_SHARE, deterministic=True).counts
-    assert counts["welcome0"] == 3  # the social worker's load needs three welcome groups
-    used: dict[str, int] = {}
-    for g in t.groups:
-        if g.module_id in counts:
-            used[g.module_id] = used.get(g.module_id, 0) + 1
-    assert used == counts
