@@ -27,9 +27,10 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
+from scheduler.goals import load_points, load_spread
 from scheduler.model import GroupVars, skeleton
 from scheduler.problem import Module, Problem
-from scheduler.slots import Calendar
+from scheduler.slots import Calendar, room_suits
 
 Lit = cp_model.IntVar | int
 
@@ -147,16 +148,9 @@ class _Relaxation:
     def _largest_room(self, module: Module) -> int | None:
         if module.off_site:
             return None
-        fits = [
-            r.capacity
-            for r in self.p.rooms
-            if r.site_id == module.site_id
-            and (module.room_kind is None or r.kind == module.room_kind)
-            and set(module.room_features) <= set(r.features)
-        ]
-        return max(fits, default=0)
+        return max((r.capacity for r in self.p.rooms if room_suits(module, r)), default=0)
 
-    # -- sessions: staff per role, mediators' languages, deferral, extra coaches
+    # -- sessions: staff per role, deferral, extra coaches
     def _sessions(self, g: GroupVars, active: Lit) -> None:
         m = self.m
         module = g.module
@@ -173,8 +167,10 @@ class _Relaxation:
             elif not s.starts:
                 if s.optional:
                     self.terms["deferred_sessions"].append(active)
-                    continue
-                m.add(active == 0) if not isinstance(active, int) else m.add_bool_or([])
+                elif isinstance(active, int):
+                    m.add_bool_or([])  # a required session with no possible time at all
+                else:
+                    m.add(active == 0)
                 continue
             lits: dict[tuple[str, str], cp_model.IntVar] = {k: self.bool() for k in s.staff}
             for role, k in required.items():
@@ -212,21 +208,15 @@ class _Relaxation:
         p = self.p
         if not p.weights.staff_load_spread:
             return
-        loads: dict[str, list[cp_model.LinearExprT]] = {}
+        loads: list[cp_model.LinearExprT] = []
         for mid, entries in self.work.items():
             contract = self.staff[mid].weekly_hours * 60 * p.horizon.weeks
             if contract > 0:
-                loads[mid] = [round(100 * d / contract) * v for d, _, v in entries]
-        if len(loads) < 2:
-            return
-        hi = self.m.new_int_var(0, 10_000, "")
-        lo = self.m.new_int_var(0, 10_000, "")
-        for terms in loads.values():
-            self.m.add(hi >= sum(terms))
-            self.m.add(lo <= sum(terms))
-        beyond = self.m.new_int_var(0, 10_000, "")
-        self.m.add(beyond >= hi - lo - p.staff_load_tolerance)
-        self.terms["staff_load_spread"].append(beyond)
+                loads.append(sum(load_points(d, contract) * v for d, _, v in entries))
+        if len(loads) > 1:
+            self.terms["staff_load_spread"].append(
+                load_spread(self.m, loads, p.staff_load_tolerance)
+            )
 
 
 def module_costs(

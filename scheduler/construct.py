@@ -29,6 +29,7 @@ from scheduler.slots import (
     may_wait,
     module_occurrences,
     module_starts,
+    room_suits,
 )
 from scheduler.timetable import Session, group_id, session_key
 
@@ -80,9 +81,7 @@ class _Constructor:
             (
                 r
                 for r in self.p.rooms
-                if r.site_id == md.site_id
-                and (md.room_kind is None or r.kind == md.room_kind)
-                and set(md.room_features) <= set(r.features)
+                if room_suits(md, r)
                 and self.cal.room_open(r, t)
                 and self.book.free(f"r:{r.id}", t, dur)
             ),

@@ -50,9 +50,9 @@ REQUIRED_GIVE_UP_SHARE = 0.5
 # its first timetable (CP-SAT's full presolve takes ~0.5 s on the 270-session week, the light
 # one ~0.1 s); the stage's own search then goes on from it. Its share of the stage's time:
 FIRST_PASS_SHARE = 0.25
-# decomposed searches: once a first timetable is there, at most this share of the time limit
-# goes to the counting relaxation (bound.py), whose bound proves a timetable optimal that the
-# decomposed stages alone could never prove (their own bounds hold within their grouping only)
+# decomposed searches: at most this share of the time limit goes to the counting relaxation
+# (bound.py), whose bound proves a timetable optimal that the decomposed stages alone could
+# never prove (their own bounds hold within their grouping only)
 BOUND_SHARE = 0.15
 # mid-sized problems (the full model follows the fixed grouping): the relaxation runs before the
 # construction, which then forms each module's number of groups in the relaxation's best
@@ -597,11 +597,20 @@ def _prepare(
     big = valid and membership_choices(problem) > DECOMPOSE_ABOVE
     merged = {x.key: x for x in greedy}
     merged.update({x.key: x for x in (problem.previous.sessions if problem.previous else [])})
-    prep = _Prepared(
-        membership, greedy, valid, big, list(merged.values()), released, constructed, False, cal
+    return _Prepared(
+        membership,
+        greedy,
+        valid,
+        big,
+        list(merged.values()),
+        released,
+        constructed,
+        False,
+        cal,
+        bound=bound,
+        bound_tried=tried,
+        counts=counts,
     )
-    prep.bound, prep.bound_tried, prep.counts = bound, tried, counts
-    return prep
 
 
 def _with_counts(problem: Problem, counts: dict[str, int]) -> Problem:
@@ -818,7 +827,7 @@ def _relaxation_bound(
     deterministic: bool,
 ) -> tuple[float | None, dict[str, int]]:
     """The counting relaxation's proven lower bound (bound.py) and its numbers of groups."""
-    if any(w < 0 for w in vars(problem.weights).values()):
+    if not _weights_nonneg(problem):
         return None, {}  # a goal that lowers the objective: the goals left out no longer add >= 0
     tb = clock_time.perf_counter()
     found = lower_bound(
@@ -839,10 +848,12 @@ def _floor(problem: Problem, bound: float) -> float:
     """Every goal term is >= 0, so with non-negative weights 0 is a lower bound; CP-SAT can
     report less (its presolve substitutes the [0, max] goal variables by the differences they
     stand for, e.g. the largest minus the smallest group)."""
-    weights = vars(problem.weights).values()
-    if all(isinstance(w, int | float) and w >= 0 for w in weights):
-        return max(bound, 0.0)
-    return bound
+    return max(bound, 0.0) if _weights_nonneg(problem) else bound
+
+
+def _weights_nonneg(problem: Problem) -> bool:
+    """Every goal then adds at least 0 to the objective."""
+    return all(isinstance(w, int | float) and w >= 0 for w in vars(problem.weights).values())
 
 
 def _cut_short(time_limit: float) -> Explanation:

@@ -66,22 +66,37 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
             for mid, v in s.staff_any.items():
                 contract = b.staff[mid].weekly_hours * 60 * p.horizon.weeks
                 if contract > 0:
-                    loads[mid].append(round(100 * s.duration / contract) * v)
+                    loads[mid].append(load_points(s.duration, contract) * v)
         if len(loads) > 1:
-            hi = m.new_int_var(0, 10_000, "load_hi")
-            lo = m.new_int_var(0, 10_000, "load_lo")
-            for mid in loads:
-                m.add(hi >= sum(loads[mid]))
-                m.add(lo <= sum(loads[mid]))
-            m.add(lo <= hi)
-            # only the points beyond the tolerance count (minimised, so it is their maximum
-            # with 0); within it, loads are even enough and proofs need no number partitioning
-            beyond = m.new_int_var(0, 10_000, "load_spread")
-            m.add(beyond >= hi - lo - p.staff_load_tolerance)
-            terms["staff_load_spread"].append(beyond)
+            terms["staff_load_spread"].append(
+                load_spread(m, [sum(ts) for ts in loads.values()], p.staff_load_tolerance)
+            )
     out = {name: sum(ts) for name, ts in terms.items()}
     m.minimize(sum(getattr(weights, name) * expr for name, expr in out.items()))
     return out
+
+
+def load_points(minutes: int, contract_minutes: float) -> int:
+    """A session's share of a staff member's contracted time, in whole percent: how the model
+    (and the counting relaxation, bound.py) counts loads."""
+    return round(100 * minutes / contract_minutes)
+
+
+def load_spread(
+    m: cp_model.CpModel, loads: list[cp_model.LinearExprT], tolerance: int
+) -> cp_model.IntVar:
+    """The points by which the largest load exceeds the smallest beyond `tolerance`."""
+    hi = m.new_int_var(0, 10_000, "load_hi")
+    lo = m.new_int_var(0, 10_000, "load_lo")
+    for load in loads:
+        m.add(hi >= load)
+        m.add(lo <= load)
+    m.add(lo <= hi)
+    # only the points beyond the tolerance count (minimised, so it is their maximum with 0);
+    # within it, loads are even enough and proofs need no number partitioning
+    beyond = m.new_int_var(0, 10_000, "load_spread")
+    m.add(beyond >= hi - lo - tolerance)
+    return beyond
 
 
 def _nonneg(

@@ -22,6 +22,7 @@ from scheduler.slots import (
     module_occurrences,
     module_starts,
     occurrence_weeks,
+    room_suits,
 )
 from scheduler.timetable import Session, group_id
 
@@ -303,9 +304,7 @@ def greedy_sessions(
                     (
                         r
                         for r in problem.rooms
-                        if r.site_id == md.site_id
-                        and (md.room_kind is None or r.kind == md.room_kind)
-                        and set(md.room_features) <= set(r.features)
+                        if room_suits(md, r)
                         and r.capacity >= len(members)
                         and cal.room_open(r, t)
                         and free(f"r:{r.id}", t, dur)

@@ -18,6 +18,7 @@ from scheduler.slots import (
     group_specs,
     may_wait,
     minutes,
+    room_suits,
 )
 from scheduler.timetable import RecordRef
 
@@ -188,15 +189,18 @@ class _Builder:
 
     # -- build
     def build(self) -> None:
-        specs = group_specs(self.p)
-        module_starts = {m.id: self._module_starts(m) for m in self.p.modules}
-        for spec in specs:
-            self._group(spec, module_starts[spec.module.id])
+        self._groups()
         self._module_rules()
         self._resources()
         self._participant_rules()
         if self.objective:
             self._goals()
+
+    def _groups(self) -> None:
+        """Every potential group with its sessions, their starts, rooms and staff."""
+        module_starts = {m.id: self._module_starts(m) for m in self.p.modules}
+        for spec in group_specs(self.p):
+            self._group(spec, module_starts[spec.module.id])
 
     def _module_starts(self, module: Module) -> dict[int, list[int]]:
         from scheduler.slots import module_starts
@@ -332,13 +336,7 @@ class _Builder:
         if module.off_site:
             return
         enforce = self.assume("room", ("module", module.id))
-        fits = [
-            r
-            for r in self.p.rooms
-            if r.site_id == module.site_id
-            and (module.room_kind is None or r.kind == module.room_kind)
-            and set(module.room_features) <= set(r.features)
-        ]
+        fits = [r for r in self.p.rooms if room_suits(module, r)]
         for r in fits:
             y = self.bool(f"room_{s.key}_{r.id}")
             s.rooms[r.id] = y
@@ -853,9 +851,7 @@ def skeleton(problem: Problem, cal: Calendar | None = None) -> list[GroupVars]:
     """Every potential group with its sessions' candidate starts and staff exactly as the full
     model has them, without the rules between groups (for the counting relaxation, bound.py)."""
     b = _Builder(problem, None, explain=False, objective=False, cal=cal)
-    module_starts = {m.id: b._module_starts(m) for m in problem.modules}
-    for spec in group_specs(problem):
-        b._group(spec, module_starts[spec.module.id])
+    b._groups()
     return b.groups
 
 

@@ -17,6 +17,7 @@ from scheduler.slots import (
     max_groups,
     minutes,
     module_starts,
+    room_suits,
 )
 from scheduler.timetable import Explanation, RecordRef
 
@@ -207,13 +208,7 @@ def precheck(
         needs_session = any(w for spec in my_specs for w in _required(spec, defer))
         # rooms: kind, features, capacity
         if not md.off_site and needs_session:
-            fits = [
-                r
-                for r in problem.rooms
-                if r.site_id == md.site_id
-                and (md.room_kind is None or r.kind == md.room_kind)
-                and set(md.room_features) <= set(r.features)
-            ]
+            fits = [r for r in problem.rooms if room_suits(md, r)]
             if not fits:
                 wanted = f"a {md.room_kind} room" if md.room_kind else "a room"
                 if md.room_features:

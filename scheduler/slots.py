@@ -145,6 +145,15 @@ def module_starts(problem: Problem, module: Module, days: list[Day]) -> dict[int
     return by_week
 
 
+def room_suits(module: Module, room: Room) -> bool:
+    """The room is on the module's site, of the kind it needs and has its features."""
+    return (
+        room.site_id == module.site_id
+        and (module.room_kind is None or room.kind == module.room_kind)
+        and set(module.room_features) <= set(room.features)
+    )
+
+
 def _inside(blocks: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in blocks)
 
