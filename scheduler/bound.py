@@ -1,22 +1,31 @@
-"""A proven lower bound on the objective from a counting relaxation of the model.
+"""A proven lower bound on the objective from relaxations of the model.
 
 CP-SAT's own bound on mid-sized weeks stays far below the optimum: with one Boolean per
 participant and group, the LP cannot see that 26 people of one level do not split into
 groups of 9 and 10, or that the only social worker's load is capped by the number of welcome
-groups. The relaxation keeps what those goals depend on and drops time:
+groups. The relaxations keep what those goals depend on and drop the members:
 
 - per group module, the number of groups, each number priced by arithmetic on counts at the
   least cost of unmixed groups and size spread it allows (`module_costs`);
 - every session of the used groups keeps its candidate staff exactly as the full model has
   them (`model.skeleton`), its staff count per role, deferral and weekly hours, and the staff
   load spread counts the same whole percents per session;
-- no start, no room (only the largest room a group could be given bounds its size), no
-  overlap, no participant availability, no mediators' languages, no preferred times.
+- no participant availability, no mediators' languages (only the largest room a group could
+  be given bounds its size).
 
-Every timetable of the full model maps onto a solution of the relaxation with the same
+The *counting* relaxation drops time as well: no start, no room, no overlap, no preferred
+times. It is solved in about a second on 1,000 participants. The *timed* one keeps every
+session's starts, room and staff as the full model has them, rooms and staff in one place at
+a time, and the preferred-times goal: it sees that twelve activation groups, two welcome
+groups whose social worker works mornings and a French group cannot all take the morning in
+three rooms (M: 25 where counting gives 24, in about a second; on L and XL it proves no more
+than counting within 10 s).
+
+Every timetable of the full model maps onto a solution of either relaxation with the same
 values of the goals it keeps (unmixed groups, group size spread, extra coaches, staff load
-spread, deferred sessions); the other goals are at least 0. So its optimum, or its proven
-bound, is a lower bound of the full model's objective: a timetable that reaches it is optimal.
+spread, deferred sessions, and in the timed one sessions outside preferred times); the
+other goals are at least 0. So its optimum, or its proven bound, is a lower bound of the
+full model's objective: a timetable that reaches it is optimal.
 """
 
 from __future__ import annotations
@@ -27,12 +36,10 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.goals import load_points, load_spread
-from scheduler.model import GroupVars, skeleton
+from scheduler.goals import extra_coaches, load_points, load_spread, preferred_time_terms
+from scheduler.model import GroupVars, Lit, SessionVars, skeleton
 from scheduler.problem import Module, Problem
 from scheduler.slots import Calendar, room_suits
-
-Lit = cp_model.IntVar | int
 
 
 @dataclass
@@ -43,6 +50,9 @@ class Bound:
     # group module id -> number of groups in the relaxation's best solution (a guide for the
     # search: the arithmetic's favourite grouping sizes)
     counts: dict[str, int] = field(default_factory=dict)
+    # timed only: group module id -> the first start of each of its groups in that solution
+    # (minutes from the horizon's start; a guide for where the groups fit together)
+    plan: dict[str, list[int]] = field(default_factory=dict)
 
 
 def lower_bound(
@@ -53,10 +63,12 @@ def lower_bound(
     seed: int = 0,
     cal: Calendar | None = None,
     deterministic: bool = False,
+    timed: bool = False,
 ) -> Bound:
-    """Solve the counting relaxation (see the module's docstring) within `time_limit` (in
-    CP-SAT's deterministic work units with `deterministic`, as the engine's searches are)."""
-    relaxation = _Relaxation(problem, skeleton(problem, cal))
+    """Solve the counting relaxation, or with `timed` the timed one (see the module's
+    docstring), within `time_limit` (in CP-SAT's deterministic work units with
+    `deterministic`, as the engine's searches are)."""
+    relaxation = _Relaxation(problem, cal, timed)
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.max_time_in_seconds = max(time_limit, 0.01)
@@ -73,46 +85,68 @@ def lower_bound(
         prm.subsolvers.extend(["max_lp", "default_lp"])
     status = solver.solve(relaxation.m)
     seconds = solver.wall_time
-    counts = {}
+    counts: dict[str, int] = {}
+    plan: dict[str, list[int]] = {}
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         counts = {mid: solver.value(v) for mid, v in relaxation.counts.items()}
+        if timed:
+            plan = relaxation.plan(solver)
     if status == cp_model.OPTIMAL:
-        return Bound(round(solver.objective_value), True, seconds, counts)
+        return Bound(round(solver.objective_value), True, seconds, counts, plan)
     if status == cp_model.INFEASIBLE:
         # no timetable at all: any bound holds; the engine's own search reports why
         return Bound(math.inf, True, seconds)
     # every goal term is >= 0, so 0 bounds it from below when the search proved nothing more
-    return Bound(max(math.ceil(solver.best_objective_bound - 1e-6), 0), False, seconds, counts)
+    value = max(math.ceil(solver.best_objective_bound - 1e-6), 0)
+    return Bound(value, False, seconds, counts, plan)
 
 
 class _Relaxation:
-    def __init__(self, problem: Problem, groups: list[GroupVars]) -> None:
+    def __init__(self, problem: Problem, cal: Calendar | None, timed: bool) -> None:
         self.p = problem
-        self.m = cp_model.CpModel()
+        self.timed = timed
+        # the timed relaxation adds to the skeleton's own model (its starts, rooms and staff)
+        self.b = skeleton(problem, cal, timed=timed)
+        self.m = self.b.m if timed else cp_model.CpModel()
         self.staff = {s.id: s for s in problem.staff}
+        self.pinned = {pin.session_key for pin in problem.pins}
         self.terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
         # per group module, its number of groups
         self.counts: dict[str, cp_model.IntVar] = {}
         # per staff member: (minutes, week or None for a block of several weeks, staff literal)
         self.work: dict[str, list[tuple[int, int | None, Lit]]] = defaultdict(list)
         by_module: dict[str, list[GroupVars]] = defaultdict(list)
-        for g in groups:
+        for g in self.b.groups:
             by_module[g.module.id].append(g)
         for module_groups in by_module.values():
             self._module(module_groups)
-        self._hours()
-        self._load_spread()
         w = problem.weights
-        self.m.minimize(
-            sum(
-                (getattr(w, name) if name != "groups" else 1) * term
-                for name, ts in self.terms.items()
-                for term in ts
-            )
+        if timed:
+            # (the skeleton holds the weekly hours already)
+            if w.outside_preferred_times:
+                self.terms["outside_preferred_times"].extend(preferred_time_terms(self.b))
+        else:
+            self._hours()
+        self._load_spread()
+        self.objective = sum(
+            (getattr(w, name) if name != "groups" else 1) * term
+            for name, ts in self.terms.items()
+            for term in ts
         )
+        self.m.minimize(self.objective)
 
     def bool(self) -> cp_model.IntVar:
         return self.m.new_bool_var("")
+
+    def plan(self, solver: cp_model.CpSolver) -> dict[str, list[int]]:
+        """Timed: per group module, the first start of each used group in the solution."""
+        out: dict[str, list[int]] = defaultdict(list)
+        for g in self.b.groups:
+            first = g.sessions[:1]
+            if g.spec.individual or not first or not solver.value(first[0].placed):
+                continue
+            out[g.module.id].append(solver.value(first[0].start))  # type: ignore[arg-type]
+        return dict(out)
 
     # -- groups of one module: how many, and the least their size and mix goals can cost
     def _module(self, groups: list[GroupVars]) -> None:
@@ -138,11 +172,18 @@ class _Relaxation:
         cost = m.new_int_var(0, max(costs.values()), "")
         m.add_element(count, [costs.get(k, 0) for k in range(max(costs) + 1)], cost)
         self.terms["groups"].append(cost)
-        # groups are interchangeable here: the first `count` are the used ones
-        for i, g in enumerate(groups):
-            active = self.bool()
-            m.add(count >= i + 1).only_enforce_if(active)
-            m.add(count <= i).only_enforce_if(active.negated())
+        actives: list[Lit] = [g.active if self.timed else self.bool() for g in groups]
+        m.add(count == sum(actives))
+        if not any(s.key in self.pinned for g in groups for s in g.sessions):
+            # without members or pins the module's groups are interchangeable: the used ones
+            # come first, in the order of their first session's start
+            for i in range(1, len(groups)):
+                m.add(actives[i - 1] >= actives[i])
+                first, before = groups[i].sessions[:1], groups[i - 1].sessions[:1]
+                if self.timed and first and before and not first[0].optional:
+                    ordered = m.add(before[0].start <= first[0].start)  # type: ignore[operator]
+                    ordered.only_enforce_if(actives[i])  # type: ignore[arg-type]
+        for g, active in zip(groups, actives, strict=True):
             self._sessions(g, active)
 
     def _largest_room(self, module: Module) -> int | None:
@@ -152,44 +193,53 @@ class _Relaxation:
 
     # -- sessions: staff per role, deferral, extra coaches
     def _sessions(self, g: GroupVars, active: Lit) -> None:
+        staff_any = []
+        for s in g.sessions:
+            lits = self._timed_session(s) if self.timed else self._counted_session(g, s, active)
+            weeks = g.spec.occurrences[s.occurrence]
+            for mid, v in lits.items():
+                self.work[mid].append((s.duration, weeks[0] if len(weeks) == 1 else None, v))
+            staff_any.append(lits)
+        if not g.spec.individual and len(g.sessions) >= 2 and self.p.weights.extra_coaches:
+            per_session = sum(g.module.staff_required.values())
+            self.terms["extra_coaches"].append(
+                extra_coaches(self.m, active, staff_any, per_session, g.spec.id)
+            )
+
+    def _timed_session(self, s: SessionVars) -> dict[str, Lit]:
+        """The skeleton's own session (its rules are the model's); its deferral is counted."""
+        if s.optional:
+            self.terms["deferred_sessions"].append(s.group.active - s.placed)
+        return s.staff_any
+
+    def _counted_session(self, g: GroupVars, s: SessionVars, active: Lit) -> dict[str, Lit]:
+        """A session with no time: its staff per role, and its deferral if it may wait."""
         m = self.m
-        module = g.module
-        required = dict(module.staff_required)
+        required = dict(g.module.staff_required)
         if g.spec.individual:
             required.setdefault("coach", 1)
-        used: dict[str, cp_model.IntVar] = {}
-        for s in g.sessions:
-            placed: Lit = active
-            if s.optional and s.starts:
-                placed = self.bool()
-                m.add(placed <= active)
-                self.terms["deferred_sessions"].append(active - placed)
-            elif not s.starts:
-                if s.optional:
-                    self.terms["deferred_sessions"].append(active)
-                elif isinstance(active, int):
-                    m.add_bool_or([])  # a required session with no possible time at all
-                else:
-                    m.add(active == 0)
-                continue
-            lits: dict[tuple[str, str], cp_model.IntVar] = {k: self.bool() for k in s.staff}
-            for role, k in required.items():
-                if k > 0:
-                    m.add(sum(v for (_, r), v in lits.items() if r == role) == k * placed)
-            weeks = g.spec.occurrences[s.occurrence]
-            for mid in sorted({mid for mid, _ in s.staff}):
-                mine = [v for (x, _), v in lits.items() if x == mid]
-                anyv = self.bool()
-                m.add(sum(mine) == anyv)
-                self.work[mid].append((s.duration, weeks[0] if len(weeks) == 1 else None, anyv))
-                if not g.spec.individual and len(g.sessions) >= 2:
-                    if mid not in used:
-                        used[mid] = self.bool()
-                    m.add_implication(anyv, used[mid])
-        if used and self.p.weights.extra_coaches:
-            per_session = sum(module.staff_required.values())
-            m.add(sum(used.values()) >= per_session * active)
-            self.terms["extra_coaches"].append(sum(used.values()) - per_session * active)
+        placed: Lit = active
+        if s.optional and s.starts:
+            placed = self.bool()
+            m.add(placed <= active)
+            self.terms["deferred_sessions"].append(active - placed)
+        elif not s.starts:
+            if s.optional:
+                self.terms["deferred_sessions"].append(active)
+            elif isinstance(active, int):
+                m.add_bool_or([])  # a required session with no possible time at all
+            else:
+                m.add(active == 0)
+            return {}
+        lits: dict[tuple[str, str], cp_model.IntVar] = {k: self.bool() for k in s.staff}
+        for role, k in required.items():
+            if k > 0:
+                m.add(sum(v for (_, r), v in lits.items() if r == role) == k * placed)
+        out: dict[str, Lit] = {}
+        for mid in sorted({mid for mid, _ in s.staff}):
+            out[mid] = self.bool()
+            m.add(sum(v for (x, _), v in lits.items() if x == mid) == out[mid])
+        return out
 
     # -- staff: weekly hours and the spread of loads
     def _hours(self) -> None:

@@ -71,6 +71,8 @@ class _Constructor:
         self.membership: dict[str, list[str]] = {}
         self.ungrouped: list[tuple[str, str]] = []
         self.urgent: set[str] = set()  # people left out by an earlier attempt: grouped first
+        # per group module, starts its groups take first where they are as full (a guide)
+        self.plan: dict[str, Counter[int]] = {}
         self.starts = {md.id: module_starts(problem, md, self.cal.days) for md in problem.modules}
 
     # -- resources
@@ -363,6 +365,8 @@ class _Constructor:
                 made += 1
                 gid = group_id(md.id, label)
                 times, members, teams, rooms = formed
+                if times and md.id in self.plan:
+                    self.plan[md.id][times[0]] -= 1
                 for occ, t, team, room in zip(numbers, times, teams, rooms, strict=False):
                     self._place(md, gid, occ, t, members, team, room)
                 groups.append((gid, members, times, {}, rooms))
@@ -408,17 +412,25 @@ class _Constructor:
         for pid in todo:
             counts.update(free[pid])
         best: (
-            tuple[tuple[int, ...], list[int], list[str], list[dict[str, str]], list[Room | None]]
+            tuple[
+                tuple[int, bool, int], list[int], list[str], list[dict[str, str]], list[Room | None]
+            ]
             | None
         ) = None
+        plan = self.plan.get(md.id)
+
+        def planned(t: int) -> bool:
+            return plan is not None and plan[t] > 0
+
+        # the planned starts first, then where the most people are free
         first = [
             t
-            for t in sorted(counts, key=lambda t: (-counts[t], t))
+            for t in sorted(counts, key=lambda t: (not planned(t), -counts[t], t))
             if t // DAY // 7 in occurrences[0]
         ]
         tried = 0
         for t0 in first:
-            if best is not None and min(counts[t0], target) <= best[0][0]:
+            if best is not None and (min(counts[t0], target), planned(t0)) <= best[0][:2]:
                 break
             tried += 1
             if tried > 80:
@@ -427,7 +439,7 @@ class _Constructor:
             if chosen is None:
                 continue
             times, members, teams, rooms = chosen
-            score = (len(members), -sum(times))
+            score = (len(members), planned(t0), -sum(times))
             if best is None or score > best[0]:
                 best = (score, times, members, teams, rooms)
                 if len(members) >= target:
@@ -613,10 +625,15 @@ class _Constructor:
 
 
 def _attempt(
-    problem: Problem, first: list[str], urgent: set[str], cal: Calendar | None = None
+    problem: Problem,
+    first: list[str],
+    urgent: set[str],
+    cal: Calendar | None = None,
+    plan: dict[str, list[int]] | None = None,
 ) -> Construction:
     c = _Constructor(problem, cal)
     c.urgent = urgent
+    c.plan = {mid: Counter(ts) for mid, ts in (plan or {}).items()}
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}
 
@@ -641,8 +658,11 @@ def construct(
     attempts: int = 8,
     deadline: float | None = None,
     cal: Calendar | None = None,
+    plan: dict[str, list[int]] | None = None,
 ) -> Construction:
-    """Group and place everything slot-first; `complete` when nobody was left out.
+    """Group and place everything slot-first; `complete` when nobody was left out. `plan`:
+    per group module, starts (minutes from the horizon's start) its groups take first where
+    they hold as many people as elsewhere (bound.py's timed relaxation fits them together).
 
     When somebody is left out, the modules that failed go first in the next attempt (the
     "squeaky wheel"), up to `attempts` tries or the `deadline` (perf_counter seconds).
@@ -651,7 +671,7 @@ def construct(
     urgent: set[str] = set()
     best: Construction | None = None
     for _ in range(max(attempts, 1)):
-        result = _attempt(problem, first, urgent, cal)
+        result = _attempt(problem, first, urgent, cal, plan)
         if best is None or len(result.ungrouped) < len(best.ungrouped):
             best = result
         if result.complete or (deadline is not None and time.perf_counter() > deadline):

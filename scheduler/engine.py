@@ -50,7 +50,7 @@ REQUIRED_GIVE_UP_SHARE = 0.5
 # its first timetable (CP-SAT's full presolve takes ~0.5 s on the 270-session week, the light
 # one ~0.1 s); the stage's own search then goes on from it. Its share of the stage's time:
 FIRST_PASS_SHARE = 0.25
-# decomposed searches: at most this share of the time limit goes to the counting relaxation
+# decomposed searches: at most this share of the time limit goes to a relaxation
 # (bound.py), whose bound proves a timetable optimal that the decomposed stages alone could
 # never prove (their own bounds hold within their grouping only)
 BOUND_SHARE = 0.15
@@ -59,8 +59,10 @@ BOUND_SHARE = 0.15
 # solution, and the full model first runs with those numbers fixed (this share of what is
 # left; its answers are proven optimal only by reaching the bound), then as it is
 COUNTS_SHARE = 1.0
-# ... and the relaxation that runs before the construction delays the first timetable: at most
-BOUND_BEFORE_AT_MOST = 2.0
+# ... that relaxation is the timed one (M: proven in 0.9-1.6 s), so it may take this share
+# of the time limit, but it delays the first timetable: at most
+BOUND_BEFORE_SHARE = 0.25
+BOUND_BEFORE_AT_MOST = 3.0
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
@@ -444,7 +446,9 @@ def solve(
         best_reported[0] = update.objective
         update.best_bound = _floor(problem, update.best_bound)
         if prep.bound is not None:
-            update.best_bound = max(update.best_bound, prep.bound)
+            # a decomposed or guided stage's own bound holds only within its grouping
+            whole = update.best_bound if stage == "full" else -math.inf
+            update.best_bound = max(whole, prep.bound)
         update.gap = _gap(update.objective, update.best_bound)
         if stage != "full" and prep.bound is None:
             update.gap = None
@@ -564,16 +568,21 @@ def _prepare(
     tried = False
     choices = membership_choices(problem)
     if DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO and stats is not None and workers >= 2:
-        # mid-sized: the relaxation first (M 0.3 s); the construction forms its numbers of groups
-        # (with one worker the guided grouping is worse: M at 10 s 31 -> 62, so not then)
+        # mid-sized: the timed relaxation first (M ~1 s); the construction forms its numbers of
+        # groups at its plan's starts where they suit the members (M: 12 activation groups
+        # outside their preferred mornings unguided, 1-3 guided); with one worker the guided
+        # grouping is worse (M at 10 s 31 -> 62), so not then
         tried = True
-        budget = min(BOUND_SHARE * time_limit, BOUND_BEFORE_AT_MOST)
-        bound, counts = _relaxation_bound(problem, cal, stats, budget, seed, workers, deterministic)
+        budget = min(BOUND_BEFORE_SHARE * time_limit, BOUND_BEFORE_AT_MOST)
+        bound, counts, plan = _relaxation_bound(
+            problem, cal, stats, budget, seed, workers, deterministic, timed=True
+        )
         if counts:
             attempt = construct(
                 _with_counts(problem, counts),
                 deadline=t0 + CONSTRUCT_SHARE * time_limit,
                 cal=cal,
+                plan=plan,
             )
             constructed = attempt if attempt.complete else None
     if choices > DECOMPOSE_ABOVE and constructed is None:
@@ -691,6 +700,8 @@ def _search(
             break  # the time limit is over: never start a stage after it
         if stop is not None and stop.is_set():
             break
+        if best is not None and prep.bound is not None and best[3] <= prep.bound + 1e-6:
+            break  # the best timetable reaches a proven lower bound: no stage can do better
         if give_up is not None and best is None and clock_time.perf_counter() >= give_up:
             last_status = "UNKNOWN"
             break  # nothing found in this model's share of the time: the caller moves on
@@ -809,8 +820,10 @@ def _search(
             budget = BOUND_SHARE * (deadline - t0)
             if not deterministic:
                 budget = min(budget, max(deadline - clock_time.perf_counter(), 0.0) * 0.5)
-            prep.bound, prep.counts = _relaxation_bound(
-                problem, prep.cal, stats, budget, seed, workers, deterministic
+            # the timed relaxation proves more but outgrows its time on the biggest problems
+            timed = membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO
+            prep.bound, prep.counts, _ = _relaxation_bound(
+                problem, prep.cal, stats, budget, seed, workers, deterministic, timed
             )
             if prep.bound is not None and best[3] <= prep.bound + 1e-6:
                 break  # this timetable already reaches it
@@ -825,10 +838,12 @@ def _relaxation_bound(
     seed: int,
     workers: int,
     deterministic: bool,
-) -> tuple[float | None, dict[str, int]]:
-    """The counting relaxation's proven lower bound (bound.py) and its numbers of groups."""
+    timed: bool,
+) -> tuple[float | None, dict[str, int], dict[str, list[int]]]:
+    """A relaxation's proven lower bound (bound.py), its numbers of groups and its plan."""
     if not _weights_nonneg(problem):
-        return None, {}  # a goal that lowers the objective: the goals left out no longer add >= 0
+        # a goal that lowers the objective: the goals left out no longer add >= 0
+        return None, {}, {}
     tb = clock_time.perf_counter()
     found = lower_bound(
         problem,
@@ -837,11 +852,13 @@ def _relaxation_bound(
         seed=seed,
         cal=cal,
         deterministic=deterministic,
+        timed=timed,
     )
     stats.bound_seconds += clock_time.perf_counter() - tb
     if math.isinf(found.value):
-        return None, {}  # it says no timetable exists: the search will say why, never trust it
-    return found.value, found.counts
+        # it says no timetable exists: the search will say why, never trust it
+        return None, {}, {}
+    return found.value, found.counts, found.plan
 
 
 def _floor(problem: Problem, bound: float) -> float:

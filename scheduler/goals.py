@@ -12,7 +12,7 @@ from scheduler.slots import DAY, deferred_keys, minutes
 from scheduler.timetable import Timetable
 
 if TYPE_CHECKING:
-    from scheduler.model import GroupVars, _Builder
+    from scheduler.model import GroupVars, Lit, _Builder
 
 GOALS = (
     "sessions_moved",
@@ -38,28 +38,14 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
     m, p = b.m, b.p
     weights = p.weights
     terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
-    start_weekday = p.horizon.start.weekday()
     _stability_terms(b, terms)
     _group_terms(b, terms)
     for s in b.sessions:
         if s.optional:
             # a session of a used group whose block the horizon's end cuts short, left unplaced
             terms["deferred_sessions"].append(s.group.active - s.placed)  # type: ignore[operator]
-    for s in b.sessions:
-        module = s.group.module
-        if module.preferred_windows and weights.outside_preferred_times:
-            blocks = [
-                ((w.weekday - start_weekday) % 7, minutes(w.start), minutes(w.end))
-                for w in module.preferred_windows
-            ]
-            good = [t for t in s.starts if _preferred(blocks, t, s.duration)]
-            if len(good) == len(s.starts):
-                continue
-            outside = b.bool(f"outside_{s.key}")
-            # (a session left to the next horizon is nowhere, so never outside)
-            lits = [outside.negated(), *([s.placed] if s.optional else [])]
-            b.within(s, good, lits)  # type: ignore[arg-type]
-            terms["outside_preferred_times"].append(outside)
+    if weights.outside_preferred_times:
+        terms["outside_preferred_times"].extend(preferred_time_terms(b))
     if weights.staff_load_spread:
         loads: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
         for s in b.sessions:
@@ -74,6 +60,47 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
     out = {name: sum(ts) for name, ts in terms.items()}
     m.minimize(sum(getattr(weights, name) * expr for name, expr in out.items()))
     return out
+
+
+def preferred_time_terms(b: _Builder) -> list[cp_model.IntVar]:
+    """One literal per session that may start outside its module's preferred windows: true
+    when it does (the model's goal, and the timed relaxation's in bound.py)."""
+    start_weekday = b.p.horizon.start.weekday()
+    out = []
+    for s in b.sessions:
+        module = s.group.module
+        if not module.preferred_windows:
+            continue
+        blocks = [
+            ((w.weekday - start_weekday) % 7, minutes(w.start), minutes(w.end))
+            for w in module.preferred_windows
+        ]
+        good = [t for t in s.starts if _preferred(blocks, t, s.duration)]
+        if len(good) == len(s.starts):
+            continue
+        outside = b.bool(f"outside_{s.key}")
+        # (a session left to the next horizon is nowhere, so never outside)
+        lits = [outside.negated(), *([s.placed] if s.optional else [])]
+        b.within(s, good, lits)  # type: ignore[arg-type]
+        out.append(outside)
+    return out
+
+
+def extra_coaches(
+    m: cp_model.CpModel, active: Lit, staff_any: list[dict[str, Lit]], per_session: int, name: str
+) -> cp_model.IntVar:
+    """How many more staff members than one session needs take turns in a group's sessions
+    (`staff_any`: per session, each candidate's literal); the model's goal and the
+    relaxation's."""
+    used: dict[str, cp_model.IntVar] = {}
+    for lits in staff_any:
+        for mid, v in lits.items():
+            if mid not in used:
+                used[mid] = m.new_bool_var(f"used_{name}_{mid}")
+            m.add_implication(v, used[mid])  # type: ignore[arg-type]
+    # every session has per_session distinct staff: a bound that keeps the term >= 0
+    m.add(sum(used.values()) >= per_session * active)
+    return _nonneg(m, sum(used.values()) - per_session * active, len(used), f"extra_{name}")
 
 
 def load_points(minutes: int, contract_minutes: float) -> int:
@@ -221,24 +248,11 @@ def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> N
         if weights.extra_coaches:
             per_session = sum(module.staff_required.values())
             for g in groups:
-                if len(g.sessions) < 2:
-                    continue
-                used: dict[str, cp_model.IntVar] = {}
-                for s in g.sessions:
-                    for mid, v in s.staff_any.items():
-                        if mid not in used:
-                            used[mid] = b.bool(f"used_{g.spec.id}_{mid}")
-                        m.add_implication(v, used[mid])  # type: ignore[arg-type]
-                # every session has per_session distinct staff: a bound that keeps the term >= 0
-                m.add(sum(used.values()) >= per_session * g.active)
-                terms["extra_coaches"].append(
-                    _nonneg(
-                        m,
-                        sum(used.values()) - per_session * g.active,
-                        len(used),
-                        f"extra_{g.spec.id}",
+                if len(g.sessions) >= 2:
+                    staff_any = [s.staff_any for s in g.sessions]
+                    terms["extra_coaches"].append(
+                        extra_coaches(m, g.active, staff_any, per_session, g.spec.id)
                     )
-                )
 
 
 def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:

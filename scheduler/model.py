@@ -847,12 +847,15 @@ class _Builder:
         return [s for g in self.groups for s in g.sessions]
 
 
-def skeleton(problem: Problem, cal: Calendar | None = None) -> list[GroupVars]:
-    """Every potential group with its sessions' candidate starts and staff exactly as the full
-    model has them, without the rules between groups (for the counting relaxation, bound.py)."""
+def skeleton(problem: Problem, cal: Calendar | None = None, timed: bool = False) -> _Builder:
+    """Every potential group with its sessions' candidate starts, rooms and staff exactly as
+    the full model has them, but no members (for the relaxations, bound.py); `timed` adds the
+    rules between sessions: a room or a staff member in one place at a time, weekly hours."""
     b = _Builder(problem, None, explain=False, objective=False, cal=cal)
     b._groups()
-    return b.groups
+    if timed:
+        b._resources()
+    return b
 
 
 def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:

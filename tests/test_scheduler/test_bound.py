@@ -1,15 +1,18 @@
-"""The counting relaxation's lower bound: exact arithmetic on group sizes, never above an
-optimum, and a proof of optimality for decomposed searches."""
+"""The relaxations' lower bounds: exact arithmetic on group sizes, rooms and staff at one
+place at a time, never above an optimum, and a proof of optimality for decomposed searches."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler import Problem, solve, verify
+from scheduler import Pin, Problem, WeeklyBlock, solve, verify
 from scheduler.bound import lower_bound, module_costs
+from scheduler.construct import Construction
+from scheduler.goals import measure
+from scheduler.timetable import Group, Timetable
 from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room, site
 from tests.test_scheduler.test_properties import SETTINGS
 
@@ -76,6 +79,13 @@ def counting_problems(draw) -> Problem:
     ]
     staff.append(coach("sw", draw(st.sampled_from([6, 10, 19])), ["social_worker"]))
     staff.append(coach("md", draw(st.sampled_from([6, 10, 19])), ["mediator"], languages=["ar"]))
+    # time that matters to the timed relaxation: a social worker or mediator who works some
+    # half-days only, and modules preferred (or allowed only) on few mornings
+    if draw(st.booleans()):
+        staff[-2].availability = [WeeklyBlock(d, time(9), time(12, 30)) for d in (0, 1)]
+    if draw(st.booleans()):
+        staff[-1].availability = [WeeklyBlock(d, time(9), time(17)) for d in (0, 3)]
+    mornings = [WeeklyBlock(d, time(9), time(12, 30)) for d in range(draw(st.integers(1, 3)))]
     modules = []
     for i in range(draw(st.integers(1, 3))):
         role = draw(st.sampled_from(["coach", "coach", "social_worker"]))
@@ -91,6 +101,8 @@ def counting_problems(draw) -> Problem:
                 single_level_groups=draw(st.booleans()),
                 staff_required={role: 1, "mediator": 1} if interpreted else {role: 1},
                 mediator_required=interpreted,
+                preferred_windows=mornings if draw(st.booleans()) else [],
+                allowed_days=draw(st.sampled_from([[0, 1, 2, 3, 4], [0, 1], [3]])),
             )
         )
     if draw(st.booleans()):
@@ -101,7 +113,9 @@ def counting_problems(draw) -> Problem:
     for m in modules:
         if len(enrol[m.id]) < m.group_min:
             enrol[m.id] = []
-    rooms = [room("r1", draw(st.integers(3, 6))), room("r2", 4), room("i1", 2, kind="interview")]
+    rooms = [room("r1", draw(st.integers(3, 6))), room("i1", 2, kind="interview")]
+    if draw(st.booleans()):
+        rooms.append(room("r2", 4))
     p = problem(
         modules,
         people,
@@ -116,14 +130,49 @@ def counting_problems(draw) -> Problem:
 
 @settings(SETTINGS, max_examples=40)
 @given(counting_problems())
-def test_the_bound_never_exceeds_a_proven_optimum(p: Problem):
+def test_the_bounds_never_exceed_a_proven_optimum(p: Problem):
     t = solve(p, time_limit=5, workers=1)
     if t.status != "OPTIMAL":
         return
     assert verify(p, t) == []
-    bound = lower_bound(p, time_limit=5)
-    assert bound.proven
-    assert bound.value <= t.objective
+    counted = lower_bound(p, time_limit=5)
+    timed = lower_bound(p, time_limit=5, timed=True)
+    assert counted.proven
+    assert timed.proven
+    # the timed relaxation keeps everything the counting one does, and more
+    assert counted.value <= timed.value <= t.objective
+
+
+def test_the_timed_bound_sees_two_groups_cannot_share_the_only_preferred_morning():
+    # one group room; groups of at most 6 preferred on Monday morning: 12 people need two
+    # groups, and only one of them can meet there. Counting has no time: it sees 0
+    preferred = [WeeklyBlock(0, time(9), time(12, 30))]
+    md = module("m", duration_minutes=180, group_min=6, group_max=6, preferred_windows=preferred)
+    people = [person(f"p{i}") for i in range(12)]
+    p = problem([md], people, staff=[coach("c1", 38), coach("c2", 38)], rooms=[room("r1", 12)])
+    assert lower_bound(p, time_limit=5).value == 0
+    timed = lower_bound(p, time_limit=5, timed=True)
+    assert (timed.value, timed.proven) == (1, True)
+    assert sorted(timed.plan["m"])[0] in (9 * 60, 9 * 60 + 30)  # one of them on Monday morning
+    t = solve(p, time_limit=5)
+    assert verify(p, t) == []
+    assert (t.status, t.objective) == ("OPTIMAL", 1)
+
+
+def test_a_pinned_group_is_not_taken_for_an_interchangeable_one():
+    # six people make one group of 4-6, and the pin says it is the second potential group:
+    # with the groups taken as interchangeable (the used ones first), the first would have
+    # to be used as well, and the relaxation would wrongly find no grouping at all
+    md = module("m", group_min=4, group_max=6, max_groups=2)
+    people = [person(f"p{i}") for i in range(6)]
+    p = problem([md], people, staff=[coach("c1", 38)], rooms=[room("r1", 12)])
+    p.pins = [Pin("m#2@0", MONDAY, time(10))]
+    t = solve(p, time_limit=5)
+    assert verify(p, t) == []
+    assert t.status == "OPTIMAL"
+    assert {g.id for g in t.groups} == {"m#2"}
+    for timed in (False, True):
+        assert lower_bound(p, time_limit=5, timed=timed).value <= t.objective
 
 
 def test_the_bound_sees_the_only_social_worker_capped_by_the_welcome_groups():
@@ -187,16 +236,24 @@ def test_a_decomposed_search_that_reaches_the_bound_is_proven_optimal():
     assert t.stats.total_seconds < 8  # it stopped on reaching the bound, not at the limit
 
 
-def test_a_decomposed_search_reports_the_counting_bound():
+def test_a_decomposed_search_reports_the_timed_bound():
     from benchmarks.instances import generate
 
     p = generate("M", 0)
     # deterministic: the relaxation gets the same work whatever else the machine is doing
     t = solve(p, time_limit=4, workers=2, deterministic=True)
     assert verify(p, t) == []
-    assert t.best_bound == lower_bound(p, time_limit=10).value == 24
+    # counting cannot see that the activation groups, the welcome groups (their social worker
+    # works mornings) and a French group do not all fit in the mornings of three rooms
+    assert lower_bound(p, time_limit=10).value == 24
+    assert t.best_bound == lower_bound(p, time_limit=10, timed=True).value == 25
     assert t.objective >= t.best_bound
     assert t.gap is not None
+
+
+def outside_preferred(p: Problem, c: Construction) -> float:
+    groups = [Group(gid, gid.rpartition("#")[0], ids) for gid, ids in c.membership.items()]
+    return measure(p, Timetable("FEASIBLE", c.sessions, groups))["outside_preferred_times"]
 
 
 def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
@@ -220,13 +277,19 @@ def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
     prep = _prepare(
         p, time.perf_counter(), 10.0, stats=SolveStats(), workers=2, deterministic=True
     )
-    assert prep.bound == 24
+    assert prep.bound == 25
     assert prep.counts["welcome0"] == 3  # the social worker's load needs three welcome groups
     guided = groups_per_module(prep.membership)
-    unguided = groups_per_module(construct(p).membership)
+    unguided_construction = construct(p)
+    unguided = groups_per_module(unguided_construction.membership)
     # the unguided construction forms one welcome group of eight and four groups of French
     assert (unguided["welcome0"], unguided["fle0"]) == (1, 4)
     assert guided["welcome0"] > 1
     assert guided["fle0"] == prep.counts["fle0"] == 5
+    # the activation groups start where the relaxation's plan has them, inside their preferred
+    # mornings; unguided, they start at 8:30, half an hour before their window opens
+    assert prep.constructed is not None
+    assert outside_preferred(p, prep.constructed) <= 3
+    assert outside_preferred(p, unguided_construction) == 12
     t = solve(p, time_limit=5, workers=2)
     assert verify(p, t) == []
