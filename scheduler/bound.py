@@ -80,7 +80,8 @@ def lower_bound(
         prm.max_time_in_seconds = max(time_limit, 0.01) * 5
     elif workers >= 2:
         # the LP at its fullest proves the bound, the default search finds the solution that
-        # meets it (M 0.3 s, L 0.4 s, XL 1.8 s; the default pair leaves L unproven at 10 s)
+        # meets it (counting: M 0.3 s, L 0.4 s, XL 1.8 s, where the default pair leaves L
+        # unproven at 10 s; timed: M 0.9-2.1 s)
         prm.num_workers = 2
         prm.subsolvers.extend(["max_lp", "default_lp"])
     status = solver.solve(relaxation.m)
@@ -128,12 +129,13 @@ class _Relaxation:
         else:
             self._hours()
         self._load_spread()
-        self.objective = sum(
-            (getattr(w, name) if name != "groups" else 1) * term
-            for name, ts in self.terms.items()
-            for term in ts
+        self.m.minimize(
+            sum(
+                (getattr(w, name) if name != "groups" else 1) * term
+                for name, ts in self.terms.items()
+                for term in ts
+            )
         )
-        self.m.minimize(self.objective)
 
     def bool(self) -> cp_model.IntVar:
         return self.m.new_bool_var("")
