@@ -59,7 +59,7 @@ BOUND_SHARE = 0.15
 # solution, and the full model first runs with those numbers fixed (this share of what is
 # left; its answers are proven optimal only by reaching the bound), then as it is
 COUNTS_SHARE = 1.0
-# ... that relaxation is the timed one (M: proven in 0.9-1.6 s), so it may take this share
+# ... that relaxation is the timed one (M: proven in 0.9-2.1 s), so it may take this share
 # of the time limit, but it delays the first timetable: at most
 BOUND_BEFORE_SHARE = 0.25
 BOUND_BEFORE_AT_MOST = 3.0
