@@ -109,7 +109,6 @@ class _Relaxation:
         # the timed relaxation adds to the skeleton's own model (its starts, rooms and staff)
         self.b = skeleton(problem, cal, timed=timed)
         self.m = self.b.m if timed else cp_model.CpModel()
-        self.staff = {s.id: s for s in problem.staff}
         self.pinned = {pin.session_key for pin in problem.pins}
         self.terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
         # per group module, its number of groups
@@ -247,7 +246,7 @@ class _Relaxation:
     def _hours(self) -> None:
         weeks = self.p.horizon.weeks
         for mid, entries in self.work.items():
-            cap = round(self.staff[mid].weekly_hours * 60)
+            cap = round(self.b.staff[mid].weekly_hours * 60)
             for w in range(weeks):
                 inside = [(d, v) for d, wk, v in entries if wk == w]
                 if sum(d for d, _ in inside) > cap:
@@ -262,7 +261,7 @@ class _Relaxation:
             return
         loads: list[cp_model.LinearExprT] = []
         for mid, entries in self.work.items():
-            contract = self.staff[mid].weekly_hours * 60 * p.horizon.weeks
+            contract = self.b.staff[mid].weekly_hours * 60 * p.horizon.weeks
             if contract > 0:
                 loads.append(sum(load_points(d, contract) * v for d, _, v in entries))
         if len(loads) > 1:

@@ -113,7 +113,7 @@ class _Callback(cp_model.CpSolverSolutionCallback):
             )
         if self.stop is not None and self.stop.is_set():
             self.stop_search()
-        if self.target is not None and self.objective_value <= self.target + 1e-6:
+        if _reaches(self.objective_value, self.target):
             self.stop_search()
 
 
@@ -367,7 +367,7 @@ class _Prepared:
     # groups): the model with this membership is the full problem, searched as one stage
     forced: bool = False
     cal: Calendar | None = None
-    # the counting relaxation's lower bound of the objective, once computed (decomposed only)
+    # a relaxation's lower bound of the objective, once computed (decomposed only)
     bound: float | None = None
     bound_tried: bool = False
     # the relaxation's number of groups per module (a guide, see COUNTS_SHARE)
@@ -486,7 +486,7 @@ def solve(
                 prep.bound = None  # a timetable below it: the relaxation is wrong, claim nothing
             else:
                 result.best_bound = max(result.best_bound or 0.0, prep.bound)
-            if prep.bound is not None and result.objective <= prep.bound + 1e-6:
+            if _reaches(result.objective, prep.bound):
                 result.status = "OPTIMAL"  # it reaches a proven lower bound of the whole problem
         if result.best_bound is not None:
             result.gap = _gap(result.objective, result.best_bound)
@@ -700,7 +700,7 @@ def _search(
             break  # the time limit is over: never start a stage after it
         if stop is not None and stop.is_set():
             break
-        if best is not None and prep.bound is not None and best[3] <= prep.bound + 1e-6:
+        if best is not None and _reaches(best[3], prep.bound):
             break  # the best timetable reaches a proven lower bound: no stage can do better
         if give_up is not None and best is None and clock_time.perf_counter() >= give_up:
             last_status = "UNKNOWN"
@@ -822,11 +822,10 @@ def _search(
                 budget = min(budget, max(deadline - clock_time.perf_counter(), 0.0) * 0.5)
             # the timed relaxation proves more but outgrows its time on the biggest problems
             timed = membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO
+            # (if the best timetable already reaches it, the next turn of the loop ends here)
             prep.bound, prep.counts, _ = _relaxation_bound(
                 problem, prep.cal, stats, budget, seed, workers, deterministic, timed
             )
-            if prep.bound is not None and best[3] <= prep.bound + 1e-6:
-                break  # this timetable already reaches it
     return _Outcome(best, last_status, last_strategy)
 
 
@@ -859,6 +858,11 @@ def _relaxation_bound(
         # it says no timetable exists: the search will say why, never trust it
         return None, {}, {}
     return found.value, found.counts, found.plan
+
+
+def _reaches(objective: float, bound: float | None) -> bool:
+    """The objective is at a proven lower bound of the whole problem: it is optimal."""
+    return bound is not None and objective <= bound + 1e-6
 
 
 def _floor(problem: Problem, bound: float) -> float:

@@ -105,7 +105,7 @@ def extra_coaches(
 
 def load_points(minutes: int, contract_minutes: float) -> int:
     """A session's share of a staff member's contracted time, in whole percent: how the model
-    (and the counting relaxation, bound.py) counts loads."""
+    (and the relaxations, bound.py) count loads."""
     return round(100 * minutes / contract_minutes)
 
 

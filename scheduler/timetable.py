@@ -83,7 +83,7 @@ class Explanation:
 class SolveStats:
     build_seconds: float = 0.0
     precheck_seconds: float = 0.0
-    # the counting relaxation's lower bound (decomposed searches only, see bound.py)
+    # a relaxation's lower bound (decomposed and guided searches only, see bound.py)
     bound_seconds: float = 0.0
     solve_seconds: float = 0.0
     explain_seconds: float = 0.0
