@@ -95,8 +95,8 @@ def lower_bound(
     if status == cp_model.OPTIMAL:
         return Bound(round(solver.objective_value), True, seconds, counts, plan)
     if status == cp_model.INFEASIBLE:
-        # no timetable at all: any bound holds; the engine's own search reports why
-        return Bound(math.inf, True, seconds)
+        # nobody-left-out is impossible: every timetable leaves at least one enrolment out
+        return Bound(float(max(problem.weights.unplaced, 0)), True, seconds)
     # every goal term is >= 0, so 0 bounds it from below when the search proved nothing more
     value = max(math.ceil(solver.best_objective_bound - 1e-6), 0)
     return Bound(value, False, seconds, counts, plan)

@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
-from scheduler.goals import measure
+from scheduler.goals import left_out, measure, objective_value
 from scheduler.greedy import (
     greedy_construct,
     greedy_membership,
@@ -35,6 +35,7 @@ from scheduler.slots import (
     may_wait,
 )
 from scheduler.timetable import Explanation, Group, Session, SolveStats, Timetable
+from scheduler.unplaced import list_unplaced
 
 # above this many participant-to-group choices the engine groups greedily first
 DECOMPOSE_ABOVE = 600
@@ -468,6 +469,10 @@ def solve(
         t0=t0,
     )
     outcome = None
+    if required_first and prep.big and not prep.forced and prep.constructed is not None:
+        # the construction left somebody out: everything-placed is unlikely, and the model
+        # that may leave people out and defer sessions gets the whole time
+        required_first = prep.constructed.complete
     if required_first:
         # a timetable of this stage defers nothing, so it is also the best of the lexicographic
         # order whenever this stage is proven optimal
@@ -509,7 +514,8 @@ def solve(
             ]
     else:
         result.status = "INFEASIBLE"
-    if result.status == "INFEASIBLE" and explain_infeasible:
+    leaves_out = result.feasible and bool(left_out(problem, result))
+    if (result.status == "INFEASIBLE" or leaves_out) and explain_infeasible:
         from scheduler.explain import explain
 
         te = clock_time.perf_counter()
@@ -517,7 +523,10 @@ def solve(
         left = deadline + EXPLAIN_MARGIN - te
         found = explain(problem, time_limit=left) if left >= EXPLAIN_AT_LEAST else None
         if found is None:
-            result.explanations = [_cut_short(time_limit)]
+            result.explanations = [] if leaves_out else [_cut_short(time_limit)]
+        elif leaves_out:
+            # why nobody-left-out is impossible (each unplaced entry has its own reason too)
+            result.explanations = found
         else:
             result.explanations = found or [
                 Explanation(
@@ -715,7 +724,8 @@ def _search(
         # the "counts" stage searches the problem with the relaxation's numbers of groups: a
         # smaller model whose every timetable is one of the problem's
         staged = _with_counts(problem, prep.counts) if name == "counts" else problem
-        built = build(staged, defer=defer, cal=prep.cal, **kwargs)  # type: ignore[arg-type]
+        # the first stage (`defer` False) asks whether everything fits: nobody may be left out
+        built = build(staged, defer=defer, cal=prep.cal, soft=defer, **kwargs)  # type: ignore[arg-type]
         hint_sessions = best[1] if best is not None else previous
         hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
         if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
@@ -750,7 +760,7 @@ def _search(
             if status in ("OPTIMAL", "FEASIBLE"):
                 found = True
                 sessions, groups = extract(built, solver)
-                best = ("FEASIBLE", sessions, groups, solver.objective_value, None)
+                best = ("FEASIBLE", sessions, groups, float(round(solver.objective_value)), None)
                 stats.strategy = "full" if name == "full" else "decomposed"
                 built.model.clear_hints()
                 _hint(built, {g.id: g.participant_ids for g in groups}, sessions)
@@ -776,7 +786,7 @@ def _search(
         if status in ("OPTIMAL", "FEASIBLE"):
             if name != "full":
                 status = "FEASIBLE"  # optimal only within the greedy grouping or its neighbourhood
-            objective = solver.objective_value if solver_has else math.inf
+            objective = float(round(solver.objective_value)) if solver_has else math.inf
             # the search that went on from the first pass's timetable replaces it when as good
             if solver_has and (
                 best is None or objective < best[3] or (found and objective <= best[3])
@@ -869,6 +879,9 @@ def _floor(problem: Problem, bound: float) -> float:
     """Every goal term is >= 0, so with non-negative weights 0 is a lower bound; CP-SAT can
     report less (its presolve substitutes the [0, max] goal variables by the differences they
     stand for, e.g. the largest minus the smallest group)."""
+    if math.isfinite(bound):
+        # every objective is a whole number: a bound of 4.9999999 (float scaling) proves 5
+        bound = float(math.ceil(bound - 1e-6))
     return max(bound, 0.0) if _weights_nonneg(problem) else bound
 
 
@@ -1023,12 +1036,16 @@ def _release(
     return allowed
 
 
-def _greedy_groups(problem: Problem, membership: dict[str, list[str]]) -> list[Group]:
+def _greedy_groups(
+    problem: Problem, membership: dict[str, list[str]], sessions: list[Session] | None = None
+) -> list[Group]:
+    """The groups of a grouping; individual ones only where `sessions` hold one of theirs."""
     groups = [Group(gid, gid.rpartition("#")[0], ids) for gid, ids in membership.items() if ids]
+    held = None if sessions is None else {x.group_id for x in sessions}
     return groups + [
         Group(spec.id, spec.module.id, list(spec.candidates))
         for spec in group_specs(problem)
-        if spec.individual
+        if spec.individual and (held is None or spec.id in held)
     ]
 
 
@@ -1038,8 +1055,9 @@ def _greedy_timetable(
     """The greedy construction as an answer, if it placed everything and breaks no rule."""
     from scheduler.verify import verify
 
-    groups = _greedy_groups(problem, membership)
+    groups = _greedy_groups(problem, membership, sessions)
     trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    trial.unplaced = list_unplaced(problem, trial)  # a partial plan says what it leaves out
     if verify(problem, trial):
         return None
     return sessions, groups
@@ -1048,10 +1066,10 @@ def _greedy_timetable(
 def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -> Timetable:
     result.goals = measure(problem, result)
     result.deferred = deferred_keys(problem, result)
+    if result.feasible:
+        result.unplaced = list_unplaced(problem, result)
     if result.feasible and result.objective is None:
-        result.objective = float(
-            sum(getattr(problem.weights, k) * v for k, v in result.goals.items())
-        )
+        result.objective = objective_value(problem, result.goals)
     stats.total_seconds = clock_time.perf_counter() - t0
     result.stats = stats
     result.created_at = datetime.now(UTC).replace(microsecond=0)

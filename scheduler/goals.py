@@ -25,7 +25,26 @@ GOALS = (
     "staff_load_spread",
     "missed_biweekly_activity",
     "deferred_sessions",
+    "unplaced",
 )
+
+# with a previous timetable (`keep_previous`), a session moved or a person regrouped weighs this
+# many times its weight: above every other goal's total in practice, below leaving somebody out
+STABILITY_FACTOR = 50
+
+
+def effective_weights(problem: Problem) -> dict[str, int]:
+    """Each goal's weight in the objective (the model's and the measured one alike)."""
+    w = {name: getattr(problem.weights, name) for name in GOALS}
+    if problem.previous is not None and problem.keep_previous:
+        w["sessions_moved"] *= STABILITY_FACTOR
+        w["participants_regrouped"] *= STABILITY_FACTOR
+    return w
+
+
+def objective_value(problem: Problem, values: dict[str, float]) -> float:
+    weights = effective_weights(problem)
+    return float(sum(weights[k] * v for k, v in values.items() if k in weights))
 
 
 def _preferred(module_blocks: list[tuple[int, int, int]], t: int, dur: int) -> bool:
@@ -38,6 +57,7 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
     m, p = b.m, b.p
     weights = p.weights
     terms: dict[str, list[cp_model.LinearExprT]] = defaultdict(list)
+    terms["unplaced"].extend(b.unplaced_terms)
     _stability_terms(b, terms)
     _group_terms(b, terms)
     for s in b.sessions:
@@ -58,7 +78,8 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
                 load_spread(m, [sum(ts) for ts in loads.values()], p.staff_load_tolerance)
             )
     out = {name: sum(ts) for name, ts in terms.items()}
-    m.minimize(sum(getattr(weights, name) * expr for name, expr in out.items()))
+    effective = effective_weights(p)
+    m.minimize(sum(effective[name] * expr for name, expr in out.items()))
     return out
 
 
@@ -240,8 +261,11 @@ def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> N
             for k in range(1, len(groups) + 1):
                 bound = b.group_count_is.get((module_id, k))
                 if bound is not None:
-                    m.add(hi >= bound[1]).only_enforce_if(bound[0])
-                    m.add(lo <= bound[2]).only_enforce_if(bound[0])
+                    # (with everybody of the module grouped: n people in k groups)
+                    all_in = b.all_in.get(module_id, 1)
+                    when = [bound[0], *([] if isinstance(all_in, int) else [all_in])]
+                    m.add(hi >= bound[1]).only_enforce_if(when)
+                    m.add(lo <= bound[2]).only_enforce_if(when)
             terms["group_size_spread"].append(
                 _nonneg(m, hi - lo, module.group_max, f"spread_{module_id}")
             )
@@ -356,4 +380,28 @@ def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
     for pid in group_people:
         values["missed_biweekly_activity"] += blocks - len(attended[pid])
     values["deferred_sessions"] = len(deferred_keys(problem, timetable))
+    values["unplaced"] = len(left_out(problem, timetable))
     return values
+
+
+def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | None, int | None]]:
+    """(participant, module, None) for every enrolment in no group, and (participant, None,
+    week) for every week a participant's sessions fall short of `min_weekly_hours`."""
+    grouped = {(pid, g.module_id) for g in timetable.groups for pid in g.participant_ids}
+    out: list[tuple[str, str | None, int | None]] = [
+        (e.participant_id, e.module_id, None)
+        for e in problem.enrolments
+        if (e.participant_id, e.module_id) not in grouped
+    ]
+    minutes_of: dict[tuple[str, int], int] = defaultdict(int)
+    for s in timetable.sessions:
+        week = (s.date - problem.horizon.start).days // 7
+        for pid in s.participant_ids:
+            minutes_of[(pid, week)] += minutes(s.end) - minutes(s.start)
+    for q in problem.participants:
+        if q.min_weekly_hours:
+            need = round(q.min_weekly_hours * 60)
+            out += [
+                (q.id, None, w) for w in range(problem.horizon.weeks) if minutes_of[(q.id, w)] < need
+            ]
+    return out

@@ -111,8 +111,16 @@ class _Builder:
         symmetry: bool = True,
         defer: bool = True,
         cal: Calendar | None = None,
+        soft: bool = True,
     ) -> None:
         self.p = problem
+        # soft: an enrolment may be left out and a weekly minimum missed, each at the
+        # `unplaced` weight, so the model always holds a timetable (never when explaining)
+        self.soft = soft and not explain
+        self.unplaced_terms: list[cp_model.LinearExprT] = []
+        # per group module: true when nobody of it is left out (the redundant constraints that
+        # assume everybody is grouped hold only then)
+        self.all_in: dict[str, Lit] = {}
         # False: every session whose block the horizon's end cuts short is required as well
         # (the engine's first stage: place all of them if at all possible)
         self.defer = defer
@@ -217,10 +225,16 @@ class _Builder:
     def _group(self, spec: GroupSpec, starts_by_week: dict[int, list[int]]) -> None:
         module = spec.module
         fixed = self._members(spec)
-        if fixed is not None:
-            active: Lit = 1 if fixed else 0
-            member: dict[str, Lit] = {pid: int(pid in fixed) for pid in spec.candidates}
-            size: cp_model.LinearExprT = len(fixed)
+        if spec.individual and self.soft:
+            # an appointment series that cannot be placed leaves its participant out
+            active: Lit = self.bool(f"active_{spec.id}")
+            member: dict[str, Lit] = {spec.label: active}
+            size: cp_model.LinearExprT = active
+            self.unplaced_terms.append(1 - active)  # type: ignore[operator]
+        elif fixed is not None:
+            active = 1 if fixed else 0
+            member = {pid: int(pid in fixed) for pid in spec.candidates}
+            size = len(fixed)
         else:
             active = self.bool(f"active_{spec.id}")
             member = {
@@ -261,6 +275,7 @@ class _Builder:
         ]
         coach = None
         if group.spec.individual:
+            people = [self.participants[group.spec.label]]
             coach = self.staff.get(self.participants[group.spec.label].referent_coach_id or "")
         # one member per set of commitments: the others are free at the same times
         alike = {self.cal.same_commitments(q): q for q in people}
@@ -437,6 +452,12 @@ class _Builder:
                 continue
             if not module.individual and self.fixed is None:
                 self._membership(module, groups)
+            elif not module.individual and self.soft:
+                # fixed groups: whoever is in none of them is left out of the module
+                grouped = {pid for g in groups for pid, lit in g.member.items() if isinstance(lit, int) and lit}
+                left = len(set(groups[0].spec.candidates) - grouped)
+                if left:
+                    self.unplaced_terms.append(left)
             for g in groups:
                 self._per_day(g)
                 self._order_within_group(g)
@@ -460,8 +481,22 @@ class _Builder:
 
     def _membership(self, module: Module, groups: list[GroupVars]) -> None:
         size_rule = self.assume("group_size", ("module", module.id))
+        outs: list[cp_model.IntVar] = []
         for pid in groups[0].spec.candidates:
-            self.m.add_exactly_one(g.member[pid] for g in groups if pid in g.member)
+            lits = [g.member[pid] for g in groups if pid in g.member]
+            if self.soft:
+                out = self.bool(f"out_{pid}_{module.id}")
+                outs.append(out)
+                lits.append(out)
+            self.m.add_exactly_one(lits)
+        all_in: Lit = 1
+        if outs:
+            all_in = self.bool(f"all_in_{module.id}")
+            for out in outs:
+                self.m.add_implication(all_in, out.negated())
+            self.m.add(all_in + sum(outs) >= 1)
+            self.unplaced_terms.extend(outs)
+        self.all_in[module.id] = all_in
         for g in groups:
             active = g.active
             n = len(g.member)
@@ -506,7 +541,9 @@ class _Builder:
             n = len(groups[0].spec.candidates)
             if top > 0:
                 least = min(-(-n // top), len(groups))
-                self.m.add(sum(g.active for g in groups) >= least)
+                enough = self.m.add(sum(g.active for g in groups) >= least)
+                if not isinstance(all_in, int):
+                    enough.only_enforce_if(all_in)
         if not self.explain and len(groups) > 1:
             # with k groups the largest holds at least ceil(n/k): tightens size-balance bounds
             n = len(groups[0].spec.candidates)
@@ -808,9 +845,14 @@ class _Builder:
                 self.m.add_no_overlap(ivs)
             if person.min_weekly_hours:
                 self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
+        for q in self.p.participants if self.soft else []:
+            if q.min_weekly_hours and q.id not in per_person:
+                self._min_hours(q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
 
     def _min_hours(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
         rule = self.assume("min_weekly_hours", ("participant", pid))
+        if pid not in self.participants:
+            return
         for w in range(self.p.horizon.weeks):
             terms: list[cp_model.LinearExprT] = []
             for g, lit in entries:
@@ -834,7 +876,12 @@ class _Builder:
                     if s.optional:
                         self.m.add_implication(both, s.placed)  # type: ignore[arg-type]
                     terms.append(s.duration * both)
-            self.add(self.m.add(sum(terms) >= need), rule)
+            if self.soft:
+                short = self.bool(f"short_{pid}_{w}")
+                self.unplaced_terms.append(short)
+                self.m.add(sum(terms) + need * short >= need)
+            else:
+                self.add(self.m.add(sum(terms) >= need), rule)
 
     # -- soft goals
     def _goals(self) -> None:
@@ -851,7 +898,9 @@ def skeleton(problem: Problem, cal: Calendar | None = None, timed: bool = False)
     """Every potential group with its sessions' candidate starts, rooms and staff exactly as
     the full model has them, but no members (for the relaxations, bound.py); `timed` adds the
     rules between sessions: a room or a staff member in one place at a time, weekly hours."""
-    b = _Builder(problem, None, explain=False, objective=False, cal=cal)
+    # everybody placed: the relaxations bound timetables that leave nobody out (one that does
+    # costs `unplaced` more than any of their bounds)
+    b = _Builder(problem, None, explain=False, objective=False, cal=cal, soft=False)
     b._groups()
     if timed:
         b._resources()
@@ -904,17 +953,20 @@ def build(
     symmetry: bool = True,
     defer: bool = True,
     cal: Calendar | None = None,
+    soft: bool = True,
 ) -> BuiltModel:
     """Build the CP-SAT model without solving it.
 
     fixed_membership fixes every group's members; allowed_groups limits each participant to
     a few groups (both shrink big problems at the price of proven optimality). defer=False
     makes every session whose block the horizon's end cuts short required (no `placed` literal,
-    no `deferred_sessions` term): the model of the engine's first stage.
+    no `deferred_sessions` term): the model of the engine's first stage. soft=False makes every
+    enrolment and weekly minimum a hard rule (by default each may be missed at the `unplaced`
+    weight, so that there is always a timetable).
     """
     t0 = clock_time.perf_counter()
     b = _Builder(
-        problem, fixed_membership, explain, objective, allowed_groups, symmetry, defer, cal
+        problem, fixed_membership, explain, objective, allowed_groups, symmetry, defer, cal, soft
     )
     b.build()
     return BuiltModel(

@@ -200,6 +200,9 @@ class Weights:
     # a session whose frequency block the horizon's end cuts short, left to the next horizon;
     # heavier than any other goal's unit so that it is placed whenever it reasonably can be
     deferred_sessions: int = 100
+    # an enrolment left out, or a participant-week short of `min_weekly_hours`: above every
+    # other goal, so a timetable leaves somebody out only where nothing else can work
+    unplaced: int = 10_000
 
 
 @dataclass
@@ -219,6 +222,9 @@ class Problem:
     # an hour more or less is not unfair, and splitting a group between coaches to close such a
     # gap would cost the group its one familiar coach (see `staff_load_spread`)
     staff_load_tolerance: int = 5
+    # with a previous timetable: sessions moved and people regrouped weigh more than every
+    # other goal except leaving somebody out (False: a fresh plan, only the weights count)
+    keep_previous: bool = True
     name: str = ""
     format_version: int = FORMAT_VERSION
 

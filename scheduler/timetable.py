@@ -80,6 +80,22 @@ class Explanation:
 
 
 @dataclass
+class Unplaced:
+    """An enrolment the timetable leaves out, or a person-level requirement it does not meet.
+
+    `rule` is `enrolment` (the participant is in no group of `module_id`) or
+    `min_weekly_hours` (`module_id` is null and `week` the horizon week, from 0, that falls
+    short). The engine lists each with a reason in the same rule families as explanations."""
+
+    participant_id: str
+    rule: str = "enrolment"
+    module_id: str | None = None
+    week: int | None = None
+    reason: str = ""
+    message: str = ""
+
+
+@dataclass
 class SolveStats:
     build_seconds: float = 0.0
     precheck_seconds: float = 0.0
@@ -104,6 +120,8 @@ class Timetable:
     groups: list[Group] = field(default_factory=list)
     # keys of sessions left to the next horizon: their frequency block runs on past its end
     deferred: list[str] = field(default_factory=list)
+    # enrolments left out and weekly minimums not met: a partial plan, never a silent one
+    unplaced: list[Unplaced] = field(default_factory=list)
     goals: dict[str, float] = field(default_factory=dict)
     objective: float | None = None
     best_bound: float | None = None

@@ -113,9 +113,25 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             )
         if md.single_level_groups and len(levels) > 1:
             v("language_level", f"Group {g.id} mixes levels {sorted(levels)}.", ("group", g.id))
+    # a partial plan lists what it leaves out: those enrolments are in no group, and the listed
+    # weeks may fall short of a participant's minimum hours; nothing else may
+    left_out = {(u.participant_id, u.module_id) for u in timetable.unplaced if u.rule == "enrolment"}
+    short_weeks = {
+        (u.participant_id, u.week) for u in timetable.unplaced if u.rule == "min_weekly_hours"
+    }
+    for u in timetable.unplaced:
+        if u.rule == "enrolment" and u.participant_id not in enrolled.get(u.module_id or "", ()):
+            v(
+                "enrolment",
+                f"{u.participant_id} is listed as unplaced in {u.module_id} without an enrolment.",
+                ("participant", u.participant_id),
+            )
+        elif u.rule not in ("enrolment", "min_weekly_hours"):
+            v("enrolment", f"Unknown unplaced rule {u.rule!r}.", ("participant", u.participant_id))
     for md in problem.modules:
         for pid in enrolled[md.id]:
-            if member_count[(pid, md.id)] != 1:
+            wanted = 0 if (pid, md.id) in left_out else 1
+            if member_count[(pid, md.id)] != wanted:
                 v(
                     "enrolment",
                     f"{pid} is in {member_count[(pid, md.id)]} groups of {md.id}.",
@@ -446,17 +462,21 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     ("participant", pid),
                     ("session", s.key),
                 )
-        if q.min_weekly_hours:
-            week_minutes = Counter({w: 0 for w in range(h.weeks)})
-            for s in sessions:
-                week_minutes[(s.date - h.start).days // 7] += _m(s.end) - _m(s.start)
-            for w, got_minutes in week_minutes.items():
-                if got_minutes < q.min_weekly_hours * 60:
-                    v(
-                        "min_weekly_hours",
-                        f"{q.name} has {got_minutes / 60:g} h in week {w + 1}.",
-                        ("participant", pid),
-                    )
+    # every participant with a weekly minimum, including one who has no session at all
+    for q in problem.participants:
+        if not q.min_weekly_hours:
+            continue
+        pid = q.id
+        week_minutes = Counter({w: 0 for w in range(h.weeks)})
+        for s in by_person.get(pid, []):
+            week_minutes[(s.date - h.start).days // 7] += _m(s.end) - _m(s.start)
+        for w, got_minutes in week_minutes.items():
+            if got_minutes < q.min_weekly_hours * 60 and (pid, w) not in short_weeks:
+                v(
+                    "min_weekly_hours",
+                    f"{q.name} has {got_minutes / 60:g} h in week {w + 1}.",
+                    ("participant", pid),
+                )
     for mid, sessions in by_staff.items():
         member = staff.get(mid)
         if member is None:

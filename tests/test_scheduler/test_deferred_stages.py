@@ -130,7 +130,9 @@ def test_both_stages_impossible_is_explained_from_the_optional_model(solved):
     )
     t0 = clock_time.perf_counter()
     t = solved(p, time_limit=3)
-    assert t.status == "INFEASIBLE"
+    # a partial plan: the week falls short of the minimum, and the solver says why
+    assert t.feasible
+    assert [u.rule for u in t.unplaced] == ["min_weekly_hours"]
     assert clock_time.perf_counter() - t0 < 3.5
     assert t.explanations
     assert {e.rule for e in t.explanations} - {"explain_cut_short", "unknown"}

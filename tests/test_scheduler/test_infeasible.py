@@ -12,7 +12,8 @@ from tests.test_scheduler.factories import coach, module, person, problem, room,
 
 def explained(p: Problem) -> tuple[set[str], set[tuple[str, str]], list[str]]:
     t = solve(p, time_limit=5)
-    assert t.status == "INFEASIBLE"
+    # proven by arithmetic (no timetable), or a partial plan that says whom it leaves out
+    assert t.status == "INFEASIBLE" or (t.feasible and t.unplaced)
     assert t.explanations, "never a bare status"
     rules = {e.rule for e in t.explanations}
     records = {(r.kind, r.id) for e in t.explanations for r in e.records}

@@ -180,7 +180,11 @@ def test_infeasible_claims_hold_by_brute_force(p: Problem):
     t = solve(p, time_limit=2)
     if t.feasible:
         assert verify(p, t) == []
-    assert t.feasible == brute_force_exists(p)
+    # a complete timetable exists exactly when the engine places everybody (it may leave
+    # somebody out only when nothing else works, and proves it when OPTIMAL)
+    complete = t.feasible and not t.unplaced
+    if t.status in ("OPTIMAL", "INFEASIBLE") or complete:
+        assert complete == brute_force_exists(p)
 
 
 @st.composite
