@@ -402,6 +402,8 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
         if q.min_weekly_hours:
             need = round(q.min_weekly_hours * 60)
             out += [
-                (q.id, None, w) for w in range(problem.horizon.weeks) if minutes_of[(q.id, w)] < need
+                (q.id, None, w)
+                for w in range(problem.horizon.weeks)
+                if minutes_of[(q.id, w)] < need
             ]
     return out

@@ -454,7 +454,12 @@ class _Builder:
                 self._membership(module, groups)
             elif not module.individual and self.soft:
                 # fixed groups: whoever is in none of them is left out of the module
-                grouped = {pid for g in groups for pid, lit in g.member.items() if isinstance(lit, int) and lit}
+                grouped = {
+                    pid
+                    for g in groups
+                    for pid, lit in g.member.items()
+                    if isinstance(lit, int) and lit
+                }
                 left = len(set(groups[0].spec.candidates) - grouped)
                 if left:
                     self.unplaced_terms.append(left)
@@ -879,7 +884,7 @@ class _Builder:
             if self.soft:
                 short = self.bool(f"short_{pid}_{w}")
                 self.unplaced_terms.append(short)
-                self.m.add(sum(terms) + need * short >= need)
+                self.m.add(cp_model.LinearExpr.sum([*terms, need * short]) >= need)
             else:
                 self.add(self.m.add(sum(terms) >= need), rule)
 

@@ -115,7 +115,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             v("language_level", f"Group {g.id} mixes levels {sorted(levels)}.", ("group", g.id))
     # a partial plan lists what it leaves out: those enrolments are in no group, and the listed
     # weeks may fall short of a participant's minimum hours; nothing else may
-    left_out = {(u.participant_id, u.module_id) for u in timetable.unplaced if u.rule == "enrolment"}
+    left_out = {
+        (u.participant_id, u.module_id) for u in timetable.unplaced if u.rule == "enrolment"
+    }
     short_weeks = {
         (u.participant_id, u.week) for u in timetable.unplaced if u.rule == "min_weekly_hours"
     }
