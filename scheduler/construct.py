@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from scheduler.problem import Module, Participant, Problem, Room, StaffMember
+from scheduler.problem import Module, Participant, Pin, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -27,6 +27,7 @@ from scheduler.slots import (
     group_specs,
     max_groups,
     may_wait,
+    minutes,
     module_occurrences,
     module_starts,
     room_suits,
@@ -74,6 +75,25 @@ class _Constructor:
         # per group module, starts its groups take first where they are as full (a guide)
         self.plan: dict[str, Counter[int]] = {}
         self.starts = {md.id: module_starts(problem, md, self.cal.days) for md in problem.modules}
+        # pinned sessions are placed exactly at their pin, with its room and staff
+        self.pins: dict[str, Pin] = {pin.session_key: pin for pin in problem.pins}
+
+    def pin_at(self, key: str) -> int | None:
+        """The pinned start of session `key` (minutes from the horizon's start), if pinned."""
+        pin = self.pins.get(key)
+        if pin is None:
+            return None
+        return (pin.date - self.p.horizon.start).days * DAY + minutes(pin.start)
+
+    def _pinned_room(self, key: str, rooms: list[Room]) -> list[Room]:
+        pin = self.pins.get(key)
+        if pin is None or pin.room_id is None:
+            return rooms
+        return [r for r in rooms if r.id == pin.room_id]
+
+    def _pinned_staff(self, key: str) -> set[str] | None:
+        pin = self.pins.get(key)
+        return set(pin.staff_ids) if pin is not None and pin.staff_ids else None
 
     # -- resources
     def _rooms(self, md: Module, t: int, dur: int) -> list[Room]:
@@ -108,8 +128,15 @@ class _Constructor:
         return out
 
     def _team(
-        self, md: Module, t: int, dur: int, languages: set[str], referent: str | None = None
+        self,
+        md: Module,
+        t: int,
+        dur: int,
+        languages: set[str],
+        referent: str | None = None,
+        only: set[str] | None = None,
     ) -> dict[str, str] | None:
+        """Staff per role free at `t` (`only`: a pin's staff, exactly these)."""
         team: dict[str, str] = {}
         required = dict(md.staff_required)
         if md.individual:
@@ -120,12 +147,16 @@ class _Constructor:
             options = self._staff(md, role, t, dur, set(team))
             if referent is not None and role == "coach":
                 options = [m for m in options if m.id == referent]
+            if only is not None:
+                options = [m for m in options if m.id in only]
             if role == "mediator" and languages:
                 options.sort(key=lambda m: -len(languages & set(m.languages)))
             if len(options) < count:
                 return None
             for m in options[:count]:
                 team[m.id] = role
+        if only is not None and set(team) != only:
+            return None
         return team
 
     def _spoken(self, team: dict[str, str]) -> set[str]:
@@ -203,16 +234,22 @@ class _Constructor:
                 if not weeks or may_wait(spec, occ, pinned) != deferrable:
                     continue  # dropped occurrence, or not in this pass
                 done = False
+                key = session_key(spec.id, occ)
+                at = self.pin_at(key)
                 for w in weeks:
                     for t in self.starts[md.id].get(w, []):
+                        if at is not None and t != at:
+                            continue
                         if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
                             continue
                         if not self.free_for(q, t, dur):
                             continue
-                        rooms = self._rooms(md, t, dur)
+                        rooms = self._pinned_room(key, self._rooms(md, t, dur))
                         if not md.off_site and not rooms:
                             continue
-                        team = self._team(md, t, dur, set(), q.referent_coach_id)
+                        team = self._team(
+                            md, t, dur, set(), q.referent_coach_id, self._pinned_staff(key)
+                        )
                         if team is None:
                             continue
                         self._place(md, spec.id, occ, t, [pid], team, rooms[0] if rooms else None)
@@ -356,7 +393,8 @@ class _Constructor:
                 # groups this bucket still needs: spread people evenly over them
                 need = max(math.ceil(len(todo) / size_max), alloc[b] - made, 1)
                 target = min(size_max, math.ceil(len(todo) / need))
-                formed = self._form(md, occurrences, todo, free, target, size_max)
+                pins = [session_key(group_id(md.id, label + 1), i) for i in numbers]
+                formed = self._form(md, occurrences, todo, free, target, size_max, pins)
                 if formed is None and timeless:
                     formed = self._timeless(md, todo, free, target)
                 if formed is None:
@@ -407,7 +445,11 @@ class _Constructor:
         free: dict[str, set[int]],
         target: int,
         size_max: int,
+        keys: list[str] | None = None,
     ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+        """The best new group's times, members, teams and rooms (`keys`: the session keys of
+        its occurrences, so that pinned ones are placed at their pin)."""
+        keys = keys or []
         counts: Counter[int] = Counter()
         for pid in todo:
             counts.update(free[pid])
@@ -428,6 +470,9 @@ class _Constructor:
             for t in sorted(counts, key=lambda t: (not planned(t), -counts[t], t))
             if t // DAY // 7 in occurrences[0]
         ]
+        pinned = self.pin_at(keys[0]) if keys else None
+        if pinned is not None:
+            first = [pinned]  # a pinned first occurrence: there and nowhere else
         tried = 0
         for t0 in first:
             if best is not None and (min(counts[t0], target), planned(t0)) <= best[0][:2]:
@@ -435,7 +480,7 @@ class _Constructor:
             tried += 1
             if tried > 80:
                 break
-            chosen = self._complete(md, occurrences, todo, free, target, size_max, t0)
+            chosen = self._complete(md, occurrences, todo, free, target, size_max, t0, keys)
             if chosen is None:
                 continue
             times, members, teams, rooms = chosen
@@ -457,17 +502,22 @@ class _Constructor:
         target: int,
         size_max: int,
         t0: int,
+        keys: list[str] | None = None,
     ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
         """The other occurrences' times given the first, then members, rooms and staff."""
+        keys = keys or []
         dur = md.duration_minutes
         starts = self.starts[md.id]
         pool = {pid for pid in todo if t0 in free[pid]}
         times = [t0]
         alternate = alternates(md, occurrences)
-        for weeks in occurrences[1:]:
+        for j, weeks in enumerate(occurrences[1:], start=1):
             options: Counter[int] = Counter()
+            pinned = self.pin_at(keys[j]) if j < len(keys) else None
             for w in weeks:
                 for t in starts.get(w, []):
+                    if pinned is not None and t != pinned:
+                        continue
                     day = t // DAY
                     if sum(1 for x in times if x // DAY == day) >= md.max_sessions_per_day:
                         continue
@@ -495,11 +545,13 @@ class _Constructor:
         # rooms and staff at every time, for a group of the size we can fill
         size = min(len(pool), size_max)
         rooms: list[Room | None] = []
-        for t in times:
+        for j, t in enumerate(times):
             if md.off_site:
                 rooms.append(None)
                 continue
             fit = self._rooms(md, t, dur)
+            if j < len(keys):
+                fit = self._pinned_room(keys[j], fit)
             if not fit:
                 return None
             room = next((r for r in fit if r.capacity >= min(size, target)), fit[-1])
@@ -511,15 +563,16 @@ class _Constructor:
         ranked = sorted(pool, key=lambda pid: (pid not in self.urgent, len(free[pid]), pid))
         members = ranked[: min(size, target)]
         teams: list[dict[str, str]] = []
+        only = [self._pinned_staff(k) for k in keys] + [None] * (len(times) - len(keys))
         if md.mediator_required:
-            members, teams = self._mediated(md, times, ranked, min(size, target))
+            members, teams = self._mediated(md, times, ranked, min(size, target), only)
             if not teams:
                 return None
         else:
             # staff hours in the same week are checked as each session is booked; plan them here
             planned: dict[tuple[str, int], int] = {}
-            for t in times:
-                team = self._team_planned(md, t, dur, planned, set())
+            for t, pinned_staff in zip(times, only, strict=False):
+                team = self._team_planned(md, t, dur, planned, set(), pinned_staff)
                 if team is None:
                     return None
                 teams.append(team)
@@ -528,14 +581,20 @@ class _Constructor:
         return times, members, teams, rooms
 
     def _team_planned(
-        self, md: Module, t: int, dur: int, planned: dict[tuple[str, int], int], languages: set[str]
+        self,
+        md: Module,
+        t: int,
+        dur: int,
+        planned: dict[tuple[str, int], int],
+        languages: set[str],
+        only: set[str] | None = None,
     ) -> dict[str, str] | None:
         week = self.cal.day(t).week
         saved = dict(self.book.week_load)
         for key, x in planned.items():
             self.book.week_load[key] = self.book.week_load.get(key, 0) + x
         try:
-            team = self._team(md, t, dur, languages)
+            team = self._team(md, t, dur, languages, only=only)
         finally:
             self.book.week_load = saved
         if team is None:
@@ -545,15 +604,23 @@ class _Constructor:
         return team
 
     def _mediated(
-        self, md: Module, times: list[int], ranked: list[str], size: int
+        self,
+        md: Module,
+        times: list[int],
+        ranked: list[str],
+        size: int,
+        only: list[set[str] | None] | None = None,
     ) -> tuple[list[str], list[dict[str, str]]]:
         dur = md.duration_minutes
         languages = {self.people[pid].interpreter_language for pid in ranked} - {None}
         planned: dict[tuple[str, int], int] = {}
         teams = []
         spoken: set[str] | None = None
-        for t in times:
-            team = self._team_planned(md, t, dur, planned, {x for x in languages if x})
+        for j, t in enumerate(times):
+            pinned_staff = only[j] if only is not None and j < len(only) else None
+            team = self._team_planned(
+                md, t, dur, planned, {x for x in languages if x}, pinned_staff
+            )
             if team is None:
                 return [], []
             langs = self._spoken(team)
@@ -632,8 +699,14 @@ def _attempt(
     plan: dict[str, list[int]] | None = None,
 ) -> Construction:
     c = _Constructor(problem, cal)
-    c.urgent = urgent
+    # people with a weekly minimum need every module they are enrolled in: grouped first
+    c.urgent = urgent | {q.id for q in problem.participants if q.min_weekly_hours}
     c.plan = {mid: Counter(ts) for mid, ts in (plan or {}).items()}
+    # modules with a pinned session go first: their pinned times, rooms and staff are fixed
+    pinned_modules = {key.rpartition("#")[0] for key in c.pins}
+    for md in problem.modules:
+        if md.id in pinned_modules and not md.individual:
+            c.module(md)
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}
 
@@ -644,7 +717,8 @@ def _attempt(
 
     group_modules = sorted((m for m in problem.modules if not m.individual), key=tightness)
     for md in group_modules:
-        c.module(md)
+        if md.id not in pinned_modules:
+            c.module(md)
     # then, best effort, the sessions that may wait for the next horizon
     c.individual(deferrable=True)
     for md in group_modules:

@@ -439,6 +439,9 @@ def solve(
     deadline = t0 + time_limit
     prep = _prepare(problem, t0, time_limit, cal, stats, seed, workers, deterministic)
     best_reported = [math.inf]
+    # the construction, when it verifies, is a complete timetable from the first second (it
+    # may leave somebody out: a partial plan that says so); every stage starts from it
+    start = _construction_best(problem, prep)
 
     def report(update: Progress, stage: str) -> None:
         # only improvements, across stages; a decomposed stage's bound is not a global bound
@@ -454,6 +457,9 @@ def solve(
         if stage != "full" and prep.bound is None:
             update.gap = None
         progress(update)
+
+    if start is not None:
+        report(Progress(clock_time.perf_counter() - t0, start[3], 0.0, None, 0), "construction")
 
     search = partial(
         _search,
@@ -476,11 +482,16 @@ def solve(
     if required_first:
         # a timetable of this stage defers nothing, so it is also the best of the lexicographic
         # order whenever this stage is proven optimal
-        outcome = search(defer=False, give_up=t0 + REQUIRED_GIVE_UP_SHARE * time_limit)
+        complete = start is not None and _leaves_nothing(problem, start)
+        outcome = search(
+            defer=False,
+            give_up=t0 + REQUIRED_GIVE_UP_SHARE * time_limit,
+            start=start if complete else None,
+        )
         if outcome.best is None and not (stop is not None and stop.is_set()):
             outcome = None  # proven impossible, or nothing found in time: the optional model
     if outcome is None:
-        outcome = search(defer=True, give_up=None)
+        outcome = search(defer=True, give_up=None, start=start)
     best, last_status, last_strategy = outcome.best, outcome.last_status, outcome.last_strategy
     membership, greedy, valid = prep.membership, prep.greedy, prep.valid
     stats.stopped_early = stop is not None and stop.is_set()
@@ -648,6 +659,7 @@ def _search(
     *,
     defer: bool,
     give_up: float | None,
+    start: Best | None = None,
     deadline: float,
     seed: int,
     workers: int,
@@ -662,7 +674,9 @@ def _search(
     membership, greedy, valid, big = prep.membership, prep.greedy, prep.valid, prep.big
     previous, constructed = prep.previous, prep.constructed
     released = set(prep.released)
-    best: Best | None = None
+    best: Best | None = start
+    if start is not None:
+        stats.strategy = "greedy"
     last_status = "UNKNOWN"
     last_strategy = "full"
     # big problems: greedy grouping first (fast feasibility), then a neighbourhood of it
@@ -1047,6 +1061,28 @@ def _greedy_groups(
         for spec in group_specs(problem)
         if spec.individual and (held is None or spec.id in held)
     ]
+
+
+def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
+    """The construction as a verified timetable (listing whom it leaves out), or None."""
+    from scheduler.verify import verify
+
+    built = prep.constructed
+    if built is None:
+        return None
+    groups = _greedy_groups(problem, built.membership, built.sessions)
+    trial = Timetable("FEASIBLE", sessions=list(built.sessions), groups=groups)
+    trial.unplaced = list_unplaced(problem, trial, prep.cal)
+    if verify(problem, trial):
+        return None
+    objective = objective_value(problem, measure(problem, trial))
+    return ("FEASIBLE", trial.sessions, trial.groups, objective, None)
+
+
+def _leaves_nothing(problem: Problem, best: Best) -> bool:
+    """Whether a timetable leaves nobody out and defers no session (the first stage's kind)."""
+    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    return not left_out(problem, trial) and not deferred_keys(problem, trial)
 
 
 def _greedy_timetable(
