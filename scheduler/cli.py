@@ -56,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for e in timetable.explanations:
         print(f"  - {e.message}")
+    for u in timetable.unplaced:
+        print(f"  left out: {u.message}")
     if timetable.feasible:
-        return 0
+        return 3 if timetable.unplaced else 0  # 3: a partial plan (see `unplaced`)
     return 1 if timetable.status in ("INFEASIBLE", "INVALID") else 2

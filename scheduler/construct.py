@@ -34,6 +34,9 @@ from scheduler.slots import (
 )
 from scheduler.timetable import Session, group_id, session_key
 
+# a new group's occurrence times, members, teams and rooms
+_Formed = tuple[list[int], list[str], list[dict[str, str]], list[Room | None]]
+
 
 @dataclass
 class _Book:
@@ -77,6 +80,8 @@ class _Constructor:
         self.starts = {md.id: module_starts(problem, md, self.cal.days) for md in problem.modules}
         # pinned sessions are placed exactly at their pin, with its room and staff
         self.pins: dict[str, Pin] = {pin.session_key: pin for pin in problem.pins}
+        # module -> the pins' (start, duration, booked keys, staff) held for it
+        self.reserved: dict[str, list[tuple[int, int, list[str], list[str]]]] = {}
 
     def pin_at(self, key: str) -> int | None:
         """The pinned start of session `key` (minutes from the horizon's start), if pinned."""
@@ -84,6 +89,31 @@ class _Constructor:
         if pin is None:
             return None
         return (pin.date - self.p.horizon.start).days * DAY + minutes(pin.start)
+
+    def reserve_pins(self) -> None:
+        """Book every pin's room and staff at its time, so that no earlier group takes them."""
+        for key, pin in self.pins.items():
+            t = self.pin_at(key)
+            assert t is not None
+            md = self.p.module(key.rpartition("#")[0])
+            dur, week = md.duration_minutes, t // DAY // 7
+            held = [f"r:{pin.room_id}"] if pin.room_id is not None else []
+            held += [f"s:{sid}" for sid in pin.staff_ids]
+            for k in held:
+                self.book.add(k, t, dur)
+            for sid in pin.staff_ids:
+                self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
+            self.reserved.setdefault(md.id, []).append((t, dur, held, list(pin.staff_ids)))
+
+    def release_pins(self, module_id: str) -> None:
+        """Give a module's reserved pin resources back, just before its groups are formed."""
+        for t, dur, held, staff in self.reserved.pop(module_id, []):
+            for k in held:
+                spans = self.book.busy.get(k, [])
+                if (t, t + dur) in spans:
+                    spans.remove((t, t + dur))
+            for sid in staff:
+                self.book.week_load[(sid, t // DAY // 7)] -= dur
 
     def _pinned_room(self, key: str, rooms: list[Room]) -> list[Room]:
         pin = self.pins.get(key)
@@ -226,6 +256,7 @@ class _Constructor:
         for spec in self.specs:
             if not spec.individual:
                 continue
+            self.release_pins(spec.module.id)
             md, pid = spec.module, spec.label
             q = self.people[pid]
             dur = md.duration_minutes
@@ -338,6 +369,7 @@ class _Constructor:
 
     # -- group modules
     def module(self, md: Module) -> None:
+        self.release_pins(md.id)
         ids = self.members[md.id]
         if not ids:
             return
@@ -382,33 +414,55 @@ class _Constructor:
             i = max(range(len(buckets)), key=lambda i: len(buckets[i]) / alloc[i])
             alloc[i] += 1
         groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]] = []
-        label = 0
-        for b, bucket in enumerate(buckets):
-            todo = set(bucket)
-            made = 0
+        todos = [set(bucket) for bucket in buckets]
+        made = [0] * len(buckets)
+        used: set[int] = set()
+
+        def share(b: int) -> int:
+            # groups this bucket still needs: spread people evenly over them
+            need = max(math.ceil(len(todos[b]) / size_max), alloc[b] - made[b], 1)
+            return min(size_max, math.ceil(len(todos[b]) / need))
+
+        def book(b: int, label: int, formed: _Formed) -> None:
+            gid = group_id(md.id, label)
+            times, members, teams, rooms = formed
+            if times and md.id in self.plan:
+                self.plan[md.id][times[0]] -= 1
+            for occ, t, team, room in zip(numbers, times, teams, rooms, strict=False):
+                self._place(md, gid, occ, t, members, team, room)
+            groups.append((gid, members, times, {}, rooms))
+            todos[b] -= set(members)
+            made[b] += 1
+            used.add(label)
+
+        # pinned groups first, under their own numbers, from the bucket that fills them most
+        for label in self._pinned_labels(md.id, limit):
+            keys = [session_key(group_id(md.id, label), i) for i in numbers]
+            options: list[tuple[int, _Formed]] = []
+            for b in range(len(buckets)):
+                made_here = self._form(md, occurrences, todos[b], free, share(b), size_max, keys)
+                if todos[b] and made_here is not None:
+                    options.append((b, made_here))
+            if options:
+                b, pinned_group = max(options, key=lambda o: len(o[1][1]))
+                book(b, label, pinned_group)
+        for b in range(len(buckets)):
+            todo = todos[b]
             while todo:
                 others = sum(alloc[b + 1 :])
-                if label + others >= limit:
+                if len(used) + others >= limit:
                     break
-                # groups this bucket still needs: spread people evenly over them
-                need = max(math.ceil(len(todo) / size_max), alloc[b] - made, 1)
-                target = min(size_max, math.ceil(len(todo) / need))
-                pins = [session_key(group_id(md.id, label + 1), i) for i in numbers]
-                formed = self._form(md, occurrences, todo, free, target, size_max, pins)
+                label = next(n for n in range(1, limit + 2) if n not in used)
+                if label > limit:
+                    break
+                keys = [session_key(group_id(md.id, label), i) for i in numbers]
+                target = share(b)
+                formed = self._form(md, occurrences, todo, free, target, size_max, keys)
                 if formed is None and timeless:
                     formed = self._timeless(md, todo, free, target)
                 if formed is None:
                     break
-                label += 1
-                made += 1
-                gid = group_id(md.id, label)
-                times, members, teams, rooms = formed
-                if times and md.id in self.plan:
-                    self.plan[md.id][times[0]] -= 1
-                for occ, t, team, room in zip(numbers, times, teams, rooms, strict=False):
-                    self._place(md, gid, occ, t, members, team, room)
-                groups.append((gid, members, times, {}, rooms))
-                todo -= set(members)
+                book(b, label, formed)
             # the rest join an existing group of their level that still suits them
             for pid in sorted(todo, key=lambda pid: len(free[pid])):
                 if self._join(md, pid, groups, free, size_max):
@@ -426,6 +480,16 @@ class _Constructor:
         for s in self.sessions:
             if s.module_id == md.id:
                 s.participant_ids = list(self.membership[s.group_id])
+
+    def _pinned_labels(self, module_id: str, limit: int) -> list[int]:
+        """The numbers of a group module's groups that hold a pinned session."""
+        labels = set()
+        for key in self.pins:
+            gid = key.rpartition("@")[0]
+            mid, _, label = gid.rpartition("#")
+            if mid == module_id and label.isdigit() and int(label) <= limit:
+                labels.add(int(label))
+        return sorted(labels)
 
     def _timeless(
         self, md: Module, todo: set[str], free: dict[str, set[int]], target: int
@@ -702,11 +766,8 @@ def _attempt(
     # people with a weekly minimum need every module they are enrolled in: grouped first
     c.urgent = urgent | {q.id for q in problem.participants if q.min_weekly_hours}
     c.plan = {mid: Counter(ts) for mid, ts in (plan or {}).items()}
-    # modules with a pinned session go first: their pinned times, rooms and staff are fixed
-    pinned_modules = {key.rpartition("#")[0] for key in c.pins}
-    for md in problem.modules:
-        if md.id in pinned_modules and not md.individual:
-            c.module(md)
+    # a pin's room and staff are kept free at its time until its group is formed
+    c.reserve_pins()
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}
 
@@ -717,8 +778,7 @@ def _attempt(
 
     group_modules = sorted((m for m in problem.modules if not m.individual), key=tightness)
     for md in group_modules:
-        if md.id not in pinned_modules:
-            c.module(md)
+        c.module(md)
     # then, best effort, the sessions that may wait for the next horizon
     c.individual(deferrable=True)
     for md in group_modules:

@@ -65,6 +65,9 @@ COUNTS_SHARE = 1.0
 BOUND_BEFORE_SHARE = 0.25
 BOUND_BEFORE_AT_MOST = 3.0
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
+# precheck findings that stop everything: an inconsistent input, a pin on an impossible place
+# (every other finding leaves somebody out of a partial plan, and explains it)
+BLOCKING_RULES = ("invalid", "pin")
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
 EXPLAIN_AT_LEAST = 0.3
@@ -432,10 +435,13 @@ def solve(
     if not required_first:
         issues = precheck(problem, cal=cal)
     stats.precheck_seconds = clock_time.perf_counter() - t0
-    if issues:
+    if any(e.rule in BLOCKING_RULES for e in issues):
+        # an inconsistent input, or a pin on an impossible place: nothing can be planned
         result.status = "INVALID" if any(e.rule == "invalid" for e in issues) else "INFEASIBLE"
         result.explanations = issues
         return _finish(problem, result, stats, t0)
+    # anything else the arithmetic proves leaves somebody out: the search plans everyone else
+    # (a partial plan), and these findings say why
     deadline = t0 + time_limit
     prep = _prepare(problem, t0, time_limit, cal, stats, seed, workers, deterministic)
     best_reported = [math.inf]
@@ -526,7 +532,9 @@ def solve(
     else:
         result.status = "INFEASIBLE"
     leaves_out = result.feasible and bool(left_out(problem, result))
-    if (result.status == "INFEASIBLE" or leaves_out) and explain_infeasible:
+    if issues and (result.status == "INFEASIBLE" or leaves_out):
+        result.explanations = issues  # the prechecks' arithmetic already names the records
+    elif (result.status == "INFEASIBLE" or leaves_out) and explain_infeasible:
         from scheduler.explain import explain
 
         te = clock_time.perf_counter()

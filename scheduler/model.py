@@ -495,12 +495,17 @@ class _Builder:
                 lits.append(out)
             self.m.add_exactly_one(lits)
         all_in: Lit = 1
+        all_out: Lit = 0
         if outs:
             all_in = self.bool(f"all_in_{module.id}")
             for out in outs:
                 self.m.add_implication(all_in, out.negated())
             self.m.add(all_in + sum(outs) >= 1)
             self.unplaced_terms.extend(outs)
+            # a module nobody can attend (no room, no staff) forms no group at all
+            all_out = self.bool(f"all_out_{module.id}")
+            for out in outs:
+                self.m.add_implication(all_out, out)
         self.all_in[module.id] = all_in
         for g in groups:
             active = g.active
@@ -538,7 +543,12 @@ class _Builder:
                             self.m.add_implication(lit, u)  # type: ignore[arg-type]
                         uses.append(u)
                     self.add(self.m.add(sum(uses) <= 1), rule)
-        self.add(self.m.add(sum(g.active for g in groups) >= module.min_groups), size_rule)
+        self.add(
+            self.m.add(
+                sum(g.active for g in groups) + module.min_groups * all_out >= module.min_groups
+            ),
+            size_rule,
+        )
         if not self.explain:
             # redundant: enough groups for everybody (rounded up, which the LP does not see)
             cap = self.p.site(module.site_id).group_size_cap

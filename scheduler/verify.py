@@ -141,7 +141,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     ("module", md.id),
                 )
         used = [g for g in timetable.groups if g.module_id == md.id]
-        if not md.individual and enrolled[md.id]:
+        # (a module whose every participant is left out forms no group at all)
+        everyone_out = all((pid, md.id) in left_out for pid in enrolled[md.id])
+        if not md.individual and enrolled[md.id] and not everyone_out:
             if len(used) < md.min_groups:
                 v(
                     "group_size",
