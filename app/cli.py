@@ -200,6 +200,8 @@ def plan_command(
         )
         for explanation in run.explanations:
             click.echo(f"  - {explanation['message']}")
+        if run.has_draft and (unplaced := runs.timetable_of(run).unplaced):
+            click.echo(f"  Left out of this plan: {len(unplaced)} (see the run page).")
         if not run.has_draft:
             raise click.ClickException("no timetable: nothing to publish")
         if publish:

@@ -20,6 +20,7 @@ from app.models.enums import ModuleKind, RunStatus, UserRole
 from app.services.planning import adjust, jobs, publishing, runs, weekview
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
+from app.services.planning.left_out import left_out
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
 
@@ -48,6 +49,18 @@ GOAL_LABELS = {
     "staff_load_spread": _l("Difference in staff load beyond 5 points (%)"),
     "missed_biweekly_activity": _l("Two-week periods without a group activity"),
     "deferred_sessions": _l("Sessions left to the next planning (block runs on)"),
+    "unplaced": _l("Enrolments and weekly minimums left out"),
+}
+# why the plan leaves somebody out (the engine's rule families; see scheduler/unplaced.py)
+LEFT_OUT_REASONS = {
+    "capacity": _l("no group has a place, a room and a team when this person is free"),
+    "participant_unavailable": _l(
+        "never free when the module can take place (language course, other commitments)"
+    ),
+    "language_level": _l("the module does not accept this language level"),
+    "mediator_language": _l("no mediator speaks this person's interpreter language"),
+    "room": _l("no room suits the module"),
+    "min_weekly_hours": _l("fewer hours this week than the programme's minimum"),
 }
 CHANGE_LABELS = {
     "time": _l("time"),
@@ -193,6 +206,9 @@ class PlanningView(SignedInAccess, BaseView):
             timedelta=dt.timedelta,
             sees_people=current_user.role is not UserRole.VIEWER,
             deferred=self._deferred(run, look),
+            left_out=left_out(run) if current_user.role is not UserRole.VIEWER else [],
+            left_out_count=len(runs.timetable_of(run).unplaced) if run.has_draft else 0,
+            left_out_reason=lambda rule: str(LEFT_OUT_REASONS.get(rule, LEFT_OUT_REASONS["capacity"])),
         )
 
     def _deferred(self, run: PlanningRun, look: weekview.Lookups) -> list[str]:

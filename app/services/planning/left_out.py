@@ -1,0 +1,51 @@
+"""Who a partial plan leaves out, and why: the engine's `unplaced` list in the app's terms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Module, Participant, PlanningRun
+from app.services.planning import runs
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    participant_id: int
+    participant_name: str
+    module_name: str | None  # None: the programme's weekly minimum, not one module
+    rule: str  # the reason's rule family (capacity, participant_unavailable, ...)
+    week_start: dt.date | None  # for a weekly minimum: the week that falls short
+
+
+def left_out(run: PlanningRun) -> list[LeftOut]:
+    """Every enrolment the run's timetable leaves out and every week short of a minimum."""
+    if not run.has_draft or not run.timetable_json:
+        return []
+    entries = runs.timetable_of(run).unplaced
+    if not entries:
+        return []
+    people_ids = {int(u.participant_id) for u in entries if u.participant_id.isdigit()}
+    module_ids = {int(u.module_id) for u in entries if u.module_id and u.module_id.isdigit()}
+    people = {
+        p.id: p.full_name
+        for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(people_ids)))
+    }
+    modules = {
+        m.id: m.name
+        for m in db.session.scalars(sa.select(Module).where(Module.id.in_(module_ids)))
+    }
+    out = []
+    for u in entries:
+        if not u.participant_id.isdigit():
+            continue
+        pid = int(u.participant_id)
+        module_name = None
+        if u.module_id is not None and u.module_id.isdigit():
+            module_name = modules.get(int(u.module_id), "")
+        week = None if u.week is None else run.week_start + dt.timedelta(weeks=u.week)
+        out.append(LeftOut(pid, people.get(pid, ""), module_name, u.reason or u.rule, week))
+    return sorted(out, key=lambda x: (x.participant_name, x.module_name or ""))
