@@ -208,7 +208,9 @@ class PlanningView(SignedInAccess, BaseView):
             deferred=self._deferred(run, look),
             left_out=left_out(run) if current_user.role is not UserRole.VIEWER else [],
             left_out_count=len(runs.timetable_of(run).unplaced) if run.has_draft else 0,
-            left_out_reason=lambda rule: str(LEFT_OUT_REASONS.get(rule, LEFT_OUT_REASONS["capacity"])),
+            left_out_reason=lambda rule: str(
+                LEFT_OUT_REASONS.get(rule, LEFT_OUT_REASONS["capacity"])
+            ),
         )
 
     def _deferred(self, run: PlanningRun, look: weekview.Lookups) -> list[str]:

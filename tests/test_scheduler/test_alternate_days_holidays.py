@@ -56,7 +56,8 @@ def test_alternate_days_infeasible_by_precheck_names_the_module():
     friday_course = [Unavailability(4, time(8), time(18), "language_course", "Dutch")]
     p = problem([amie()], [person("a", unavailability=friday_course)], weeks=2)
     t = solve(p, time_limit=5)
-    assert t.feasible and t.unplaced  # a partial plan: who cannot alternate is left out
+    assert t.feasible
+    assert t.unplaced
     assert {e.rule for e in t.explanations} == {"alternate_days"}
     assert ("module", "amie") in {(r.kind, r.id) for e in t.explanations for r in e.records}
     assert all(e.message.endswith(".") for e in t.explanations)
@@ -69,7 +70,8 @@ def test_alternate_days_infeasible_found_by_the_solver_names_the_module():
     ]
     p = problem([amie()], [person("a")], staff=staff, weeks=2)
     t = solve(p, time_limit=5)
-    assert t.feasible and t.unplaced
+    assert t.feasible
+    assert t.unplaced
     rules = {e.rule for e in t.explanations}
     records = {(r.kind, r.id) for e in t.explanations for r in e.records}
     assert "alternate_days" in rules

@@ -67,7 +67,8 @@ def test_pigeonhole_is_infeasible_at_once():
     t0 = clock_time.perf_counter()
     t = solve(_pigeonhole(7), time_limit=5)
     # the arithmetic proves somebody must be left out; the plan places everyone else
-    assert t.status == "OPTIMAL" and t.unplaced
+    assert t.status == "OPTIMAL"
+    assert t.unplaced
     assert t.explanations[0].source == "precheck"
     assert clock_time.perf_counter() - t0 < 1
 
