@@ -130,7 +130,9 @@ class Planner:
         # keys of one week's sessions follow their time order
         for week_slots in by_week.values():
             numbers = sorted(s.occurrence for s in week_slots)
-            for n, s in zip(numbers, sorted(week_slots, key=lambda s: (s.day, s.start)), strict=True):
+            for n, s in zip(
+                numbers, sorted(week_slots, key=lambda s: (s.day, s.start)), strict=True
+            ):
                 s.occurrence = n
         return sorted(slots, key=lambda s: s.occurrence)
 
@@ -141,21 +143,32 @@ class Planner:
         teams: list[dict[str, str]] = [{} for _ in slots]
         for role, count in module.staff_required.items():
             pool = [
-                s for s in self.town.staff
+                s
+                for s in self.town.staff
                 if role in s.roles
                 and (role != "mediator" or language is None or language in s.languages)
             ]
             self.rng.shuffle(pool)
-            pool.sort(key=lambda s: sum(self.minutes_used[(s.id, w)] for w in range(4)) / s.weekly_hours)
+            pool.sort(
+                key=lambda s: sum(self.minutes_used[(s.id, w)] for w in range(4)) / s.weekly_hours
+            )
             for _ in range(count):
                 whole = next(
-                    (s for s in pool if all(s.id not in t for t in teams)
-                     and all(self._can_add(s, module, slot, t) for slot, t in zip(slots, teams, strict=True))),
+                    (
+                        s
+                        for s in pool
+                        if all(s.id not in t for t in teams)
+                        and all(
+                            self._can_add(s, module, slot, t)
+                            for slot, t in zip(slots, teams, strict=True)
+                        )
+                    ),
                     None,
                 )
                 for slot, t in zip(slots, teams, strict=True):
                     member = whole or next(
-                        (s for s in pool if s.id not in t and self._can_add(s, module, slot, t)), None
+                        (s for s in pool if s.id not in t and self._can_add(s, module, slot, t)),
+                        None,
                     )
                     if member is None:
                         return None
@@ -165,13 +178,17 @@ class Planner:
     def _can_add(self, s: StaffMember, module: Module, slot: Slot, team: dict[str, str]) -> bool:
         return s.id not in team and self.staff_can(s, module, slot)
 
-    def room_per_slot(self, module: Module, slots: list[Slot], size: int) -> list[str | None] | None:
+    def room_per_slot(
+        self, module: Module, slots: list[Slot], size: int
+    ) -> list[str | None] | None:
         if module.off_site:
             return [None] * len(slots)
         rooms = self.rooms_for(module, size)
         self.rng.shuffle(rooms)
         rooms.sort(key=lambda r: r.capacity)  # the smallest room that fits
-        same = next((r for r in rooms if all(self.book.free(r.id, s.day, s.cells) for s in slots)), None)
+        same = next(
+            (r for r in rooms if all(self.book.free(r.id, s.day, s.cells) for s in slots)), None
+        )
         if same:
             return [same.id] * len(slots)
         out: list[str | None] = []
@@ -184,8 +201,13 @@ class Planner:
 
     # -- commits ----------------------------------------------------------------------------
     def commit(
-        self, module: Module, group: str, slots: list[Slot], rooms: list[str | None],
-        teams: list[dict[str, str]], members: list[Participant],
+        self,
+        module: Module,
+        group: str,
+        slots: list[Slot],
+        rooms: list[str | None],
+        teams: list[dict[str, str]],
+        members: list[Participant],
     ) -> None:
         ids = sorted(p.id for p in members)
         for slot, room, team in zip(slots, rooms, teams, strict=True):
@@ -198,9 +220,16 @@ class Planner:
                 self.minutes_used[(sid, self.week_of(slot.day))] += slot.end - slot.start
             self.sessions.append(
                 Session(
-                    key=f"{group}@{slot.occurrence}", module_id=module.id, group_id=group,
-                    date=slot.day, start=clock(slot.start), end=clock(slot.end), room_id=room,
-                    staff_roles=dict(team), participant_ids=list(ids), off_site=module.off_site,
+                    key=f"{group}@{slot.occurrence}",
+                    module_id=module.id,
+                    group_id=group,
+                    date=slot.day,
+                    start=clock(slot.start),
+                    end=clock(slot.end),
+                    room_id=room,
+                    staff_roles=dict(team),
+                    participant_ids=list(ids),
+                    off_site=module.off_site,
                 )
             )
         self.groups.append(Group(group, module.id, list(ids)))
@@ -254,17 +283,30 @@ class Planner:
         return free[:target], language
 
     def place_individual(self, module: Module, starts: list[int], pool: list[Participant]) -> int:
-        coaches = [s for s in self.town.staff if "coach" in s.roles and module.site_id in s.site_ids]
+        coaches = [
+            s for s in self.town.staff if "coach" in s.roles and module.site_id in s.site_ids
+        ]
         placed = 0
         for p in pool:
-            freq = Frequency("per_week") if self.rng.random() < 0.6 else Frequency("every_n_weeks", interval_weeks=2)
+            freq = (
+                Frequency("per_week")
+                if self.rng.random() < 0.6
+                else Frequency("every_n_weeks", interval_weeks=2)
+            )
             self.rng.shuffle(coaches)
             for coach in coaches:
                 chosen = self._appointments(module, starts, freq, p, coach)
                 if chosen is None:
                     continue
                 slots, rooms = chosen
-                self.commit(module, f"{module.id}#{p.id}", slots, rooms, [{coach.id: "coach"}] * len(slots), [p])
+                self.commit(
+                    module,
+                    f"{module.id}#{p.id}",
+                    slots,
+                    rooms,
+                    [{coach.id: "coach"}] * len(slots),
+                    [p],
+                )
                 p.referent_coach_id = coach.id
                 self.enrolments.append(Enrolment(p.id, module.id, frequency=freq))
                 placed += 1
@@ -287,7 +329,10 @@ class Planner:
                     continue
                 if not self.staff_can(coach, module, slot):
                     continue
-                room = next((r for r in self.rooms_for(module, 1) if self.book.free(r.id, day, slot.cells)), None)
+                room = next(
+                    (r for r in self.rooms_for(module, 1) if self.book.free(r.id, day, slot.cells)),
+                    None,
+                )
                 if room is None:
                     continue
                 slots.append(slot)

@@ -49,7 +49,9 @@ class Town:
 def horizon_for(weeks: int) -> Horizon:
     # November with its two Belgian public holidays (1 and 11 November) inside the horizon
     if weeks == 1:
-        return Horizon(start=date(2027, 11, 8), weeks=1, grid_minutes=30, holidays=[date(2027, 11, 11)])
+        return Horizon(
+            start=date(2027, 11, 8), weeks=1, grid_minutes=30, holidays=[date(2027, 11, 11)]
+        )
     return Horizon(
         start=date(2027, 11, 1),
         weeks=weeks,
@@ -92,31 +94,57 @@ def _split(n: int, k: int, rng: random.Random) -> list[int]:
     return sizes
 
 
-def _rooms(sites: list[Site], per_site: list[int], horizon: Horizon, rng: random.Random) -> list[Room]:
+def _rooms(
+    sites: list[Site], per_site: list[int], horizon: Horizon, rng: random.Random
+) -> list[Room]:
     rooms: list[Room] = []
     for site, n in zip(sites, per_site, strict=True):
         tag = site.id
         for j in range(max(2, -(-n // 28) + 1)):
-            rooms.append(Room(f"{tag}-room{j + 1}", f"{site.name} room {j + 1}", site.id, rng.choice((12, 14, 16))))
-        rooms.append(Room(f"{tag}-pc", f"{site.name} computer room", site.id, 12, "computer", ["computers"]))
+            rooms.append(
+                Room(
+                    f"{tag}-room{j + 1}",
+                    f"{site.name} room {j + 1}",
+                    site.id,
+                    rng.choice((12, 14, 16)),
+                )
+            )
+        rooms.append(
+            Room(f"{tag}-pc", f"{site.name} computer room", site.id, 12, "computer", ["computers"])
+        )
         rooms.append(Room(f"{tag}-lab", f"{site.name} fablab", site.id, 10, "workshop", ["tools"]))
         for j in range(max(2, -(-n // 40))):
-            rooms.append(Room(f"{tag}-office{j + 1}", f"{site.name} office {j + 1}", site.id, 2, "interview"))
+            rooms.append(
+                Room(f"{tag}-office{j + 1}", f"{site.name} office {j + 1}", site.id, 2, "interview")
+            )
     # one group room closed on the first Wednesday (painting)
     rooms[0].closures = [horizon.start + timedelta(days=2)]
     return rooms
 
 
-def _staff(sites: list[Site], per_site: list[int], horizon: Horizon, rng: random.Random) -> list[StaffMember]:
+def _staff(
+    sites: list[Site], per_site: list[int], horizon: Horizon, rng: random.Random
+) -> list[StaffMember]:
     staff: list[StaffMember] = []
     count = {"coach": 0, "mediator": 0, "teacher": 0, "social": 0}
 
-    def add(kind: str, roles: list[str], hours: float, site_ids: list[str], **extra: object) -> StaffMember:
+    def add(
+        kind: str, roles: list[str], hours: float, site_ids: list[str], **extra: object
+    ) -> StaffMember:
         count[kind] += 1
-        label = {"coach": "Coach", "mediator": "Mediator", "teacher": "Teacher", "social": "Social worker"}[kind]
+        label = {
+            "coach": "Coach",
+            "mediator": "Mediator",
+            "teacher": "Teacher",
+            "social": "Social worker",
+        }[kind]
         member = StaffMember(
-            id=f"{kind}{count[kind]}", name=f"{label} {count[kind]}", roles=roles,
-            weekly_hours=hours, site_ids=site_ids, **extra,  # type: ignore[arg-type]
+            id=f"{kind}{count[kind]}",
+            name=f"{label} {count[kind]}",
+            roles=roles,
+            weekly_hours=hours,
+            site_ids=site_ids,
+            **extra,  # type: ignore[arg-type]
         )
         staff.append(member)
         return member
@@ -136,11 +164,18 @@ def _staff(sites: list[Site], per_site: list[int], horizon: Horizon, rng: random
             sites_of = [site.id]
             if j == 1:  # some coaches work on two sites
                 sites_of.append(ids[(i + 1) % len(ids)])
-            days_off = [horizon.start + timedelta(days=rng.randrange(5))] if rng.random() < 0.15 else []
+            days_off = (
+                [horizon.start + timedelta(days=rng.randrange(5))] if rng.random() < 0.15 else []
+            )
             add("coach", roles, hours, sites_of, availability=availability, days_off=days_off)
         add("teacher", ["language_teacher"], 30.4, [site.id], languages=["French"])
-        add("social", ["social_worker"], rng.choice((38.0, 19.0)), [site.id],
-            availability=[WeeklyBlock(d, time(8, 30), time(17, 0)) for d in (0, 1, 3, 4)])
+        add(
+            "social",
+            ["social_worker"],
+            rng.choice((38.0, 19.0)),
+            [site.id],
+            availability=[WeeklyBlock(d, time(8, 30), time(17, 0)) for d in (0, 1, 3, 4)],
+        )
         for j in range(max(2, round(n / 45))):
             first = INTERPRETED[(i * 2 + j) % len(INTERPRETED)]
             languages = [first]
@@ -173,10 +208,16 @@ def _participants(
             interpreter = rng.choice(INTERPRETED) if rng.random() < 0.35 else None
             languages = [interpreter] if interpreter else [rng.choice(SPOKEN)]
             entry = horizon.start - timedelta(days=rng.randrange(5, 400))
-            days_off = [horizon.start + timedelta(days=rng.randrange(5))] if rng.random() < 0.05 else []
+            days_off = (
+                [horizon.start + timedelta(days=rng.randrange(5))] if rng.random() < 0.05 else []
+            )
             p = Participant(
-                id=f"p{number}", name=f"Participant {number}", language_level=level,
-                languages=languages, interpreter_language=interpreter, days_off=days_off,
+                id=f"p{number}",
+                name=f"Participant {number}",
+                language_level=level,
+                languages=languages,
+                interpreter_language=interpreter,
+                days_off=days_off,
                 entry_date=entry,
             )
             participants.append(p)

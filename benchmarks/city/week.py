@@ -40,7 +40,8 @@ def generate(size: int, seed: int) -> CityWeek:
         for site in town.sites:
             offer = catalogue[site.id][kind]
             pool = [
-                p for p in town.participants
+                p
+                for p in town.participants
                 if town.home[p.id] == site.id and offer.eligible(p) and rng.random() < offer.share
             ]
             module = offer.module
@@ -96,10 +97,14 @@ def _require_minimum_hours(problem: Problem, witness: Timetable, count: int) -> 
 def _pins(problem: Problem, witness: Timetable, rng: random.Random, count: int) -> list[Pin]:
     """Some group sessions pinned exactly where the witness has them (room and staff on some)."""
     group_sessions = [s for s in witness.sessions if not problem.module(s.module_id).individual]
-    chosen = sorted(rng.sample(group_sessions, min(count, len(group_sessions))), key=lambda s: s.key)
+    chosen = sorted(
+        rng.sample(group_sessions, min(count, len(group_sessions))), key=lambda s: s.key
+    )
     return [
         Pin(
-            session_key=s.key, date=s.date, start=s.start,
+            session_key=s.key,
+            date=s.date,
+            start=s.start,
             room_id=s.room_id if i % 2 == 0 else None,
             staff_ids=s.staff_ids if i % 3 == 0 else [],
         )
