@@ -390,11 +390,9 @@ def cap_change(
         state = State(p2, w2)
         regrouped: list[str] = []
         over = sorted(
-
-                g.id
-                for g in w2.groups
-                if g.id in {x.id for x in groups} and len(g.participant_ids) > new_cap
-
+            g.id
+            for g in w2.groups
+            if g.id in {x.id for x in groups} and len(g.participant_ids) > new_cap
         )
         for gid in over:
             g = next(x for x in w2.groups if x.id == gid)
