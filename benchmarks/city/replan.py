@@ -443,7 +443,7 @@ def _case(name: str, base: CityWeek, steps: list[Step]) -> ReplanCase:
     forced = [k for st in steps for k in st.forced]
     regrouped = [r for st in steps for r in st.regrouped]
     problem = last.problem
-    problem.name = f"{base.name}-replan-{name}"
+    problem.name = last.witness.problem_name = f"{base.name}-replan-{name}"
     return ReplanCase(
         name=problem.name,
         base=base.name,

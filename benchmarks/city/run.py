@@ -106,12 +106,15 @@ def judge(entry: dict[str, Any], folder: Path, row: dict[str, Any]) -> dict[str,
         out["expected_rule"] = entry["rule"]
         out["rule_given"] = sorted({e.rule for e in timetable.explanations})
         out["names_planted"] = set(entry["ids"]) <= named
+        out["rule_matches"] = entry["rule"] in out["rule_given"]
         out["missing_ids"] = sorted(set(entry["ids"]) - named)
     return out
 
 
 def line(r: dict[str, Any]) -> str:
     left = r.get("unplaced") if r.get("unplaced") is not None else r.get("deferred", "-")
+    if r.get("status") not in ("OPTIMAL", "FEASIBLE"):
+        left = "-"
     wall = r.get("wall_seconds")
     parts = [
         f"{Path(r['file']).stem:42}",
