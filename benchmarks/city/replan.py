@@ -51,6 +51,7 @@ class ReplanCase:
     regrouped: list[str]
 
 
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 Change = Callable[[Problem, Timetable, random.Random, set[str]], Step | None]
 
 
@@ -316,7 +317,7 @@ def course_block(
                 _sorted(w2),
                 [],
                 [f"{pid}/{module.id}"],
-                f"{person.name} ({pid}) starts a language course on weekday {block.weekday} "
+                f"{person.name} ({pid}) starts a language course on {DAY_NAMES[block.weekday]}s "
                 f"{block.start.strftime('%H:%M')}-{block.end.strftime('%H:%M')}",
                 f"The new course overlaps {s.key}, held with {person.name} in it. A timetable that "
                 f"moves no session keeps {s.key} at that time, so {person.name} must leave "

@@ -148,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
         "generator": "benchmarks.city (written from docs/scheduler.md only)",
         "seeds": seeds,
         "sizes": {str(k): v for k, v in SIZES.items()},
+        "replan_minimum": (
+            "the least sessions_moved, then the least participants_regrouped among those; "
+            "with the default weights (20 and 10) it is also the least weighted sum"
+        ),
         "instances": rows,
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
