@@ -39,6 +39,33 @@ _Formed = tuple[list[int], list[str], list[dict[str, str]], list[Room | None]]
 
 
 @dataclass
+class _ModuleState:
+    """A group module's grouping in progress (between the pinned pass and the rest)."""
+
+    ids: list[str]
+    numbers: list[int]  # the occurrences groups form around
+    occurrences: list[list[int]]  # their weeks
+    timeless: bool  # every occurrence may wait for the next horizon
+    free: dict[str, set[int]]
+    buckets: list[list[str]]  # one per level with single-level groups, else everybody
+    alloc: list[int]  # groups planned per bucket
+    size_max: int
+    limit: int  # the module's most groups
+    todos: list[set[str]]
+    made: list[int]
+    groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]] = field(
+        default_factory=list
+    )
+    used: set[int] = field(default_factory=set)
+
+    def share(self, b: int) -> int:
+        """The size of bucket b's next group: its people spread evenly over the groups it
+        still needs."""
+        need = max(math.ceil(len(self.todos[b]) / self.size_max), self.alloc[b] - self.made[b], 1)
+        return min(self.size_max, math.ceil(len(self.todos[b]) / need))
+
+
+@dataclass
 class _Book:
     busy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     week_load: dict[tuple[str, int], int] = field(default_factory=dict)
@@ -80,6 +107,8 @@ class _Constructor:
         self.starts = {md.id: module_starts(problem, md, self.cal.days) for md in problem.modules}
         # pinned sessions are placed exactly at their pin, with its room and staff
         self.pins: dict[str, Pin] = {pin.session_key: pin for pin in problem.pins}
+        # group modules whose pinned groups are formed and the rest not yet
+        self.states: dict[str, _ModuleState] = {}
         # module -> the pins' (start, duration, booked keys, staff) held for it
         self.reserved: dict[str, list[tuple[int, int, list[str], list[str]]]] = {}
 
@@ -162,7 +191,7 @@ class _Constructor:
         md: Module,
         t: int,
         dur: int,
-        languages: set[str],
+        languages: set[str] | Counter[str],
         referent: str | None = None,
         only: set[str] | None = None,
     ) -> dict[str, str] | None:
@@ -180,7 +209,10 @@ class _Constructor:
             if only is not None:
                 options = [m for m in options if m.id in only]
             if role == "mediator" and languages:
-                options.sort(key=lambda m: -len(languages & set(m.languages)))
+                # the mediator who speaks the most needed languages (weighted by how many
+                # people need each, when counted)
+                weight = languages if isinstance(languages, Counter) else Counter(languages)
+                options.sort(key=lambda m: -sum(weight[x] for x in m.languages))
             if len(options) < count:
                 return None
             for m in options[:count]:
@@ -368,37 +400,93 @@ class _Constructor:
         self.by_group[session.group_id].remove(session)
 
     # -- group modules
-    def module(self, md: Module) -> None:
-        self.release_pins(md.id)
+    def module(self, md: Module, pinned_only: bool = False) -> None:
+        """Form a group module's groups: with `pinned_only` just the groups holding a pinned
+        session (every module's first, before anything else takes their people), otherwise
+        the rest (and the pinned ones, if no earlier pass formed them)."""
+        st = self.states.get(md.id)
+        if st is None:
+            self.release_pins(md.id)
+            made_state = self._module_state(md)
+            if made_state is None:
+                return
+            st = self.states[md.id] = made_state
+            # pinned groups first, under their own numbers, from the bucket that fills them most
+            for label in self._pinned_labels(md.id, st.limit):
+                keys = [session_key(group_id(md.id, label), i) for i in st.numbers]
+                options: list[tuple[int, _Formed]] = []
+                for b in range(len(st.buckets)):
+                    if not st.todos[b]:
+                        continue
+                    formed = self._form(
+                        md, st.occurrences, st.todos[b], st.free, st.share(b), st.size_max, keys
+                    )
+                    if formed is not None:
+                        options.append((b, formed))
+                if options:
+                    b, pinned_group = max(options, key=lambda o: len(o[1][1]))
+                    self._book_group(md, st, b, label, pinned_group)
+                # a pinned group that cannot be formed keeps its number (the search tries)
+                st.used.add(label)
+        if pinned_only:
+            return
+        del self.states[md.id]
+        st.free = self._free_starts(md, st.ids, st.occurrences)
+        for b in range(len(st.buckets)):
+            todo = st.todos[b]
+            while todo:
+                others = sum(st.alloc[b + 1 :])
+                if len(st.used) + others >= st.limit:
+                    break
+                label = next(n for n in range(1, st.limit + 2) if n not in st.used)
+                if label > st.limit:
+                    break
+                keys = [session_key(group_id(md.id, label), i) for i in st.numbers]
+                target = st.share(b)
+                formed = self._form(md, st.occurrences, todo, st.free, target, st.size_max, keys)
+                if formed is None and st.timeless:
+                    formed = self._timeless(md, todo, st.free, target)
+                if formed is None:
+                    break
+                self._book_group(md, st, b, label, formed)
+            # the rest join an existing group of their level that still suits them
+            for pid in sorted(todo, key=lambda pid: len(st.free[pid])):
+                if self._join(md, pid, st.groups, st.free, st.size_max):
+                    todo.discard(pid)
+            if st.timeless:
+                # every session may wait: a group is what matters; one that takes somebody who
+                # is not free for its sessions gives them up (the last pass may place them again)
+                for pid in sorted(todo):
+                    if self._join_anyway(md, pid, st.groups, st.size_max):
+                        todo.discard(pid)
+            self.ungrouped += [(pid, md.id) for pid in sorted(todo)]
+        order = {pid: i for i, pid in enumerate(st.ids)}
+        for gid, members, *_ in st.groups:
+            self.membership[gid] = sorted(members, key=order.__getitem__)
+        for s in self.sessions:
+            if s.module_id == md.id:
+                s.participant_ids = list(self.membership[s.group_id])
+
+    def _module_state(self, md: Module) -> _ModuleState | None:
         ids = self.members[md.id]
         if not ids:
-            return
-        dur = md.duration_minutes
+            return None
         cap = self.p.site(md.site_id).group_size_cap
         size_max = min(md.group_max, cap) if cap is not None else md.group_max
         every = [(i, w) for i, w in enumerate(module_occurrences(self.p, md)) if w]
         first = self.spec_of.get(md.id)
-        cut = first.deferrable if first is not None else frozenset()
+        # occurrences that may wait for the next horizon (a pin on one makes it required)
+        cut = (
+            frozenset(i for i in first.deferrable if may_wait(first, i, set(self.pins)))
+            if first is not None
+            else frozenset()
+        )
         # groups form around the occurrences they must hold; when all may wait for the next
         # horizon, around those (a group is still needed), else without any session
         numbered = [(i, w) for i, w in every if i not in cut] or every
-        timeless = not any(i not in cut for i, _ in every)
         if not numbered:
-            return
-        numbers = [i for i, _ in numbered]
+            return None
         occurrences = [w for _, w in numbered]
-        starts = self.starts[md.id]
-        free: dict[str, set[int]] = {}
-        candidates = [t for w in {w for ws in occurrences for w in ws} for t in starts.get(w, [])]
-        for pid in ids:
-            q = self.people[pid]
-            # free by their commitments (shared by everyone with the same), then by this week's
-            # sessions so far
-            mine = self.cal.free_starts(q, candidates, dur)
-            booked = self.book.busy.get(f"p:{pid}")
-            free[pid] = (
-                {t for t in mine if self.book.free(f"p:{pid}", t, dur)} if booked else set(mine)
-            )
         if md.single_level_groups:
             by_level: dict[str, list[str]] = {}
             for pid in ids:
@@ -406,80 +494,56 @@ class _Constructor:
             buckets = sorted(by_level.values(), key=len)
         else:
             buckets = [list(ids)]
-        limit = max_groups(md, len(ids))
         # groups per bucket: as few as the group maximum allows, and more where the module asks
         # for more groups than that (the largest groups split first)
         alloc = [max(math.ceil(len(x) / size_max), 1) for x in buckets]
         for _ in range(max(md.min_groups - sum(alloc), 0)):
             i = max(range(len(buckets)), key=lambda i: len(buckets[i]) / alloc[i])
             alloc[i] += 1
-        groups: list[tuple[str, list[str], list[int], dict[str, str], list[Room | None]]] = []
-        todos = [set(bucket) for bucket in buckets]
-        made = [0] * len(buckets)
-        used: set[int] = set()
+        return _ModuleState(
+            ids=ids,
+            numbers=[i for i, _ in numbered],
+            occurrences=occurrences,
+            timeless=not any(i not in cut for i, _ in every),
+            free=self._free_starts(md, ids, occurrences),
+            buckets=buckets,
+            alloc=alloc,
+            size_max=size_max,
+            limit=max_groups(md, len(ids)),
+            todos=[set(bucket) for bucket in buckets],
+            made=[0] * len(buckets),
+        )
 
-        def share(b: int) -> int:
-            # groups this bucket still needs: spread people evenly over them
-            need = max(math.ceil(len(todos[b]) / size_max), alloc[b] - made[b], 1)
-            return min(size_max, math.ceil(len(todos[b]) / need))
+    def _free_starts(
+        self, md: Module, ids: list[str], occurrences: list[list[int]]
+    ) -> dict[str, set[int]]:
+        """Per participant, the module's starts they are free for: by their commitments (shared
+        by everyone with the same), then by the sessions booked so far."""
+        dur = md.duration_minutes
+        starts = self.starts[md.id]
+        candidates = [t for w in {w for ws in occurrences for w in ws} for t in starts.get(w, [])]
+        free: dict[str, set[int]] = {}
+        for pid in ids:
+            mine = self.cal.free_starts(self.people[pid], candidates, dur)
+            booked = self.book.busy.get(f"p:{pid}")
+            free[pid] = (
+                {t for t in mine if self.book.free(f"p:{pid}", t, dur)} if booked else set(mine)
+            )
+        return free
 
-        def book(b: int, label: int, formed: _Formed) -> None:
-            gid = group_id(md.id, label)
-            times, members, teams, rooms = formed
-            if times and md.id in self.plan:
-                self.plan[md.id][times[0]] -= 1
-            for occ, t, team, room in zip(numbers, times, teams, rooms, strict=False):
-                self._place(md, gid, occ, t, members, team, room)
-            groups.append((gid, members, times, {}, rooms))
-            todos[b] -= set(members)
-            made[b] += 1
-            used.add(label)
-
-        # pinned groups first, under their own numbers, from the bucket that fills them most
-        for label in self._pinned_labels(md.id, limit):
-            keys = [session_key(group_id(md.id, label), i) for i in numbers]
-            options: list[tuple[int, _Formed]] = []
-            for b in range(len(buckets)):
-                made_here = self._form(md, occurrences, todos[b], free, share(b), size_max, keys)
-                if todos[b] and made_here is not None:
-                    options.append((b, made_here))
-            if options:
-                b, pinned_group = max(options, key=lambda o: len(o[1][1]))
-                book(b, label, pinned_group)
-        for b in range(len(buckets)):
-            todo = todos[b]
-            while todo:
-                others = sum(alloc[b + 1 :])
-                if len(used) + others >= limit:
-                    break
-                label = next(n for n in range(1, limit + 2) if n not in used)
-                if label > limit:
-                    break
-                keys = [session_key(group_id(md.id, label), i) for i in numbers]
-                target = share(b)
-                formed = self._form(md, occurrences, todo, free, target, size_max, keys)
-                if formed is None and timeless:
-                    formed = self._timeless(md, todo, free, target)
-                if formed is None:
-                    break
-                book(b, label, formed)
-            # the rest join an existing group of their level that still suits them
-            for pid in sorted(todo, key=lambda pid: len(free[pid])):
-                if self._join(md, pid, groups, free, size_max):
-                    todo.discard(pid)
-            if timeless:
-                # every session may wait: a group is what matters; one that takes somebody who
-                # is not free for its sessions gives them up (the last pass may place them again)
-                for pid in sorted(todo):
-                    if self._join_anyway(md, pid, groups, size_max):
-                        todo.discard(pid)
-            self.ungrouped += [(pid, md.id) for pid in sorted(todo)]
-        for gid, members, *_ in groups:
-            order = {pid: i for i, pid in enumerate(ids)}
-            self.membership[gid] = sorted(members, key=order.__getitem__)
-        for s in self.sessions:
-            if s.module_id == md.id:
-                s.participant_ids = list(self.membership[s.group_id])
+    def _book_group(
+        self, md: Module, st: _ModuleState, b: int, label: int, formed: _Formed
+    ) -> None:
+        gid = group_id(md.id, label)
+        times, members, teams, rooms = formed
+        if times and md.id in self.plan:
+            self.plan[md.id][times[0]] -= 1
+        for occ, t, team, room in zip(st.numbers, times, teams, rooms, strict=False):
+            self._place(md, gid, occ, t, members, team, room)
+        st.groups.append((gid, members, times, {}, rooms))
+        st.todos[b] -= set(members)
+        st.made[b] += 1
+        st.used.add(label)
 
     def _pinned_labels(self, module_id: str, limit: int) -> list[int]:
         """The numbers of a group module's groups that hold a pinned session."""
@@ -650,7 +714,7 @@ class _Constructor:
         t: int,
         dur: int,
         planned: dict[tuple[str, int], int],
-        languages: set[str],
+        languages: set[str] | Counter[str],
         only: set[str] | None = None,
     ) -> dict[str, str] | None:
         week = self.cal.day(t).week
@@ -675,16 +739,39 @@ class _Constructor:
         size: int,
         only: list[set[str] | None] | None = None,
     ) -> tuple[list[str], list[dict[str, str]]]:
+        """Teams whose mediators speak the languages of as many of the `ranked` people as
+        possible (a few leading languages tried in turn), and the members they can take."""
+        need = Counter(
+            lang for pid in ranked if (lang := self.people[pid].interpreter_language) is not None
+        )
+        tries = [need] + [Counter({lang: len(ranked)}) + need for lang, _ in need.most_common(3)]
+        best: tuple[list[str], list[dict[str, str]]] = ([], [])
+        for weights in tries:
+            members, teams = self._mediated_by(md, times, ranked, size, only, weights)
+            if teams and len(members) > len(best[0]):
+                best = (members, teams)
+            if len(best[0]) >= size:
+                break
+        return best
+
+    def _mediated_by(
+        self,
+        md: Module,
+        times: list[int],
+        ranked: list[str],
+        size: int,
+        only: list[set[str] | None] | None,
+        weights: Counter[str],
+    ) -> tuple[list[str], list[dict[str, str]]]:
         dur = md.duration_minutes
-        languages = {self.people[pid].interpreter_language for pid in ranked} - {None}
         planned: dict[tuple[str, int], int] = {}
         teams = []
         spoken: set[str] | None = None
         for j, t in enumerate(times):
             pinned_staff = only[j] if only is not None and j < len(only) else None
-            team = self._team_planned(
-                md, t, dur, planned, {x for x in languages if x}, pinned_staff
-            )
+            # later sessions favour the languages the earlier ones' mediators speak
+            wanted = weights if spoken is None else Counter({x: weights[x] for x in spoken})
+            team = self._team_planned(md, t, dur, planned, wanted, pinned_staff)
             if team is None:
                 return [], []
             langs = self._spoken(team)
@@ -766,8 +853,12 @@ def _attempt(
     # people with a weekly minimum need every module they are enrolled in: grouped first
     c.urgent = urgent | {q.id for q in problem.participants if q.min_weekly_hours}
     c.plan = {mid: Counter(ts) for mid, ts in (plan or {}).items()}
-    # a pin's room and staff are kept free at its time until its group is formed
+    # a pin's room and staff are kept free at its time until its group is formed, and the
+    # groups holding a pinned session are formed before anything else takes their people
     c.reserve_pins()
+    for md in problem.modules:
+        if not md.individual and c._pinned_labels(md.id, max_groups(md, len(c.members[md.id]))):
+            c.module(md, pinned_only=True)
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}
 

@@ -13,6 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
+from scheduler import lns
 from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
@@ -702,12 +703,9 @@ def _search(
             ("full", {"symmetry": False}, 1.0),
         ]
     elif big:
-        group_ids = [g.id for g in group_specs(problem) if not g.individual]
-        stages = [
-            ("fixed", {"fixed_membership": membership}, 0.5),
-            ("neighbourhood", {"allowed_groups": neighbourhood(membership, group_ids)}, 1.0),
-        ]
-    if big and released and constructed is not None:
+        # the whole model is out of reach: the grouping fixed, then large neighbourhoods
+        stages = [("fixed", {"fixed_membership": membership}, 0.3)]
+    if big and released and constructed is not None and start is None:
         # in the modules where somebody was left out, everyone may join any group of the module
         failing = {module_id for _, module_id in constructed.ungrouped}
         allowed = _release(problem, membership, set())
@@ -721,6 +719,15 @@ def _search(
         repair0: dict[str, object] = {"allowed_groups": allowed}
         stages = [("repair", repair0, 0.5), *stages[1:]]
     repairs = 0
+    if defer and big and not prep.forced and best is not None and _leaves_out(problem, best):
+        # place who the construction left out: neighbourhoods around them, up to half the time
+        # on mid-sized weeks (the full model follows), all of it on the biggest
+        whole = membership_choices(problem) > FULL_AFTER_FIXED_UP_TO
+        share = 1.0 if whole else 0.5
+        until = clock_time.perf_counter() + share * (deadline - clock_time.perf_counter())
+        best = _lns(problem, prep, stats, best, until, seed, workers, report, stop, t0, True)
+        if whole:
+            stages = [s for s in stages if s[0] != "fixed"]
 
     while stages:
         name, kwargs, share = stages.pop(0)
@@ -737,6 +744,8 @@ def _search(
             last_status = "UNKNOWN"
             break  # nothing found in this model's share of the time: the caller moves on
         tb = clock_time.perf_counter()
+        if __import__("os").environ.get("PDEBUG"):
+            print("stage", name, round(tb - t0, 2), best[3] if best else None, flush=True)  # noqa
         if name == "neighbourhood" and best is not None:
             # around the best grouping so far (the construction may have left people out)
             reach = 2 if repairs else 1
@@ -858,7 +867,61 @@ def _search(
             prep.bound, prep.counts, _ = _relaxation_bound(
                 problem, prep.cal, stats, budget, seed, workers, deterministic, timed
             )
+    # what the stages left of the time: neighbourhoods around the best timetable
+    if (
+        defer
+        and big
+        and not prep.forced
+        and best is not None
+        and (membership_choices(problem) > FULL_AFTER_FIXED_UP_TO or _leaves_out(problem, best))
+    ):
+        best = _lns(problem, prep, stats, best, deadline, seed, workers, report, stop, t0)
     return _Outcome(best, last_status, last_strategy)
+
+
+def _leaves_out(problem: Problem, best: Best) -> bool:
+    return bool(left_out(problem, Timetable("FEASIBLE", sessions=best[1], groups=best[2])))
+
+
+def _lns(
+    problem: Problem,
+    prep: _Prepared,
+    stats: SolveStats,
+    best: Best,
+    until: float,
+    seed: int,
+    workers: int,
+    report: Callable[..., None],
+    stop: threading.Event | None,
+    t0: float,
+    until_complete: bool = False,
+) -> Best:
+    """Large-neighbourhood steps from `best` until `until` (see lns.py)."""
+    assert prep.cal is not None
+    ts = clock_time.perf_counter()
+
+    def told(objective: float) -> None:
+        report(Progress(clock_time.perf_counter() - t0, objective, 0.0, None, 0), "lns")
+
+    found, steps = lns.improve(
+        problem,
+        best,
+        cal=prep.cal,
+        deadline=until,
+        seed=seed,
+        workers=workers,
+        hint=_hint,
+        extract=extract,
+        report=told,
+        stop=stop,
+        target=prep.bound,
+        until_complete=until_complete,
+    )
+    stats.solve_seconds += clock_time.perf_counter() - ts
+    stats.solutions += steps
+    if steps:
+        stats.strategy = "decomposed"
+    return found
 
 
 def _relaxation_bound(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import time as clock_time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from scheduler.slots import (
     minutes,
     room_suits,
 )
-from scheduler.timetable import RecordRef
+from scheduler.timetable import RecordRef, Session
 
 Lit = cp_model.IntVar | int
 BIG = 10_000
@@ -112,8 +113,15 @@ class _Builder:
         defer: bool = True,
         cal: Calendar | None = None,
         soft: bool = True,
+        free_modules: set[str] | None = None,
+        frozen: dict[str, Session] | None = None,
     ) -> None:
         self.p = problem
+        # with fixed_membership: the group modules whose members may still move (a
+        # neighbourhood of the large-neighbourhood search); None: all fixed
+        self.free_modules = free_modules
+        # sessions held exactly where they are (start, room, staff): the rest of a neighbourhood
+        self.frozen = frozen or {}
         # soft: an enrolment may be left out and a weekly minimum missed, each at the
         # `unplaced` weight, so the model always holds a timetable (never when explaining)
         self.soft = soft and not explain
@@ -218,9 +226,15 @@ class _Builder:
     def _members(self, spec: GroupSpec) -> list[str] | None:
         if spec.individual:
             return spec.candidates
-        if self.fixed is None:
+        if self.fixed is None or self._free(spec.module.id):
             return None
         return self.fixed.get(spec.id, [])
+
+    def _free(self, module_id: str) -> builtins.bool:
+        """Whether the module's membership is searched (not fixed by `fixed_membership`)."""
+        return self.fixed is None or (
+            self.free_modules is not None and module_id in self.free_modules
+        )
 
     def _group(self, spec: GroupSpec, starts_by_week: dict[int, list[int]]) -> None:
         module = spec.module
@@ -256,6 +270,10 @@ class _Builder:
             if pin is not None and not self.explain:
                 day = (pin.date - self.p.horizon.start).days
                 starts = [t for t in starts if t == day * DAY + minutes(pin.start)]
+            held = self.frozen.get(key)
+            if held is not None:
+                t = (held.date - self.p.horizon.start).days * DAY + minutes(held.start)
+                starts = [x for x in starts if x == t] or starts
             if not self.explain:
                 starts = self._prune(group, starts)
             optional = self.defer and may_wait(spec, occ, set(self.pins))
@@ -352,6 +370,9 @@ class _Builder:
             return
         enforce = self.assume("room", ("module", module.id))
         fits = [r for r in self.p.rooms if room_suits(module, r)]
+        held = self.frozen.get(s.key)
+        if held is not None and held.room_id is not None:
+            fits = [r for r in fits if r.id == held.room_id] or fits
         for r in fits:
             y = self.bool(f"room_{s.key}_{r.id}")
             s.rooms[r.id] = y
@@ -387,6 +408,10 @@ class _Builder:
             if group.spec.individual and role == "coach":
                 referent = self.participants[group.spec.label].referent_coach_id
                 candidates = [m for m in candidates if m.id == referent]
+            held = self.frozen.get(s.key)
+            if held is not None:
+                kept = [m for m in candidates if held.staff_roles.get(m.id) == role]
+                candidates = kept if len(kept) == count else candidates
             if not self.explain:
                 # staff who are never free at any candidate start cannot take the session
                 candidates = [
@@ -450,7 +475,7 @@ class _Builder:
             groups = by_module.get(module.id, [])
             if not groups:
                 continue
-            if not module.individual and self.fixed is None:
+            if not module.individual and self._free(module.id):
                 self._membership(module, groups)
             elif not module.individual and self.soft:
                 # fixed groups: whoever is in none of them is left out of the module
@@ -969,6 +994,8 @@ def build(
     defer: bool = True,
     cal: Calendar | None = None,
     soft: bool = True,
+    free_modules: set[str] | None = None,
+    frozen: dict[str, Session] | None = None,
 ) -> BuiltModel:
     """Build the CP-SAT model without solving it.
 
@@ -981,7 +1008,17 @@ def build(
     """
     t0 = clock_time.perf_counter()
     b = _Builder(
-        problem, fixed_membership, explain, objective, allowed_groups, symmetry, defer, cal, soft
+        problem,
+        fixed_membership,
+        explain,
+        objective,
+        allowed_groups,
+        symmetry,
+        defer,
+        cal,
+        soft,
+        free_modules,
+        frozen,
     )
     b.build()
     return BuiltModel(
