@@ -535,7 +535,12 @@ def solve(
     leaves_out = result.feasible and bool(left_out(problem, result))
     if issues and (result.status == "INFEASIBLE" or leaves_out):
         result.explanations = issues  # the prechecks' arithmetic already names the records
-    elif (result.status == "INFEASIBLE" or leaves_out) and explain_infeasible:
+    elif explain_infeasible and (
+        result.status == "INFEASIBLE"
+        # a partial plan of a big week: each unplaced entry has its reason already, and the
+        # solver's explanation would not fit the time limit
+        or (leaves_out and membership_choices(problem) <= DECOMPOSE_ABOVE)
+    ):
         from scheduler.explain import explain
 
         te = clock_time.perf_counter()
@@ -596,11 +601,17 @@ def _prepare(
     counts: dict[str, int] = {}
     tried = False
     choices = membership_choices(problem)
-    if DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO and stats is not None and workers >= 2:
-        # mid-sized: the timed relaxation first (M ~1 s); the construction forms its numbers of
-        # groups at its plan's starts where they suit the members (M: 12 activation groups
-        # outside their preferred mornings unguided, 1-3 guided); with one worker the guided
-        # grouping is worse (M at 10 s 31 -> 62), so not then
+    if choices > DECOMPOSE_ABOVE:
+        # big problems: groups formed around times that suit their members' whole week
+        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit, cal=cal)
+    mid = DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO
+    if mid and stats is not None and workers >= 2 and constructed and constructed.complete:
+        # mid-sized and everybody placed: the timed relaxation (M ~1 s) proves a bound, and
+        # a construction guided by it forms its numbers of groups at its plan's starts where
+        # they suit the members (M: 12 activation groups outside their preferred mornings
+        # unguided, 1-3 guided); with one worker the guided grouping is worse (M at 10 s
+        # 31 -> 62), so not then. A week the construction cannot complete goes straight to
+        # the neighbourhood search instead.
         tried = True
         budget = min(BOUND_BEFORE_SHARE * time_limit, BOUND_BEFORE_AT_MOST)
         bound, counts, plan = _relaxation_bound(
@@ -609,14 +620,12 @@ def _prepare(
         if counts:
             attempt = construct(
                 _with_counts(problem, counts),
-                deadline=t0 + CONSTRUCT_SHARE * time_limit,
+                deadline=clock_time.perf_counter() + CONSTRUCT_SHARE * time_limit,
                 cal=cal,
                 plan=plan,
             )
-            constructed = attempt if attempt.complete else None
-    if choices > DECOMPOSE_ABOVE and constructed is None:
-        # big problems: groups formed around times that suit their members' whole week
-        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit, cal=cal)
+            if attempt.complete:
+                constructed = attempt
     incomplete = False
     if constructed is not None:
         completed = _completed(problem, constructed.membership, constructed.ungrouped)
@@ -720,13 +729,12 @@ def _search(
         stages = [("repair", repair0, 0.5), *stages[1:]]
     repairs = 0
     if defer and big and not prep.forced and best is not None and _leaves_out(problem, best):
-        # place who the construction left out: neighbourhoods around them, up to half the time
-        # on mid-sized weeks (the full model follows), all of it on the biggest
-        whole = membership_choices(problem) > FULL_AFTER_FIXED_UP_TO
-        share = 1.0 if whole else 0.5
-        until = clock_time.perf_counter() + share * (deadline - clock_time.perf_counter())
-        best = _lns(problem, prep, stats, best, until, seed, workers, report, stop, t0, True)
-        if whole:
+        # place who the construction left out: neighbourhoods around them first; the stages
+        # that search the whole grouping follow only once nobody is left out
+        best = _lns(problem, prep, stats, best, deadline, seed, workers, report, stop, t0, True)
+        if _leaves_out(problem, best):
+            stages = []
+        elif membership_choices(problem) > FULL_AFTER_FIXED_UP_TO:
             stages = [s for s in stages if s[0] != "fixed"]
 
     while stages:
@@ -744,8 +752,6 @@ def _search(
             last_status = "UNKNOWN"
             break  # nothing found in this model's share of the time: the caller moves on
         tb = clock_time.perf_counter()
-        if __import__("os").environ.get("PDEBUG"):
-            print("stage", name, round(tb - t0, 2), best[3] if best else None, flush=True)  # noqa
         if name == "neighbourhood" and best is not None:
             # around the best grouping so far (the construction may have left people out)
             reach = 2 if repairs else 1
