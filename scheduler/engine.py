@@ -13,7 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler import lns
+from scheduler import lns, replan
 from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
@@ -65,6 +65,8 @@ COUNTS_SHARE = 1.0
 # of the time limit, but it delays the first timetable: at most
 BOUND_BEFORE_SHARE = 0.25
 BOUND_BEFORE_AT_MOST = 3.0
+# re-planning: at most this share of the time limit to repair the previous timetable
+REPLAN_SHARE = 0.4
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
 # precheck findings that stop everything: an inconsistent input, a pin on an impossible place
 # (every other finding leaves somebody out of a partial plan, and explains it)
@@ -377,6 +379,8 @@ class _Prepared:
     bound_tried: bool = False
     # the relaxation's number of groups per module (a guide, see COUNTS_SHARE)
     counts: dict[str, int] = field(default_factory=dict)
+    # the search starts from the previous timetable repaired (replan.py), not the construction
+    from_previous: bool = False
 
 
 @dataclass
@@ -444,11 +448,30 @@ def solve(
     # anything else the arithmetic proves leaves somebody out: the search plans everyone else
     # (a partial plan), and these findings say why
     deadline = t0 + time_limit
-    prep = _prepare(problem, t0, time_limit, cal, stats, seed, workers, deterministic)
+    kept = None
+    if (
+        problem.previous is not None
+        and problem.keep_previous
+        and membership_choices(problem) > DECOMPOSE_ABOVE
+    ):
+        # re-planning: the previous timetable with only what the change breaks searched again
+        kept = replan.previous_start(
+            problem,
+            cal,
+            deadline=t0 + REPLAN_SHARE * time_limit,
+            hint=_hint,
+            extract=extract,
+        )
+    prep = _prepare(
+        problem, t0, time_limit, cal, stats, seed, workers, deterministic, quick=kept is not None
+    )
     best_reported = [math.inf]
     # the construction, when it verifies, is a complete timetable from the first second (it
     # may leave somebody out: a partial plan that says so); every stage starts from it
     start = _construction_best(problem, prep)
+    if kept is not None and (start is None or kept[3] <= start[3]):
+        start = kept
+        prep.from_previous = True
 
     def report(update: Progress, stage: str) -> None:
         # only improvements, across stages; a decomposed stage's bound is not a global bound
@@ -573,6 +596,7 @@ def _prepare(
     seed: int = 0,
     workers: int = 1,
     deterministic: bool = False,
+    quick: bool = False,
 ) -> _Prepared:
     """Group and place greedily (slot-first construction for big problems): the hint and the
     fallback answer. Cut-block sessions it could not place are simply missing from the hint."""
@@ -602,10 +626,23 @@ def _prepare(
     tried = False
     choices = membership_choices(problem)
     if choices > DECOMPOSE_ABOVE:
-        # big problems: groups formed around times that suit their members' whole week
-        constructed = construct(problem, deadline=t0 + CONSTRUCT_SHARE * time_limit, cal=cal)
+        # big problems: groups formed around times that suit their members' whole week (one
+        # attempt, a fallback only, when re-planning already kept the previous week)
+        constructed = construct(
+            problem,
+            attempts=1 if quick else 8,
+            deadline=clock_time.perf_counter() + CONSTRUCT_SHARE * time_limit,
+            cal=cal,
+        )
     mid = DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO
-    if mid and stats is not None and workers >= 2 and constructed and constructed.complete:
+    if (
+        mid
+        and not quick
+        and stats is not None
+        and workers >= 2
+        and constructed
+        and constructed.complete
+    ):
         # mid-sized and everybody placed: the timed relaxation (M ~1 s) proves a bound, and
         # a construction guided by it forms its numbers of groups at its plan's starts where
         # they suit the members (M: 12 activation groups outside their preferred mornings
@@ -728,6 +765,8 @@ def _search(
         repair0: dict[str, object] = {"allowed_groups": allowed}
         stages = [("repair", repair0, 0.5), *stages[1:]]
     repairs = 0
+    if prep.from_previous and big:
+        stages = []  # the stages search the construction's grouping: neighbourhoods only
     if defer and big and not prep.forced and best is not None and _leaves_out(problem, best):
         # place who the construction left out: neighbourhoods around them first; the stages
         # that search the whole grouping follow only once nobody is left out
@@ -879,7 +918,11 @@ def _search(
         and big
         and not prep.forced
         and best is not None
-        and (membership_choices(problem) > FULL_AFTER_FIXED_UP_TO or _leaves_out(problem, best))
+        and (
+            membership_choices(problem) > FULL_AFTER_FIXED_UP_TO
+            or prep.from_previous
+            or _leaves_out(problem, best)
+        )
     ):
         best = _lns(problem, prep, stats, best, deadline, seed, workers, report, stop, t0)
     return _Outcome(best, last_status, last_strategy)

@@ -70,7 +70,7 @@ class _StallStop(cp_model.CpSolverSolutionCallback):
             self.timer.cancel()
 
 
-def _complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
+def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     """Turn a partial hint (groups, starts, rooms, staff) into a complete one, by solving with
     the hinted variables fixed: CP-SAT starts from a complete hint at once, while it may search
     a long time for the rest of a partial one."""
@@ -247,7 +247,7 @@ def improve(
             cal=cal,
         )
         hint(built, membership, best[1])
-        if not _complete_hint(built.model, min(0.5, deadline - clock_time.perf_counter())):
+        if not complete_hint(built.model, min(0.5, deadline - clock_time.perf_counter())):
             width = min(width + 1, n_modules)  # the best does not fit this model: look wider
             continue
         left = deadline - clock_time.perf_counter()
