@@ -30,6 +30,7 @@ from scheduler.slots import (
     module_occurrences,
     module_starts,
     room_suits,
+    session_starts,
 )
 from scheduler.timetable import Session, group_id, session_key
 
@@ -164,7 +165,7 @@ class _Constructor:
             clock(t % DAY + dur),
             room.id if room else None,
             dict(sorted(team.items())),
-            list(members),
+            self.cal.attendees(md.id, t // DAY, members),
             md.off_site,
         )
         self.sessions.append(session)
@@ -204,7 +205,7 @@ class _Constructor:
                     continue  # dropped occurrence, or not in this pass
                 done = False
                 for w in weeks:
-                    for t in self.starts[md.id].get(w, []):
+                    for t in session_starts(self.p, spec, occ, self.starts[md.id].get(w, [])):
                         if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
                             continue
                         if not self.free_for(q, t, dur):

@@ -9,6 +9,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from scheduler.dates import windows
 from scheduler.problem import Module, Problem
 from scheduler.slots import (
     DAY,
@@ -19,6 +20,7 @@ from scheduler.slots import (
     may_wait,
     minutes,
     room_suits,
+    session_starts,
 )
 from scheduler.timetable import RecordRef
 
@@ -237,7 +239,8 @@ class _Builder:
             if not weeks:
                 continue  # dropped: every allowed day of its block is a holiday or closure
             key = spec.key(occ)
-            starts = [t for w in weeks for t in starts_by_week.get(w, [])]
+            weekly = [t for w in weeks for t in starts_by_week.get(w, [])]
+            starts = session_starts(self.p, spec, occ, weekly)
             pin = self.pins.get(key)
             if pin is not None and not self.explain:
                 day = (pin.date - self.p.horizon.start).days
@@ -764,10 +767,14 @@ class _Builder:
             ivs: list[cp_model.IntervalVar] = []
             fixed_keys: list[str] = []
             all_fixed = True
-            for g, lit in entries:
+            for g, member in entries:
                 for s in g.sessions:
                     assert s.start is not None
                     assert s.interval is not None
+                    # dates: a member attends only the sessions on days of their enrolment
+                    lit = self._attendance(pid, s, member)
+                    if isinstance(lit, int) and not lit:
+                        continue
                     free = self.cal.free_starts(person, s.starts, s.duration)
                     rule = self.assume("participant_unavailable", ("participant", pid))
                     self.within(s, free, [lit, *([s.placed] if s.optional else []), *rule])
@@ -809,9 +816,26 @@ class _Builder:
             if person.min_weekly_hours:
                 self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
 
+    def _attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
+        """The member's attendance of session `s`: membership, on a day of their enrolment."""
+        inside = self.cal.attending_starts(pid, s.group.module.id, s.starts)
+        if len(inside) == len(s.starts):
+            return member
+        if not inside or (isinstance(member, int) and not member):
+            return 0
+        outside = [t for t in s.starts if t not in set(inside)]
+        attends = self.bool(f"attends_{pid}_{s.key}")
+        if not isinstance(member, int):
+            self.m.add_implication(attends, member)
+        self.within(s, inside, [attends])
+        self.within(s, outside, [member, attends.negated()])  # type: ignore[list-item]
+        return attends
+
     def _min_hours(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
         rule = self.assume("min_weekly_hours", ("participant", pid))
         for w in range(self.p.horizon.weeks):
+            if not self.cal.held_all_week(pid, w):
+                continue  # a transition week (an enrolment starts or ends in it): no minimum
             terms: list[cp_model.LinearExprT] = []
             for g, lit in entries:
                 for s in g.sessions:
@@ -871,6 +895,7 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             for pid in g.participant_ids:
                 prev.setdefault(pid, []).append(g.id)
     pinned = {pin.session_key.rpartition("#")[0] for pin in problem.pins}
+    spans = windows(problem)
     group_modules = {m.id for m in problem.modules if not m.individual}
     classes: dict[tuple[Any, ...], list[str]] = {}
     for q in problem.participants:
@@ -882,13 +907,14 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             q.referent_coach_id,
             problem.is_newcomer(q),
             q.min_weekly_hours,
+            tuple(sorted((m, w) for (pid, m), w in spans.items() if pid == q.id)),
             tuple(sorted(enrolled.get(q.id, []))),
             tuple(sorted(prev.get(q.id, []))),
         )
         classes.setdefault(key, []).append(q.id)
     out = []
     for signature, ids in classes.items():
-        mine = sorted({e.split(":")[0] for e in signature[7]} & group_modules)
+        mine = sorted({e.split(":")[0] for e in signature[8]} & group_modules)
         if len(ids) >= 2 and mine and mine[0] not in pinned:
             out.append((ids, mine[0]))
     return out

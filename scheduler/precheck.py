@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import timedelta
 from typing import NamedTuple
 
+from scheduler.dates import wholly_past, windows
 from scheduler.problem import Module, Problem
 from scheduler.slots import (
     DAY,
@@ -96,9 +98,28 @@ def _invalid(problem: Problem) -> list[Explanation]:
                 f"groups).",
                 ref,
             )
+    if wholly_past(problem):
+        assert h.frozen_before is not None
+        last = h.start + timedelta(days=7 * h.weeks - 1)
+        bad(
+            f"The horizon ends on {last:%d/%m/%Y}, before {h.frozen_before:%d/%m/%Y} (today): "
+            "a week wholly in the past cannot be planned."
+        )
+    for md in problem.modules:
+        ref = _r("module", md.id, md.name)
+        if md.term_start and md.term_end and md.term_start > md.term_end:
+            bad(f"Module {md.name}'s term ends before it starts.", ref)
+        if md.sessions_total is not None and (md.sessions_total < 0 or md.sessions_done < 0):
+            bad(f"Module {md.name} counts a negative number of sessions.", ref)
     for e in problem.enrolments:
         if e.participant_id not in people or e.module_id not in modules:
             bad(f"An enrolment links unknown records ({e.participant_id}, {e.module_id}).")
+        elif e.start_date and e.end_date and e.start_date > e.end_date:
+            bad(
+                f"The enrolment of {e.participant_id} in {e.module_id} ends before it starts.",
+                _r("participant", e.participant_id, e.participant_id),
+                _r("module", e.module_id, e.module_id),
+            )
     for q in problem.participants:
         if q.referent_coach_id is not None and q.referent_coach_id not in staff:
             bad(
@@ -483,9 +504,13 @@ def _alternation(
 def _min_hours(problem: Problem, members: dict[str, list[str]]) -> list[Explanation]:
     out = []
     weeks = problem.horizon.weeks
+    spans = windows(problem)
     for q in problem.participants:
         if not q.min_weekly_hours:
             continue
+        mine_spans = [w for (pid, _), w in spans.items() if pid == q.id]
+        if not any(all(a <= 7 * w and 7 * w + 6 <= b for a, b in mine_spans) for w in range(weeks)):
+            continue  # every week is a transition week: no weekly minimum applies
         mine: list[Module] = [md for md in problem.modules if q.id in members[md.id]]
         most = 0.0
         for md in mine:
