@@ -219,10 +219,15 @@ class _Builder:
     def _group(self, spec: GroupSpec, starts_by_week: dict[int, list[int]]) -> None:
         module = spec.module
         fixed = self._members(spec)
-        if fixed is not None:
-            active: Lit = 1 if fixed else 0
-            member: dict[str, Lit] = {pid: int(pid in fixed) for pid in spec.candidates}
-            size: cp_model.LinearExprT = len(fixed)
+        if module.open:
+            # an open session: invitees come if they wish; no members, always held
+            active: Lit = 1
+            member: dict[str, Lit] = {}
+            size: cp_model.LinearExprT = 0
+        elif fixed is not None:
+            active = 1 if fixed else 0
+            member = {pid: int(pid in fixed) for pid in spec.candidates}
+            size = len(fixed)
         else:
             active = self.bool(f"active_{spec.id}")
             member = {
@@ -438,7 +443,7 @@ class _Builder:
             groups = by_module.get(module.id, [])
             if not groups:
                 continue
-            if not module.individual and self.fixed is None:
+            if not module.individual and not module.open and self.fixed is None:
                 self._membership(module, groups)
             for g in groups:
                 self._per_day(g)

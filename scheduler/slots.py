@@ -186,11 +186,13 @@ def session_starts(
 
 
 def room_suits(module: Module, room: Room) -> bool:
-    """The room is on the module's site, of the kind it needs and has its features."""
+    """The room is on the module's site, of the kind it needs and has its features (and
+    seats an open session's capacity)."""
     return (
         room.site_id == module.site_id
         and (module.room_kind is None or room.kind == module.room_kind)
         and set(module.room_features) <= set(room.features)
+        and (module.open_capacity is None or room.capacity >= module.open_capacity)
     )
 
 
@@ -369,9 +371,12 @@ def enrolled(problem: Problem) -> dict[str, list[str]]:
     """Participant ids per module id, in participant order, without duplicates."""
     order = {p.id: i for i, p in enumerate(problem.participants)}
     out: dict[str, list[str]] = {m.id: [] for m in problem.modules}
+    # an open session's enrolments are invitations: its groups hold no fixed members
+    open_ids = {m.id for m in problem.modules if m.open}
     for e in problem.enrolments:
         if (
             e.module_id in out
+            and e.module_id not in open_ids
             and e.participant_id in order
             and e.participant_id not in out[e.module_id]
         ):
@@ -382,6 +387,8 @@ def enrolled(problem: Problem) -> dict[str, list[str]]:
 
 
 def max_groups(module: Module, n_enrolled: int) -> int:
+    if module.open:
+        return max(module.min_groups, 1)  # open sessions run for their invitees, not members
     if n_enrolled == 0:
         return 0
     if module.max_groups is not None:

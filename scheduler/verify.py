@@ -130,6 +130,16 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 )
             continue
         n = len(g.participant_ids)
+        if md.open:
+            if n:
+                v(
+                    "enrolment",
+                    f"Open session group {g.id} of {md.name} lists members; its enrolments are "
+                    "invitations.",
+                    ("group", g.id),
+                    ("module", md.id),
+                )
+            continue
         if not md.group_min <= n <= md.group_max:
             v("group_size", f"Group {g.id} has {n} participants.", ("group", g.id))
         cap = sites[md.site_id].group_size_cap
@@ -150,7 +160,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             v("language_level", f"Group {g.id} mixes levels {sorted(levels)}.", ("group", g.id))
     for md in problem.modules:
         for pid in enrolled[md.id]:
-            if member_count[(pid, md.id)] != 1:
+            if not md.open and member_count[(pid, md.id)] != 1:
                 v(
                     "enrolment",
                     f"{pid} is in {member_count[(pid, md.id)]} groups of {md.id}.",
@@ -444,6 +454,14 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     v(
                         "room",
                         f"{room.name} is closed on {s.date}.",
+                        ("room", room.id),
+                        ("session", s.key),
+                    )
+                if md.open_capacity is not None and room.capacity < md.open_capacity:
+                    v(
+                        "room",
+                        f"{room.name} holds {room.capacity}; the open session {s.key} of "
+                        f"{md.name} must seat {md.open_capacity}.",
                         ("room", room.id),
                         ("session", s.key),
                     )

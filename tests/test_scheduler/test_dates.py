@@ -37,7 +37,8 @@ def test_an_enrolment_ending_inside_the_horizon_gets_no_session_after_its_end(so
     a_dates = [s.date for s in t.sessions if s.participant_ids == ["a"]]
     b_dates = [s.date for s in t.sessions if s.participant_ids == ["b"]]
     assert len(b_dates) == 3
-    assert a_dates and all(d <= end for d in a_dates)
+    assert a_dates
+    assert all(d <= end for d in a_dates)
     assert len(a_dates) == 2  # weeks 1 and 2 (up to Wednesday); week 3 is dropped
 
     # a session after the end is named: the participant, the module and the session
@@ -83,7 +84,10 @@ def test_a_member_who_leaves_a_group_attends_only_until_the_end_of_their_enrolme
     broken = copy.deepcopy(t)
     next(s for s in broken.sessions if s.module_id == "old").participant_ids = ["a", "b"]
     found = [v for v in verify(p, broken) if v.rule == "enrolment_dates"]
-    assert [(r.kind, r.id) for r in found[0].records][:2] == [("participant", "b"), ("module", "old")]
+    assert [(r.kind, r.id) for r in found[0].records][:2] == [
+        ("participant", "b"),
+        ("module", "old"),
+    ]
 
 
 def test_an_exit_date_holds_for_every_module_and_waives_that_weeks_minimum(solved):
@@ -190,7 +194,8 @@ def test_a_week_wholly_in_the_past_is_refused_with_a_clear_message():
     p = problem([module("w")], [person("a")])
     p.horizon.frozen_before = MONDAY + timedelta(days=8)
     found = precheck(p)
-    assert found and found[0].rule == "invalid"
+    assert found
+    assert found[0].rule == "invalid"
     assert "wholly in the past" in found[0].message
     assert solve(p, time_limit=2).status == "INVALID"
 
@@ -209,4 +214,43 @@ def test_dates_outside_the_horizon_change_nothing(solved):
     p.modules[0].term_end = date(2027, 1, 1)
     p.horizon.frozen_before = MONDAY
     t = solved(p)
-    assert len(t.sessions) == 1 and t.sessions[0].participant_ids == ["a"]
+    assert len(t.sessions) == 1
+    assert t.sessions[0].participant_ids == ["a"]
+
+
+def info_session(**kw):
+    return module(
+        "info", name="Info session", kind="info_session", open_capacity=12, intake=True, **kw
+    )
+
+
+def test_an_open_info_session_is_held_for_its_invitees_in_a_room_that_seats_its_capacity(solved):
+    # 32 invitees (Charleroi), a capacity of 12: one session, in the room that seats 12, and
+    # nobody is held to it (an invitee busy at that time is not a conflict)
+    people = [person(f"p{i}") for i in range(32)]
+    p = problem(
+        [info_session(), module("w", name="Workshop", allowed_days=[0], group_max=40)],
+        people,
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("small", 8), room("big", 12), room("hall", 40)],
+        enrol={"info": [q.id for q in people], "w": [q.id for q in people]},
+    )
+    p.modules[0].allowed_days = [0]
+    p.modules[0].room_kind = None
+    t = solved(p)
+    (info,) = [s for s in t.sessions if s.module_id == "info"]
+    assert info.participant_ids == []
+    assert info.room_id in {"big", "hall"}
+    assert [g.participant_ids for g in t.groups if g.module_id == "info"] == [[]]
+
+    # a room too small for the capacity is named
+    broken = copy.deepcopy(t)
+    next(s for s in broken.sessions if s.module_id == "info").room_id = "small"
+    found = [v for v in verify(p, broken) if v.rule == "room" and "open session" in v.message]
+    assert {(r.kind, r.id) for r in found[0].records} == {("room", "small"), ("session", info.key)}
+
+
+def test_an_open_session_without_a_room_that_seats_it_is_infeasible():
+    p = problem([info_session()], [person("a")], rooms=[room("r1", 8)])
+    t = solve(p, time_limit=3)
+    assert t.status == "INFEASIBLE"

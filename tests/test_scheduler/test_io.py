@@ -35,7 +35,8 @@ def test_a_version_1_file_still_reads_with_the_dated_fields_defaulted():
     del data["participants"][0]["exit_date"]
     read = loads_problem(json.dumps(data))
     assert read.horizon.frozen_before is None
-    assert read.modules[0].term_end is None and read.modules[0].sessions_total is None
+    assert read.modules[0].term_end is None
+    assert read.modules[0].sessions_total is None
     assert read.format_version == 2
     assert read == sample()
 
