@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from app import tenancy
 from app.extensions import db
 from app.models import BRUSSELS, ModuleTimeWindow, PlannedSession, StaffAbsence
-from app.models.enums import ModuleKind, TrajectoryStatus
+from app.models.enums import AttendanceStatus, ModuleKind, TrajectoryStatus
+from app.services import attendance
 from app.services.planning import publishing, runs
 from app.services.planning.problem import Scope, build_problem
 from tests import factories
@@ -198,6 +199,20 @@ def test_people_in_intake_are_planned_into_an_open_info_session(week_world):
     assert engine_info.open_capacity == 10
     assert engine_info.intake
     run = plan(week_world)
-    (session,) = [d for d in run.draft_sessions if d.module_id == info.id]
-    assert day_of(session.starts_at) == FRIDAY
-    assert session.participant_ids == []  # invitees, not fixed members
+    (engine_session,) = [
+        s for s in runs.timetable_of(run).sessions if s.module_id == str(info.id)
+    ]
+    assert engine_session.participant_ids == []  # invitees, not fixed members
+    (draft,) = [d for d in run.draft_sessions if d.module_id == info.id]
+    assert day_of(draft.starts_at) == FRIDAY
+    assert sorted(draft.participant_ids) == sorted(p.id for p in referred)  # the invitees
+    with tenancy.organisation_scope(week_world.org.id):
+        publishing.publish(run, None)
+        (session,) = [s for s in published(week_world) if s.module_id == info.id]
+        # later, its attendance shows how many invitees came
+        coordinator = week_world.users["coordinator"]
+        came = attendance.Mark(AttendanceStatus.PRESENT, None)
+        away = attendance.Mark(AttendanceStatus.ABSENT, None)
+        # (the week of 30/11/2026 has taken place: its registers are open)
+        attendance.record(session, {referred[0].id: came, referred[1].id: away}, coordinator)
+        assert attendance.turnout(session) == (1, 2)

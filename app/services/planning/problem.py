@@ -359,7 +359,10 @@ def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[sch
         if key is None:
             continue
         start, end = session.starts_at.astimezone(BRUSSELS), session.ends_at.astimezone(BRUSSELS)
-        participant_ids = sorted(str(a.participant_id) for a in session.attendees)
+        # an open session lists its invitees; for the engine it has no members
+        participant_ids = (
+            [] if module.open else sorted(str(a.participant_id) for a in session.attendees)
+        )
         members[session.group_key].update(participant_ids)
         staff_roles = {str(s.staff_member_id): s.role for s in session.staff}
         engine_sessions.append(
