@@ -191,8 +191,11 @@ def test_people_in_intake_are_planned_into_an_open_info_session(week_world):
         # a regular module is not planned before the trajectory starts
         factories.enrolment(person, week_world.module)
     db.session.commit()
+    week_world.programme.min_weekly_hours = 6  # not yet theirs: they are not in a trajectory
+    db.session.commit()
     problem = build_problem(Scope(week_world.org.id, WEEK, 1)).problem
     ids = {str(p.id) for p in referred}
+    assert {p.min_weekly_hours for p in problem.participants if p.id in ids} == {None}
     assert ids <= {p.id for p in problem.participants}
     assert {e.module_id for e in problem.enrolments if e.participant_id in ids} == {str(info.id)}
     engine_info = problem.module(str(info.id))

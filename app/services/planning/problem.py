@@ -262,6 +262,8 @@ def _module(
 
 def _participant(person: Participant, name: str) -> scheduler.Participant:
     hours = person.programme.min_weekly_hours if person.programme else None
+    if person.trajectory_status in INTAKE_STATUSES:
+        hours = None  # the programme's weekly hours start with the trajectory, not at intake
     return scheduler.Participant(
         id=str(person.id),
         name=name,
