@@ -262,6 +262,8 @@ def dated_problems(draw) -> Problem:
         if md.term_start and md.term_end and md.term_end < md.term_start:
             md.term_start, md.term_end = md.term_end, md.term_start
         md.sessions_total = draw(st.sampled_from([None, None, 1, 3]))
+        if not md.individual and draw(st.integers(0, 3)) == 0:
+            md.open_capacity = draw(st.sampled_from([4, 6, 8]))  # 8: no room seats it
     p.horizon.frozen_before = _maybe_day(draw, start)
     return p
 
@@ -288,6 +290,9 @@ def test_dated_answers_verify_clean_and_keep_every_date(p: Problem):
             assert e.start_date is None or s.date >= e.start_date
             assert e.end_date is None or s.date <= e.end_date
             assert q.exit_date is None or s.date <= q.exit_date
+        if md.open_capacity is not None:
+            assert s.participant_ids == []
+            assert p.room(s.room_id or "").capacity >= md.open_capacity
     for g in t.groups:
         md = p.module(g.module_id)
         if md.sessions_total is not None:
