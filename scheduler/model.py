@@ -828,7 +828,8 @@ class _Builder:
             return member
         if not inside or (isinstance(member, int) and not member):
             return 0
-        outside = [t for t in s.starts if t not in set(inside)]
+        kept = set(inside)
+        outside = [t for t in s.starts if t not in kept]
         attends = self.bool(f"attends_{pid}_{s.key}")
         if not isinstance(member, int):
             self.m.add_implication(attends, member)

@@ -74,7 +74,9 @@ def counting_problems(draw) -> Problem:
         )
         for i in range(draw(st.integers(2, 7)))
     ]
-    staff = [coach(f"c{i}", draw(st.sampled_from([6, 10, 19, 32])), ["coach"]) for i in range(2)]
+    staff = [
+        coach(f"c{i}", draw(st.sampled_from([6, 10, 19, 32])), ["coach"]) for i in range(2)
+    ]
     staff.append(coach("sw", draw(st.sampled_from([6, 10, 19])), ["social_worker"]))
     staff.append(coach("md", draw(st.sampled_from([6, 10, 19])), ["mediator"], languages=["ar"]))
     # time that matters to the timed relaxation: a social worker or mediator who works some
@@ -272,7 +274,9 @@ def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
     # M: enough choices to group first, few enough for the full model to follow; with two
     # workers the relaxation runs first and the construction aims at its numbers of groups
     p = generate("M", 0)
-    prep = _prepare(p, time.perf_counter(), 10.0, stats=SolveStats(), workers=2, deterministic=True)
+    prep = _prepare(
+        p, time.perf_counter(), 10.0, stats=SolveStats(), workers=2, deterministic=True
+    )
     assert prep.bound == 25
     assert prep.counts["welcome0"] == 3  # the social worker's load needs three welcome groups
     guided = groups_per_module(prep.membership)
