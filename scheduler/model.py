@@ -823,6 +823,8 @@ class _Builder:
 
     def _attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
         """The member's attendance of session `s`: membership, on a day of their enrolment."""
+        if (pid, s.group.module.id) not in self.cal.windows:
+            return member  # enrolled for the whole horizon: the common case, no scan
         inside = self.cal.attending_starts(pid, s.group.module.id, s.starts)
         if len(inside) == len(s.starts):
             return member
@@ -901,7 +903,9 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             for pid in g.participant_ids:
                 prev.setdefault(pid, []).append(g.id)
     pinned = {pin.session_key.rpartition("#")[0] for pin in problem.pins}
-    spans = windows(problem)
+    spans: dict[str, list[tuple[str, tuple[int, int]]]] = {}
+    for (pid, module_id), span in windows(problem).items():
+        spans.setdefault(pid, []).append((module_id, span))
     group_modules = {m.id for m in problem.modules if not m.individual}
     classes: dict[tuple[Any, ...], list[str]] = {}
     for q in problem.participants:
@@ -913,7 +917,7 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             q.referent_coach_id,
             problem.is_newcomer(q),
             q.min_weekly_hours,
-            tuple(sorted((m, w) for (pid, m), w in spans.items() if pid == q.id)),
+            tuple(sorted(spans.get(q.id, []))),
             tuple(sorted(enrolled.get(q.id, []))),
             tuple(sorted(prev.get(q.id, []))),
         )

@@ -247,6 +247,7 @@ class Calendar:
         self._staff_starts_memo: dict[tuple[str, int, tuple[int, ...]], tuple[int, ...]] = {}
         self._s_memo: dict[tuple[str, int, int], bool] = {}
         self._windows: dict[tuple[str, str], tuple[int, int]] | None = None
+        self._spans_of: dict[str, list[tuple[int, int]]] | None = None
 
     def day(self, start: int) -> Day:
         return self.days[start // DAY]
@@ -342,12 +343,12 @@ class Calendar:
     def held_all_week(self, participant_id: str, week: int) -> bool:
         """No enrolment of the participant starts or ends inside the week (nor their stay):
         only such weeks count toward `min_weekly_hours`."""
+        if self._spans_of is None:
+            self._spans_of = {}
+            for (pid, _mid), span in self.windows.items():
+                self._spans_of.setdefault(pid, []).append(span)
         lo, hi = 7 * week, 7 * week + 6
-        return all(
-            a <= lo and hi <= b
-            for (pid, _mid), (a, b) in self.windows.items()
-            if pid == participant_id
-        )
+        return all(a <= lo and hi <= b for a, b in self._spans_of.get(participant_id, []))
 
 
 @dataclass
