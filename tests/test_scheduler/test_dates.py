@@ -254,3 +254,22 @@ def test_an_open_session_without_a_room_that_seats_it_is_infeasible():
     p = problem([info_session()], [person("a")], rooms=[room("r1", 8)])
     t = solve(p, time_limit=3)
     assert t.status == "INFEASIBLE"
+
+
+def test_the_relaxations_bound_a_week_with_an_open_session():
+    from scheduler.bound import lower_bound
+
+    people = [person(f"p{i}") for i in range(6)]
+    p = problem(
+        [info_session(), module("w", name="Workshop", group_max=3)],
+        people,
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1", 12), room("r2", 12)],
+        enrol={"info": [q.id for q in people], "w": [q.id for q in people]},
+    )
+    p.modules[0].room_kind = None
+    t = solve(p, time_limit=5)
+    assert verify(p, t) == []
+    for timed in (False, True):
+        found = lower_bound(p, time_limit=5, timed=timed)
+        assert found.value <= t.objective  # a bound, not the "no timetable at all" of before
