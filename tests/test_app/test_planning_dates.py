@@ -167,7 +167,7 @@ def test_a_course_gets_only_the_sessions_it_still_owes(week_world):
     assert len([d for d in run.draft_sessions if d.module_id == course.id]) == 1
 
 
-def test_people_in_intake_are_planned_into_an_open_info_session(week_world):
+def test_people_in_intake_are_planned_into_an_open_info_session(coordinator_client, week_world):
     info = factories.module(
         week_world.programme,
         name="Séance d'information",
@@ -219,3 +219,6 @@ def test_people_in_intake_are_planned_into_an_open_info_session(week_world):
         # (the week of 30/11/2026 has taken place: its registers are open)
         attendance.record(session, {referred[0].id: came, referred[1].id: away}, coordinator)
         assert attendance.turnout(session) == (1, 2)
+        session_id = session.id
+    page = coordinator_client.get(f"/admin/my-week/session/{session_id}").get_data(as_text=True)
+    assert "1 of the 2 people invited came" in page
