@@ -346,6 +346,13 @@ def precheck(
                     continue
                 for weeks_of in _required(spec, defer):
                     cands = [t for w in weeks_of for t in starts.get(w, [])]
+                    if (pid, md.id) in cal.windows:
+                        # dates: only the days the participant attends the module count; a
+                        # group's session may also fall on a day they do not attend
+                        inside = cal.attending_starts(pid, md.id, cands)
+                        if not md.individual and len(inside) < len(cands):
+                            continue
+                        cands = inside
                     if not cands:
                         continue
                     dur = md.duration_minutes

@@ -273,3 +273,18 @@ def test_the_relaxations_bound_a_week_with_an_open_session():
     for timed in (False, True):
         found = lower_bound(p, time_limit=5, timed=timed)
         assert found.value <= t.objective  # a bound, not the "no timetable at all" of before
+
+
+def test_a_member_who_has_left_is_not_held_to_the_groups_days(solved):
+    # b leaves on Monday and has a language course on Tuesday, the group's only day: the
+    # prechecks must not call the week impossible for b
+    from scheduler import Unavailability
+
+    course = [Unavailability(1, time(8), time(18), "language_course")]
+    p = problem(
+        [module("tue", name="Tuesday group", allowed_days=[1])],
+        [person("a"), person("b", unavailability=course, exit_date=MONDAY)],
+    )
+    assert precheck(p) == []
+    t = solved(p)
+    assert t.sessions[0].participant_ids == ["a"]
