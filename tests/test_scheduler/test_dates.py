@@ -288,3 +288,18 @@ def test_a_member_who_has_left_is_not_held_to_the_groups_days(solved):
     assert precheck(p) == []
     t = solved(p)
     assert t.sessions[0].participant_ids == ["a"]
+
+
+def test_an_enrolment_window_with_no_free_time_is_explained_by_name():
+    # a's orientation ends on Tuesday; a has French classes on Monday and Tuesday: no time
+    # left for the week's appointment, and the explanation names a and the module
+    from scheduler import Unavailability
+
+    course = [Unavailability(d, time(8), time(18), "language_course") for d in (0, 1)]
+    p = problem([orientation()], [person("a", referent_coach_id="c1", unavailability=course)])
+    p.enrolments[0].end_date = MONDAY + timedelta(days=1)
+    t = solve(p, time_limit=3)
+    assert t.status == "INFEASIBLE"
+    (why,) = t.explanations
+    assert why.rule == "participant_unavailable"
+    assert {(r.kind, r.id) for r in why.records} == {("participant", "a"), ("module", "ori")}
