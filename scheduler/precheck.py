@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -155,14 +156,14 @@ def precheck(
     demand_modules: dict[tuple[str, str], list[str]] = {}
     for md in problem.modules:
         ids = members[md.id]
-        if not ids:
+        if not ids and not md.open:  # an open session is held with no members
             continue
         mref = _r("module", md.id, md.name)
         site = problem.site(md.site_id)
         starts = module_starts(problem, md, cal.days)
         n = len(ids)
         # seats: group max (and the site cap) times the number of groups
-        if not md.individual:
+        if not md.individual and not md.open:
             limit = max_groups(md, n)
             top = (
                 md.group_max
@@ -230,7 +231,24 @@ def precheck(
         # rooms: kind, features, capacity
         if not md.off_site and needs_session:
             fits = [r for r in problem.rooms if room_suits(md, r)]
-            if not fits:
+            # an open session: rooms of its kind exist, but none seats its capacity
+            too_small = (
+                [r for r in problem.rooms if room_suits(replace(md, open_capacity=None), r)]
+                if md.open and not fits
+                else []
+            )
+            if too_small:
+                biggest = max(too_small, key=lambda r: r.capacity)
+                out.append(
+                    Explanation(
+                        "room_capacity",
+                        f"{biggest.name} holds {biggest.capacity}; the open session {md.name} "
+                        f"must seat {md.open_capacity}.",
+                        [_r("room", biggest.id, biggest.name), mref],
+                        data={"capacity": biggest.capacity, "needed": md.open_capacity or 0},
+                    )
+                )
+            elif not fits:
                 wanted = f"a {md.room_kind} room" if md.room_kind else "a room"
                 if md.room_features:
                     wanted += " with " + ", ".join(md.room_features)
@@ -242,7 +260,7 @@ def precheck(
                         [_r("site", site.id, site.name), mref],
                     )
                 )
-            elif not md.individual:
+            elif not md.individual and not md.open:
                 smallest_group = max(md.group_min, math.ceil(n / max_groups(md, n)))
                 biggest = max(fits, key=lambda r: r.capacity)
                 if biggest.capacity < smallest_group:

@@ -254,6 +254,10 @@ def test_an_open_session_without_a_room_that_seats_it_is_infeasible():
     p = problem([info_session()], [person("a")], rooms=[room("r1", 8)])
     t = solve(p, time_limit=3)
     assert t.status == "INFEASIBLE"
+    (why,) = t.explanations
+    assert why.rule == "room_capacity"
+    assert "must seat 12" in why.message
+    assert {(r.kind, r.id) for r in why.records} == {("room", "r1"), ("module", "info")}
 
 
 def test_the_relaxations_bound_a_week_with_an_open_session():
