@@ -176,9 +176,8 @@ def plan_command(
                 f"{organisation.name} has no site named {site_name!r}", param_hint="--site"
             )
     if export_problem:
-        built = build_problem(
-            Scope(organisation.id, week_start, weeks, site_id), pseudonymise=not with_names
-        )
+        scope = Scope(organisation.id, week_start, weeks, site_id, today=calendar.today())
+        built = build_problem(scope, pseudonymise=not with_names)
         with open(export_problem, "w", encoding="utf-8") as handle:
             handle.write(dumps(built.problem))
         click.echo(

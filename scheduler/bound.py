@@ -152,7 +152,8 @@ class _Relaxation:
     # -- groups of one module: how many, and the least their size and mix goals can cost
     def _module(self, groups: list[GroupVars]) -> None:
         module = groups[0].module
-        if module.individual:
+        if module.individual or module.open:
+            # an open session's groups hold no members and are always held
             for g in groups:
                 self._sessions(g, g.active)
             return

@@ -31,6 +31,7 @@ from scheduler.slots import (
     module_occurrences,
     module_starts,
     room_suits,
+    session_starts,
 )
 from scheduler.timetable import Session, group_id, session_key
 
@@ -257,7 +258,7 @@ class _Constructor:
             clock(t % DAY + dur),
             room.id if room else None,
             dict(sorted(team.items())),
-            list(members),
+            self.cal.attendees(md.id, t // DAY, members),
             md.off_site,
         )
         self.sessions.append(session)
@@ -300,7 +301,7 @@ class _Constructor:
                 key = session_key(spec.id, occ)
                 at = self.pin_at(key)
                 for w in weeks:
-                    for t in self.starts[md.id].get(w, []):
+                    for t in session_starts(self.p, spec, occ, self.starts[md.id].get(w, [])):
                         if at is not None and t != at:
                             continue
                         if not self._rhythm_ok(md, spec.occurrences, spec.id, t):

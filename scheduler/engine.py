@@ -294,7 +294,7 @@ def extract(built: BuiltModel, solver: cp_model.CpSolver) -> tuple[list[Session]
                     end=clock(t % DAY + s.duration),
                     room_id=room,
                     staff_roles=dict(sorted(staff.items())),
-                    participant_ids=list(ids),
+                    participant_ids=built.calendar.attendees(g.module.id, t // DAY, ids),
                     off_site=g.module.off_site,
                 )
             )

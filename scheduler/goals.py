@@ -387,12 +387,21 @@ def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
 def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | None, int | None]]:
     """(participant, module, None) for every enrolment in no group, and (participant, None,
     week) for every week a participant's sessions fall short of `min_weekly_hours`."""
+    from scheduler.dates import windows
+
     grouped = {(pid, g.module_id) for g in timetable.groups for pid in g.participant_ids}
+    invitations = {md.id for md in problem.modules if md.open}  # invitees, not members
     out: list[tuple[str, str | None, int | None]] = [
         (e.participant_id, e.module_id, None)
         for e in problem.enrolments
-        if (e.participant_id, e.module_id) not in grouped
+        if (e.participant_id, e.module_id) not in grouped and e.module_id not in invitations
     ]
+    # a week in which an enrolment of theirs starts or ends has no minimum
+    transition: dict[str, set[int]] = defaultdict(set)
+    for (pid, _mid), (lo, hi) in windows(problem).items():
+        for w in range(problem.horizon.weeks):
+            if lo > 7 * w or hi < 7 * w + 6:
+                transition[pid].add(w)
     minutes_of: dict[tuple[str, int], int] = defaultdict(int)
     for s in timetable.sessions:
         week = (s.date - problem.horizon.start).days // 7
@@ -404,6 +413,7 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
             out += [
                 (q.id, None, w)
                 for w in range(problem.horizon.weeks)
-                if minutes_of[(q.id, w)] < need
+                if minutes_of[(q.id, w)] < need and w not in transition[q.id]
             ]
+
     return out

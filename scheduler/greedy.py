@@ -23,6 +23,7 @@ from scheduler.slots import (
     module_starts,
     occurrence_weeks,
     room_suits,
+    session_starts,
 )
 from scheduler.timetable import Session, group_id
 
@@ -258,8 +259,12 @@ def greedy_sessions(
                 continue
             starts = [
                 t
-                for w in weeks
-                for t in starts_of[spec.module.id].get(w, [])
+                for t in session_starts(
+                    problem,
+                    spec,
+                    occ,
+                    [t for w in weeks for t in starts_of[spec.module.id].get(w, [])],
+                )
                 if all(cal.participant_free(people[pid], t, dur) for pid in members)
             ]
             pin = pins.get(spec.key(occ))
@@ -336,7 +341,7 @@ def greedy_sessions(
                     clock(t % DAY + dur),
                     room.id if room else None,
                     team,
-                    list(members),
+                    cal.attendees(md.id, day, members),
                     md.off_site,
                 )
             )

@@ -12,7 +12,8 @@ from typing import Any, TypeVar, Union
 
 from scheduler import problem as problem_module
 from scheduler import timetable as timetable_module
-from scheduler.problem import FORMAT_VERSION, Problem
+from scheduler.problem import FORMAT_VERSION, READABLE_VERSIONS, Problem
+from scheduler.timetable import FORMAT_VERSION as TIMETABLE_VERSION
 from scheduler.timetable import Timetable
 
 T = TypeVar("T")
@@ -109,8 +110,10 @@ def _check_version(data: Any, what: str) -> None:
     if not isinstance(data, dict):
         raise FormatError(f"a {what} must be a JSON object")
     version = data.get("format_version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise FormatError(f"{what} format_version {version} is not supported (expected 1)")
+    readable = READABLE_VERSIONS if what == "problem" else (TIMETABLE_VERSION,)
+    if version not in readable:
+        expected = " or ".join(str(v) for v in readable)
+        raise FormatError(f"{what} format_version {version} is not supported (expected {expected})")
 
 
 def to_dict(value: Problem | Timetable) -> dict[str, Any]:
@@ -122,6 +125,8 @@ def to_dict(value: Problem | Timetable) -> dict[str, Any]:
 def problem_from_dict(data: dict[str, Any]) -> Problem:
     _check_version(data, "problem")
     decoded: Problem = _decode(Problem, data, "problem")
+    # an older file reads with the new fields' defaults: it is now a problem of this version
+    decoded.format_version = FORMAT_VERSION
     return decoded
 
 

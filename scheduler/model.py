@@ -10,6 +10,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from scheduler.dates import windows
 from scheduler.problem import Module, Problem
 from scheduler.slots import (
     DAY,
@@ -20,6 +21,7 @@ from scheduler.slots import (
     may_wait,
     minutes,
     room_suits,
+    session_starts,
 )
 from scheduler.timetable import RecordRef, Session
 
@@ -239,11 +241,16 @@ class _Builder:
     def _group(self, spec: GroupSpec, starts_by_week: dict[int, list[int]]) -> None:
         module = spec.module
         fixed = self._members(spec)
-        if spec.individual and self.soft:
+        if module.open:
+            # an open session: invitees come if they wish; no members, always held
+            active: Lit = 1
+            member: dict[str, Lit] = {}
+            size: cp_model.LinearExprT = 0
+        elif spec.individual and self.soft:
             # an appointment series that cannot be placed leaves its participant out
-            active: Lit = self.bool(f"active_{spec.id}")
-            member: dict[str, Lit] = {spec.label: active}
-            size: cp_model.LinearExprT = active
+            active = self.bool(f"active_{spec.id}")
+            member = {spec.label: active}
+            size = active
             self.unplaced_terms.append(1 - active)  # type: ignore[operator]
         elif fixed is not None:
             active = 1 if fixed else 0
@@ -265,7 +272,8 @@ class _Builder:
             if not weeks:
                 continue  # dropped: every allowed day of its block is a holiday or closure
             key = spec.key(occ)
-            starts = [t for w in weeks for t in starts_by_week.get(w, [])]
+            weekly = [t for w in weeks for t in starts_by_week.get(w, [])]
+            starts = session_starts(self.p, spec, occ, weekly)
             pin = self.pins.get(key)
             if pin is not None and not self.explain:
                 day = (pin.date - self.p.horizon.start).days
@@ -475,7 +483,9 @@ class _Builder:
             groups = by_module.get(module.id, [])
             if not groups:
                 continue
-            if not module.individual and self._free(module.id):
+            if module.open:
+                pass  # invitations, not members: no grouping at all
+            elif not module.individual and self._free(module.id):
                 self._membership(module, groups)
             elif not module.individual and self.soft:
                 # fixed groups: whoever is in none of them is left out of the module
@@ -841,10 +851,14 @@ class _Builder:
             ivs: list[cp_model.IntervalVar] = []
             fixed_keys: list[str] = []
             all_fixed = True
-            for g, lit in entries:
+            for g, member in entries:
                 for s in g.sessions:
                     assert s.start is not None
                     assert s.interval is not None
+                    # dates: a member attends only the sessions on days of their enrolment
+                    lit = self._attendance(pid, s, member)
+                    if isinstance(lit, int) and not lit:
+                        continue
                     free = self.cal.free_starts(person, s.starts, s.duration)
                     rule = self.assume("participant_unavailable", ("participant", pid))
                     self.within(s, free, [lit, *([s.placed] if s.optional else []), *rule])
@@ -889,11 +903,31 @@ class _Builder:
             if q.min_weekly_hours and q.id not in per_person:
                 self._min_hours(q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
 
+    def _attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
+        """The member's attendance of session `s`: membership, on a day of their enrolment."""
+        if (pid, s.group.module.id) not in self.cal.windows:
+            return member  # enrolled for the whole horizon: the common case, no scan
+        inside = self.cal.attending_starts(pid, s.group.module.id, s.starts)
+        if len(inside) == len(s.starts):
+            return member
+        if not inside or (isinstance(member, int) and not member):
+            return 0
+        kept = set(inside)
+        outside = [t for t in s.starts if t not in kept]
+        attends = self.bool(f"attends_{pid}_{s.key}")
+        if not isinstance(member, int):
+            self.m.add_implication(attends, member)
+        self.within(s, inside, [attends])
+        self.within(s, outside, [member, attends.negated()])  # type: ignore[list-item]
+        return attends
+
     def _min_hours(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
         rule = self.assume("min_weekly_hours", ("participant", pid))
         if pid not in self.participants:
             return
         for w in range(self.p.horizon.weeks):
+            if not self.cal.held_all_week(pid, w):
+                continue  # a transition week (an enrolment starts or ends in it): no minimum
             terms: list[cp_model.LinearExprT] = []
             for g, lit in entries:
                 for s in g.sessions:
@@ -960,6 +994,9 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             for pid in g.participant_ids:
                 prev.setdefault(pid, []).append(g.id)
     pinned = {pin.session_key.rpartition("#")[0] for pin in problem.pins}
+    spans: dict[str, list[tuple[str, tuple[int, int]]]] = {}
+    for (pid, module_id), span in windows(problem).items():
+        spans.setdefault(pid, []).append((module_id, span))
     group_modules = {m.id for m in problem.modules if not m.individual}
     classes: dict[tuple[Any, ...], list[str]] = {}
     for q in problem.participants:
@@ -971,13 +1008,14 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             q.referent_coach_id,
             problem.is_newcomer(q),
             q.min_weekly_hours,
+            tuple(sorted(spans.get(q.id, []))),
             tuple(sorted(enrolled.get(q.id, []))),
             tuple(sorted(prev.get(q.id, []))),
         )
         classes.setdefault(key, []).append(q.id)
     out = []
     for signature, ids in classes.items():
-        mine = sorted({e.split(":")[0] for e in signature[7]} & group_modules)
+        mine = sorted({e.split(":")[0] for e in signature[8]} & group_modules)
         if len(ids) >= 2 and mine and mine[0] not in pinned:
             out.append((ids, mine[0]))
     return out

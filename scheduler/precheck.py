@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
 from typing import NamedTuple
 
+from scheduler.dates import wholly_past, windows
 from scheduler.problem import Module, Problem
 from scheduler.slots import (
     DAY,
@@ -96,9 +99,28 @@ def _invalid(problem: Problem) -> list[Explanation]:
                 f"groups).",
                 ref,
             )
+    if wholly_past(problem):
+        assert h.frozen_before is not None
+        last = h.start + timedelta(days=7 * h.weeks - 1)
+        bad(
+            f"The horizon ends on {last:%d/%m/%Y}, before {h.frozen_before:%d/%m/%Y} (today): "
+            "a week wholly in the past cannot be planned."
+        )
+    for md in problem.modules:
+        ref = _r("module", md.id, md.name)
+        if md.term_start and md.term_end and md.term_start > md.term_end:
+            bad(f"Module {md.name}'s term ends before it starts.", ref)
+        if md.sessions_total is not None and (md.sessions_total < 0 or md.sessions_done < 0):
+            bad(f"Module {md.name} counts a negative number of sessions.", ref)
     for e in problem.enrolments:
         if e.participant_id not in people or e.module_id not in modules:
             bad(f"An enrolment links unknown records ({e.participant_id}, {e.module_id}).")
+        elif e.start_date and e.end_date and e.start_date > e.end_date:
+            bad(
+                f"The enrolment of {e.participant_id} in {e.module_id} ends before it starts.",
+                _r("participant", e.participant_id, e.participant_id),
+                _r("module", e.module_id, e.module_id),
+            )
     for q in problem.participants:
         if q.referent_coach_id is not None and q.referent_coach_id not in staff:
             bad(
@@ -134,14 +156,14 @@ def precheck(
     demand_modules: dict[tuple[str, str], list[str]] = {}
     for md in problem.modules:
         ids = members[md.id]
-        if not ids:
+        if not ids and not md.open:  # an open session is held with no members
             continue
         mref = _r("module", md.id, md.name)
         site = problem.site(md.site_id)
         starts = module_starts(problem, md, cal.days)
         n = len(ids)
         # seats: group max (and the site cap) times the number of groups
-        if not md.individual:
+        if not md.individual and not md.open:
             limit = max_groups(md, n)
             top = (
                 md.group_max
@@ -209,7 +231,24 @@ def precheck(
         # rooms: kind, features, capacity
         if not md.off_site and needs_session:
             fits = [r for r in problem.rooms if room_suits(md, r)]
-            if not fits:
+            # an open session: rooms of its kind exist, but none seats its capacity
+            too_small = (
+                [r for r in problem.rooms if room_suits(replace(md, open_capacity=None), r)]
+                if md.open and not fits
+                else []
+            )
+            if too_small:
+                biggest = max(too_small, key=lambda r: r.capacity)
+                out.append(
+                    Explanation(
+                        "room_capacity",
+                        f"{biggest.name} holds {biggest.capacity}; the open session {md.name} "
+                        f"must seat {md.open_capacity}.",
+                        [_r("room", biggest.id, biggest.name), mref],
+                        data={"capacity": biggest.capacity, "needed": md.open_capacity or 0},
+                    )
+                )
+            elif not fits:
                 wanted = f"a {md.room_kind} room" if md.room_kind else "a room"
                 if md.room_features:
                     wanted += " with " + ", ".join(md.room_features)
@@ -221,7 +260,7 @@ def precheck(
                         [_r("site", site.id, site.name), mref],
                     )
                 )
-            elif not md.individual:
+            elif not md.individual and not md.open:
                 smallest_group = max(md.group_min, math.ceil(n / max_groups(md, n)))
                 biggest = max(fits, key=lambda r: r.capacity)
                 if biggest.capacity < smallest_group:
@@ -325,6 +364,13 @@ def precheck(
                     continue
                 for weeks_of in _required(spec, defer):
                     cands = [t for w in weeks_of for t in starts.get(w, [])]
+                    if (pid, md.id) in cal.windows:
+                        # dates: only the days the participant attends the module count; a
+                        # group's session may also fall on a day they do not attend
+                        inside = cal.attending_starts(pid, md.id, cands)
+                        if not md.individual and len(inside) < len(cands):
+                            continue
+                        cands = inside
                     if not cands:
                         continue
                     dur = md.duration_minutes
@@ -483,9 +529,13 @@ def _alternation(
 def _min_hours(problem: Problem, members: dict[str, list[str]]) -> list[Explanation]:
     out = []
     weeks = problem.horizon.weeks
+    spans = windows(problem)
     for q in problem.participants:
         if not q.min_weekly_hours:
             continue
+        mine_spans = [w for (pid, _), w in spans.items() if pid == q.id]
+        if not any(all(a <= 7 * w and 7 * w + 6 <= b for a, b in mine_spans) for w in range(weeks)):
+            continue  # every week is a transition week: no weekly minimum applies
         mine: list[Module] = [md for md in problem.modules if q.id in members[md.id]]
         most = 0.0
         for md in mine:

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scheduler.timetable import Timetable
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# files of these versions still read (version 1 lacks the dated fields, which take defaults)
+READABLE_VERSIONS = (1, 2)
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
 MODULE_KINDS = (
@@ -85,6 +87,9 @@ class Horizon:
     grid_minutes: int = 30
     timezone: str = "Europe/Brussels"
     holidays: list[date] = field(default_factory=list)
+    # days before this date are past: only the sessions pinned there (what was published) take
+    # place on them, nothing new is placed; null = nothing is frozen
+    frozen_before: date | None = None
 
 
 @dataclass
@@ -131,6 +136,9 @@ class Participant:
     referent_coach_id: str | None = None
     entry_date: date | None = None
     min_weekly_hours: float | None = None
+    # the last day the participant is in the programme (null = open); with `entry_date` it
+    # bounds, day by day, the sessions the participant attends
+    exit_date: date | None = None
 
 
 @dataclass
@@ -160,6 +168,22 @@ class Module:
     alternate_days: bool = False
     optional: bool = False
     sensitive: bool = False
+    # the module's term (cycle): no session before `term_start` or after `term_end`
+    term_start: date | None = None
+    term_end: date | None = None
+    # a course of a fixed number of sessions counted across plannings: each group (for
+    # individual coaching, each participant) gets at most sessions_total - sessions_done more
+    sessions_total: int | None = None
+    sessions_done: int = 0
+    # for people in referral or intake (info session, orientation interview, language test)
+    intake: bool = False
+    # an open session: invitees (its enrolments) come if they wish; it holds no fixed members,
+    # and its room must seat `open_capacity` people
+    open_capacity: int | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.open_capacity is not None
 
     @property
     def individual(self) -> bool:
@@ -171,6 +195,13 @@ class Enrolment:
     participant_id: str
     module_id: str
     frequency: Frequency | None = None
+    # the enrolment's first and last day (null = open): the participant attends only the
+    # sessions of the module that fall between them
+    start_date: date | None = None
+    end_date: date | None = None
+    # individual coaching with a fixed number of sessions: those already held (overrides the
+    # module's sessions_done)
+    sessions_done: int | None = None
 
 
 @dataclass

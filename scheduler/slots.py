@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from scheduler.dates import Window, frozen_days, in_term, remaining_sessions, windows
 from scheduler.problem import Frequency, Module, Participant, Problem, Room, StaffMember
 from scheduler.timetable import Timetable, group_id, session_key
 
@@ -80,23 +81,40 @@ def module_occurrences(
     """The weeks of each occurrence of a module's group, in occurrence order; a dropped
     occurrence keeps its place (and number) as an empty list.
 
-    An occurrence is dropped when every allowed weekday of its week block falls on a holiday or
-    (unless off-site) a closure of the module's site: the group simply does not meet then.
+    An occurrence is dropped when every allowed weekday of its week block falls on a holiday,
+    (unless off-site) a closure of the module's site, or outside the module's term: the group
+    simply does not meet then.
     """
     h = problem.horizon
     blocks = occurrence_weeks(frequency or module.frequency, h.weeks)
-    closed = set(h.holidays)
-    if not module.off_site:
-        site = next((s for s in problem.sites if s.id == module.site_id), None)
-        closed |= set(site.closures) if site else set()
-    if not closed:
+    closed = _closed(problem, module)
+    if not closed and module.term_start is None and module.term_end is None:
         return blocks
     allowed = sorted({d for d in module.allowed_days if 0 <= d < 7})
     out = []
     for weeks in blocks:
         days = [h.start + timedelta(days=7 * w + d) for w in weeks for d in allowed]
-        out.append([] if days and all(d in closed for d in days) else weeks)
+        shut = [d in closed or not in_term(module, d) for d in days]
+        out.append([] if days and all(shut) else weeks)
     return out
+
+
+def _closed(problem: Problem, module: Module) -> set[date]:
+    """Holidays and (unless the module is off-site) its site's closures."""
+    closed = set(problem.horizon.holidays)
+    if not module.off_site:
+        site = next((s for s in problem.sites if s.id == module.site_id), None)
+        closed |= set(site.closures) if site else set()
+    return closed
+
+
+def _pinned_starts(problem: Problem, module: Module) -> set[int]:
+    prefix = module.id + "#"
+    return {
+        (pin.date - problem.horizon.start).days * DAY + minutes(pin.start)
+        for pin in problem.pins
+        if pin.session_key.startswith(prefix)
+    }
 
 
 def opening_blocks(problem: Problem, site_id: str, weekday: int) -> list[tuple[int, int]]:
@@ -132,25 +150,49 @@ def module_starts(problem: Problem, module: Module, days: list[Day]) -> dict[int
     grid = problem.horizon.grid_minutes
     holidays = set(problem.horizon.holidays)
     closures = set() if module.off_site else set(problem.site(module.site_id).closures)
+    # frozen (past) days keep only the starts published sessions are pinned on
+    frozen = frozen_days(problem)
+    pinned = _pinned_starts(problem, module) if frozen else set()
     by_week: dict[int, list[int]] = {}
     for day in days:
         if day.weekday not in module.allowed_days or day.date in holidays or day.date in closures:
+            continue
+        if not in_term(module, day.date):
             continue
         starts: set[int] = set()
         for ws, we in _windows(problem, module, day.weekday):
             first = -(-ws // grid) * grid
             for m in range(first, we - module.duration_minutes + 1, grid):
                 starts.add(m)
+        if day.index < frozen:
+            starts = {m for m in starts if day.index * DAY + m in pinned}
+            if not starts:
+                continue
         by_week.setdefault(day.week, []).extend(day.index * DAY + m for m in sorted(starts))
     return by_week
 
 
+def session_starts(
+    problem: Problem, spec: GroupSpec, occurrence: int, starts: Iterable[int]
+) -> list[int]:
+    """The starts a session of `spec` may take among its module's `starts`: a session that is
+    not pinned takes no frozen (past) day, and an individual session only days of its
+    participant's enrolment (`spec.window`)."""
+    key = spec.key(occurrence)
+    frozen = 0 if any(pin.session_key == key for pin in problem.pins) else frozen_days(problem)
+    lo, hi = spec.window if spec.window is not None else (0, 7 * problem.horizon.weeks)
+    lo = max(lo, frozen)
+    return [t for t in starts if lo <= t // DAY <= hi]
+
+
 def room_suits(module: Module, room: Room) -> bool:
-    """The room is on the module's site, of the kind it needs and has its features."""
+    """The room is on the module's site, of the kind it needs and has its features (and
+    seats an open session's capacity)."""
     return (
         room.site_id == module.site_id
         and (module.room_kind is None or room.kind == module.room_kind)
         and set(module.room_features) <= set(room.features)
+        and (module.open_capacity is None or room.capacity >= module.open_capacity)
     )
 
 
@@ -204,6 +246,8 @@ class Calendar:
         self._starts_memo: dict[tuple[int, int, tuple[int, ...]], tuple[int, ...]] = {}
         self._staff_starts_memo: dict[tuple[str, int, tuple[int, ...]], tuple[int, ...]] = {}
         self._s_memo: dict[tuple[str, int, int], bool] = {}
+        self._windows: dict[tuple[str, str], tuple[int, int]] | None = None
+        self._spans_of: dict[str, list[tuple[int, int]]] | None = None
 
     def day(self, start: int) -> Day:
         return self.days[start // DAY]
@@ -276,6 +320,36 @@ class Calendar:
     def room_open(self, room: Room, start: int) -> bool:
         return self.day(start).date not in room.closures
 
+    # -- dated attendance: a member attends only the sessions on the days of their enrolment
+    @property
+    def windows(self) -> dict[tuple[str, str], tuple[int, int]]:
+        if self._windows is None:
+            self._windows = windows(self.problem)
+        return self._windows
+
+    def attends(self, participant_id: str, module_id: str, day: int) -> bool:
+        span = self.windows.get((participant_id, module_id))
+        return span is None or span[0] <= day <= span[1]
+
+    def attendees(self, module_id: str, day: int, ids: Iterable[str]) -> list[str]:
+        """The members among `ids` who attend the module's session on horizon day `day`."""
+        return [pid for pid in ids if self.attends(pid, module_id, day)]
+
+    def attending_starts(
+        self, participant_id: str, module_id: str, starts: Iterable[int]
+    ) -> list[int]:
+        return [t for t in starts if self.attends(participant_id, module_id, t // DAY)]
+
+    def held_all_week(self, participant_id: str, week: int) -> bool:
+        """No enrolment of the participant starts or ends inside the week (nor their stay):
+        only such weeks count toward `min_weekly_hours`."""
+        if self._spans_of is None:
+            self._spans_of = {}
+            for (pid, _mid), span in self.windows.items():
+                self._spans_of.setdefault(pid, []).append(span)
+        lo, hi = 7 * week, 7 * week + 6
+        return all(a <= lo and hi <= b for a, b in self._spans_of.get(participant_id, []))
+
 
 @dataclass
 class GroupSpec:
@@ -287,6 +361,8 @@ class GroupSpec:
     occurrences: list[list[int]]
     # occurrences whose block is cut by the horizon's end (see cut_by_end): optional, preferred
     deferrable: frozenset[int] = frozenset()
+    # individual coaching: the days of the participant's enrolment (None = the whole horizon)
+    window: Window = None
 
     def key(self, occurrence: int) -> str:
         return session_key(self.id, occurrence)
@@ -296,9 +372,12 @@ def enrolled(problem: Problem) -> dict[str, list[str]]:
     """Participant ids per module id, in participant order, without duplicates."""
     order = {p.id: i for i, p in enumerate(problem.participants)}
     out: dict[str, list[str]] = {m.id: [] for m in problem.modules}
+    # an open session's enrolments are invitations: its groups hold no fixed members
+    open_ids = {m.id for m in problem.modules if m.open}
     for e in problem.enrolments:
         if (
             e.module_id in out
+            and e.module_id not in open_ids
             and e.participant_id in order
             and e.participant_id not in out[e.module_id]
         ):
@@ -309,6 +388,8 @@ def enrolled(problem: Problem) -> dict[str, list[str]]:
 
 
 def max_groups(module: Module, n_enrolled: int) -> int:
+    if module.open:
+        return max(module.min_groups, 1)  # open sessions run for their invitees, not members
     if n_enrolled == 0:
         return 0
     if module.max_groups is not None:
@@ -319,32 +400,75 @@ def max_groups(module: Module, n_enrolled: int) -> int:
 def group_specs(problem: Problem) -> list[GroupSpec]:
     """Every potential group of every module, with its occurrences' weeks."""
     members = enrolled(problem)
-    overrides = {(e.participant_id, e.module_id): e.frequency for e in problem.enrolments}
+    overrides = {(e.participant_id, e.module_id): e for e in problem.enrolments}
+    spans = windows(problem)
+    pinned = {pin.session_key for pin in problem.pins}
     specs: list[GroupSpec] = []
     for module in problem.modules:
         ids = members[module.id]
         if module.individual:
             for pid in ids:
-                freq = overrides.get((pid, module.id)) or module.frequency
-                specs.append(
-                    GroupSpec(
-                        group_id(module.id, pid),
-                        module,
-                        pid,
-                        [pid],
-                        True,
-                        module_occurrences(problem, module, freq),
-                        cut_by_end(freq, problem.horizon.weeks),
-                    )
+                enrolment = overrides.get((pid, module.id))
+                freq = (enrolment.frequency if enrolment else None) or module.frequency
+                spec = GroupSpec(
+                    group_id(module.id, pid),
+                    module,
+                    pid,
+                    [pid],
+                    True,
+                    module_occurrences(problem, module, freq),
+                    cut_by_end(freq, problem.horizon.weeks),
+                    spans.get((pid, module.id)),
                 )
+                done = enrolment.sessions_done if enrolment else None
+                specs.append(_dated(problem, spec, pinned, remaining_sessions(module, done)))
         else:
             occ = module_occurrences(problem, module)
             cut = cut_by_end(module.frequency, problem.horizon.weeks)
             for k in range(1, max_groups(module, len(ids)) + 1):
-                specs.append(
-                    GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ, cut)
-                )
+                spec = GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ, cut)
+                specs.append(_dated(problem, spec, pinned, remaining_sessions(module)))
     return specs
+
+
+def _dated(problem: Problem, spec: GroupSpec, pinned: set[str], remaining: int | None) -> GroupSpec:
+    """Drop the occurrences a group cannot hold on the days left to it by dates: those whose
+    every open day is frozen (past) and that no published session is pinned to, outside the
+    module's term or outside an individual enrolment's days; in a week block shared by several
+    occurrences (`per_week` with a count above 1), those beyond what its open days can hold
+    (`max_sessions_per_day` each); and those beyond a course's remaining sessions."""
+    module = spec.module
+    frozen = frozen_days(problem)
+    termed = module.term_start is not None or module.term_end is not None
+    if not frozen and spec.window is None and remaining is None and not termed:
+        return spec
+    closed = _closed(problem, module)
+    allowed = sorted({d for d in module.allowed_days if 0 <= d < 7})
+    lo, hi = spec.window if spec.window is not None else (0, 7 * problem.horizon.weeks)
+    per_day = max(module.max_sessions_per_day, 1)
+    out: list[list[int]] = []
+    kept = 0
+    in_block: dict[tuple[int, ...], int] = {}
+    for occ, weeks in enumerate(spec.occurrences):
+        first = lo if spec.key(occ) in pinned else max(lo, frozen)
+        days = [7 * w + d for w in weeks for d in allowed]
+        open_days = [
+            i
+            for i in days
+            if first <= i <= hi
+            and (problem.horizon.start + timedelta(days=i)) not in closed
+            and in_term(module, problem.horizon.start + timedelta(days=i))
+        ]
+        block = tuple(weeks)
+        full = spec.key(occ) not in pinned and in_block.get(block, 0) >= len(open_days) * per_day
+        if not weeks or not open_days or full or (remaining is not None and kept >= remaining):
+            out.append([])
+            continue
+        kept += 1
+        in_block[block] = in_block.get(block, 0) + 1
+        out.append(weeks)
+    spec.occurrences = out
+    return spec
 
 
 def may_wait(spec: GroupSpec, occurrence: int, pinned: set[str] | frozenset[str]) -> bool:

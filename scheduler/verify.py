@@ -48,6 +48,32 @@ def _opening(problem: Problem, module: Module, weekday: int) -> list[tuple[int, 
     return [(_m(b.start), _m(b.end)) for b in site.opening_hours if b.weekday == weekday]
 
 
+def _day(d: date | None) -> str:
+    return "…" if d is None else f"{d:%d/%m/%Y}"
+
+
+def _name(problem: Problem, participant_id: str) -> str:
+    return next((q.name for q in problem.participants if q.id == participant_id), participant_id)
+
+
+def _attendance_spans(problem: Problem) -> dict[tuple[str, str], tuple[date | None, date | None]]:
+    """(participant, module) -> first and last day the participant attends the module: the
+    enrolment's dates within the participant's stay (entry and exit dates)."""
+    people = {q.id: q for q in problem.participants}
+    out = {}
+    for e in problem.enrolments:
+        q = people.get(e.participant_id)
+        if q is None:
+            continue
+        starts = [d for d in (e.start_date, q.entry_date) if d is not None]
+        ends = [d for d in (e.end_date, q.exit_date) if d is not None]
+        out[(e.participant_id, e.module_id)] = (
+            max(starts) if starts else None,
+            min(ends) if ends else None,
+        )
+    return out
+
+
 def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     """Every broken hard rule in the timetable (empty list: the timetable is valid)."""
     out: list[Violation] = []
@@ -66,9 +92,18 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     end_date = h.start + timedelta(days=7 * h.weeks)
     enrolled: dict[str, set[str]] = defaultdict(set)
     overrides: dict[tuple[str, str], Frequency | None] = {}
+    done_of: dict[tuple[str, str], int | None] = {}
     for e in problem.enrolments:
         enrolled[e.module_id].add(e.participant_id)
         overrides[(e.participant_id, e.module_id)] = e.frequency
+        done_of[(e.participant_id, e.module_id)] = e.sessions_done
+    span = _attendance_spans(problem)
+    pinned_at = {pin.session_key: (pin.date, pin.start) for pin in problem.pins}
+    frozen = h.frozen_before
+
+    def attends(pid: str, module_id: str, d: date) -> bool:
+        first, last = span.get((pid, module_id), (None, None))
+        return (first is None or first <= d) and (last is None or d <= last)
 
     # groups and membership
     groups = {}
@@ -95,6 +130,16 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 )
             continue
         n = len(g.participant_ids)
+        if md.open:
+            if n:
+                v(
+                    "enrolment",
+                    f"Open session group {g.id} of {md.name} lists members; its enrolments are "
+                    "invitations.",
+                    ("group", g.id),
+                    ("module", md.id),
+                )
+            continue
         if not md.group_min <= n <= md.group_max:
             v("group_size", f"Group {g.id} has {n} participants.", ("group", g.id))
         cap = sites[md.site_id].group_size_cap
@@ -133,7 +178,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     for md in problem.modules:
         for pid in enrolled[md.id]:
             wanted = 0 if (pid, md.id) in left_out else 1
-            if member_count[(pid, md.id)] != wanted:
+            if not md.open and member_count[(pid, md.id)] != wanted:
                 v(
                     "enrolment",
                     f"{pid} is in {member_count[(pid, md.id)]} groups of {md.id}.",
@@ -189,18 +234,76 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         closed = set(h.holidays) | (set() if md.off_site else set(sites[md.site_id].closures))
         allowed = {d for d in md.allowed_days if 0 <= d < 7}
 
-        def dropped(
-            block: set[int], closed: set[date] = closed, allowed: set[int] = allowed
-        ) -> bool:
-            days = [h.start + timedelta(days=7 * w + d) for w in block for d in allowed]
-            return bool(days) and all(d in closed for d in days)
+        owner = g.participant_ids[0] if md.individual and g.participant_ids else None
 
-        expected = {f"{g.id}@{i}": b for i, (b, _) in enumerate(blocks) if not dropped(b)}
+        def dropped(
+            block: set[int],
+            key: str,
+            closed: set[date] = closed,
+            allowed: set[int] = allowed,
+            md: Module = md,
+            owner: str | None = owner,
+        ) -> bool:
+            """No day of the block is open to the group: each is a holiday or closure, outside
+            the term, frozen (unless the occurrence is pinned) or outside an individual
+            enrolment's days."""
+            return bool([h.start + timedelta(days=7 * w + d) for w in block for d in allowed]) and (
+                not open_count(block, key)
+            )
+
+        def open_count(
+            block: set[int],
+            key: str,
+            closed: set[date] = closed,
+            allowed: set[int] = allowed,
+            md: Module = md,
+            owner: str | None = owner,
+        ) -> int:
+            days = [h.start + timedelta(days=7 * w + d) for w in block for d in allowed]
+            open_days = [
+                d
+                for d in days
+                if d not in closed
+                and (md.term_start is None or md.term_start <= d)
+                and (md.term_end is None or d <= md.term_end)
+                and (frozen is None or d >= frozen or key in pinned_at)
+                and (owner is None or attends(owner, md.id, d))
+            ]
+            return len(open_days)
+
+        expected: dict[str, set[int]] = {}
+        total = md.sessions_total
+        if total is not None:
+            done = done_of.get((owner or "", md.id)) if owner else None
+            total -= md.sessions_done if done is None else done
+        first_day, last_day = span.get((owner or "", md.id), (None, None))
+        dated = (
+            (frozen is not None and frozen > h.start)
+            or md.term_start is not None
+            or md.term_end is not None
+            or (owner is not None and first_day is not None and first_day > h.start)
+            or (owner is not None and last_day is not None and last_day < end_date - timedelta(1))
+            or total is not None
+        )
+        in_block: Counter[tuple[int, ...]] = Counter()
+        for i, (block_weeks, _) in enumerate(blocks):
+            key = f"{g.id}@{i}"
+            # dates leave a week block shared by several occurrences only so many sessions:
+            # its open days times the sessions a day
+            room_for = open_count(block_weeks, key) * max(md.max_sessions_per_day, 1)
+            if (
+                dropped(block_weeks, key)
+                or (total is not None and len(expected) >= total)
+                or (dated and key not in pinned_at and in_block[tuple(block_weeks)] >= room_for)
+            ):
+                continue
+            expected[key] = block_weeks
+            in_block[tuple(block_weeks)] += 1
         may_wait = {f"{g.id}@{i}" for i, (_, cut) in enumerate(blocks) if cut}
         have = {s.key: s for s in by_group.get(g.id, [])}
         if not md.individual:
-            for i, (block, cut) in enumerate(blocks):
-                if cut and not dropped(block):
+            for i, (_, cut) in enumerate(blocks):
+                if cut and f"{g.id}@{i}" in expected:
                     held_by[(md.id, i)].add(f"{g.id}@{i}" in have)
         for key in expected.keys() - have.keys() - may_wait:
             v(
@@ -220,8 +323,32 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     f"Session {key} is on {s.date}, outside its weeks.",
                     ("session", key),
                 )
-            if sorted(s.participant_ids) != sorted(g.participant_ids):
+            # a member attends the sessions on the days of their enrolment, and only those
+            attending = [pid for pid in g.participant_ids if attends(pid, md.id, s.date)]
+            if sorted(s.participant_ids) == sorted(attending):
+                pass
+            elif set(s.participant_ids) <= set(g.participant_ids):
+                for pid in sorted(set(s.participant_ids) ^ set(attending)):
+                    v(
+                        "enrolment_dates",
+                        f"{_name(problem, pid)} is enrolled in {md.name} from "
+                        f"{_day(span.get((pid, md.id), (None, None))[0])} to "
+                        f"{_day(span.get((pid, md.id), (None, None))[1])}, but session {key} on "
+                        f"{s.date:%d/%m/%Y} "
+                        + ("lists them." if pid in s.participant_ids else "leaves them out."),
+                        ("participant", pid),
+                        ("module", md.id),
+                        ("session", key),
+                    )
+            else:
                 v("enrolment", f"Session {key} does not hold exactly its group.", ("session", key))
+        if total is not None and len(have) > total:
+            v(
+                "sessions_total",
+                f"Group {g.id} of {md.name} has {len(have)} sessions; its course has {total} left.",
+                ("group", g.id),
+                ("module", md.id),
+            )
     for (module_id, i), held in sorted(held_by.items()):
         if len(held) > 1:
             v(
@@ -285,6 +412,24 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             )
         if s.date in h.holidays:
             v("allowed_times", f"Session {s.key} is on a holiday.", ("session", s.key))
+        if (md.term_start is not None and s.date < md.term_start) or (
+            md.term_end is not None and s.date > md.term_end
+        ):
+            v(
+                "term",
+                f"Session {s.key} on {s.date:%d/%m/%Y} falls outside the term of {md.name} "
+                f"({_day(md.term_start)} to {_day(md.term_end)}).",
+                ("session", s.key),
+                ("module", md.id),
+            )
+        if frozen is not None and s.date < frozen and pinned_at.get(s.key) != (s.date, s.start):
+            v(
+                "frozen",
+                f"Session {s.key} on {s.date:%d/%m/%Y} is new on a past day (before "
+                f"{frozen:%d/%m/%Y}); only what was published there may stay.",
+                ("session", s.key),
+                ("module", md.id),
+            )
         windows = [
             (_m(w.start), _m(w.end))
             for w in md.time_windows
@@ -329,6 +474,14 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     v(
                         "room",
                         f"{room.name} is closed on {s.date}.",
+                        ("room", room.id),
+                        ("session", s.key),
+                    )
+                if md.open_capacity is not None and room.capacity < md.open_capacity:
+                    v(
+                        "room",
+                        f"{room.name} holds {room.capacity}; the open session {s.key} of "
+                        f"{md.name} must seat {md.open_capacity}.",
                         ("room", room.id),
                         ("session", s.key),
                     )
@@ -449,6 +602,16 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                         ("session", a.key),
                         ("session", b.key),
                     )
+    transition: dict[str, set[int]] = defaultdict(set)
+    for (pid, _mid), (first, last) in span.items():
+        for w in range(h.weeks):
+            monday = h.start + timedelta(days=7 * w)
+            if (first is not None and first > monday) or (
+                last is not None and last < monday + timedelta(days=6)
+            ):
+                transition[pid].add(w)
+    for pid in {q.id for q in problem.participants if q.min_weekly_hours} - set(by_person):
+        by_person[pid] = []
     for pid, sessions in by_person.items():
         q = people.get(pid)
         if q is None:
@@ -475,6 +638,8 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         for s in by_person.get(pid, []):
             week_minutes[(s.date - h.start).days // 7] += _m(s.end) - _m(s.start)
         for w, got_minutes in week_minutes.items():
+            if w in transition.get(pid, set()):
+                continue  # an enrolment of theirs starts or ends in this week: no minimum
             if got_minutes < q.min_weekly_hours * 60 and (pid, w) not in short_weeks:
                 v(
                     "min_weekly_hours",

@@ -3,6 +3,7 @@ TEST_DATABASE_URL is set), its test client and CLI runner, and signed-in clients
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,6 +43,9 @@ def make_test_app(database_url: str, instance_path: Path, **overrides: object) -
         "SERVER_NAME": "localhost",
         # Assertions read English; the i18n tests switch language explicitly.
         "BABEL_DEFAULT_LOCALE": "en",
+        # Planning freezes the days before today: the tests' weeks are planned as of the
+        # Monday of tests.planning_helpers.WEEK, whatever the real date (tests move it).
+        "PARCOURS_TODAY": dt.date(2026, 11, 30),
         **overrides,
     }
     if database_url == "sqlite://":

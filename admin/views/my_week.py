@@ -139,6 +139,8 @@ class MyWeekView(SignedInAccess, BaseView):
             closed=attendance.open_for_recording(session),
             can_record=attendance.may_record(user, session),
             week=calendar.iso_week_label(calendar.monday_of(session.starts_at.date())),
+            # an open info session: how many of those invited came
+            turnout=attendance.turnout(session) if session.module.open_capacity else None,
         )
 
     @expose("/print")

@@ -44,6 +44,7 @@ class ModuleView(SecureModelView):
         "optional",
         "sensitive_topic",
         "rolling_entry",
+        "intake",
         "active",
     )
     column_sortable_list = (
@@ -78,6 +79,9 @@ class ModuleView(SecureModelView):
         "target_levels",
         "term_start",
         "term_end",
+        "sessions_total",
+        "intake",
+        "open_capacity",
         "rolling_entry",
         "optional",
         "sensitive_topic",

@@ -31,6 +31,12 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
             "term_end IS NULL OR term_start IS NULL OR term_end >= term_start",
             name="term_ends_after_start",
         ),
+        sa.CheckConstraint(
+            "sessions_total IS NULL OR sessions_total >= 1", name="sessions_total_positive"
+        ),
+        sa.CheckConstraint(
+            "open_capacity IS NULL OR open_capacity >= 1", name="open_capacity_positive"
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -68,6 +74,15 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     term_start: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     term_end: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     rolling_entry: so.Mapped[bool] = so.mapped_column(default=True)
+    # AMIE's 6-session activation course, Charleroi's 10-day start: a fixed number of sessions,
+    # counted across plannings from what was published (empty: no fixed number).
+    sessions_total: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
+    # For people in referral or intake (info session, orientation interview, language test):
+    # they are planned into it before their trajectory starts.
+    intake: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # An open session (info session): enrolled people are invitees who come if they wish;
+    # the room seats this many (empty: a session of fixed members).
+    open_capacity: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     optional: so.Mapped[bool] = so.mapped_column(default=False)
     # Sexuality, domestic violence: never mandatory.
     sensitive_topic: so.Mapped[bool] = so.mapped_column(default=False)

@@ -129,6 +129,14 @@ def register(session: PlannedSession) -> list[RegisterLine]:
     return [RegisterLine(p, marks.get(p.id)) for p in people]
 
 
+def turnout(session: PlannedSession) -> tuple[int, int]:
+    """(came, on the list) for a session: for an open info session, how many of its invitees
+    came (present or late), e.g. Charleroi's 35 %."""
+    lines = register(session)
+    came = sum(1 for line in lines if line.mark is not None and line.mark.status.attended)
+    return came, len(lines)
+
+
 def counts(session_ids: list[int]) -> dict[int, int]:
     """How many marks each session has (for "3/8 recorded" in a week list)."""
     if not session_ids:

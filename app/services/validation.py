@@ -328,6 +328,28 @@ def validate_module(module: Module) -> Iterator[FieldError]:
         yield FieldError(
             "optional", _("Optional: a module on a sensitive topic can never be mandatory.")
         )
+    if module.sessions_total is not None and module.sessions_total < 1:
+        yield FieldError(
+            "sessions_total",
+            _(
+                "Number of sessions: must be at least 1, or empty (got %(n)s).",
+                n=module.sessions_total,
+            ),
+        )
+    if module.open_capacity is not None:
+        if module.open_capacity < 1:
+            yield FieldError(
+                "open_capacity",
+                _(
+                    "Open session: the seats must be at least 1 (got %(n)s).",
+                    n=module.open_capacity,
+                ),
+            )
+        if module.kind is ModuleKind.INDIVIDUAL_COACHING:
+            yield FieldError(
+                "open_capacity",
+                _("Open session: individual coaching cannot be open; leave the seats empty."),
+            )
     known_levels = {level.value for level in LanguageLevel}
     for level in module.target_levels or []:
         if level not in known_levels:

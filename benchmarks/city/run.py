@@ -108,6 +108,10 @@ def judge(entry: dict[str, Any], folder: Path, row: dict[str, Any]) -> dict[str,
         out["names_planted"] = set(entry["ids"]) <= named
         out["rule_matches"] = entry["rule"] in out["rule_given"]
         out["missing_ids"] = sorted(set(entry["ids"]) - named)
+        # proven: no timetable at all, or a partial plan proven to leave the fewest out
+        out["proven"] = timetable.status == "INFEASIBLE" or (
+            timetable.status == "OPTIMAL" and bool(out["unplaced"])
+        )
     return out
 
 
@@ -134,7 +138,8 @@ def line(r: dict[str, Any]) -> str:
         )
     if r["kind"] == "impossible":
         named = "names planted ids" if r.get("names_planted") else f"misses {r.get('missing_ids')}"
-        parts.append(f"{named}; rules {r.get('rule_given')}")
+        proven = "proven" if r.get("proven") else "NOT proven"
+        parts.append(f"{proven}; {named}; rules {r.get('rule_given')}")
     return "  ".join(parts)
 
 

@@ -184,6 +184,18 @@ def test_create_module_like_via(coordinator_client, world):
     assert [(n.role.value, n.count) for n in created.staff_needs] == [("coach", 2)]
 
 
+def test_create_an_open_intake_course(coordinator_client, world):
+    response = coordinator_client.post(
+        "/admin/module/new/",
+        data=module_form(
+            world, name="Info session", sessions_total="6", intake="y", open_capacity="15"
+        ),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    created = db.session.scalar(sa.select(Module).where(Module.name == "Info session"))
+    assert (created.sessions_total, created.intake, created.open_capacity) == (6, True, 15)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -192,6 +204,11 @@ def test_create_module_like_via(coordinator_client, world):
         ({"time_windows-0-end_time": "10:00"}, "shorter than a 180-minute session"),
         ({"sensitive_topic": "y"}, "never be mandatory"),
         ({"term_start": "2026-09-01", "term_end": "2026-06-30"}, "before the term start"),
+        ({"sessions_total": "0"}, "Number of sessions: must be at least 1"),
+        (
+            {"kind": "individual_coaching", "group_max": "1", "open_capacity": "12"},
+            "individual coaching cannot be open",
+        ),
     ],
 )
 def test_bad_module_is_refused(coordinator_client, world, overrides, message):

@@ -20,8 +20,25 @@ def sample():
 def test_problem_round_trip():
     p = sample()
     text = dumps(p)
-    assert json.loads(text)["format_version"] == 1
+    assert json.loads(text)["format_version"] == 2
     assert loads_problem(text) == p
+
+
+def test_a_version_1_file_still_reads_with_the_dated_fields_defaulted():
+    data = to_dict(sample())
+    data["format_version"] = 1
+    # a version 1 file has none of the dated fields
+    del data["horizon"]["frozen_before"]
+    for key in ("term_start", "term_end", "sessions_total", "sessions_done", "intake"):
+        del data["modules"][0][key]
+    del data["modules"][0]["open_capacity"]
+    del data["participants"][0]["exit_date"]
+    read = loads_problem(json.dumps(data))
+    assert read.horizon.frozen_before is None
+    assert read.modules[0].term_end is None
+    assert read.modules[0].sessions_total is None
+    assert read.format_version == 2
+    assert read == sample()
 
 
 def test_timetable_round_trip_with_aware_datetime():

@@ -212,3 +212,92 @@ def test_the_greedy_shortcut_never_hides_a_shortfall_the_flow_finds(case):
     if _greedy_fill(case):
         assert flow is None  # the greedy's assignment is a witness
     assert (_max_flow_violator(case) is None) == (flow is None)
+
+
+def _maybe_day(draw, start: date) -> date | None:
+    """A day of the two-week horizon (or just outside it), or mostly no date at all."""
+    offset = draw(st.sampled_from([None, None, None, -1, 1, 3, 5, 8, 10, 15]))
+    return None if offset is None else start + timedelta(days=offset)
+
+
+@st.composite
+def dated_problems(draw) -> Problem:
+    """Two weeks of roomy workshops and individual coaching, with enrolment and stay dates,
+    terms, course counts and a frozen past: the dates decide what is planned."""
+    people = [
+        Participant(f"p{i}", f"Person {i}", unavailability=draw(blocks()), referent_coach_id="c0")
+        for i in range(draw(st.integers(1, 4)))
+    ]
+    staff = [StaffMember(f"c{i}", f"Coach {i}", ["coach"], 38, MORNINGS) for i in range(2)]
+    modules = [
+        Module(
+            f"m{i}",
+            f"Module {i}",
+            "site",
+            kind="individual_coaching" if i == 2 else "workshop",
+            duration_minutes=60,
+            frequency=draw(st.sampled_from(FREQUENCIES[:2])),
+            allowed_days=sorted(draw(st.sets(st.integers(0, 4), min_size=2, max_size=5))),
+            max_groups=draw(st.sampled_from([None, 2])),
+        )
+        for i in range(draw(st.integers(1, 3)))
+    ]
+    enrol = {m.id: [q.id for q in people if draw(st.booleans())] for m in modules}
+    p = problem(
+        modules,
+        people,
+        staff=staff,
+        rooms=[room("r0", 6), room("r1", 6)],
+        enrol=enrol,
+        weeks=2,
+        site_=site(opening_hours=MORNINGS),
+    )
+    start = p.horizon.start
+    for e in p.enrolments:
+        e.start_date = _maybe_day(draw, start)
+        e.end_date = _maybe_day(draw, start)
+        if e.start_date and e.end_date and e.end_date < e.start_date:
+            e.start_date, e.end_date = e.end_date, e.start_date
+    for q in p.participants:
+        q.exit_date = _maybe_day(draw, start)
+    for md in p.modules:
+        md.term_start = _maybe_day(draw, start)
+        md.term_end = _maybe_day(draw, start)
+        if md.term_start and md.term_end and md.term_end < md.term_start:
+            md.term_start, md.term_end = md.term_end, md.term_start
+        md.sessions_total = draw(st.sampled_from([None, None, 1, 3]))
+        if not md.individual and draw(st.integers(0, 3)) == 0:
+            md.open_capacity = draw(st.sampled_from([4, 6, 8]))  # 8: no room seats it
+    p.horizon.frozen_before = _maybe_day(draw, start)
+    return p
+
+
+@SETTINGS
+@given(dated_problems())
+def test_dated_answers_verify_clean_and_keep_every_date(p: Problem):
+    t = solve(p, time_limit=2)
+    assert t.status in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "INVALID")
+    if not t.feasible:
+        assert t.explanations
+        return
+    assert verify(p, t) == []
+    # the dates themselves, checked here without the verifier's help
+    stay = {q.id: q for q in p.participants}
+    dates = {(e.participant_id, e.module_id): e for e in p.enrolments}
+    for s in t.sessions:
+        md = p.module(s.module_id)
+        assert md.term_start is None or s.date >= md.term_start
+        assert md.term_end is None or s.date <= md.term_end
+        assert p.horizon.frozen_before is None or s.date >= p.horizon.frozen_before
+        for pid in s.participant_ids:
+            e, q = dates[(pid, md.id)], stay[pid]
+            assert e.start_date is None or s.date >= e.start_date
+            assert e.end_date is None or s.date <= e.end_date
+            assert q.exit_date is None or s.date <= q.exit_date
+        if md.open_capacity is not None:
+            assert s.participant_ids == []
+            assert p.room(s.room_id or "").capacity >= md.open_capacity
+    for g in t.groups:
+        md = p.module(g.module_id)
+        if md.sessions_total is not None:
+            assert sum(1 for s in t.sessions if s.group_id == g.id) <= md.sessions_total

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app import tenancy
 from app.extensions import db
-from app.models import BRUSSELS, Organisation, PlannedSession
+from app.models import Organisation, PlannedSession
 from app.services.planning import publishing, runs
 from app.services.planning import weeks as calendar
 
@@ -20,7 +20,7 @@ def plan_demo_weeks(
     today: dt.date | None = None, time_limit: float = DEMO_TIME_LIMIT
 ) -> Iterator[str]:
     """Plan and publish two weeks for each organisation that has nothing published yet."""
-    today = today or dt.datetime.now(BRUSSELS).date()
+    today = today or calendar.today()
     monday = calendar.monday_of(today)
     organisations = db.session.execute(
         sa.select(Organisation.id, Organisation.name).order_by(Organisation.name)

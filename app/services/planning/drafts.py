@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import scheduler
 from app.models import BRUSSELS, DraftSession, Module, PlannedSession, PlanningRun
 from app.services.planning.identity import Identity, identity_of_key
 from app.services.planning.problem import BuiltProblem
+from scheduler import dates
 
 
 def aware(day: dt.date, clock: dt.time) -> dt.datetime:
@@ -22,6 +24,7 @@ def draft_rows(
     """One draft row per engine session, times made aware in Europe/Brussels."""
     identities: dict[str, list[Identity]] = {}
     pinned = {pin.session_key for pin in built.problem.pins}
+    invited = _invitations(built.problem)
     rows = []
     for session in timetable.sessions:
         if session.group_id not in identities:
@@ -40,11 +43,42 @@ def draft_rows(
                 room_id=int(session.room_id) if session.room_id else None,
                 off_site=session.off_site,
                 staff_roles=dict(session.staff_roles),
-                participant_ids=sorted(int(p) for p in session.participant_ids),
+                participant_ids=sorted(
+                    int(p)
+                    for p in (
+                        invited[session.module_id](session.date)
+                        if session.module_id in invited
+                        else session.participant_ids
+                    )
+                ),
                 pinned=session.key in pinned,
             )
         )
     return rows
+
+
+def _invitations(problem: scheduler.Problem) -> dict[str, Callable[[dt.date], list[str]]]:
+    """Per open module (info session), who is invited to its session on a given day: the
+    people enrolled in it then. The engine plans it without members; the published session
+    lists its invitees, so that its register later shows how many of them came."""
+    windows = dates.windows(problem)
+    out: dict[str, Callable[[dt.date], list[str]]] = {}
+    for module in problem.modules:
+        if not module.open:
+            continue
+        ids = [e.participant_id for e in problem.enrolments if e.module_id == module.id]
+
+        def on(day: dt.date, ids: list[str] = ids, module_id: str = module.id) -> list[str]:
+            index = dates.day_index(problem, day)
+            return [
+                pid
+                for pid in ids
+                if (pid, module_id) not in windows
+                or windows[(pid, module_id)][0] <= index <= windows[(pid, module_id)][1]
+            ]
+
+        out[module.id] = on
+    return out
 
 
 def identity_of_draft(draft: DraftSession) -> Identity:

@@ -25,12 +25,20 @@ from app.models import (
     Site,
     StaffMember,
 )
-from app.models.enums import EnrolmentStatus, Frequency, SessionStatus, TrajectoryStatus
+from app.models.enums import (
+    EnrolmentStatus,
+    Frequency,
+    ModuleKind,
+    SessionStatus,
+    TrajectoryStatus,
+)
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
 
 GRID_MINUTES = 15
 PLANNED_STATUSES = (TrajectoryStatus.ACTIVE, TrajectoryStatus.TRIAL)
+# people in referral or intake are planned too, into the modules marked for intake only
+INTAKE_STATUSES = (TrajectoryStatus.REFERRED, TrajectoryStatus.INTAKE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,8 @@ class Scope:
     week_start: dt.date
     weeks: int = 1
     site_id: int | None = None
+    # days before it are past: what was published there is kept exactly (None: nothing frozen)
+    today: dt.date | None = None
 
     @property
     def week_end(self) -> dt.date:
@@ -121,6 +131,35 @@ def _met_before(scope: Scope) -> set[str]:
     return met
 
 
+def _sessions_done(scope: Scope, modules: Iterable[Module]) -> dict[str, int]:
+    """Per group key, the published sessions of each fixed-length course before the horizon
+    (within the module's term): what it has already had."""
+    counted = {m.id: m for m in modules if m.sessions_total is not None}
+    if not counted:
+        return {}
+    end = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
+    rows = db.session.execute(
+        sa.select(PlannedSession.group_key, PlannedSession.module_id, PlannedSession.starts_at)
+        .where(
+            PlannedSession.module_id.in_(counted),
+            PlannedSession.starts_at < end,
+            PlannedSession.status == SessionStatus.PLANNED,
+        )
+    ).all()
+    done: dict[str, int] = defaultdict(int)
+    for group_key, module_id, starts_at in rows:
+        term_start = counted[module_id].term_start
+        if term_start is None or starts_at.astimezone(BRUSSELS).date() >= term_start:
+            done[group_key] += 1
+    return dict(done)
+
+
+def _module_done(done: dict[str, int], module_id: int) -> int:
+    """A group course's sessions already held: the most any of its groups had."""
+    prefix = f"{module_id}#"
+    return max((n for key, n in done.items() if key.startswith(prefix)), default=0)
+
+
 def _already_met(met: set[str], key: str, rhythm: Frequency | None, start: dt.date) -> bool:
     """Whether the frequency block cut by the horizon start already had its session; if not,
     the rule (once per block) asks for it in the part of the block still to come."""
@@ -159,7 +198,10 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
             Enrolment.status == EnrolmentStatus.ACTIVE,
             Enrolment.start_date <= scope.week_end,
             sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= scope.week_start),
-            Participant.trajectory_status.in_(PLANNED_STATUSES),
+            sa.or_(
+                Participant.trajectory_status.in_(PLANNED_STATUSES),
+                sa.and_(Module.intake, Participant.trajectory_status.in_(INTAKE_STATUSES)),
+            ),
             Module.active,
             sa.or_(Module.term_start.is_(None), Module.term_start <= scope.week_end),
             sa.or_(Module.term_end.is_(None), Module.term_end >= scope.week_start),
@@ -176,7 +218,7 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
 
 
 def _module(
-    module: Module, site_id: int, horizon_start: dt.date, already_met: bool
+    module: Module, site_id: int, horizon_start: dt.date, already_met: bool, sessions_done: int = 0
 ) -> scheduler.Module:
     windows = [
         scheduler.TimeWindow(w.start_time, w.end_time, weekdays=(w.weekday,))
@@ -209,11 +251,19 @@ def _module(
         alternate_days=module.alternate_days,
         optional=module.optional,
         sensitive=module.sensitive_topic,
+        term_start=module.term_start,
+        term_end=module.term_end,
+        sessions_total=module.sessions_total,
+        sessions_done=sessions_done if module.sessions_total is not None else 0,
+        intake=module.intake,
+        open_capacity=module.open_capacity,
     )
 
 
 def _participant(person: Participant, name: str) -> scheduler.Participant:
     hours = person.programme.min_weekly_hours if person.programme else None
+    if person.trajectory_status in INTAKE_STATUSES:
+        hours = None  # the programme's weekly hours start with the trajectory, not at intake
     return scheduler.Participant(
         id=str(person.id),
         name=name,
@@ -231,13 +281,18 @@ def _participant(person: Participant, name: str) -> scheduler.Participant:
             for b in person.weekly_blocks
         ],
         referent_coach_id=str(person.referent_coach_id) if person.referent_coach_id else None,
-        entry_date=person.entry_date,
+        # people in referral or intake have not entered yet: their entry date does not hold
+        # them back from the intake sessions before it
+        entry_date=None if person.trajectory_status in INTAKE_STATUSES else person.entry_date,
         min_weekly_hours=float(hours) if hours else None,
+        exit_date=person.exited_on,
     )
 
 
 def _staff(member: StaffMember, scope: Scope, name: str) -> scheduler.StaffMember:
-    days_off = [day for day in scope.days() if any(a.covers(day) for a in member.absences)]
+    # past days are frozen: an absence recorded there afterwards does not undo what happened
+    days = [day for day in scope.days() if scope.today is None or day >= scope.today]
+    days_off = [day for day in days if any(a.covers(day) for a in member.absences)]
     return scheduler.StaffMember(
         id=str(member.id),
         name=name,
@@ -306,7 +361,10 @@ def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[sch
         if key is None:
             continue
         start, end = session.starts_at.astimezone(BRUSSELS), session.ends_at.astimezone(BRUSSELS)
-        participant_ids = sorted(str(a.participant_id) for a in session.attendees)
+        # an open session lists its invitees; for the engine it has no members
+        participant_ids = (
+            [] if module.open else sorted(str(a.participant_id) for a in session.attendees)
+        )
         members[session.group_key].update(participant_ids)
         staff_roles = {str(s.staff_member_id): s.role for s in session.staff}
         engine_sessions.append(
@@ -323,7 +381,9 @@ def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[sch
                 off_site=session.off_site,
             )
         )
-        if session.pinned:
+        frozen = built.problem.horizon.frozen_before
+        if session.pinned or (frozen is not None and start.date() < frozen):
+            # a pinned session, or one on a past day: it stays exactly as published
             pins.append(
                 scheduler.Pin(
                     session_key=key,
@@ -378,12 +438,14 @@ def build_problem(
         participants = {e.participant.id: e.participant for e in enrolments}
         programmes = _select(sa.select(Programme))
         met = _met_before(scope)
+        done = _sessions_done(scope, modules.values())
         engine_modules = [
             _module(
                 m,
                 m.site_id or default_site,
                 scope.week_start,
                 _already_met(met, str(m.id), m.frequency, scope.week_start),
+                _module_done(done, m.id),
             )
             for m in sorted(modules.values(), key=lambda m: m.id)
         ]
@@ -402,6 +464,9 @@ def build_problem(
                 weeks=scope.weeks,
                 grid_minutes=GRID_MINUTES,
                 holidays=sorted(holiday_dates),
+                frozen_before=scope.today
+                if scope.today is not None and scope.today > scope.week_start
+                else None,
             ),
             sites=[
                 scheduler.Site(
@@ -445,6 +510,12 @@ def build_problem(
                         ),
                     )
                     if e.frequency is not None
+                    else None,
+                    start_date=e.start_date,
+                    end_date=e.end_date,
+                    sessions_done=done.get(f"{e.module_id}#{e.participant_id}", 0)
+                    if e.module.sessions_total is not None
+                    and e.module.kind is ModuleKind.INDIVIDUAL_COACHING
                     else None,
                 )
                 for e in enrolments

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app import tenancy
 from app.extensions import db
 from app.models import (
+    BRUSSELS,
     Module,
     PlannedSession,
     PlanningRun,
@@ -20,6 +21,7 @@ from app.models import (
 )
 from app.models.enums import SessionStatus
 from app.services.planning import drafts
+from app.services.planning import weeks as calendar
 from app.services.planning.problem import Scope, published_sessions
 from app.services.planning.runs import PlanningError
 
@@ -125,7 +127,11 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
             }
             diff = drafts.compare(run, published, modules)
             by_identity = {drafts.identity_of(s): s for s in published}
+            # days before today are past: what was published there stays exactly as it was
+            past = dt.datetime.combine(calendar.today(), dt.time(0), BRUSSELS)
             for draft in run.draft_sessions:
+                if draft.starts_at < past:
+                    continue
                 identity = drafts.identity_of_draft(draft)
                 session = by_identity.get(identity)
                 if session is None:
@@ -148,7 +154,11 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
                     session.published_at = now
                     session.published_by_id = user.id if user else None
             for change in diff.changes:
-                if change.kind == "cancelled" and change.before is not None:
+                if (
+                    change.kind == "cancelled"
+                    and change.before is not None
+                    and change.before.starts_at >= past
+                ):
                     _cancel(change.before, REMOVED_BY_REPLANNING, now)
             run.published_at, run.published_by_id = now, user.id if user else None
             db.session.commit()

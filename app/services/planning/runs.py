@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 import scheduler
 from app import tenancy
@@ -16,6 +17,7 @@ from app.extensions import db
 from app.models import PlanningRun, User, WeekPublication, now_brussels
 from app.models.enums import RunStatus
 from app.services.planning import drafts
+from app.services.planning import weeks as calendar
 from app.services.planning.problem import BuiltProblem, Scope, build_problem
 from scheduler.io import dumps, loads_problem, loads_timetable
 
@@ -58,6 +60,19 @@ def create_run(
         raise PlanningError("Plan between 1 and 8 weeks at once.")
     if not 1 <= time_limit <= 600:
         raise PlanningError("The time limit must be between 1 and 600 seconds.")
+    last_day = week_start + dt.timedelta(days=7 * weeks - 1)
+    today = calendar.today()
+    if last_day < today:
+        raise PlanningError(
+            _(
+                "The weeks from %(first)s to %(last)s lie wholly in the past (today is "
+                "%(today)s): what was published there stays as it is. Plan the current week or "
+                "a later one.",
+                first=f"{week_start:%d/%m/%Y}",
+                last=f"{last_day:%d/%m/%Y}",
+                today=f"{today:%d/%m/%Y}",
+            )
+        )
     with tenancy.organisation_scope(organisation_id):
         run = PlanningRun(
             organisation_id=organisation_id,
@@ -153,9 +168,10 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
         run.status, run.started_at = RunStatus.RUNNING, now_brussels()
         db.session.commit()
         try:
-            built = build_problem(
-                Scope(organisation_id, run.week_start, run.weeks, run.site_id), pins=_pins_from(run)
+            scope = Scope(
+                organisation_id, run.week_start, run.weeks, run.site_id, today=calendar.today()
             )
+            built = build_problem(scope, pins=_pins_from(run))
             run.problem_json = dumps(built.problem)
             run.participant_count = len(built.problem.participants)
             run.enrolment_count = len(built.problem.enrolments)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -17,6 +18,19 @@ _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 class WeekFormatError(ValueError):
     pass
+
+
+def today() -> dt.date:
+    """The day planning treats as today: the real date in Brussels, or the app's
+    PARCOURS_TODAY (a date or ISO text) where tests or a demo fix the calendar."""
+    from flask import current_app, has_app_context
+
+    fixed = current_app.config.get("PARCOURS_TODAY") if has_app_context() else None
+    if isinstance(fixed, str):
+        return dt.date.fromisoformat(fixed)
+    if isinstance(fixed, dt.date):
+        return fixed
+    return dt.datetime.now(ZoneInfo("Europe/Brussels")).date()
 
 
 def monday_of(day: dt.date) -> dt.date:
