@@ -1192,8 +1192,24 @@ def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
         return None
     groups = _greedy_groups(problem, built.membership, built.sessions)
     trial = Timetable("FEASIBLE", sessions=list(built.sessions), groups=groups)
-    trial.unplaced = list_unplaced(problem, trial, prep.cal)
-    if verify(problem, trial):
+    individual = {md.id for md in problem.modules if md.individual}
+    for _ in range(3):
+        trial.unplaced = list_unplaced(problem, trial, prep.cal)
+        violations = verify(problem, trial)
+        if not violations:
+            break
+        # an appointment series the construction placed only in part: leave it out whole
+        series = {
+            (r.id.rpartition("@")[0] if r.kind == "session" else r.id)
+            for v in violations
+            for r in v.records
+            if r.kind in ("session", "group") and r.id.partition("#")[0] in individual
+        }
+        if not series:
+            return None
+        trial.sessions = [x for x in trial.sessions if x.group_id not in series]
+        trial.groups = [g for g in trial.groups if g.id not in series]
+    else:
         return None
     objective = objective_value(problem, measure(problem, trial))
     return ("FEASIBLE", trial.sessions, trial.groups, objective, None)

@@ -219,9 +219,10 @@ def improve(
     width, improved = WIDTH, 0
     sticky: set[str] | None = None
     n_modules = max(len(problem.modules) - len(individual), 1)
+    last_build = 0.0  # a step's model building is not bounded by CP-SAT's limit: keep room
     while True:
         left = deadline - clock_time.perf_counter()
-        if left < STEP_AT_LEAST or (stop is not None and stop.is_set()):
+        if left < STEP_AT_LEAST + 1.5 * last_build or (stop is not None and stop.is_set()):
             break
         if target is not None and best[3] <= target + 1e-6:
             break
@@ -246,6 +247,7 @@ def improve(
             symmetry=False,
             cal=cal,
         )
+        last_build = built.build_seconds
         hint(built, membership, best[1])
         if not complete_hint(built.model, min(0.5, deadline - clock_time.perf_counter())):
             width = min(width + 1, n_modules)  # the best does not fit this model: look wider
@@ -274,12 +276,15 @@ def improve(
             objective = float(round(solver.objective_value))
             if objective < best[3]:
                 sessions, groups = extract(built, solver)
+                # placed somebody (a unit of `unplaced` outweighs every other goal's gain)
+                placed = best[3] - objective >= max(problem.weights.unplaced, 1)
                 best = ("FEASIBLE", sessions, groups, objective, None)
                 improved += 1
                 if report is not None:
                     report(objective)
-                # still improving when time ran out: the same neighbourhood again
-                sticky = hood.modules if status == cp_model.FEASIBLE and not hood.allowed else None
+                # it placed somebody and was still improving: the same neighbourhood again
+                again = placed and status == cp_model.FEASIBLE and not hood.allowed
+                sticky = hood.modules if again else None
                 continue
         sticky = None
         # nothing better here: look wider next time
