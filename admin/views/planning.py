@@ -164,7 +164,7 @@ class PlanningView(SignedInAccess, BaseView):
         if run.has_draft:
             from app.services.planning.drafts import compare
 
-            diff = compare(run, [s for s in published if not s.is_cancelled], look.modules)
+            diff = compare(run, published, look.modules)
         # One week at a time: two weeks of five days side by side would not be readable.
         week_index = request.args.get("week", "0")
         week_index = int(week_index) if week_index.isdigit() else 0

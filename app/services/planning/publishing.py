@@ -115,7 +115,8 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
         try:
             _claim_weeks(run, user, now)
             scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
-            published = published_sessions(scope)
+            # Cancelled rows too: a session planned again in its slot comes back under its UID.
+            published = published_sessions(scope, include_cancelled=True)
             module_ids = {d.module_id for d in run.draft_sessions} | {
                 s.module_id for s in published
             }
@@ -124,32 +125,34 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
                 for m in db.session.scalars(sa.select(Module).where(Module.id.in_(module_ids)))
             }
             diff = drafts.compare(run, published, modules)
-            by_identity = {drafts.identity_of(s): s for s in published}
-            for draft in run.draft_sessions:
-                identity = drafts.identity_of_draft(draft)
-                session = by_identity.get(identity)
+            matching = drafts.match(run.draft_sessions, published)
+            for draft, session in matching.pairs:
                 if session is None:
                     session = PlannedSession(
                         organisation_id=run.organisation_id,
                         module_id=draft.module_id,
-                        group_key=identity.group_key,
-                        week_start=identity.block_start,
-                        occurrence=identity.rank,
+                        group_key=draft.group_key,
+                        week_start=draft.block_start,
+                        occurrence=draft.occurrence,
                         published_by_id=user.id if user else None,
                         published_at=now,
                     )
                     db.session.add(session)
                     _apply(session, draft, now)
                     continue
+                # The row takes the draft's identity, so the next re-plan finds it by rank too.
+                session.week_start, session.occurrence = draft.block_start, draft.occurrence
                 changed = drafts.what_changed(session, draft)
+                if session.is_cancelled:
+                    session.status, session.cancel_reason = SessionStatus.PLANNED, None
+                    changed.append("status")
                 if changed:
                     session.revision += 1  # calendars refresh the event (iCalendar SEQUENCE)
                     _apply(session, draft, now)
                     session.published_at = now
                     session.published_by_id = user.id if user else None
-            for change in diff.changes:
-                if change.kind == "cancelled" and change.before is not None:
-                    _cancel(change.before, REMOVED_BY_REPLANNING, now)
+            for session in matching.removed:
+                _cancel(session, REMOVED_BY_REPLANNING, now)
             run.published_at, run.published_by_id = now, user.id if user else None
             db.session.commit()
         except Exception:
