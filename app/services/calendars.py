@@ -1,8 +1,11 @@
 """iCalendar feeds of published sessions: one VEVENT per session, deterministic bytes.
 
-Written by hand rather than with the icalendar library: it is four times faster on a
-year of sessions, and we control what strict clients trip on (VTIMEZONE, VALUE=DURATION).
-Run inside `tenancy.organisation_scope(...)` of the feed's organisation.
+Built with the `icalendar` library. Two of its conveniences are avoided on purpose: the
+VTIMEZONE it generates (`add_missing_timezones`) carries a COMMENT that strict parsers reject,
+and `Calendar.new(refresh_interval=...)` omits VALUE=DURATION; both are written through its API
+by hand. A build costs ~100 ms for 500 events, so `app.web.feeds` builds each feed once per
+change (see `fingerprint`). Run inside `tenancy.organisation_scope(...)` of the feed's
+organisation.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import icalendar
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -37,29 +41,30 @@ from app.services.planning.weekview import group_label
 PAST_DAYS, FUTURE_DAYS = 28, 183
 PRODID = "-//Parcours//Calendar feeds//EN"
 TZID = "Europe/Brussels"
-# EU summer time since 1996; tests check it against zoneinfo over the whole feed window.
-# Written out because icalendar 7's generated one carries a COMMENT strict parsers reject.
-VTIMEZONE = (
-    "BEGIN:VTIMEZONE",
-    f"TZID:{TZID}",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0200",
-    "TZNAME:CEST",
-    "DTSTART:19700329T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0200",
-    "TZOFFSETTO:+0100",
-    "TZNAME:CET",
-    "DTSTART:19701025T030000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-)
+
+
+def vtimezone() -> icalendar.Timezone:
+    """Europe/Brussels under the EU rules in force since 1996, without the COMMENT that
+    icalendar 7's generated zone carries; tests check it against zoneinfo over years."""
+    zone = icalendar.Timezone()
+    zone.add("tzid", TZID)
+    # A zone's onsets are local wall-clock times, floating by definition (RFC 5545 3.6.5).
+    for kind, name, before, after, onset, month in (
+        (icalendar.TimezoneDaylight, "CEST", 1, 2, dt.datetime(1970, 3, 29, 2), 3),  # noqa: DTZ001
+        (icalendar.TimezoneStandard, "CET", 2, 1, dt.datetime(1970, 10, 25, 3), 10),  # noqa: DTZ001
+    ):
+        part = kind()
+        part.add("tzoffsetfrom", dt.timedelta(hours=before))
+        part.add("tzoffsetto", dt.timedelta(hours=after))
+        part.add("tzname", name)
+        part.add("dtstart", onset)
+        part.add("rrule", {"freq": "yearly", "bymonth": month, "byday": "-1su"})
+        zone.add_component(part)
+    return zone
+
+
 # Participants often forget sessions (DOMAIN.md): remind them the day before and an hour before.
-PARTICIPANT_ALARMS = ("-P1D", "-PT1H")
+PARTICIPANT_ALARMS = (dt.timedelta(days=-1), dt.timedelta(hours=-1))
 
 
 @dataclass(frozen=True)
@@ -91,35 +96,28 @@ class Window:
     def today_start(self) -> dt.datetime:
         return dt.datetime.combine(self.today, dt.time(), BRUSSELS)
 
+    @property
+    def past_days(self) -> int:
+        return (self.today - self.start.astimezone(BRUSSELS).date()).days
 
-# -- text encoding (RFC 5545 section 3.1 and 3.3.11) ---------------------------------------
-def escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", ""))
-
-
-def fold(line: str) -> bytes:
-    """One content line, folded at 75 octets without splitting a UTF-8 character."""
-    raw = line.encode("utf-8")
-    if len(raw) <= 75:
-        return raw + b"\r\n"
-    parts, limit, start = [], 75, 0
-    while len(raw) - start > limit:
-        cut = start + limit
-        while raw[cut] & 0xC0 == 0x80:  # a continuation byte: step back to the char's start
-            cut -= 1
-        parts.append(raw[start:cut])
-        start, limit = cut, 74  # continuation lines begin with a space
-    parts.append(raw[start:])
-    return b"\r\n ".join(parts) + b"\r\n"
+    @property
+    def future_days(self) -> int:
+        return (self.end.astimezone(BRUSSELS).date() - self.today).days
 
 
-def utc_stamp(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+# -- text (RFC 5545 section 3.3.11: TEXT excludes control characters but TAB) ---------------
+# C0 controls but TAB and LF, DEL and C1 controls become a space: one pasted vertical tab
+# (a Word line break) must not make a strict parser drop the whole calendar.
+_CONTROLS = {code: " " for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
 
 
-def local_time(moment: dt.datetime) -> str:
-    return moment.astimezone(BRUSSELS).strftime("%Y%m%dT%H%M%S")
+def clean(text: str) -> str:
+    """Text a calendar may carry: line breaks kept as LF, other control characters spaced."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+
+
+def one_line(text: str) -> str:
+    return " ".join(clean(text).split("\n"))
 
 
 # -- which sessions ------------------------------------------------------------------------
@@ -186,17 +184,25 @@ def sessions_for(organisation_id: int, kind: FeedSubject, key: str,
     return [Row(*values) for values in db.session.execute(query)]
 
 
+@dataclass(frozen=True)
+class StaffOnSession:
+    role: str
+    first_name: str
+    updated_at: dt.datetime
+
+
 def staff_for(organisation_id: int, kind: FeedSubject, key: str,
-              window: Window) -> dict[int, list[tuple[str, str]]]:
-    """(role, first name) of each session's staff, sorted."""
-    query = (sa.select(SessionStaff.session_id, SessionStaff.role, StaffMember.first_name)
+              window: Window) -> dict[int, list[StaffOnSession]]:
+    """Each session's staff (role, first name, when the record last changed), sorted."""
+    query = (sa.select(SessionStaff.session_id, SessionStaff.role, StaffMember.first_name,
+                       StaffMember.updated_at)
              .join(StaffMember, StaffMember.id == SessionStaff.staff_member_id)
              .join(PlannedSession, PlannedSession.id == SessionStaff.session_id)
              .where(*_selected(organisation_id, kind, key, window))
              .order_by(SessionStaff.session_id, SessionStaff.role, StaffMember.first_name))
-    staff: dict[int, list[tuple[str, str]]] = {}
-    for session_id, role, first_name in db.session.execute(query):
-        staff.setdefault(session_id, []).append((role, first_name))
+    staff: dict[int, list[StaffOnSession]] = {}
+    for session_id, role, first_name, updated_at in db.session.execute(query):
+        staff.setdefault(session_id, []).append(StaffOnSession(role, first_name, updated_at))
     return staff
 
 
@@ -265,7 +271,8 @@ def subject(organisation: Organisation, kind: FeedSubject, key: str) -> Subject 
 class Wording:
     """The words of one feed, translated once (gettext per event costs half the build)."""
 
-    def __init__(self, organisation_id: int, rows: list[Row]) -> None:
+    def __init__(self, organisation: Organisation, rows: list[Row]) -> None:
+        organisation_id = organisation.id
         self.off_site = _("Off-site")
         self.staff = _("Staff")
         self.participants = _("Participants")
@@ -274,13 +281,19 @@ class Wording:
         self.cancelled = _("Cancelled")
         self.cancelled_because = _("Cancelled: %(reason)s")
         self.removed = _("Removed when the week was re-planned.")
+        # What a participant's phone shows of a sensitive-topic module (DOMAIN.md: never
+        # announce attendance at, say, a partner-violence group on a lock screen).
+        self.neutral = _("Group session")
+        # The centre's language decides every word: a change of it changes every event.
+        self.organisation_changed = organisation.updated_at
         module_ids = {r.module_id for r in rows}
         room_ids = {r.room_id for r in rows if r.room_id is not None}
         self.modules = {m.id: m for m in db.session.scalars(sa.select(Module).where(
             Module.organisation_id == organisation_id, Module.id.in_(module_ids)))}
-        self.places = {room.id: f"{room.name}, {site.address}" for room, site in
-                       db.session.execute(sa.select(Room, Site).join(Site).where(
-                           Room.organisation_id == organisation_id, Room.id.in_(room_ids)))}
+        self.places: dict[int, tuple[str, dt.datetime]] = {
+            room.id: (f"{room.name}, {site.address}", max(room.updated_at, site.updated_at))
+            for room, site in db.session.execute(sa.select(Room, Site).join(Site).where(
+                Room.organisation_id == organisation_id, Room.id.in_(room_ids)))}
         self._groups: dict[str, str] = {}
 
     def group(self, row: Row) -> str:
@@ -290,16 +303,16 @@ class Wording:
         return self._groups[row.group_key]
 
 
-def _description(row: Row, kind: FeedSubject, staff: list[tuple[str, str]], heads: int,
+def _description(row: Row, kind: FeedSubject, staff: list[StaffOnSession], heads: int,
                  words: Wording) -> str:
     lines = []
     if kind is FeedSubject.PARTICIPANT:
-        coaches = [name for role, name in staff if role == StaffRole.COACH.value]
+        coaches = [s.first_name for s in staff if s.role == StaffRole.COACH.value]
         if coaches:
             lines.append(words.coach % {"names": ", ".join(coaches)})
     else:
         if staff:
-            lines.append(f"{words.staff}: {', '.join(name for _role, name in staff)}")
+            lines.append(f"{words.staff}: {', '.join(s.first_name for s in staff)}")
         lines.append(f"{words.participants}: {heads}")
     if row.is_cancelled:
         reason = row.cancel_reason or ""
@@ -307,60 +320,137 @@ def _description(row: Row, kind: FeedSubject, staff: list[tuple[str, str]], head
             reason = words.removed
         lines.append(words.cancelled_because % {"reason": reason} if reason
                      else words.cancelled)
-    return "\n".join(lines)
+    return clean("\n".join(lines))
+
+
+def title(module: Module | None, fallback: str, for_participant: bool, neutral: str) -> str:
+    """A session's title; a participant's sensitive-topic module shows under a neutral one."""
+    if not for_participant:
+        return fallback
+    if module is None:
+        return fallback
+    return neutral if module.sensitive_topic else module.name
 
 
 def _summary(row: Row, kind: FeedSubject, words: Wording) -> str:
     # Participants know the module; the group number means something to staff only.
-    if kind is FeedSubject.PARTICIPANT:
-        module = words.modules.get(row.module_id)
-        title = module.name if module else words.group(row)
-    else:
-        title = words.group(row)
+    text = title(words.modules.get(row.module_id), words.group(row),
+                 kind is FeedSubject.PARTICIPANT, words.neutral)
     # Outlook ignores STATUS:CANCELLED, so the title says it too.
-    return words.cancelled_title % {"title": title} if row.is_cancelled else title
+    return one_line(words.cancelled_title % {"title": text} if row.is_cancelled else text)
 
 
-def event_lines(row: Row, kind: FeedSubject, staff: list[tuple[str, str]], heads: int,
-                words: Wording) -> list[str]:
+def _location(row: Row, words: Wording) -> tuple[str, dt.datetime | None]:
+    if row.off_site:
+        return words.off_site, None
+    place = words.places.get(row.room_id or 0)
+    return (one_line(place[0]), place[1]) if place else ("", None)
+
+
+def stamp_of(row: Row, staff: list[StaffOnSession], words: Wording,
+             place_changed: dt.datetime | None) -> dt.datetime:
+    """When the event's text last changed: the session, or a name it shows (LAST-MODIFIED)."""
+    module = words.modules.get(row.module_id)
+    moments = [row.changed_at, words.organisation_changed, *(s.updated_at for s in staff)]
+    if module is not None:
+        moments.append(module.updated_at)
+    if place_changed is not None:
+        moments.append(place_changed)
+    return max(moments)
+
+
+def event(row: Row, kind: FeedSubject, staff: list[StaffOnSession], heads: int,
+          words: Wording) -> tuple[icalendar.Event, dt.datetime]:
+    """One session's VEVENT and its modification moment."""
     summary = _summary(row, kind, words)
-    stamp = utc_stamp(row.changed_at)
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{row.uid}",
-        # From the record, not the clock: the same data gives the same bytes.
-        f"DTSTAMP:{stamp}",
-        f"LAST-MODIFIED:{stamp}",
-        f"SEQUENCE:{row.revision}",
-        f"DTSTART;TZID={TZID}:{local_time(row.starts_at)}",
-        f"DTEND;TZID={TZID}:{local_time(row.ends_at)}",
-        f"SUMMARY:{escape(summary)}",
-    ]
-    location = words.off_site if row.off_site else words.places.get(row.room_id or 0, "")
+    location, place_changed = _location(row, words)
+    stamp = stamp_of(row, staff, words, place_changed).astimezone(dt.UTC).replace(microsecond=0)
+    vevent = icalendar.Event()
+    vevent.add("uid", row.uid)
+    # From the records, not the clock: the same data gives the same bytes.
+    vevent.add("dtstamp", stamp)
+    vevent.add("last-modified", stamp)
+    vevent.add("sequence", row.revision)
+    vevent.add("dtstart", row.starts_at.astimezone(BRUSSELS))
+    vevent.add("dtend", row.ends_at.astimezone(BRUSSELS))
+    vevent.add("summary", summary)
     if location:
-        lines.append(f"LOCATION:{escape(location)}")
+        vevent.add("location", location)
     description = _description(row, kind, staff, heads, words)
     if description:
-        lines.append(f"DESCRIPTION:{escape(description)}")
-    lines.append("STATUS:CANCELLED" if row.is_cancelled else "STATUS:CONFIRMED")
-    if kind is FeedSubject.PARTICIPANT and not row.is_cancelled:
+        vevent.add("description", description)
+    vevent.add("status", "CANCELLED" if row.is_cancelled else "CONFIRMED")
+    if row.is_cancelled:
+        vevent.add("transp", "TRANSPARENT")  # a cancelled session does not block time
+    elif kind is FeedSubject.PARTICIPANT:
         for trigger in PARTICIPANT_ALARMS:
-            lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{escape(summary)}",
-                      f"TRIGGER:{trigger}", "END:VALARM"]
-    lines.append("END:VEVENT")
-    return lines
+            alarm = icalendar.Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", summary)
+            alarm.add("trigger", trigger)
+            vevent.add_component(alarm)
+    return vevent, stamp
 
 
-def calendar_bytes(name: str, events: Iterable[list[str]]) -> bytes:
-    """The VCALENDAR around the events; a VTIMEZONE only when an event uses the TZID."""
+def calendar(name: str, events: Iterable[icalendar.Event]) -> icalendar.Calendar:
+    """The VCALENDAR around the events; a VTIMEZONE only when there are events."""
     events = list(events)
-    head = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN",
-            f"NAME:{escape(name)}", f"X-WR-CALNAME:{escape(name)}",
-            "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H"]
+    cal = icalendar.Calendar()
+    cal.add("version", "2.0")
+    cal.add("prodid", PRODID)
+    cal.add("calscale", "GREGORIAN")
+    cal.add("name", one_line(name))
+    cal.add("x-wr-calname", one_line(name))
+    # RFC 7986 requires VALUE=DURATION; icalendar's own refresh_interval leaves it out.
+    cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", "PT1H")
     if events:
-        head += VTIMEZONE
-    lines = head + [line for event in events for line in event] + ["END:VCALENDAR"]
-    return b"".join(fold(line) for line in lines)
+        cal.add_component(vtimezone())
+    for vevent in events:
+        cal.add_component(vevent)
+    return cal
+
+
+def serialise(cal: icalendar.Calendar) -> bytes:
+    # Our property order (clients read the calendar's name first), not the library's sorted one.
+    return cal.to_ical(sorted=False)
+
+
+def _day_roll(organisation_id: int, kind: FeedSubject, key: str, window: Window,
+              rows: list[Row], past_days: int, future_days: int) -> list[dt.datetime]:
+    """The latest midnights at which passing days changed this feed: an event came in at the
+    far end, an old one or a cancelled one of yesterday went out."""
+    def midnight(day: dt.date) -> dt.datetime:
+        return dt.datetime.combine(day, dt.time(), BRUSSELS)
+
+    def day_of(moment: dt.datetime | None) -> dt.date | None:
+        return moment.astimezone(BRUSSELS).date() if moment is not None else None
+
+    subject_sessions = [PlannedSession.organisation_id == organisation_id,
+                        _subject_filter(kind, key)]
+    aged, cancelled = db.session.execute(sa.select(
+        sa.func.max(sa.case((PlannedSession.starts_at < window.start,
+                             PlannedSession.starts_at))),
+        sa.func.max(sa.case((sa.and_(PlannedSession.status == SessionStatus.CANCELLED,
+                                     PlannedSession.starts_at < window.today_start),
+                             PlannedSession.starts_at))),
+    ).where(*subject_sessions)).one()
+    moments = []
+    if rows:
+        latest = day_of(max(r.starts_at for r in rows))
+        moments.append(midnight(latest - dt.timedelta(days=future_days - 1)))
+    if (aged_day := day_of(aged)) is not None:
+        moments.append(midnight(aged_day + dt.timedelta(days=past_days + 1)))
+    if (cancelled_day := day_of(cancelled)) is not None:
+        moments.append(midnight(cancelled_day + dt.timedelta(days=1)))
+    return [m for m in moments if m <= window.today_start]
+
+
+def last_change(organisation_id: int) -> dt.datetime | None:
+    """The latest change of any published session of the organisation: a session that left
+    this feed (moved to another room, another coach) changed then."""
+    return db.session.scalar(sa.select(sa.func.max(PlannedSession.changed_at))
+                             .where(PlannedSession.organisation_id == organisation_id))
 
 
 def build(organisation: Organisation, kind: FeedSubject, key: str, window: Window) -> Feed | None:
@@ -374,8 +464,15 @@ def build(organisation: Organisation, kind: FeedSubject, key: str, window: Windo
         staff = staff_for(org_id, kind, key, window)
         # A participant's feed shows no head count, so it does not ask for one.
         heads = {} if kind is FeedSubject.PARTICIPANT else head_counts(org_id, kind, key, window)
-        words = Wording(org_id, rows)
-        body = calendar_bytes(found.calendar_name, (
-            event_lines(r, kind, staff.get(r.id, []), heads.get(r.id, 0), words) for r in rows))
-    last_modified = max((r.changed_at for r in rows), default=None)
+        words = Wording(organisation, rows)
+        built = [event(r, kind, staff.get(r.id, []), heads.get(r.id, 0), words) for r in rows]
+        body = serialise(calendar(found.calendar_name, (vevent for vevent, _ in built)))
+    # Last-Modified follows the content: every event's text, and what left the feed.
+    moments = [stamp for _, stamp in built]
+    moments += _day_roll(org_id, kind, key, window, rows, window.past_days, window.future_days)
+    if (left := last_change(org_id)) is not None:
+        moments.append(left)
+    last_modified = max(moments, default=None)
+    if last_modified is not None:  # HTTP dates have whole seconds
+        last_modified = last_modified.astimezone(dt.UTC).replace(microsecond=0)
     return Feed(body, hashlib.sha256(body).hexdigest()[:32], last_modified, len(rows))
