@@ -303,3 +303,18 @@ def test_missing_subject_gives_no_feed(world):
         assert calendars.build(world.org, FeedSubject.STAFF, "999999", WINDOW) is None
         assert calendars.build(world.org, FeedSubject.GROUP, "nonsense", WINDOW) is None
         assert calendars.build(world.org, FeedSubject.ROOM, "abc", WINDOW) is None
+
+
+def test_assembled_bytes_are_the_librarys_own(world, room):
+    """Events serialised one by one (and cached) give the bytes of one to_ical of it all."""
+    planned(world, at(dt.date(2026, 12, 1), 9), room=room)
+    planned(world, at(dt.date(2026, 12, 2), 9), room=room, cancelled="Grève")
+    me = world.participants[0]
+    for kind, key in ((FeedSubject.STAFF, world.coach.id), (FeedSubject.PARTICIPANT, me.id)):
+        calendars.event_bytes.clear()
+        first = build(world, kind, key)
+        assert build(world, kind, key) == first  # from the event cache
+        parsed = icalendar.Calendar.from_ical(first)
+        whole = calendars.serialise(calendars.calendar(
+            str(parsed["X-WR-CALNAME"]), parsed.walk("VEVENT")))
+        assert whole == first
