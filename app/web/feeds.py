@@ -163,7 +163,11 @@ def feed(token: str) -> Response:
     # Calendars must revalidate; shared caches must not keep one person's timetable.
     response.cache_control.private = True
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    # The HTTP server writes Date (werkzeug's, gunicorn, wsgiref): the one make_conditional
+    # adds came out as a second Date header under `parcours demo`.
+    del response.headers["Date"]
+    return response
 
 
 def init_app(app: Flask) -> None:

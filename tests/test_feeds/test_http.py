@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import logging
+import threading
+
+from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import FeedSubject, FeedToken, Room
@@ -192,3 +196,30 @@ def test_the_window_is_configurable(app, client, world, room):
     assert old.uid in client.get(url).get_data(as_text=True)
     app.config["FEED_PAST_DAYS"] = 7
     assert old.uid not in client.get(url).get_data(as_text=True)
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def test_one_date_header_from_a_real_server(app, world, room):
+    """werkzeug's server writes Date itself; the feed used to add a second one."""
+    planned(world, at(TODAY + dt.timedelta(days=5), 9), room=room)
+    path = f"/feeds/{new_token(world, FeedSubject.STAFF, world.coach.id)}.ics"
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        full = _get(server.port, path, {})
+        again = _get(server.port, path, {"If-None-Match": full.getheader("ETag")})
+    finally:
+        server.shutdown()
+        thread.join(10)
+    assert (full.status, again.status) == (200, 304)
+    assert len(full.msg.get_all("Date")) == 1
+    assert len(again.msg.get_all("Date")) == 1
