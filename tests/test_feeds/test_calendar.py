@@ -15,6 +15,7 @@ from app.services import calendars
 from app.services.planning.publishing import REMOVED_BY_REPLANNING
 from tests import factories
 from tests.test_feeds.conftest import CHANGED, TODAY, at, planned
+from tests.test_feeds.parsers import PARSERS
 
 WINDOW = calendars.Window.around(TODAY)
 
@@ -240,6 +241,7 @@ def test_control_characters_never_reach_the_feed(world, room):
         assert not [c for c in text if (ord(c) < 32 and c not in "\r\n") or 0x7F <= ord(c) < 0xA0]
         assert "Salle" in text
         assert "informatique" in text
+        assert len(PARSERS["ical (Home Assistant)"](body)) == 1  # it used to reject it all
 
 
 def test_clean_keeps_line_breaks_and_tabs():
