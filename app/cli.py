@@ -244,8 +244,29 @@ def solve_command(ctx: click.Context) -> None:
     sys.exit(scheduler_main(list(ctx.args)))
 
 
+@click.group("notices")
+def notices_group() -> None:
+    """Notices of changes to published sessions."""
+
+
+@notices_group.command("send")
+@with_appcontext
+def notices_send() -> None:
+    """Send the staff e-mails not sent yet (PARCOURS_MAIL_SERVER, _PORT, _FROM)."""
+    from flask import current_app
+
+    from app.services import notices
+
+    try:
+        sent = notices.send_emails(current_app.config)
+    except (notices.NoticeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sent {sent} e-mail(s).")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_command, demo_command, user_group, plan_command, worker_command):
+    for command in (seed_command, demo_command, user_group, plan_command, worker_command,
+                    notices_group):
         app.cli.add_command(command)
     app.cli.add_command(privacy_group)
     backup_cli.register(app)  # backup, restore

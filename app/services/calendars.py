@@ -37,6 +37,7 @@ from app.models import (
     StaffMember,
 )
 from app.models.enums import SessionStatus, StaffRole
+from app.services.display_text import clean, one_line, title
 from app.services.planning.publishing import REMOVED_BY_REPLANNING
 from app.services.planning.weekview import group_label
 
@@ -105,21 +106,6 @@ class Window:
     @property
     def future_days(self) -> int:
         return (self.end.astimezone(BRUSSELS).date() - self.today).days
-
-
-# -- text (RFC 5545 section 3.3.11: TEXT excludes control characters but TAB) ---------------
-# C0 controls but TAB and LF, DEL and C1 controls become a space: one pasted vertical tab
-# (a Word line break) must not make a strict parser drop the whole calendar.
-_CONTROLS = {code: " " for code in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0))}
-
-
-def clean(text: str) -> str:
-    """Text a calendar may carry: line breaks kept as LF, other control characters spaced."""
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
-
-
-def one_line(text: str) -> str:
-    return " ".join(clean(text).split("\n"))
 
 
 # -- which sessions ------------------------------------------------------------------------
@@ -324,15 +310,6 @@ def _description(row: Row, kind: FeedSubject, staff: list[StaffOnSession], heads
         lines.append(words.cancelled_because % {"reason": reason} if reason
                      else words.cancelled)
     return clean("\n".join(lines))
-
-
-def title(module: Module | None, fallback: str, for_participant: bool, neutral: str) -> str:
-    """A session's title; a participant's sensitive-topic module shows under a neutral one."""
-    if not for_participant:
-        return fallback
-    if module is None:
-        return fallback
-    return neutral if module.sensitive_topic else module.name
 
 
 def _summary(row: Row, kind: FeedSubject, words: Wording) -> str:

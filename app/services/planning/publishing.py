@@ -19,6 +19,8 @@ from app.models import (
     now_brussels,
 )
 from app.models.enums import SessionStatus
+from app.models.notices import NoticeChange
+from app.services import notices
 from app.services.planning import drafts
 from app.services.planning.problem import Scope, published_sessions
 from app.services.planning.runs import PlanningError
@@ -126,6 +128,7 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
             }
             diff = drafts.compare(run, published, modules)
             matching = drafts.match(run.draft_sessions, published)
+            told: list[notices.Changed] = []
             for draft, session in matching.pairs:
                 if session is None:
                     session = PlannedSession(
@@ -139,13 +142,18 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
                     )
                     db.session.add(session)
                     _apply(session, draft, now)
+                    told.append(notices.Changed(NoticeChange.ADDED, session))
                     continue
                 # The row takes the draft's identity, so the next re-plan finds it by rank too.
                 session.week_start, session.occurrence = draft.block_start, draft.occurrence
                 changed = drafts.what_changed(session, draft)
+                before = session.starts_at
                 if session.is_cancelled:
                     session.status, session.cancel_reason = SessionStatus.PLANNED, None
                     changed.append("status")
+                    told.append(notices.Changed(NoticeChange.ADDED, session))
+                elif "time" in changed or "room" in changed:
+                    told.append(notices.Changed(NoticeChange.MOVED, session, before))
                 if changed:
                     session.revision += 1  # calendars refresh the event (iCalendar SEQUENCE)
                     _apply(session, draft, now)
@@ -153,6 +161,9 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
                     session.published_by_id = user.id if user else None
             for session in matching.removed:
                 _cancel(session, REMOVED_BY_REPLANNING, now)
+                told.append(notices.Changed(NoticeChange.CANCELLED, session))
+            # In the same transaction: a published change always has its notices (an outbox).
+            notices.record(told, now)
             run.published_at, run.published_by_id = now, user.id if user else None
             db.session.commit()
         except Exception:
@@ -177,5 +188,7 @@ def cancel(session: PlannedSession, reason: str) -> None:
         raise PlanningError("The reason must fit in 200 characters.")
     if session.is_cancelled:
         raise PlanningError("This session is already cancelled.")
-    _cancel(session, reason, now_brussels())
+    now = now_brussels()
+    _cancel(session, reason, now)
+    notices.record([notices.Changed(NoticeChange.CANCELLED, session)], now)
     db.session.commit()

@@ -1,0 +1,220 @@
+"""Notices: who must be told of a change of a published session, in their language, and how.
+
+Publishing and cancelling record them in the same transaction (an outbox). Staff get e-mail
+(`send_emails`, SMTP configured by environment); participants get the WhatsApp message they
+consented to, sent by their coach with one tap (`whatsapp_link`), or a printed note. A notice
+is one person, one change (the session's revision): recorded once, so never sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import smtplib
+import urllib.parse
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from app import tenancy
+from app.extensions import db
+from app.models import (
+    BRUSSELS,
+    Consent,
+    ConsentPurpose,
+    Notice,
+    NoticeChange,
+    NoticeChannel,
+    Organisation,
+    Participant,
+    PlannedSession,
+    StaffMember,
+    User,
+    now_brussels,
+)
+from app.services.display_text import one_line, title
+
+# Changes further away reach people through the week they get anyway (feeds, print-outs).
+HORIZON = dt.timedelta(days=14)
+UI_LANGUAGES = ("fr", "nl", "en")
+
+
+class NoticeError(Exception):
+    """A notice cannot be sent (no mail server configured, a refused address)."""
+
+
+@dataclass(frozen=True)
+class Changed:
+    """One change of a published session, as publishing or cancelling made it."""
+
+    change: NoticeChange
+    session: PlannedSession
+    before: dt.datetime | None = None  # the start it had, for a move
+
+
+def _within(moment: dt.datetime | None, now: dt.datetime) -> bool:
+    return moment is not None and now <= moment < now + HORIZON
+
+
+def _consents_whatsapp(participant: Participant) -> bool:
+    latest = db.session.scalar(
+        sa.select(Consent)
+        .where(Consent.participant_id == participant.id,
+               Consent.purpose == ConsentPurpose.CONTACT_BY_WHATSAPP)
+        .order_by(Consent.recorded_at.desc(), Consent.id.desc())
+        .limit(1))
+    return latest is not None and latest.is_active
+
+
+def _when(moment: dt.datetime) -> str:
+    local = moment.astimezone(BRUSSELS)
+    return f"{format_date(local.date(), 'EEEE dd/MM/yyyy')} {local:%H:%M}"
+
+
+def _place(session: PlannedSession) -> str:
+    if session.off_site:
+        return _("Off-site")
+    return one_line(session.room.name) if session.room else ""
+
+
+def text_of(item: Changed, for_participant: bool) -> str:
+    """The message, in the locale in force; a sensitive module under a neutral title for
+    participants, as in their calendar."""
+    module = item.session.module
+    shown = one_line(title(module, module.name, for_participant, _("Group session")))
+    values = {"title": shown, "when": _when(item.session.starts_at),
+              "place": _place(item.session)}
+    if item.change is NoticeChange.CANCELLED:
+        return _("Cancelled: %(title)s, %(when)s.", **values)
+    if item.change is NoticeChange.ADDED:
+        return _("New session: %(title)s, %(when)s, %(place)s.", **values)
+    before = _when(item.before) if item.before else ""
+    return _("Changed: %(title)s is now %(when)s, %(place)s (was %(before)s).",
+             **values, before=before)
+
+
+def _participant_language(participant: Participant, organisation: Organisation) -> str:
+    preferred = participant.preferred_language
+    return preferred if preferred in UI_LANGUAGES else organisation.working_language.value
+
+
+def _add(item: Changed, recipient: str, language: str, channel: NoticeChannel,
+         for_participant: bool, **who: int) -> Notice | None:
+    session = item.session
+    exists = db.session.scalar(sa.select(Notice.id).where(
+        Notice.session_id == session.id, Notice.revision == session.revision,
+        Notice.recipient == recipient))
+    if exists is not None:
+        return None  # already recorded for this change: never told twice
+    with force_locale(language):
+        text = text_of(item, for_participant)
+    notice = Notice(organisation_id=session.organisation_id, session_id=session.id,
+                    revision=session.revision, change=item.change, recipient=recipient,
+                    channel=channel, language=language, text=text, **who)
+    db.session.add(notice)
+    return notice
+
+
+def record(changes: Iterable[Changed], now: dt.datetime | None = None) -> list[Notice]:
+    """The notices of these changes for the people on each session (staff and participants),
+    when the session is, or was, within the next 14 days. Flushes; the caller commits."""
+    now = now or now_brussels()
+    db.session.flush()  # new sessions need their ids
+    out: list[Notice] = []
+    for item in changes:
+        session = item.session
+        if not (_within(session.starts_at, now) or _within(item.before, now)):
+            continue
+        organisation = db.session.get(Organisation, session.organisation_id)
+        assert organisation is not None
+        staff_language = organisation.working_language.value
+        for link in session.staff:
+            member: StaffMember = link.staff_member
+            if not member.active:
+                continue
+            channel = NoticeChannel.EMAIL if member.email else NoticeChannel.PRINT
+            notice = _add(item, f"staff:{member.id}", staff_language, channel, False,
+                          staff_member_id=member.id)
+            out += [notice] if notice else []
+        for attendee in session.attendees:
+            person: Participant = attendee.participant
+            if person.anonymised_at is not None:
+                continue
+            channel = (NoticeChannel.WHATSAPP if _consents_whatsapp(person)
+                       else NoticeChannel.PRINT)
+            notice = _add(item, f"participant:{person.id}",
+                          _participant_language(person, organisation), channel, True,
+                          participant_id=person.id)
+            out += [notice] if notice else []
+    db.session.flush()
+    return out
+
+
+# -- sending -------------------------------------------------------------------------------
+def whatsapp_link(notice: Notice) -> str:
+    """A click-to-chat link with the text prefilled. No phone number: Parcours keeps none, so
+    the coach picks the participant in WhatsApp."""
+    return "https://wa.me/?" + urllib.parse.urlencode({"text": notice.text})
+
+
+def mark_sent(notice: Notice, user: User | None, now: dt.datetime | None = None) -> bool:
+    """Note that a notice went out; False when it already had (two taps send once)."""
+    if notice.sent_at is not None:
+        return False
+    notice.sent_at, notice.sent_by_id = now or now_brussels(), user.id if user else None
+    db.session.commit()
+    return True
+
+
+def _subject(notice: Notice) -> str:
+    with force_locale(notice.language):
+        return _("Parcours: a change in your timetable")
+
+
+def send_emails(config: Mapping[str, Any], now: dt.datetime | None = None) -> int:
+    """Send every unsent e-mail notice through the configured SMTP server; each is marked
+    sent as soon as the server accepts it, so a failure half-way sends nothing twice."""
+    host = config.get("MAIL_SERVER")
+    if not host:
+        raise NoticeError("No mail server: set PARCOURS_MAIL_SERVER (and _PORT, _FROM).")
+    sent = 0
+    with tenancy.unscoped():
+        pending = list(db.session.scalars(
+            sa.select(Notice).where(Notice.channel == NoticeChannel.EMAIL,
+                                    Notice.sent_at.is_(None)).order_by(Notice.id)))
+        if not pending:
+            return 0
+        with smtplib.SMTP(str(host), int(config.get("MAIL_PORT", 25)), timeout=30) as smtp:
+            if config.get("MAIL_USE_STARTTLS"):
+                smtp.starttls()
+            if config.get("MAIL_USERNAME"):
+                smtp.login(str(config["MAIL_USERNAME"]), str(config.get("MAIL_PASSWORD", "")))
+            for notice in pending:
+                member = notice.staff_member
+                if member is None or not member.email:
+                    continue
+                message = EmailMessage()
+                message["From"] = str(config.get("MAIL_FROM", "parcours@localhost"))
+                message["To"] = member.email
+                message["Subject"] = _subject(notice)
+                message.set_content(notice.text + "\n")
+                smtp.send_message(message)
+                notice.sent_at = now or now_brussels()
+                db.session.commit()
+                sent += 1
+    return sent
+
+
+def pending_for_participants(user: User) -> list[Notice]:
+    """Unsent participant notices the user hands out: a coach those of the participants they
+    coach, a coordinator all of the organisation (the query is scoped to it)."""
+    query = (sa.select(Notice).join(Participant, Participant.id == Notice.participant_id)
+             .where(Notice.sent_at.is_(None), Notice.participant_id.is_not(None))
+             .order_by(Participant.last_name, Participant.first_name, Notice.id))
+    if user.role.value == "staff":
+        query = query.where(Participant.referent_coach_id == user.staff_member_id)
+    return list(db.session.scalars(query))
