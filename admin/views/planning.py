@@ -17,6 +17,7 @@ from admin.base import EDITOR_ROLES, SignedInAccess
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
+from app.services import notices
 from app.services.planning import adjust, jobs, publishing, runs, weekview
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
@@ -263,6 +264,7 @@ class PlanningView(SignedInAccess, BaseView):
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
+            notices.submit_emails()  # staff hear of the changes by e-mail, off the request
             counts = diff.counts
             flash(
                 _(
@@ -350,6 +352,7 @@ class PlanningView(SignedInAccess, BaseView):
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
+            notices.submit_emails()
             flash(_("Session cancelled; it stays visible as cancelled."), "success")
         return redirect(_safe_back(url_for(".index")))
 

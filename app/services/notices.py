@@ -9,14 +9,17 @@ is one person, one change (the session's revision): recorded once, so never sent
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import smtplib
 import urllib.parse
 from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 
@@ -41,6 +44,7 @@ from app.services.display_text import one_line, title
 # Changes further away reach people through the week they get anyway (feeds, print-outs).
 HORIZON = dt.timedelta(days=14)
 UI_LANGUAGES = ("fr", "nl", "en")
+log = logging.getLogger(__name__)
 
 
 class NoticeError(Exception):
@@ -175,9 +179,26 @@ def _subject(notice: Notice) -> str:
         return _("Parcours: a change in your timetable")
 
 
+def _claim(notice: Notice, now: dt.datetime) -> bool:
+    """Mark a notice sent before sending it, atomically: two senders (two processes) never
+    both send it. Released again if the server refuses it."""
+    claimed = db.session.execute(
+        sa.update(Notice).where(Notice.id == notice.id, Notice.sent_at.is_(None))
+        .values(sent_at=now).execution_options(synchronize_session=False))
+    db.session.commit()
+    return bool(claimed.rowcount == 1)
+
+
+def _release(notice: Notice) -> None:
+    db.session.execute(sa.update(Notice).where(Notice.id == notice.id).values(sent_at=None)
+                       .execution_options(synchronize_session=False))
+    db.session.commit()
+
+
 def send_emails(config: Mapping[str, Any], now: dt.datetime | None = None) -> int:
-    """Send every unsent e-mail notice through the configured SMTP server; each is marked
-    sent as soon as the server accepts it, so a failure half-way sends nothing twice."""
+    """Send every unsent e-mail notice through the configured SMTP server. Each is claimed
+    (marked sent) before it goes and released if the server refuses it: nothing is sent
+    twice, and a failure half-way leaves the rest for the next run."""
     host = config.get("MAIL_SERVER")
     if not host:
         raise NoticeError("No mail server: set PARCOURS_MAIL_SERVER (and _PORT, _FROM).")
@@ -195,18 +216,44 @@ def send_emails(config: Mapping[str, Any], now: dt.datetime | None = None) -> in
                 smtp.login(str(config["MAIL_USERNAME"]), str(config.get("MAIL_PASSWORD", "")))
             for notice in pending:
                 member = notice.staff_member
-                if member is None or not member.email:
+                if member is None or not member.email or not _claim(notice, now or now_brussels()):
                     continue
                 message = EmailMessage()
                 message["From"] = str(config.get("MAIL_FROM", "parcours@localhost"))
                 message["To"] = member.email
                 message["Subject"] = _subject(notice)
                 message.set_content(notice.text + "\n")
-                smtp.send_message(message)
-                notice.sent_at = now or now_brussels()
-                db.session.commit()
+                try:
+                    smtp.send_message(message)
+                except smtplib.SMTPException:
+                    _release(notice)
+                    raise
                 sent += 1
+    db.session.expire_all()
     return sent
+
+
+_sender: ThreadPoolExecutor | None = None
+
+
+def _send_in_app(app: Flask) -> None:
+    with app.app_context():
+        try:
+            send_emails(app.config)
+        except (NoticeError, OSError, smtplib.SMTPException):
+            log.exception("notices: e-mails not sent; `parcours notices send` will retry")
+
+
+def submit_emails() -> Future[None] | None:
+    """Send the waiting e-mails after a publication, off the request: on one local thread
+    (RQ deployments run `parcours notices send` from cron). Nothing without a mail server."""
+    global _sender
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not app.config.get("MAIL_SERVER"):
+        return None
+    if _sender is None:
+        _sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parcours-mail")
+    return _sender.submit(_send_in_app, app)
 
 
 def pending_for_participants(user: User) -> list[Notice]:

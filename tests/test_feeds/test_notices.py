@@ -4,12 +4,6 @@ through a real SMTP server process (aiosmtpd on 127.0.0.1), or by WhatsApp or pa
 from __future__ import annotations
 
 import datetime as dt
-import email
-import email.policy
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +26,7 @@ from app.services import notices
 from app.services.planning import publishing
 from tests.conftest import sign_in
 from tests.planning_helpers import WEEK, day_off, plan, plannable
+from tests.smtp_server import received, smtp_process
 
 # Publishing "now" is the Saturday before the planned week: every session is within 14 days.
 NOW = dt.datetime.combine(WEEK - dt.timedelta(days=2), dt.time(10), BRUSSELS)
@@ -129,57 +124,10 @@ def test_sensitive_modules_stay_discreet_in_messages(people):
 
 
 # -- e-mail through a real SMTP server -------------------------------------------------------
-SMTP_SERVER = """
-import sys, time
-from pathlib import Path
-from aiosmtpd.controller import Controller
-
-class Keep:
-    async def handle_DATA(self, server, session, envelope):
-        out = Path(sys.argv[2])
-        count = len(list(out.iterdir()))
-        (out / f"{count:04d}.eml").write_bytes(envelope.content)
-        return "250 OK"
-
-controller = Controller(Keep(), hostname="127.0.0.1", port=int(sys.argv[1]))
-controller.start()
-print("ready", flush=True)
-while True:
-    time.sleep(1)
-"""
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def smtp_server(tmp_path: Path) -> Iterator[tuple[int, Path]]:
-    """aiosmtpd in its own process, keeping each message it receives as a file."""
-    port, inbox = _free_port(), tmp_path / "inbox"
-    inbox.mkdir()
-    process = subprocess.Popen([sys.executable, "-c", SMTP_SERVER, str(port), str(inbox)],
-                               stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        assert process.stdout.readline().strip() == "ready"
-        yield port, inbox
-    finally:
-        process.terminate()
-        process.wait(10)
-        if process.stdout is not None:
-            process.stdout.close()
-
-
-def received(inbox: Path) -> list[email.message.EmailMessage]:
-    deadline = time.monotonic() + 10  # the server writes the file after it answers
-    files = sorted(inbox.iterdir())
-    while not files and time.monotonic() < deadline:
-        time.sleep(0.05)
-        files = sorted(inbox.iterdir())
-    return [email.message_from_bytes(f.read_bytes(), policy=email.policy.default) for f in files]
+    with smtp_process(tmp_path / "inbox") as server:
+        yield server
 
 
 def test_staff_notices_go_out_by_email_once(people, smtp_server):
