@@ -30,20 +30,27 @@ class NoticeChange(LabelledEnum):
     ADDED = "added"
     MOVED = "moved"
     CANCELLED = "cancelled"
+    REMINDER = "reminder"  # the day before: that day's sessions, one message per person
 
 
 class Notice(OrganisationScoped, Base):
-    """One person, one change of one session (its revision): never recorded, so never sent,
-    twice."""
+    """One person, one change of one session (its revision), or one person's reminder of one
+    day: never recorded, so never sent, twice."""
 
     __tablename__ = "notice"
-    __table_args__ = (sa.UniqueConstraint("session_id", "revision", "recipient"),)
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "revision", "recipient"),
+        sa.UniqueConstraint("organisation_id", "day", "recipient"),
+        sa.CheckConstraint("(session_id IS NULL) <> (day IS NULL)", name="change_or_reminder"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    session_id: so.Mapped[int] = so.mapped_column(
+    # A change: its session and revision. A reminder: its day.
+    session_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("planned_session.id", ondelete="CASCADE"), index=True
     )
-    revision: so.Mapped[int] = so.mapped_column()
+    revision: so.Mapped[int | None] = so.mapped_column()
+    day: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
     change: so.Mapped[NoticeChange] = so.mapped_column(enum_column(NoticeChange))
     # "staff:<id>" or "participant:<id>": one key for the uniqueness above.
     recipient: so.Mapped[str] = so.mapped_column(sa.String(40))
@@ -62,7 +69,7 @@ class Notice(OrganisationScoped, Base):
         sa.ForeignKey("user_account.id", ondelete="SET NULL")
     )
 
-    session: so.Mapped[PlannedSession] = so.relationship()
+    session: so.Mapped[PlannedSession | None] = so.relationship()
     staff_member: so.Mapped[StaffMember | None] = so.relationship()
     participant: so.Mapped[Participant | None] = so.relationship()
     sent_by: so.Mapped[User | None] = so.relationship()

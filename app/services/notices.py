@@ -39,6 +39,7 @@ from app.models import (
     User,
     now_brussels,
 )
+from app.models.enums import SessionStatus
 from app.services.display_text import one_line, title
 
 # Changes further away reach people through the week they get anyway (feeds, print-outs).
@@ -158,6 +159,85 @@ def record(changes: Iterable[Changed], now: dt.datetime | None = None) -> list[N
     return out
 
 
+# -- reminders the day before --------------------------------------------------------------
+# Never at night: a phone that lights up at 23:00 about tomorrow's group is no kindness.
+DAYTIME = (dt.time(8, 0), dt.time(21, 0))
+
+
+def _day_text(sessions: list[PlannedSession], for_participant: bool, day: dt.date) -> str:
+    lines = []
+    for session in sessions:
+        module = session.module
+        shown = one_line(title(module, module.name, for_participant, _("Group session")))
+        place = _place(session)
+        local = session.starts_at.astimezone(BRUSSELS)
+        lines.append(f"{local:%H:%M} {shown}" + (f", {place}" if place else ""))
+    return _("Reminder for %(day)s:", day=format_date(day, "EEEE dd/MM/yyyy")) + "\n" + (
+        "\n".join(lines))
+
+
+def remind(organisation_id: int, day: dt.date, now: dt.datetime | None = None) -> list[Notice]:
+    """One reminder per person (staff and participants) for the day's sessions that are not
+    cancelled, recorded once: running the command twice reminds nobody twice."""
+    now = now or now_brussels()
+    local = now.astimezone(BRUSSELS).time()
+    if not DAYTIME[0] <= local < DAYTIME[1]:
+        raise NoticeError(f"Reminders go out between {DAYTIME[0]:%H:%M} and {DAYTIME[1]:%H:%M}.")
+    start = dt.datetime.combine(day, dt.time(), BRUSSELS)
+    out: list[Notice] = []
+    with tenancy.organisation_scope(organisation_id):
+        organisation = db.session.get(Organisation, organisation_id)
+        assert organisation is not None
+        sessions = list(db.session.scalars(
+            sa.select(PlannedSession)
+            .where(PlannedSession.starts_at >= start,
+                   PlannedSession.starts_at < start + dt.timedelta(days=1),
+                   PlannedSession.status == SessionStatus.PLANNED)
+            .order_by(PlannedSession.starts_at, PlannedSession.id)))
+        staff: dict[int, list[PlannedSession]] = {}
+        people: dict[int, list[PlannedSession]] = {}
+        for session in sessions:
+            for link in session.staff:
+                staff.setdefault(link.staff_member_id, []).append(session)
+            for attendee in session.attendees:
+                people.setdefault(attendee.participant_id, []).append(session)
+        for member_id, theirs in staff.items():
+            member = db.session.get(StaffMember, member_id)
+            if member is None or not member.active:
+                continue
+            channel = NoticeChannel.EMAIL if member.email else NoticeChannel.PRINT
+            out += _remind(organisation, day, f"staff:{member_id}", channel,
+                           organisation.working_language.value, theirs, False,
+                           staff_member_id=member_id)
+        for person_id, theirs in people.items():
+            person = db.session.get(Participant, person_id)
+            if person is None or person.anonymised_at is not None:
+                continue
+            channel = (NoticeChannel.WHATSAPP if _consents_whatsapp(person)
+                       else NoticeChannel.PRINT)
+            out += _remind(organisation, day, f"participant:{person_id}", channel,
+                           _participant_language(person, organisation), theirs, True,
+                           participant_id=person_id)
+        db.session.commit()
+    return out
+
+
+def _remind(organisation: Organisation, day: dt.date, recipient: str, channel: NoticeChannel,
+            language: str, sessions: list[PlannedSession], for_participant: bool,
+            **who: int) -> list[Notice]:
+    exists = db.session.scalar(sa.select(Notice.id).where(
+        Notice.organisation_id == organisation.id, Notice.day == day,
+        Notice.recipient == recipient))
+    if exists is not None:
+        return []
+    with force_locale(language):
+        text = _day_text(sessions, for_participant, day)
+    notice = Notice(organisation_id=organisation.id, day=day, change=NoticeChange.REMINDER,
+                    recipient=recipient, channel=channel, language=language, text=text, **who)
+    db.session.add(notice)
+    return [notice]
+
+
 # -- sending -------------------------------------------------------------------------------
 def whatsapp_link(notice: Notice) -> str:
     """A click-to-chat link with the text prefilled. No phone number: Parcours keeps none, so
@@ -176,6 +256,8 @@ def mark_sent(notice: Notice, user: User | None, now: dt.datetime | None = None)
 
 def _subject(notice: Notice) -> str:
     with force_locale(notice.language):
+        if notice.change is NoticeChange.REMINDER:
+            return _("Parcours: your sessions tomorrow")
         return _("Parcours: a change in your timetable")
 
 

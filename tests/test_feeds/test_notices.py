@@ -27,6 +27,7 @@ from app.services.planning import publishing
 from tests.conftest import sign_in
 from tests.planning_helpers import WEEK, day_off, plan, plannable
 from tests.smtp_server import received, smtp_process
+from tests.test_feeds.conftest import at, planned
 
 # Publishing "now" is the Saturday before the planned week: every session is within 14 days.
 NOW = dt.datetime.combine(WEEK - dt.timedelta(days=2), dt.time(10), BRUSSELS)
@@ -195,3 +196,69 @@ def test_another_organisation_cannot_tap_a_notice(people, client):
     sign_in(client, people.other_users["coordinator"].email)
     assert client.post(f"/admin/notices/{notice.id}/whatsapp").status_code == 404
     assert {n.id: n for n in all_notices(people)}[notice.id].sent_at is None
+
+
+# -- reminders the day before -----------------------------------------------------------------
+DAY = dt.date(2026, 12, 1)
+EVENING_BEFORE = dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(18), BRUSSELS)
+
+
+@pytest.fixture
+def a_day(people):
+    """Two sessions on DAY for the coach and the participants, one cancelled, one the day
+    after."""
+    world = people
+    room = world.site.rooms[0]
+    planned(world, at(DAY, 9), room=room, changed_at=NOW)
+    planned(world, at(DAY, 14), room=room, group=2, changed_at=NOW)
+    planned(world, at(DAY, 16), room=room, group=3, cancelled="Grève", changed_at=NOW)
+    planned(world, at(DAY + dt.timedelta(days=1), 9), room=room, changed_at=NOW)
+    return world
+
+
+def test_one_reminder_per_person_and_day(a_day):
+    world = a_day
+    recorded = notices.remind(world.org.id, DAY, EVENING_BEFORE)
+    assert sorted(n.recipient for n in recorded) == sorted(
+        [f"staff:{world.coach.id}"] + [f"participant:{p.id}" for p in world.participants])
+    for notice in recorded:
+        assert notice.change is NoticeChange.REMINDER
+        assert notice.day == DAY
+        assert "09:00" in notice.text
+        assert "14:00" in notice.text
+        assert "16:00" not in notice.text  # never a cancelled session
+    dutch = next(n for n in recorded if n.participant_id == world.participants[0].id)
+    assert dutch.text.startswith("Herinnering voor dinsdag 01/12/2026")
+    # Run again (cron twice, a retry): nobody is reminded twice.
+    assert notices.remind(world.org.id, DAY, EVENING_BEFORE) == []
+    assert len([n for n in all_notices(world) if n.day == DAY]) == len(recorded)
+
+
+def test_no_reminders_at_night(a_day):
+    night = dt.datetime.combine(DAY - dt.timedelta(days=1), dt.time(22, 30), BRUSSELS)
+    with pytest.raises(notices.NoticeError, match="between 08:00 and 21:00"):
+        notices.remind(a_day.org.id, DAY, night)
+    assert all_notices(a_day) == []
+
+
+def test_reminders_keep_sensitive_modules_discreet(a_day):
+    world = a_day
+    world.module.name = "Groupe de parole égalité, relations et violences"
+    world.module.sensitive_topic = world.module.optional = True
+    db.session.commit()
+    for notice in notices.remind(world.org.id, DAY, EVENING_BEFORE):
+        assert ("violences" in notice.text) == (notice.staff_member_id is not None)
+
+
+def test_the_reminders_command_sends_the_emails(a_day, runner, smtp_server, monkeypatch, app):
+    port, inbox = smtp_server
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+    monkeypatch.setattr(notices, "now_brussels", lambda: EVENING_BEFORE)
+    result = runner.invoke(args=["reminders", "send", "--day", DAY.isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "4 reminder(s) for 01/12/2026; 1 e-mail(s) sent." in result.output
+    messages = received(inbox)
+    assert [m["To"] for m in messages] == ["coach@test.invalid"]
+    assert messages[0]["Subject"] == "Parcours\u00a0: vos séances de demain"
+    again = runner.invoke(args=["reminders", "send", "--day", DAY.isoformat()])
+    assert "0 reminder(s) for 01/12/2026; 0 e-mail(s) sent." in again.output

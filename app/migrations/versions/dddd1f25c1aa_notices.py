@@ -1,4 +1,4 @@
-"""notices: what each person must be told of a change, and when it was
+"""notices: what each person must be told of a change (or reminded of a day), and when it was
 
 Revision ID: dddd1f25c1aa
 Revises: 932469879957
@@ -19,9 +19,10 @@ depends_on = None
 def upgrade():
     op.create_table('notice',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('session_id', sa.Integer(), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('change', sa.Enum('added', 'moved', 'cancelled', name='noticechange', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('session_id', sa.Integer(), nullable=True),
+    sa.Column('revision', sa.Integer(), nullable=True),
+    sa.Column('day', sa.Date(), nullable=True),
+    sa.Column('change', sa.Enum('added', 'moved', 'cancelled', 'reminder', name='noticechange', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('recipient', sa.String(length=40), nullable=False),
     sa.Column('staff_member_id', sa.Integer(), nullable=True),
     sa.Column('participant_id', sa.Integer(), nullable=True),
@@ -38,6 +39,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['session_id'], ['planned_session.id'], name=op.f('fk_notice_session_id_planned_session'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['staff_member_id'], ['staff_member.id'], name=op.f('fk_notice_staff_member_id_staff_member'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notice')),
+    sa.CheckConstraint('(session_id IS NULL) <> (day IS NULL)', name=op.f('ck_notice_change_or_reminder')),
+    sa.UniqueConstraint('organisation_id', 'day', 'recipient', name=op.f('uq_notice_organisation_id_day_recipient')),
     sa.UniqueConstraint('session_id', 'revision', 'recipient', name=op.f('uq_notice_session_id_revision_recipient'))
     )
     with op.batch_alter_table('notice', schema=None) as batch_op:
