@@ -189,7 +189,7 @@ def test_organisation_language_and_off_site(world):
 
 
 def test_long_lines_fold_without_breaking_characters(world, room):
-    world.module.name = "é" * 60 + " 👩‍🏫" * 20
+    world.module.name = "é" * 40 + " 👩‍🏫" * 15  # 100 characters, 180 octets: folded
     db.session.commit()
     planned(world, at(dt.date(2026, 12, 1), 9), room=room)
     body = build(world, FeedSubject.STAFF, world.coach.id)
