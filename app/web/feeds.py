@@ -31,7 +31,8 @@ LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "parcours.feeds")
 CACHE_SIZE = 256
 log = logging.getLogger("parcours.feeds")
 
-_TOKEN_IN_PATH = re.compile(r"/feeds/[^/\s\"'?#]+")
+# Not /admin/feeds/<kind>/<key>: which subject a coordinator viewed belongs in the log.
+_TOKEN_IN_PATH = re.compile(r"(?<!/admin)/feeds/[^/\s\"'?#]+")
 
 
 def redact(text: str) -> str:

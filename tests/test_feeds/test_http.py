@@ -223,3 +223,10 @@ def test_one_date_header_from_a_real_server(app, world, room):
     assert (full.status, again.status) == (200, 304)
     assert len(full.msg.get_all("Date")) == 1
     assert len(again.msg.get_all("Date")) == 1
+
+
+def test_admin_paths_stay_readable_in_logs():
+    assert feed_web.redact('"GET /admin/feeds/staff/2 HTTP/1.1"') == (
+        '"GET /admin/feeds/staff/2 HTTP/1.1"')
+    assert feed_web.redact("https://parcours.example/feeds/s3cr3t.html?lang=ar") == (
+        "https://parcours.example/feeds/[redacted].ics?lang=ar")
