@@ -11,6 +11,7 @@ from admin.dashboard import DashboardView
 from admin.views.feeds import FeedsView
 from admin.views.history import HistoryView
 from admin.views.my_week import MyWeekView
+from admin.views.notices import NoticesView
 from admin.views.organisation import (
     ClosureDayView,
     OrganisationView,
@@ -58,6 +59,7 @@ def init_admin(app: Flask) -> Admin:
     people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
     admin.add_view(MyWeekView(name=_l("My week"), endpoint="my_week", url="/admin/my-week"))
     admin.add_view(PlanningView(name=_l("Planning"), endpoint="planning", url="/admin/planning"))
+    admin.add_view(NoticesView(name=_l("Notices"), endpoint="notices", url="/admin/notices"))
     admin.add_view(
         ParticipantView(Participant, _l("Participants"), category=people, endpoint="participant")
     )

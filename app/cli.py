@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
@@ -245,8 +246,63 @@ def solve_command(ctx: click.Context) -> None:
     sys.exit(scheduler_main(list(ctx.args)))
 
 
+@click.group("notices")
+def notices_group() -> None:
+    """Notices of changes to published sessions."""
+
+
+@notices_group.command("send")
+@with_appcontext
+def notices_send() -> None:
+    """Send the staff e-mails not sent yet (PARCOURS_MAIL_SERVER, _PORT, _FROM)."""
+    from flask import current_app
+
+    from app.services import notices
+
+    try:
+        sent = notices.send_emails(current_app.config)
+    except (notices.NoticeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Sent {sent} e-mail(s).")
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """Reminders of the next day's sessions."""
+
+
+@reminders_group.command("send")
+@click.option("--day", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The day whose sessions to remind of (default: tomorrow).")
+@with_appcontext
+def reminders_send(day: dt.datetime | None) -> None:
+    """Record one reminder per person for the day's sessions (once), then send the e-mails.
+    Run it once a day by cron, in the day: it refuses to run at night."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from app import tenancy
+    from app.extensions import db
+    from app.models import BRUSSELS, Organisation
+    from app.services import notices
+
+    when = day.date() if day else dt.datetime.now(BRUSSELS).date() + dt.timedelta(days=1)
+    with tenancy.unscoped():
+        organisation_ids = list(db.session.scalars(sa.select(Organisation.id)))
+    recorded = 0
+    try:
+        for organisation_id in organisation_ids:
+            recorded += len(notices.remind(organisation_id, when))
+        sent = notices.send_emails(current_app.config) if current_app.config.get(
+            "MAIL_SERVER") else 0
+    except (notices.NoticeError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{recorded} reminder(s) for {when:%d/%m/%Y}; {sent} e-mail(s) sent.")
+
+
 def register_commands(app: Flask) -> None:
-    for command in (seed_command, demo_command, user_group, plan_command, worker_command):
+    for command in (seed_command, demo_command, user_group, plan_command, worker_command,
+                    notices_group, reminders_group):
         app.cli.add_command(command)
     app.cli.add_command(privacy_group)
     backup_cli.register(app)  # backup, restore

@@ -71,4 +71,11 @@ def build_config(instance_path: str) -> dict[str, object]:
         "WTF_CSRF_TIME_LIMIT": None,
         "FLASK_ADMIN_SWATCH": "default",
         "PARCOURS_EXTENSIONS": ("admin:init_admin",),
+        # Notices to staff go out by e-mail through this SMTP server (`parcours notices send`).
+        "MAIL_SERVER": os.environ.get("PARCOURS_MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("PARCOURS_MAIL_PORT") or 25),
+        "MAIL_FROM": os.environ.get("PARCOURS_MAIL_FROM") or "parcours@localhost",
+        "MAIL_USERNAME": os.environ.get("PARCOURS_MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("PARCOURS_MAIL_PASSWORD") or None,
+        "MAIL_USE_STARTTLS": os.environ.get("PARCOURS_MAIL_STARTTLS", "0") == "1",
     }

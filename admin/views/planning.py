@@ -17,6 +17,7 @@ from admin.base import EDITOR_ROLES, SignedInAccess
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
+from app.services import notices
 from app.services.planning import adjust, jobs, publishing, runs, weekview
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
@@ -177,7 +178,7 @@ class PlanningView(SignedInAccess, BaseView):
         if run.has_draft:
             from app.services.planning.drafts import compare
 
-            diff = compare(run, [s for s in published if not s.is_cancelled], look.modules)
+            diff = compare(run, published, look.modules)
         # One week at a time: two weeks of five days side by side would not be readable.
         week_index = request.args.get("week", "0")
         week_index = int(week_index) if week_index.isdigit() else 0
@@ -281,6 +282,7 @@ class PlanningView(SignedInAccess, BaseView):
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
+            notices.submit_emails()  # staff hear of the changes by e-mail, off the request
             counts = diff.counts
             flash(
                 _(
@@ -368,6 +370,7 @@ class PlanningView(SignedInAccess, BaseView):
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
+            notices.submit_emails()
             flash(_("Session cancelled; it stays visible as cancelled."), "success")
         return redirect(_safe_back(url_for(".index")))
 

@@ -4,6 +4,7 @@ from app.models.attendance import Attendance
 from app.models.audit import AuditEvent
 from app.models.base import BRUSSELS, Base, OrganisationScoped, now_brussels
 from app.models.feeds import FeedSubject, FeedToken
+from app.models.notices import Notice, NoticeChange, NoticeChannel
 from app.models.organisation import (
     ClosureDay,
     Organisation,
@@ -36,6 +37,9 @@ __all__ = [
     "AuditEvent",
     "FeedSubject",
     "FeedToken",
+    "Notice",
+    "NoticeChange",
+    "NoticeChannel",
     "BRUSSELS",
     "Consent",
     "ConsentPurpose",

@@ -31,6 +31,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "i18n.switch_language",
         "health",
         "feeds.feed",  # the capability token in the URL is the credential
+        "feeds.participant_week",  # the same token: a participant's own week on the phone
         security.SECOND_FACTOR_ENDPOINT,  # the password step put a pending sign-in in the session
     }
 )

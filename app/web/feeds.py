@@ -14,13 +14,15 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, request
+import sqlalchemy as sa
+from flask import Blueprint, Flask, current_app, render_template, request
 from werkzeug.wrappers import Response
 
 from app import tenancy
 from app.extensions import db
-from app.models import BRUSSELS, FeedToken, Organisation
+from app.models import BRUSSELS, FeedSubject, FeedToken, Organisation, Participant
 from app.services import calendars, feed_tokens
+from app.services import participant_week as participant_week_service
 
 bp = Blueprint("feeds", __name__)
 ENDPOINT = "feeds.feed"
@@ -29,7 +31,8 @@ LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "parcours.feeds")
 CACHE_SIZE = 256
 log = logging.getLogger("parcours.feeds")
 
-_TOKEN_IN_PATH = re.compile(r"/feeds/[^/\s\"'?#]+")
+# Not /admin/feeds/<kind>/<key>: which subject a coordinator viewed belongs in the log.
+_TOKEN_IN_PATH = re.compile(r"(?<!/admin)/feeds/[^/\s\"'?#]+")
 
 
 def redact(text: str) -> str:
@@ -163,7 +166,40 @@ def feed(token: str) -> Response:
     # Calendars must revalidate; shared caches must not keep one person's timetable.
     response.cache_control.private = True
     response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    response = response.make_conditional(request)
+    # The HTTP server writes Date (werkzeug's, gunicorn, wsgiref): the one make_conditional
+    # adds came out as a second Date header under `parcours demo`.
+    del response.headers["Date"]
+    return response
+
+
+@bp.get("/feeds/<token>.html")
+def participant_week(token: str) -> Response:
+    """The participant's own week, from the same private link as their calendar."""
+    record = feed_tokens.lookup(token)
+    if record is None or record.subject_kind is not FeedSubject.PARTICIPANT:
+        return _not_found()
+    wait = _state()["limiter"].retry_after(record.id)
+    if wait:
+        return Response("Too many requests for this link.\n", 429, mimetype="text/plain",
+                        headers={"Retry-After": str(wait)})
+    with tenancy.organisation_scope(record.organisation_id):
+        organisation = db.session.get(Organisation, record.organisation_id)
+        person = db.session.scalar(sa.select(Participant).where(
+            Participant.id == int(record.subject_key),
+            Participant.organisation_id == record.organisation_id))
+        if organisation is None or person is None or person.anonymised_at is not None:
+            return _not_found()
+        week = participant_week_service.week_of(person, organisation, brussels_today(),
+                                                request.args.get("lang"))
+        body = render_template("participant_week.html", week=week)
+    feed_tokens.touch(record)
+    response = Response(body, mimetype="text/html")
+    # One person's week: never stored by a shared cache, never sent on in a Referer.
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 def init_app(app: Flask) -> None:

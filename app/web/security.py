@@ -92,7 +92,7 @@ def _add_headers(response: Response) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     # Same-origin: feed URLs carry secret tokens and must never leave in a Referer.
-    headers["Referrer-Policy"] = "same-origin"
+    headers.setdefault("Referrer-Policy", "same-origin")  # a stricter one set by a view stays
     headers["Permissions-Policy"] = PERMISSIONS_POLICY
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("PARCOURS_HTTPS"):

@@ -21,6 +21,9 @@ from app.models import (
     Enrolment,
     Module,
     ModuleTimeWindow,
+    Notice,
+    NoticeChange,
+    NoticeChannel,
     OrganisationScoped,
     Participant,
     PlannedSession,
@@ -89,6 +92,16 @@ def give_other_organisation_a_history(world: factories.World) -> None:
     feed_tokens.create(
         world.other_org.id, FeedSubject.STAFF, str(other_coach.id), "secret feed", None
     )
+    # A WhatsApp notice waiting in its coach's outbox.
+    session = db.session.scalars(
+        sa.select(PlannedSession).where(PlannedSession.organisation_id == world.other_org.id)
+    ).first()
+    person = world.other_participants[0]
+    db.session.add(Notice(organisation_id=world.other_org.id, session_id=session.id,
+                          revision=session.revision, change=NoticeChange.MOVED,
+                          recipient=f"participant:{person.id}", participant_id=person.id,
+                          channel=NoticeChannel.WHATSAPP, language="nl", text=SECRET_MODULE))
+    db.session.commit()
 
 
 def scoped_rows(organisation_id: int) -> dict[str, list[tuple]]:
@@ -128,6 +141,7 @@ ID_ARGUMENTS: dict[str, type] = {
     "session_id": PlannedSession,
     "event_id": AuditEvent,
     "token_id": FeedToken,
+    "notice_id": Notice,
 }
 FEED_KINDS = {"staff": StaffMember, "room": Room, "module": Module, "participant": Participant}
 FIXED_VALUES = {"export_type": ["csv", "xlsx"], "code": ["fr"], "token": ["not-a-token"]}

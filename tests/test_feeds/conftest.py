@@ -71,6 +71,14 @@ def planned(
     return session
 
 
+def backdate(world: factories.World, *records: object) -> None:
+    """Records' last change before CHANGED, so a feed's stamps come from its sessions."""
+    for record in (world.org, world.module, world.site, world.coach, world.social_worker,
+                   *world.site.rooms, *records):
+        record.updated_at = CHANGED - dt.timedelta(days=30)  # type: ignore[attr-defined]
+    db.session.commit()
+
+
 def new_token(world: factories.World, kind: FeedSubject, key: object,
               name: str = "Phone") -> str:
     return feed_tokens.create(world.org.id, kind, str(key), name,

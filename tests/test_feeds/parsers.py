@@ -1,7 +1,10 @@
-"""Read a feed with independent parsers and reduce it to comparable occurrences.
+"""Read a feed with six independent parsers and reduce it to comparable occurrences.
 
-An occurrence is (uid, start UTC, end UTC, status). Node's ical.js and libical run in
-subprocesses; they are skipped when missing unless PARCOURS_REQUIRE_PARSERS=1.
+An occurrence is (uid, start UTC, end UTC, status). The parsers: icalendar +
+recurring-ical-events, vobject, Home Assistant's `ical` (strict: it rejects a whole calendar
+for one control character), Mozilla's ical.js and node-ical under Node, and libical. The Node
+ones and libical run in subprocesses; they are skipped when missing unless
+PARCOURS_REQUIRE_PARSERS=1.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import icalendar
 import pytest
 import recurring_ical_events
 import vobject
+from ical.calendar_stream import IcsCalendarStream
 
 JS_DIR = Path(__file__).parents[1] / "js"
 LIBICAL_SCRIPT = Path(__file__).with_name("libical_occurrences.py")
@@ -63,20 +67,40 @@ def with_vobject(body: bytes) -> list[Occurrence]:
     ])
 
 
+def with_home_assistant(body: bytes) -> list[Occurrence]:
+    calendar = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
+    return _sorted([
+        Occurrence(e.uid or "", _utc(e.start_datetime), _utc(e.end_datetime),
+                   e.status.value if e.status else "CONFIRMED")
+        for e in calendar.timeline.overlapping(*SPAN)
+    ])
+
+
 def _missing(reason: str) -> None:
     if REQUIRED:
         pytest.fail(f"{reason} (PARCOURS_REQUIRE_PARSERS=1)")
     pytest.skip(reason)
 
 
-def with_icaljs(body: bytes) -> list[Occurrence]:
+def _node(package: str, script: str, body: bytes) -> subprocess.CompletedProcess[bytes]:
     node = shutil.which("node")
     if node is None:
-        _missing("node is not installed: cannot read the feed with ical.js")
-    if not (JS_DIR / "node_modules" / "ical.js").exists():
-        _missing("ical.js is not installed: run `npm ci` (or `npm install`) in tests/js")
-    done = subprocess.run([node, "occurrences.mjs"], input=body, cwd=JS_DIR,
+        _missing(f"node is not installed: cannot read the feed with {package}")
+    if not (JS_DIR / "node_modules" / package).exists():
+        _missing(f"{package} is not installed: run `npm ci` (or `npm install`) in tests/js")
+    return subprocess.run([str(node), script], input=body, cwd=JS_DIR,
                           capture_output=True, timeout=30, check=False)
+
+
+def with_node_ical(body: bytes) -> list[Occurrence]:
+    done = _node("node-ical", "node_ical_occurrences.mjs", body)
+    assert done.returncode == 0, done.stderr.decode()
+    return _sorted([Occurrence(o["uid"], o["start"], o["end"], o["status"])
+                    for o in json.loads(done.stdout)])
+
+
+def with_icaljs(body: bytes) -> list[Occurrence]:
+    done = _node("ical.js", "occurrences.mjs", body)
     assert done.returncode == 0, done.stderr.decode()
     return _sorted([Occurrence(o["uid"], o["start"], o["end"], o["status"])
                     for o in json.loads(done.stdout)])
@@ -109,6 +133,8 @@ def with_libical(body: bytes) -> list[Occurrence]:
 PARSERS = {
     "icalendar": with_icalendar,
     "vobject": with_vobject,
+    "ical (Home Assistant)": with_home_assistant,
     "ical.js": with_icaljs,
+    "node-ical": with_node_ical,
     "libical": with_libical,
 }

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import logging
+import threading
+
+from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.models import FeedSubject, FeedToken
+from app.models import FeedSubject, FeedToken, Room
+from app.models.enums import RoomKind
 from app.services import feed_tokens
 from app.web import feeds as feed_web
 from tests.conftest import sign_in
-from tests.test_feeds.conftest import TODAY, at, new_token, planned
+from tests.test_feeds.conftest import TODAY, at, backdate, new_token, planned
 
 
 def test_a_staff_feed_over_http(client, world, room):
+    backdate(world)
     session = planned(world, at(TODAY + dt.timedelta(days=5), 9), room=room)
     token = new_token(world, FeedSubject.STAFF, world.coach.id)
     response = client.get(f"/feeds/{token}.ics")  # no Accept header, like Google
@@ -48,6 +54,57 @@ def test_conditional_requests_and_head(client, world, room):
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
+
+
+def test_renames_and_moves_away_answer_if_modified_since(client, world, room):
+    """A client sending only If-Modified-Since sees renames and a session leaving the feed
+    (feeds.md, defect 3: it used to get a 304 with stale data)."""
+    backdate(world)
+    planned(world, at(TODAY + dt.timedelta(days=5), 9), room=room)
+    leaving = planned(world, at(TODAY + dt.timedelta(days=6), 9), room=room)
+    url = f"/feeds/{new_token(world, FeedSubject.ROOM, room.id)}.ics"
+    first = client.get(url)
+    since = {"If-Modified-Since": first.headers["Last-Modified"]}
+    assert client.get(url, headers=since).status_code == 304
+    world.module.name = "Atelier numérique"
+    db.session.commit()
+    renamed = client.get(url, headers=since)
+    assert renamed.status_code == 200
+    assert "Atelier numérique" in renamed.get_data(as_text=True)
+    assert renamed.last_modified > first.last_modified
+    since = {"If-Modified-Since": renamed.headers["Last-Modified"]}
+    assert client.get(url, headers=since).status_code == 304
+    # The session moves to another room: this room's feed loses it, and says so.
+    other = Room(site_id=room.site_id, organisation_id=world.org.id, name="Salle 2",
+                 kind=RoomKind.GROUP_ROOM, capacity=12, features=[])
+    db.session.add(other)
+    db.session.flush()
+    leaving.room_id = other.id
+    leaving.revision += 1
+    leaving.changed_at = renamed.last_modified + dt.timedelta(minutes=5)
+    db.session.commit()
+    moved = client.get(url, headers=since)
+    assert moved.status_code == 200
+    assert leaving.uid not in moved.get_data(as_text=True)
+
+
+def test_passing_days_move_last_modified(app, client, world, room, monkeypatch):
+    backdate(world)
+    planned(world, at(TODAY + dt.timedelta(days=5), 9), room=room)
+    planned(world, at(TODAY + dt.timedelta(days=1), 9), room=room, cancelled="Grève")
+    url = f"/feeds/{new_token(world, FeedSubject.ROOM, room.id)}.ics"
+    first = client.get(url)
+    # Two days later the cancelled session has gone from the feed.
+    monkeypatch.setattr(feed_web, "brussels_today", lambda: TODAY + dt.timedelta(days=2))
+    later = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+    assert later.status_code == 200
+    assert later.get_data() != first.get_data()
+    assert later.last_modified > first.last_modified
+    # A day with nothing new: same bytes, a 304 either way.
+    monkeypatch.setattr(feed_web, "brussels_today", lambda: TODAY + dt.timedelta(days=3))
+    same = client.get(url, headers={"If-Modified-Since": later.headers["Last-Modified"]})
+    assert same.status_code == 304
+    assert client.get(url, headers={"If-None-Match": later.headers["ETag"]}).status_code == 304
 
 
 def test_renaming_a_module_changes_the_feed(client, world, room):
@@ -139,3 +196,37 @@ def test_the_window_is_configurable(app, client, world, room):
     assert old.uid in client.get(url).get_data(as_text=True)
     app.config["FEED_PAST_DAYS"] = 7
     assert old.uid not in client.get(url).get_data(as_text=True)
+
+
+def _get(port: int, path: str, headers: dict[str, str]) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def test_one_date_header_from_a_real_server(app, world, room):
+    """werkzeug's server writes Date itself; the feed used to add a second one."""
+    planned(world, at(TODAY + dt.timedelta(days=5), 9), room=room)
+    path = f"/feeds/{new_token(world, FeedSubject.STAFF, world.coach.id)}.ics"
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        full = _get(server.port, path, {})
+        again = _get(server.port, path, {"If-None-Match": full.getheader("ETag")})
+    finally:
+        server.shutdown()
+        thread.join(10)
+    assert (full.status, again.status) == (200, 304)
+    assert len(full.msg.get_all("Date")) == 1
+    assert len(again.msg.get_all("Date")) == 1
+
+
+def test_admin_paths_stay_readable_in_logs():
+    assert feed_web.redact('"GET /admin/feeds/staff/2 HTTP/1.1"') == (
+        '"GET /admin/feeds/staff/2 HTTP/1.1"')
+    assert feed_web.redact("https://parcours.example/feeds/s3cr3t.html?lang=ar") == (
+        "https://parcours.example/feeds/[redacted].ics?lang=ar")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import scheduler
@@ -136,31 +136,79 @@ def what_changed(before: PlannedSession, after: DraftSession) -> list[str]:
     return changed
 
 
+@dataclass
+class Matching:
+    """Each draft session with the published row it continues (None: a new session), and the
+    published rows no draft continues (to cancel)."""
+
+    pairs: list[tuple[DraftSession, PlannedSession | None]]
+    removed: list[PlannedSession]
+
+
+def _week_of(moment: dt.datetime) -> dt.date:
+    day = moment.astimezone(BRUSSELS).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+# How a draft finds its published row, most certain first. A session is what it is (its
+# group and its time), not its rank in the week: a kept slot keeps its row even when the
+# number of sessions a week changes, and a slot that comes back reuses its cancelled row.
+_SAME_SLOT = (lambda d: (d.group_key, d.starts_at), lambda s: (s.group_key, s.starts_at))
+_SAME_BLOCK = (lambda d: (d.group_key, d.block_start), lambda s: (s.group_key, s.week_start))
+_SAME_WEEK = (lambda d: (d.group_key, _week_of(d.starts_at)),
+              lambda s: (s.group_key, _week_of(s.starts_at)))
+
+
+def match(draft_sessions: Iterable[DraftSession], published: Iterable[PlannedSession]) -> Matching:
+    """Pair drafts with published rows (cancelled ones included) by group and time."""
+    published = list(published)
+    live = [s for s in published if not s.is_cancelled]
+    cancelled = [s for s in published if s.is_cancelled]
+    pending = sorted(draft_sessions, key=lambda d: (d.starts_at, d.session_key))
+    found: dict[int, PlannedSession] = {}
+    taken: set[int] = set()
+    steps = [(live, _SAME_SLOT), (cancelled, _SAME_SLOT), (live, _SAME_BLOCK),
+             (live, _SAME_WEEK), (cancelled, _SAME_BLOCK), (cancelled, _SAME_WEEK)]
+    for rows, (draft_bucket, row_bucket) in steps:
+        buckets: dict[object, list[PlannedSession]] = defaultdict(list)
+        for row in rows:
+            buckets[row_bucket(row)].append(row)
+        left = []
+        for draft in pending:
+            candidates = [r for r in buckets.get(draft_bucket(draft), []) if r.id not in taken]
+            if not candidates:
+                left.append(draft)
+                continue
+            # The nearest in time: a session moved a day, not swapped with its neighbour.
+            best = min(candidates, key=lambda r: (abs(r.starts_at - draft.starts_at),
+                                                  r.starts_at, r.id))
+            found[id(draft)] = best
+            taken.add(best.id)
+        pending = left
+    pairs = [(d, found.get(id(d))) for d in draft_sessions]
+    return Matching(pairs, [s for s in live if s.id not in taken])
+
+
 def compare(run: PlanningRun, published: list[PlannedSession], modules: dict[int, Module]) -> Diff:
-    """Sessions added, moved or cancelled, and participants moved between groups."""
-    by_identity = {identity_of(s): s for s in published}
+    """Sessions added (or brought back), moved or cancelled, and participants moved between
+    groups. `published` may hold cancelled sessions: a draft in their slot brings them back."""
+    matching = match(run.draft_sessions, published)
     changes: list[Change] = []
     unchanged = 0
-    seen: set[Identity] = set()
-    for draft in run.draft_sessions:
+    for draft, before in matching.pairs:
         module = modules[draft.module_id]
-        identity = identity_of_draft(draft)
-        seen.add(identity)
-        before = by_identity.get(identity)
-        if before is None:
-            changes.append(Change("added", module.name, draft.group_key, after=draft))
+        if before is None or before.is_cancelled:
+            changes.append(Change("added", module.name, draft.group_key, before, draft))
             continue
         changed = what_changed(before, draft)
         if changed:
             changes.append(Change("moved", module.name, draft.group_key, before, draft, changed))
         else:
             unchanged += 1
-    for identity, session in by_identity.items():
-        if identity not in seen:
-            changes.append(
-                Change("cancelled", session.module.name, session.group_key, before=session)
-            )
-    return Diff(changes, _regroupings(run, published, modules), unchanged)
+    for session in matching.removed:
+        changes.append(Change("cancelled", session.module.name, session.group_key, before=session))
+    live = [s for s in published if not s.is_cancelled]
+    return Diff(changes, _regroupings(run, live, modules), unchanged)
 
 
 def _membership(pairs: list[tuple[int, str, list[int]]]) -> dict[tuple[int, int], str]:

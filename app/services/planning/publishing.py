@@ -20,6 +20,8 @@ from app.models import (
     now_brussels,
 )
 from app.models.enums import SessionStatus
+from app.models.notices import NoticeChange
+from app.services import notices
 from app.services.planning import drafts
 from app.services.planning import weeks as calendar
 from app.services.planning.problem import Scope, published_sessions
@@ -117,7 +119,8 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
         try:
             _claim_weeks(run, user, now)
             scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
-            published = published_sessions(scope)
+            # Cancelled rows too: a session planned again in its slot comes back under its UID.
+            published = published_sessions(scope, include_cancelled=True)
             module_ids = {d.module_id for d in run.draft_sessions} | {
                 s.module_id for s in published
             }
@@ -126,40 +129,49 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
                 for m in db.session.scalars(sa.select(Module).where(Module.id.in_(module_ids)))
             }
             diff = drafts.compare(run, published, modules)
-            by_identity = {drafts.identity_of(s): s for s in published}
             # days before today are past: what was published there stays exactly as it was
             past = dt.datetime.combine(calendar.today(), dt.time(0), BRUSSELS)
-            for draft in run.draft_sessions:
+            matching = drafts.match(run.draft_sessions, published)
+            told: list[notices.Changed] = []
+            for draft, session in matching.pairs:
                 if draft.starts_at < past:
                     continue
-                identity = drafts.identity_of_draft(draft)
-                session = by_identity.get(identity)
                 if session is None:
                     session = PlannedSession(
                         organisation_id=run.organisation_id,
                         module_id=draft.module_id,
-                        group_key=identity.group_key,
-                        week_start=identity.block_start,
-                        occurrence=identity.rank,
+                        group_key=draft.group_key,
+                        week_start=draft.block_start,
+                        occurrence=draft.occurrence,
                         published_by_id=user.id if user else None,
                         published_at=now,
                     )
                     db.session.add(session)
                     _apply(session, draft, now)
+                    told.append(notices.Changed(NoticeChange.ADDED, session))
                     continue
+                # The row takes the draft's identity, so the next re-plan finds it by rank too.
+                session.week_start, session.occurrence = draft.block_start, draft.occurrence
                 changed = drafts.what_changed(session, draft)
+                before = session.starts_at
+                if session.is_cancelled:
+                    session.status, session.cancel_reason = SessionStatus.PLANNED, None
+                    changed.append("status")
+                    told.append(notices.Changed(NoticeChange.ADDED, session))
+                elif "time" in changed or "room" in changed:
+                    told.append(notices.Changed(NoticeChange.MOVED, session, before))
                 if changed:
                     session.revision += 1  # calendars refresh the event (iCalendar SEQUENCE)
                     _apply(session, draft, now)
                     session.published_at = now
                     session.published_by_id = user.id if user else None
-            for change in diff.changes:
-                if (
-                    change.kind == "cancelled"
-                    and change.before is not None
-                    and change.before.starts_at >= past
-                ):
-                    _cancel(change.before, REMOVED_BY_REPLANNING, now)
+            for session in matching.removed:
+                if session.starts_at < past:
+                    continue
+                _cancel(session, REMOVED_BY_REPLANNING, now)
+                told.append(notices.Changed(NoticeChange.CANCELLED, session))
+            # In the same transaction: a published change always has its notices (an outbox).
+            notices.record(told, now)
             run.published_at, run.published_by_id = now, user.id if user else None
             db.session.commit()
         except Exception:
@@ -184,5 +196,7 @@ def cancel(session: PlannedSession, reason: str) -> None:
         raise PlanningError("The reason must fit in 200 characters.")
     if session.is_cancelled:
         raise PlanningError("This session is already cancelled.")
-    _cancel(session, reason, now_brussels())
+    now = now_brussels()
+    _cancel(session, reason, now)
+    notices.record([notices.Changed(NoticeChange.CANCELLED, session)], now)
     db.session.commit()
