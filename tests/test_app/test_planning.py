@@ -192,8 +192,14 @@ def test_infeasible_week_is_explained_by_name(week_world):
     db.session.commit()
     run = plan(week_world)
     assert run.status is RunStatus.FINISHED
-    assert not run.has_draft
-    assert run.draft_sessions == []
+    # a partial plan: the workshop cannot form a group, so its three people are left out of
+    # it (everything else is planned), and the explanation names the module
+    assert run.has_draft
+    assert not any(d.module_id == week_world.module.id for d in run.draft_sessions)
+    from app.services.planning.left_out import left_out
+
+    assert {x.module_name for x in left_out(run)} == {week_world.module.name}
+    assert len(left_out(run)) == 3
     assert run.explanations
     assert any(week_world.module.name in e["message"] for e in run.explanations)
 
