@@ -65,6 +65,12 @@ COUNTS_SHARE = 1.0
 # of the time limit, but it delays the first timetable: at most
 BOUND_BEFORE_SHARE = 0.25
 BOUND_BEFORE_AT_MOST = 3.0
+# the construction's attempts stop after this many seconds at most (the first timetable of a
+# big week should come early; the neighbourhood search improves it)
+CONSTRUCT_AT_MOST = 5.0
+# time kept after the search for measuring and listing the answer (0.7 s at 2,000 people)
+FINISH_RESERVE = 0.2
+FINISH_PER_PERSON = 0.0004
 # re-planning: at most this share of the time limit to repair the previous timetable
 REPLAN_SHARE = 0.4
 # the solver-based explanation of an infeasible answer must end by the time limit plus this
@@ -447,7 +453,12 @@ def solve(
         return _finish(problem, result, stats, t0)
     # anything else the arithmetic proves leaves somebody out: the search plans everyone else
     # (a partial plan), and these findings say why
-    deadline = t0 + time_limit
+    # the search ends early enough for the answer to be measured and listed within the limit
+    deadline = (
+        t0
+        + time_limit
+        - min(FINISH_RESERVE + FINISH_PER_PERSON * len(problem.participants), 0.1 * time_limit)
+    )
     kept = None
     if (
         problem.previous is not None
@@ -631,7 +642,8 @@ def _prepare(
         constructed = construct(
             problem,
             attempts=1 if quick else 8,
-            deadline=clock_time.perf_counter() + CONSTRUCT_SHARE * time_limit,
+            deadline=clock_time.perf_counter()
+            + min(CONSTRUCT_SHARE * time_limit, CONSTRUCT_AT_MOST),
             cal=cal,
         )
     mid = DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO
