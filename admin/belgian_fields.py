@@ -27,7 +27,7 @@ TIME_HINT = _l("24-hour clock, for example 9:00, 9h, 9u or 13.30.")
 def picker_locale() -> dict[str, Any]:
     """Day and month names for the date picker, from Babel, weeks starting on Monday."""
     locale = get_locale() or Locale("en")
-    narrow = locale.days["stand-alone"]["abbreviated"]
+    narrow = locale.days["stand-alone"]["short"]
     months = locale.months["stand-alone"]["abbreviated"]
     return {
         # The picker counts days from Sunday (0); Babel from Monday (0).

@@ -14,7 +14,13 @@
 
   function belgianDate($el) {
     var locale = JSON.parse($el.attr('data-picker-locale') || '{}');
+    // What the user typed stays, even a wrong date (the server names the mistake): the
+    // picker would replace it by "Invalid date".
+    var typed = $el.val();
+    var shown = typedDate(typed) || moment();
     $el.daterangepicker({
+      startDate: shown.clone().startOf('day'),
+      endDate: shown.clone().endOf('day'),
       singleDatePicker: true,
       showDropdowns: true,
       timePicker: false,
@@ -23,6 +29,7 @@
       maxDate: moment().add(10, 'years').endOf('year'),
       locale: locale
     });
+    $el.val(typed);
     var picker = $el.data('daterangepicker');
     // The picker would rewrite the box at every key press ("1" becomes a whole date):
     // the typed text stays as typed; the server reads it.

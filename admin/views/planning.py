@@ -11,29 +11,34 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from admin.base import EDITOR_ROLES, SignedInAccess
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
-from app.services.planning import adjust, jobs, publishing, runs, weekview
+from app.services.planning import adjust, jobs, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
+from app.web.belgian_input import parse_date, parse_time
 
-RULE_LABELS = {
-    "participant_overlap": _l("A participant would be in two places at once."),
-    "staff_overlap": _l("A staff member would be in two places at once."),
-    "room_overlap": _l("The room is already taken."),
-    "participant_unavailable": _l("A participant has a language course or is unavailable then."),
-    "staff_availability": _l("A staff member is not available then."),
-    "staff_hours": _l("A staff member would work more than their weekly hours."),
-    "allowed_times": _l("The module does not take place on that day or at that time."),
-    "room": _l("The room does not suit this session."),
-    "pin": _l("The session is pinned elsewhere."),
+# The engine's status, as a sentence (never OPTIMAL / FEASIBLE on screen).
+ENGINE_STATUS_LABELS = {
+    "OPTIMAL": _l("the best possible plan"),
+    "FEASIBLE": _l("a good plan (time ran out before it could be proven the best)"),
+    "INFEASIBLE": _l("no plan is possible"),
+    "UNKNOWN": _l("no plan found in the time allowed"),
+    "MODEL_INVALID": _l("no plan found in the time allowed"),
 }
+
+
+def engine_status_label(status: str | None) -> str:
+    if not status:
+        return ""
+    return str(ENGINE_STATUS_LABELS.get(status.upper(), ENGINE_STATUS_LABELS["UNKNOWN"]))
 
 
 GOAL_LABELS = {
@@ -123,6 +128,7 @@ class PlanningView(SignedInAccess, BaseView):
             default_week=calendar.iso_week_label(next_monday),
             this_week=calendar.iso_week_label(calendar.monday_of(today)),
             can_plan=current_user.role in EDITOR_ROLES,
+            engine_status_label=engine_status_label,
         )
 
     @expose("/generate", methods=["POST"])
@@ -188,6 +194,8 @@ class PlanningView(SignedInAccess, BaseView):
             participant_names=self._names(diff),
             record_link=record_link,
             goal_label=lambda name: str(GOAL_LABELS.get(name, name)),
+            engine_status_label=engine_status_label,
+            explanations=wording.explanation_texts(run) if not run.has_draft else [],
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
@@ -314,25 +322,21 @@ class PlanningView(SignedInAccess, BaseView):
         draft = self._draft(draft_id)
         back = _safe_back(url_for(".run", run_id=draft.run_id))
         try:
-            day = dt.date.fromisoformat(request.form["date"])
-            start = dt.time.fromisoformat(request.form["start"])
+            day = parse_date(request.form["date"])
+            start = parse_time(request.form["start"])
             room = int(request.form["room"]) if request.form.get("room") else None
         except (KeyError, ValueError):
-            flash(_("Give a date (YYYY-MM-DD) and a start time (HH:MM)."), "error")
+            flash(_("Give a date as day/month/year (07/12/2026) and a start time (9:00, 9h or "
+                    "9u)."), "error")
             return redirect(back)
         try:
             adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room)
         except adjust.MoveRefused as exc:
-            for violation in exc.violations:
-                label = RULE_LABELS.get(violation.rule)
-                flash(
-                    _(
-                        "This move is refused: %(rule)s (%(detail)s)",
-                        rule=str(label) if label else violation.rule,
-                        detail=violation.message,
-                    ),
-                    "error",
-                )
+            # One banner, one line per cause, naming people, rooms and sessions.
+            reasons = wording.refusal_texts(draft.run, exc.violations, draft.session_key)
+            flash(Markup("{}<ul class=\"mb-0\">{}</ul>").format(
+                _("This move is refused:"),
+                Markup("").join(Markup("<li>{}</li>").format(r) for r in reasons)), "error")
         except PlanningError as exc:
             flash(str(exc), "error")
         else:

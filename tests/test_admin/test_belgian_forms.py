@@ -33,7 +33,8 @@ def test_participant_typed_with_belgian_dates_and_times(coordinator_client, worl
     page = coordinator_client.get(f"/admin/participant/edit/?id={created.id}").get_data(
         as_text=True)
     assert 'value="15/03/1990"' in page
-    assert 'value="09:00"' in page and 'value="11:30"' in page
+    assert 'value="09:00"' in page
+    assert 'value="11:30"' in page
 
 
 def test_a_bad_date_names_the_format_in_french_and_writes_nothing(coordinator_client, world):
@@ -42,8 +43,10 @@ def test_a_bad_date_names_the_format_in_french_and_writes_nothing(coordinator_cl
     data = participant_form(world, date_of_birth="31/02/1990") | block_fields(0, 0, "25u", "12u")
     page = coordinator_client.post("/admin/participant/new/", data=data).get_data(as_text=True)
     assert count(Participant) == before
-    assert "31/02/1990" in page and "jour/mois/année" in page
-    assert "25u" in page and "24 heures" in page
+    assert "31/02/1990" in page
+    assert "jour/mois/année" in page
+    assert "25u" in page
+    assert "24 heures" in page
     assert "Failed to create record" not in page
     assert "Rien n’a été enregistré" in page
 
@@ -54,7 +57,8 @@ def test_new_participant_starts_with_empty_choices(coordinator_client, world):
                  "referent_coach", "referring_social_worker"):
         options = _select(page, name)
         first = re.search(r"<option([^>]*)>([^<]*)</option>", options)
-        assert first and 'value="__None"' in first.group(1), name
+        assert first, name
+        assert 'value="__None"' in first.group(1), name
         assert "__None" not in first.group(2)
         assert "selected" not in re.sub(r'<option[^>]*value="__None"[^>]*>', "", options), name
     # The interface's prompt, never an invented default.
@@ -87,7 +91,8 @@ def test_same_name_and_birth_date_is_flagged_then_confirmed(coordinator_client, 
     before = count(Participant)
     page = coordinator_client.post("/admin/participant/new/", data=data).get_data(as_text=True)
     assert count(Participant) == before
-    assert "Possible duplicate" in page and existing.full_name in page
+    assert "Possible duplicate" in page
+    assert existing.full_name in page
     key = re.search(r'name="duplicate_confirmed"[^>]*value="([^"]+)"', page)
     assert key, "the confirmation travels with the form"
 

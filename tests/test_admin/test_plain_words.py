@@ -1,0 +1,77 @@
+"""The engine's reasons reach the coordinator in their language, naming people, rooms and
+sessions, one line per cause: never a rule id, a session key, a database id or OPTIMAL."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db
+from app.models import PlanningRun
+from app.models.enums import RunStatus
+from tests.planning_helpers import WEEK, plan, plannable
+
+ENGINE_WORDS = re.compile(r"\d+#\d+|@\d|OPTIMAL|FEASIBLE|INFEASIBLE|participant_unavailable|"
+                          r"allowed_times|staff_overlap|room_overlap")
+
+
+def _alert(page: str) -> str:
+    match = re.search(r'alert-danger[^>]*>(.*?)</div>', page, re.S)
+    assert match, "a refusal banner"
+    return match.group(1)
+
+
+@pytest.fixture
+def planned(world):
+    plannable(world)
+    return plan(world)
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", "cours de langue"), ("nl", "taalcursus"), ("en", "language course")])
+def test_a_refused_move_names_who_and_why(coordinator_client, planned, world, language, words):
+    coordinator_client.post(f"/language/{language}")
+    draft = planned.draft_sessions[0]
+    page = coordinator_client.post(
+        f"/admin/planning/draft/{draft.id}/move",
+        data={"date": WEEK.strftime("%d/%m/%Y"), "start": "9u"},  # the language course
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    banner = _alert(page)
+    assert page.count("alert-danger") == 1  # one banner, one line per cause
+    assert words in banner
+    on_session = [p.full_name for p in world.participants if p.id in draft.participant_ids]
+    assert on_session
+    assert all(name in banner for name in on_session)
+    assert not ENGINE_WORDS.search(banner), banner
+
+
+def test_no_plan_reasons_are_sentences_with_names(coordinator_client, world):
+    module = world.module
+    person = world.participants[0]
+    run = PlanningRun(organisation_id=world.org.id, week_start=WEEK, weeks=1, time_limit=5,
+                      status=RunStatus.FINISHED, engine_status="INFEASIBLE", explanations=[
+        {"rule": "group_size", "message": "M has 13 enrolled participants but ...",
+         "records": [{"kind": "module", "id": str(module.id), "name": module.name}],
+         "data": {"participants": 13, "seats": 12}, "source": "precheck"},
+        {"rule": "min_weekly_hours", "message": "Participant X needs 21 h ...",
+         "records": [{"kind": "participant", "id": str(person.id), "name": person.full_name}],
+         "data": {"needed_minutes": 1260, "available_minutes": 900}, "source": "precheck"},
+    ])
+    db.session.add(run)
+    db.session.commit()
+    coordinator_client.post("/language/fr")
+    page = coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
+    reasons = re.findall(r'data-testid="reason">([^<]*)<', page)
+    assert len(reasons) == 2
+    assert module.name in reasons[0]
+    assert "13" in reasons[0]
+    assert "12" in reasons[0]
+    assert person.full_name in reasons[1]
+    assert "21 h" in reasons[1]
+    assert "15 h" in reasons[1]
+    assert "needs" not in page
+    assert "enrolled participants" not in page
+    assert "OPTIMAL" not in page
+    assert "INFEASIBLE" not in page
