@@ -4,6 +4,7 @@ sessions, one line per cause: never a rule id, a session key, a database id or O
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -75,3 +76,32 @@ def test_no_plan_reasons_are_sentences_with_names(coordinator_client, world):
     assert "enrolled participants" not in page
     assert "OPTIMAL" not in page
     assert "INFEASIBLE" not in page
+
+
+def test_the_print_shows_course_days_and_group_members(coordinator_client, planned, world):
+    from app import tenancy
+    from app.services.planning import publishing
+
+    with tenancy.organisation_scope(world.org.id):
+        publishing.publish(planned, None)
+    person = world.participants[0]
+    person.preferred_language = "fr"
+    db.session.commit()
+    assert person.weekly_blocks, "the planning helpers give a language course"
+    page = coordinator_client.get(
+        f"/admin/planning/print?by=participant&id={person.id}&week=2026-W49"
+    ).get_data(as_text=True)
+    assert page.count('data-testid="commitment"') == len(person.weekly_blocks)
+    course = person.weekly_blocks[0]
+    assert course.start_time.strftime("%H:%M") in page
+    assert "Cours de langue" in page
+
+    group = planned.draft_sessions[0].group_key
+    page = coordinator_client.get(
+        f"/admin/planning/print?by=group&id={quote(group)}&week=2026-W49").get_data(as_text=True)
+    members = re.search(r'data-testid="members">(.*?)</ol>', page, re.S)
+    assert members
+    names = re.findall(r"<li>([^<]*)</li>", members.group(1))
+    expected = [p.full_name for p in world.participants
+                if p.id in planned.draft_sessions[0].participant_ids]
+    assert sorted(names) == sorted(expected)
