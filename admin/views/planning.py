@@ -162,6 +162,9 @@ class PlanningView(SignedInAccess, BaseView):
         draft = weekview.draft_blocks(run, look)
         live = weekview.published_blocks(published, look)
         d_index, p_index = weekview.draft_index(run), weekview.published_index(published)
+        if current_user.role is not UserRole.VIEWER:  # viewers never see participants
+            weekview.name_members(draft, d_index[0])
+            weekview.name_members(live, p_index[0])
         group_keys = [b.group_key for b in draft + live]
         participant_ids = set().union(*d_index[0].values(), *p_index[0].values())
         choices = weekview.entity_choices(by, look, group_keys, participant_ids)

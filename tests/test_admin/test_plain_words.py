@@ -105,3 +105,21 @@ def test_the_print_shows_course_days_and_group_members(coordinator_client, plann
     expected = [p.full_name for p in world.participants
                 if p.id in planned.draft_sessions[0].participant_ids]
     assert sorted(names) == sorted(expected)
+
+
+def test_group_cards_name_their_members_for_coordinators_only(client, planned, world):
+    from tests.conftest import sign_in
+
+    sign_in(client, world.users["coordinator"].email)
+    page = client.get(f"/admin/planning/run/{planned.id}?by=group").get_data(as_text=True)
+    lists = re.findall(r'data-testid="group-members">.*?</details>', page, re.S)
+    assert lists
+    on_session = {p.full_name for p in world.participants
+                  if p.id in planned.draft_sessions[0].participant_ids}
+    assert all(name in " ".join(lists) for name in on_session)
+
+    client.post("/logout")
+    sign_in(client, world.users["viewer"].email)
+    page = client.get(f"/admin/planning/run/{planned.id}?by=group").get_data(as_text=True)
+    assert 'data-testid="group-members"' not in page
+    assert not any(p.full_name in page for p in world.participants)
