@@ -18,7 +18,7 @@ from admin.base import EDITOR_ROLES, SignedInAccess
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
-from app.services.planning import adjust, jobs, publishing, runs, weekview, wording
+from app.services.planning import adjust, affected, jobs, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
 from app.services.planning.problem import Scope
@@ -121,11 +121,15 @@ class PlanningView(SignedInAccess, BaseView):
             sa.select(PlanningRun).order_by(PlanningRun.requested_at.desc()).limit(20)
         ).all()
         sites = db.session.scalars(sa.select(Site).order_by(Site.name)).all()
+        hit = affected.affected_sessions(today)
+        # A published week a change broke is the week to plan again.
+        first_week = min((a.week_start for a in hit), default=next_monday)
         return self.render(
             "planning/index.html",
             runs=recent,
             sites=sites,
-            default_week=calendar.iso_week_label(next_monday),
+            affected=hit,
+            default_week=calendar.iso_week_label(first_week),
             this_week=calendar.iso_week_label(calendar.monday_of(today)),
             can_plan=current_user.role in EDITOR_ROLES,
             engine_status_label=engine_status_label,
