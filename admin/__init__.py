@@ -20,6 +20,7 @@ from admin.views.organisation import (
     RoomView,
     SiteView,
 )
+from admin.views.participant_import import ParticipantImportView
 from admin.views.people import ParticipantView, StaffMemberView
 from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
@@ -67,6 +68,10 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(
         StaffMemberView(StaffMember, _l("Staff"), category=people, endpoint="staff_member")
+    )
+    admin.add_view(
+        ParticipantImportView(name=_l("Import participants"), category=people,
+                              endpoint="participant_import", url="/admin/import/participants")
     )
     admin.add_view(ModuleView(Module, _l("Modules"), category=programme, endpoint="module"))
     admin.add_view(
