@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy.orm as so
@@ -97,6 +98,14 @@ def _format_time(view: Any, value: dt.time, name: str) -> str:
     return value.strftime("%H:%M")
 
 
+def _format_decimal(view: Any, value: Decimal | float, name: str) -> str:
+    """2,7 rather than 2.70: the Belgian decimal comma, without trailing zeros."""
+    text = f"{value:f}" if isinstance(value, Decimal) else f"{value:.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def _format_iso(view: Any, value: dt.date, name: str) -> str:
     return value.isoformat()
 
@@ -169,6 +178,8 @@ class SecureModelView(SignedInAccess, ModelView):
         dt.datetime: _format_date,
         dt.date: _format_date,
         dt.time: _format_time,
+        Decimal: _format_decimal,
+        float: _format_decimal,
         **DEFAULT_FORMATTERS,
     }
     column_type_formatters_detail = column_type_formatters

@@ -135,3 +135,18 @@ def test_staff_absence_typed_the_belgian_way(coordinator_client, world):
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
     absence = db.session.scalar(sa.select(StaffAbsence))
     assert (absence.start_date, absence.end_date) == (dt.date(2026, 12, 10), dt.date(2026, 12, 11))
+
+
+def test_the_same_enrolment_twice_is_refused_in_words(coordinator_client, world):
+    person = world.participants[0]
+    data = {"participant": str(person.id), "module": str(world.module.id),
+            "start_date": "07/12/2026", "status": "active"}
+    coordinator_client.post("/admin/enrolment/new/", data=data)
+    before = count(Enrolment)
+    for start in ("07/12/2026", "08/12/2026"):
+        page = coordinator_client.post("/admin/enrolment/new/", data=data | {
+            "start_date": start}).get_data(as_text=True)
+        assert count(Enrolment) == before
+        assert "is already enrolled in" in page
+        assert "IntegrityError" not in page
+        assert "INSERT" not in page
