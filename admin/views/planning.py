@@ -350,6 +350,33 @@ class PlanningView(SignedInAccess, BaseView):
             flash(_("Session moved and pinned."), "success")
         return redirect(back)
 
+    @expose("/draft/<int:draft_id>/places.json")
+    def draft_places(self, draft_id: int) -> Response:
+        """Where a dragged session fits this week, each other place with its reasons in words."""
+        self._require_editor()
+        draft = self._draft(draft_id)
+        run = draft.run
+        week = run.week_start + dt.timedelta(
+            weeks=min(max(request.args.get("week", 0, type=int), 0), run.weeks - 1))
+        step = dt.timedelta(minutes=30)
+        starts = [
+            dt.datetime.combine(week + dt.timedelta(days=day), dt.time(8), BRUSSELS) + step * i
+            for day in range(5)
+            for i in range(21)  # 8:00 to 18:00
+        ]
+        found = adjust.places(draft, starts)
+        names = wording.RecordNames(run)
+        return jsonify(places=[
+            {
+                "date": place.starts_at.date().isoformat(),
+                "start": place.starts_at.strftime("%H:%M"),
+                "fits": place.fits,
+                "why": wording.grouped(((v.rule, v.records, {}) for v in place.violations),
+                                       names, leave_out=draft.session_key),
+            }
+            for place in found
+        ])
+
     @expose("/session/<int:session_id>/cancel", methods=["POST"])
     def cancel(self, session_id: int) -> Response:
         self._require_editor()

@@ -123,3 +123,24 @@ def test_group_cards_name_their_members_for_coordinators_only(client, planned, w
     page = client.get(f"/admin/planning/run/{planned.id}?by=group").get_data(as_text=True)
     assert 'data-testid="group-members"' not in page
     assert not any(p.full_name in page for p in world.participants)
+
+
+def test_places_show_where_a_session_fits_and_why_not(coordinator_client, planned, world):
+    draft = planned.draft_sessions[0]
+    coordinator_client.post("/language/nl")
+    data = coordinator_client.get(f"/admin/planning/draft/{draft.id}/places.json").get_json()
+    places = {(p["date"], p["start"]): p for p in data["places"]}
+    assert len(places) == 5 * 21
+    course = places[(WEEK.isoformat(), "09:00")]  # the participants' language course
+    assert not course["fits"]
+    assert any("taalcursus" in why for why in course["why"])
+    assert not any(ENGINE_WORDS.search(why) for p in places.values() for why in p["why"])
+    fitting = [key for key, p in places.items() if p["fits"]]
+    assert fitting
+    # A place said to fit is accepted by the move itself.
+    day, start = fitting[0]
+    coordinator_client.post(f"/admin/planning/draft/{draft.id}/move",
+                            data={"date": day, "start": start})
+    db.session.refresh(draft)
+    assert draft.starts_at.strftime("%H:%M") == start
+    assert draft.pinned
