@@ -21,7 +21,7 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from admin.belgian_fields import BelgianDateField, BelgianTimeField
+from admin.belgian_fields import BelgianDateField, BelgianDecimalField, BelgianTimeField
 from admin.fields import ChoiceRequired, enum_field
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
@@ -49,6 +49,11 @@ class ParcoursModelConverter(AdminModelConverter):
     def convert_time(self, field_args: dict[str, Any], **extra: Any) -> Any:
         field_args.pop("widget", None)
         return BelgianTimeField(**field_args)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        field_args.setdefault("places", None)
+        return BelgianDecimalField(**field_args)
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:

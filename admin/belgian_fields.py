@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from wtforms import Field
+from wtforms import DecimalField, Field
 from wtforms.widgets import TextInput
 
 from app.web.belgian_input import parse_date, parse_time, show_date, show_time
@@ -122,3 +122,32 @@ class BelgianTimeField(Field):
                 _("“%(text)s” is not a time: type it as 9:00, 9h, 9u or 13.30 (24-hour clock).",
                   text=text.strip())
             ) from exc
+
+
+class DecimalCommaWidget(TextInput):
+    """A text box: a number box would refuse or blank out "0,8"."""
+
+    def __call__(self, field: Field, **kwargs: Any) -> Markup:
+        kwargs.setdefault("inputmode", "decimal")
+        return super().__call__(field, **kwargs)
+
+
+class BelgianDecimalField(DecimalField):
+    """A number typed and shown with a decimal comma (0,8 FTE); a point is accepted too."""
+
+    widget = DecimalCommaWidget()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return str(self.raw_data[0])
+        if self.data is None:
+            return ""
+        text = f"{self.data:f}"
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+        return text.replace(".", ",")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            valuelist = [str(valuelist[0]).strip().replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)

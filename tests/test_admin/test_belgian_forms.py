@@ -150,3 +150,19 @@ def test_the_same_enrolment_twice_is_refused_in_words(coordinator_client, world)
         assert "is already enrolled in" in page
         assert "IntegrityError" not in page
         assert "INSERT" not in page
+
+
+def test_a_decimal_comma_is_read_and_shown(coordinator_client, world):
+    from app.models import StaffMember
+
+    data = {"first_name": "Comma", "last_name": "Invented", "roles": ["coach"],
+            "fte": "0,8", "hours_per_week": "30,4", "languages": ["fr"], "active": "y"}
+    response = coordinator_client.post("/admin/staff_member/new/", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-2000:]
+    member = db.session.scalar(sa.select(StaffMember).where(StaffMember.first_name == "Comma"))
+    assert str(member.fte) == "0.80"
+    page = coordinator_client.get(f"/admin/staff_member/edit/?id={member.id}").get_data(
+        as_text=True)
+    assert 'value="0,8"' in page
+    assert 'value="30,4"' in page
+    assert 'type="number"' not in page.split('name="fte"')[0][-200:]
