@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -81,6 +82,11 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         super().on_model_change(form, model, is_created)
+        # Asked once: when the person is typed, or their name or date of birth changes.
+        state = sa.inspect(model)
+        identity = ("first_name", "last_name", "date_of_birth")
+        if not is_created and not any(state.attrs[k].history.has_changes() for k in identity):
+            return
         others = duplicates.same_person(model)
         key = duplicates.confirmation_key(model)
         if others and form.duplicate_confirmed.data != key:

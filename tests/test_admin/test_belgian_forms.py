@@ -166,3 +166,21 @@ def test_a_decimal_comma_is_read_and_shown(coordinator_client, world):
     assert 'value="0,8"' in page
     assert 'value="30,4"' in page
     assert 'type="number"' not in page.split('name="fte"')[0][-200:]
+
+
+def test_editing_a_known_duplicate_without_touching_the_name_asks_nothing(coordinator_client,
+                                                                          world):
+    existing = world.participants[0]
+    twin = Participant(organisation_id=world.org.id, programme=world.programme,
+                       first_name=existing.first_name, last_name=existing.last_name,
+                       date_of_birth=existing.date_of_birth, gender=existing.gender,
+                       nationality=existing.nationality,
+                       residence_status=existing.residence_status,
+                       language_level=existing.language_level)
+    db.session.add(twin)
+    db.session.commit()
+    data = participant_form(world, first_name=twin.first_name, last_name=twin.last_name,
+                            date_of_birth=twin.date_of_birth.strftime("%d/%m/%Y"),
+                            version_token=str(twin.version))
+    response = coordinator_client.post(f"/admin/participant/edit/?id={twin.id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
