@@ -199,6 +199,7 @@ class PlanningView(SignedInAccess, BaseView):
             can_plan=current_user.role in EDITOR_ROLES,
             week_label=calendar.iso_week_label,
             participant_names=self._names(diff),
+            group_name=self._group_namer(diff, look),
             record_link=record_link,
             goal_label=lambda name: str(GOAL_LABELS.get(name, name)),
             engine_status_label=engine_status_label,
@@ -231,6 +232,31 @@ class PlanningView(SignedInAccess, BaseView):
             module = look.modules.get(int(module_id)) if module_id.isdigit() else None
             labels.append(weekview.group_label(group_key, module, names))
         return labels
+
+    def _group_namer(self, diff: Any, look: weekview.Lookups) -> Any:
+        """'group 2', or for an individual appointment the person's name (never their id)."""
+        ids = set()
+        for change in (diff.changes if diff else []):
+            number = change.group_key.rpartition("#")[2]
+            if number.isdigit():
+                ids.add(int(number))
+        names: dict[int, str] = {}
+        if ids and current_user.role is not UserRole.VIEWER:
+            from app.models import Participant
+
+            names = {p.id: p.full_name for p in db.session.scalars(
+                sa.select(Participant).where(Participant.id.in_(ids)))}
+
+        def name(group_key: str) -> str:
+            module_id = group_key.partition("#")[0]
+            module = look.modules.get(int(module_id)) if module_id.isdigit() else None
+            if module is not None and module.kind is ModuleKind.INDIVIDUAL_COACHING:
+                number = group_key.rpartition("#")[2]
+                who = names.get(int(number)) if number.isdigit() else None
+                return who or _("individual appointment")
+            return _("group %(n)s", n=group_key.rpartition("#")[2])
+
+        return name
 
     def _names(self, diff: Any) -> dict[int, str]:
         if diff is None or not diff.regroupings:

@@ -144,3 +144,11 @@ def test_places_show_where_a_session_fits_and_why_not(coordinator_client, planne
     db.session.refresh(draft)
     assert draft.starts_at.strftime("%H:%M") == start
     assert draft.pinned
+
+
+def test_the_differences_name_groups_not_keys(coordinator_client, planned, world):
+    page = coordinator_client.get(f"/admin/planning/run/{planned.id}").get_data(as_text=True)
+    details = re.findall(r'data-change="added">(.*?)</li>', page, re.S)
+    assert len(details) == len(planned.draft_sessions)
+    assert all("(group " in line for line in details)
+    assert not any(re.search(r"\(\d+\)", line) for line in details)
