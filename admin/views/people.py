@@ -18,7 +18,7 @@ from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
 from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
-from app.models.enums import Language, StaffRole
+from app.models.enums import WEEKDAY_LABELS, Language, StaffRole
 from app.models.vocab import country_choices, language_choices
 from app.services import attendance, duplicates
 from app.services.validation import FieldError, RecordInvalid, today
@@ -111,6 +111,7 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
             kwargs["attendance"] = attendance.tallies([model.id], since).get(
                 model.id, attendance.Tally()
             )
+            kwargs["weekday_name"] = lambda number: str(WEEKDAY_LABELS.get(number, number))
         return super().render(template, **kwargs)
     column_list = (
         "last_name",

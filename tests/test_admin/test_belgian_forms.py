@@ -184,3 +184,21 @@ def test_editing_a_known_duplicate_without_touching_the_name_asks_nothing(coordi
                             version_token=str(twin.version))
     response = coordinator_client.post(f"/admin/participant/edit/?id={twin.id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
+
+
+def test_the_participant_page_gathers_course_days_and_enrolments(coordinator_client, world):
+    person = world.participants[0]
+    enrolment = person.enrolments[0]
+    coordinator_client.post("/language/fr")
+    page = coordinator_client.get(f"/admin/participant/details/?id={person.id}").get_data(
+        as_text=True)
+    enrolments = re.search(r'data-testid="enrolments">(.*?)</ul>', page, re.S)
+    assert enrolments
+    assert enrolment.module.name in enrolments.group(1)
+    assert enrolment.start_date.strftime("%d/%m/%Y") in enrolments.group(1)
+    link = re.search(r'data-testid="enrol-here" href="([^"]+)"', page)
+    assert link
+    form = coordinator_client.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    chosen = re.search(r'<select[^>]*name="participant"[^>]*>.*?</select>', form, re.S)
+    assert chosen
+    assert re.search(rf'<option selected value="{person.id}">', chosen.group(0))
