@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
@@ -19,6 +21,7 @@ from admin.views.organisation import (
     RoomView,
     SiteView,
 )
+from admin.views.participant_import import ParticipantImportView
 from admin.views.people import ParticipantView, StaffMemberView
 from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
@@ -55,6 +58,8 @@ def init_admin(app: Flask) -> Admin:
         theme=Bootstrap4Theme(fluid=True, base_template="admin/parcours_master.html"),
         index_view=DashboardView(name=_l("Overview"), url="/admin"),
         csp_nonce_generator=security.csp_nonce,
+        # Our wording of a few Flask-Admin messages, read before Flask-Admin's own catalogue.
+        translations_path=str(Path(__file__).parent / "translations"),
     )
     people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
     admin.add_view(MyWeekView(name=_l("My week"), endpoint="my_week", url="/admin/my-week"))
@@ -65,6 +70,10 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(
         StaffMemberView(StaffMember, _l("Staff"), category=people, endpoint="staff_member")
+    )
+    admin.add_view(
+        ParticipantImportView(name=_l("Import participants"), category=people,
+                              endpoint="participant_import", url="/admin/import/participants")
     )
     admin.add_view(ModuleView(Module, _l("Modules"), category=programme, endpoint="module"))
     admin.add_view(

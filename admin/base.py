@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy.orm as so
@@ -20,7 +21,8 @@ from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
-from admin.fields import enum_field
+from admin.belgian_fields import BelgianDateField, BelgianDecimalField, BelgianTimeField
+from admin.fields import ChoiceRequired, enum_field
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
 from app.services.audit import AUDITED
@@ -29,11 +31,29 @@ from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
 
 EDITOR_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
+CHOOSE_PROMPT = _l("— choose —")
+NO_CHOICE = _l("— none —")
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 
 class ParcoursModelConverter(AdminModelConverter):
-    """Enum columns become selects of translated labels whose data is the enum member."""
+    """Enum columns become selects of translated labels whose data is the enum member;
+    dates and times are typed and shown the Belgian way."""
+
+    @converts("Date")
+    def convert_date(self, field_args: dict[str, Any], **extra: Any) -> Any:
+        field_args.pop("widget", None)
+        return BelgianDateField(**field_args)
+
+    @converts("Time")
+    def convert_time(self, field_args: dict[str, Any], **extra: Any) -> Any:
+        field_args.pop("widget", None)
+        return BelgianTimeField(**field_args)
+
+    @converts("Numeric")
+    def handle_decimal_types(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
+        field_args.setdefault("places", None)
+        return BelgianDecimalField(**field_args)
 
     @converts("sqlalchemy.sql.sqltypes.Enum")
     def convert_enum(self, column: Any, field_args: dict[str, Any], **extra: Any) -> Any:
@@ -43,12 +63,32 @@ class ParcoursModelConverter(AdminModelConverter):
         field_args.pop("validators", None)
         kwargs = {k: v for k, v in field_args.items() if k in ("label", "description", "default")}
         self._nullable_common(column, field_args)
+        # Every enum select starts empty unless the column has a default: a hurried save
+        # must not record a gender or a level nobody chose.
+        required = [] if column.nullable else [ChoiceRequired()]
         return enum_field(
             enum_cls,
-            nullable=bool(column.nullable),
-            validators=field_args.get("validators", []),
+            nullable=True,
+            blank_text=NO_CHOICE if column.nullable else CHOOSE_PROMPT,
+            validators=[*field_args.get("validators", []), *required],
             **kwargs,
         )
+
+    def _convert_relation(self, name: str, prop: Any, property_is_association_proxy: bool,
+                          kwargs: Any) -> Any:
+        """A required person or record picker starts empty too, never on the first name."""
+        field = super()._convert_relation(name, prop, property_is_association_proxy, kwargs)
+        field_kwargs = getattr(field, "kwargs", None)
+        if field_kwargs is None or "allow_blank" not in field_kwargs:
+            return field
+        if field_kwargs["allow_blank"]:
+            field_kwargs.setdefault("blank_text", NO_CHOICE)
+        else:
+            field_kwargs["allow_blank"] = True
+            field_kwargs["blank_text"] = CHOOSE_PROMPT
+            field_kwargs["validators"] = [
+                *field_kwargs.get("validators", []), ChoiceRequired()]
+        return field
 
 
 def _format_enum(view: Any, value: LabelledEnum, name: str) -> str:
@@ -61,6 +101,14 @@ def _format_date(view: Any, value: dt.date, name: str) -> str:
 
 def _format_time(view: Any, value: dt.time, name: str) -> str:
     return value.strftime("%H:%M")
+
+
+def _format_decimal(view: Any, value: Decimal | float, name: str) -> str:
+    """2,7 rather than 2.70: the Belgian decimal comma, without trailing zeros."""
+    text = f"{value:f}" if isinstance(value, Decimal) else f"{value:.2f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text.replace(".", ",")
 
 
 def _format_iso(view: Any, value: dt.date, name: str) -> str:
@@ -135,6 +183,8 @@ class SecureModelView(SignedInAccess, ModelView):
         dt.datetime: _format_date,
         dt.date: _format_date,
         dt.time: _format_time,
+        Decimal: _format_decimal,
+        float: _format_decimal,
         **DEFAULT_FORMATTERS,
     }
     column_type_formatters_detail = column_type_formatters
@@ -155,6 +205,11 @@ class SecureModelView(SignedInAccess, ModelView):
 
     def __init__(self, model: type, name: Any = None, **kwargs: Any) -> None:
         super().__init__(model, db, name=name, **kwargs)
+
+    @property
+    def extra_js(self) -> list[str]:  # type: ignore[override]
+        """The Belgian date picker, registered before Flask-Admin styles the form."""
+        return [url_for("parcours_admin.static", filename="parcours-forms.js")]
 
     # -- filters: stable URLs in every language, options in the user's -----------------
     def get_filter_arg(self, index: int, flt: Any) -> str:

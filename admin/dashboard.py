@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from app.models.enums import AttendanceStatus, TrajectoryStatus, UserRole
 from app.services import dashboard
+from app.services.planning import affected
+from app.services.validation import today
 
 
 class DashboardView(AdminIndexView):
@@ -29,4 +31,5 @@ class DashboardView(AdminIndexView):
             figures=dashboard.figures(),
             status_labels=status_labels,
             attendance_statuses=list(AttendanceStatus),
+            affected=affected.affected_sessions(today()),
         )

@@ -9,7 +9,7 @@ from typing import Any
 from flask_admin.form import Select2Field, Select2Widget
 from flask_babel import gettext as _
 from wtforms import SelectMultipleField
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, StopValidation, ValidationError
 
 from app.models.enums import LabelledEnum
 
@@ -44,3 +44,15 @@ class CodeListField(SelectMultipleField):
 def code_choices(codes: Iterable[str], labels: Sequence[tuple[str, str]] | None = None) -> list:
     named = dict(labels or [])
     return [(code, named.get(code, code)) for code in codes]
+
+
+class ChoiceRequired(DataRequired):
+    """A required select left on its empty prompt: the message in the user's language.
+
+    Translated when checked, not when declared: Flask-Admin shows only plain-text errors."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        if field.data:
+            return
+        field.errors[:] = []
+        raise StopValidation(_("Choose a value in the list."))

@@ -111,14 +111,17 @@ class MyWeekView(SignedInAccess, BaseView):
         session = self._session(session_id)
         user = current_user._get_current_object()
         if request.method == "POST":
+            # "Everyone not marked is present": the exceptions ticked stay as ticked.
+            everyone = request.form.get("all_present") == "1"
             try:
                 marks = {}
                 for line in attendance.register(session):
                     pid = line.participant.id
-                    marks[pid] = attendance.Mark(
-                        _status(request.form.get(f"status-{pid}", "")),
-                        _version(request.form.get(f"version-{pid}")),
-                    )
+                    status = _status(request.form.get(f"status-{pid}", ""))
+                    if status is None and everyone:
+                        status = AttendanceStatus.PRESENT
+                    version = _version(request.form.get(f"version-{pid}"))
+                    marks[pid] = attendance.Mark(status, version)
                 changed = attendance.record(session, marks, user)
             except attendance.AttendanceError as exc:
                 flash(str(exc), "error")

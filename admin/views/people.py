@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField
 
-from admin.base import SecureModelView
-from admin.fields import CodeListField
+from admin.base import CHOOSE_PROMPT, NO_CHOICE, SecureModelView
+from admin.fields import ChoiceRequired, CodeListField
 from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
 from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
-from app.models.enums import Language, StaffRole
+from app.models.enums import WEEKDAY_LABELS, Language, StaffRole
 from app.models.vocab import country_choices, language_choices
-from app.services import attendance
-from app.services.validation import today
+from app.services import attendance, duplicates
+from app.services.validation import FieldError, RecordInvalid, today
+from app.web.i18n import belgian_date
 
 
 class StaffAbsenceInline(InlineFormAdmin):
@@ -69,6 +74,32 @@ class ParticipantBlockInline(WeeklyInline):
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     viewer_allowed = False
     feed_subject = "participant"
+    def scaffold_form(self) -> Any:
+        form_class = super().scaffold_form()
+        # Set when a possible duplicate was shown: saving again with it confirms a second person.
+        form_class.duplicate_confirmed = HiddenField()
+        return form_class
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super().on_model_change(form, model, is_created)
+        # Asked once: when the person is typed, or their name or date of birth changes.
+        state = sa.inspect(model)
+        identity = ("first_name", "last_name", "date_of_birth")
+        if not is_created and not any(state.attrs[k].history.has_changes() for k in identity):
+            return
+        others = duplicates.same_person(model)
+        key = duplicates.confirmation_key(model)
+        if others and form.duplicate_confirmed.data != key:
+            form.duplicate_confirmed.data = key
+            names = ", ".join(
+                _("%(name)s (born %(born)s, %(programme)s)", name=other.full_name,
+                  born=belgian_date(other.date_of_birth), programme=other.programme.name)
+                for other in others
+            )
+            raise RecordInvalid("participant", [FieldError("last_name", _(
+                "Possible duplicate: %(names)s is already registered with this name and date "
+                "of birth. Check it is not the same person; if it is someone else, save again "
+                "to register them.", names=names))])
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
@@ -80,6 +111,7 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
             kwargs["attendance"] = attendance.tallies([model.id], since).get(
                 model.id, attendance.Tally()
             )
+            kwargs["weekday_name"] = lambda number: str(WEEKDAY_LABELS.get(number, number))
         return super().render(template, **kwargs)
     column_list = (
         "last_name",
@@ -133,6 +165,7 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
         "intake_on",
         "entry_date",
         "exited_on",
+        "preferred_language",
         "weekly_blocks",
     )
     form_overrides = {
@@ -143,10 +176,18 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     }
     form_args = {
         "languages": {"choices": language_choices(), "label": FIELD_LABELS["languages"]},
-        "nationality": {"choices": country_choices(), "label": FIELD_LABELS["nationality"]},
+        # Starts empty: AMIF eligibility depends on it, a default would be a silent error.
+        "nationality": {
+            "choices": country_choices(),
+            "allow_blank": True,
+            "blank_text": CHOOSE_PROMPT,
+            "validators": [ChoiceRequired()],
+            "label": FIELD_LABELS["nationality"],
+        },
         "interpreter_language": {
             "choices": language_choices(),
             "allow_blank": True,
+            "blank_text": NO_CHOICE,
             "label": FIELD_LABELS["interpreter_language"],
         },
     }
@@ -154,5 +195,6 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     form_args["preferred_language"] = {
         "choices": Language.choices(),
         "allow_blank": True,
+        "blank_text": _l("— the organisation's language —"),
         "label": FIELD_LABELS["preferred_language"],
     }

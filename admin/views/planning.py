@@ -11,6 +11,7 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from admin.base import EDITOR_ROLES, SignedInAccess
@@ -18,24 +19,28 @@ from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
 from app.services import notices
-from app.services.planning import adjust, jobs, publishing, runs, weekview
+from app.services.planning import adjust, affected, jobs, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
 from app.services.planning.left_out import left_out
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
+from app.web.belgian_input import parse_date, parse_time
 
-RULE_LABELS = {
-    "participant_overlap": _l("A participant would be in two places at once."),
-    "staff_overlap": _l("A staff member would be in two places at once."),
-    "room_overlap": _l("The room is already taken."),
-    "participant_unavailable": _l("A participant has a language course or is unavailable then."),
-    "staff_availability": _l("A staff member is not available then."),
-    "staff_hours": _l("A staff member would work more than their weekly hours."),
-    "allowed_times": _l("The module does not take place on that day or at that time."),
-    "room": _l("The room does not suit this session."),
-    "pin": _l("The session is pinned elsewhere."),
+# The engine's status, as a sentence (never OPTIMAL / FEASIBLE on screen).
+ENGINE_STATUS_LABELS = {
+    "OPTIMAL": _l("the best possible plan"),
+    "FEASIBLE": _l("a good plan (time ran out before it could be proven the best)"),
+    "INFEASIBLE": _l("no plan is possible"),
+    "UNKNOWN": _l("no plan found in the time allowed"),
+    "MODEL_INVALID": _l("no plan found in the time allowed"),
 }
+
+
+def engine_status_label(status: str | None) -> str:
+    if not status:
+        return ""
+    return str(ENGINE_STATUS_LABELS.get(status.upper(), ENGINE_STATUS_LABELS["UNKNOWN"]))
 
 
 GOAL_LABELS = {
@@ -130,13 +135,18 @@ class PlanningView(SignedInAccess, BaseView):
             sa.select(PlanningRun).order_by(PlanningRun.requested_at.desc()).limit(20)
         ).all()
         sites = db.session.scalars(sa.select(Site).order_by(Site.name)).all()
+        hit = affected.affected_sessions(today)
+        # A published week a change broke is the week to plan again.
+        first_week = min((a.week_start for a in hit), default=next_monday)
         return self.render(
             "planning/index.html",
             runs=recent,
             sites=sites,
-            default_week=calendar.iso_week_label(next_monday),
+            affected=hit,
+            default_week=calendar.iso_week_label(first_week),
             this_week=calendar.iso_week_label(calendar.monday_of(today)),
             can_plan=current_user.role in EDITOR_ROLES,
+            engine_status_label=engine_status_label,
         )
 
     @expose("/generate", methods=["POST"])
@@ -170,6 +180,9 @@ class PlanningView(SignedInAccess, BaseView):
         draft = weekview.draft_blocks(run, look)
         live = weekview.published_blocks(published, look)
         d_index, p_index = weekview.draft_index(run), weekview.published_index(published)
+        if current_user.role is not UserRole.VIEWER:  # viewers never see participants
+            weekview.name_members(draft, d_index[0])
+            weekview.name_members(live, p_index[0])
         group_keys = [b.group_key for b in draft + live]
         participant_ids = set().union(*d_index[0].values(), *p_index[0].values())
         choices = weekview.entity_choices(by, look, group_keys, participant_ids)
@@ -200,8 +213,11 @@ class PlanningView(SignedInAccess, BaseView):
             can_plan=current_user.role in EDITOR_ROLES,
             week_label=calendar.iso_week_label,
             participant_names=self._names(diff),
+            group_name=self._group_namer(diff, look),
             record_link=record_link,
             goal_label=lambda name: str(GOAL_LABELS.get(name, name)),
+            engine_status_label=engine_status_label,
+            explanations=wording.explanation_texts(run) if not run.has_draft else [],
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
@@ -235,6 +251,31 @@ class PlanningView(SignedInAccess, BaseView):
             module = look.modules.get(int(module_id)) if module_id.isdigit() else None
             labels.append(weekview.group_label(group_key, module, names))
         return labels
+
+    def _group_namer(self, diff: Any, look: weekview.Lookups) -> Any:
+        """'group 2', or for an individual appointment the person's name (never their id)."""
+        ids = set()
+        for change in (diff.changes if diff else []):
+            number = change.group_key.rpartition("#")[2]
+            if number.isdigit():
+                ids.add(int(number))
+        names: dict[int, str] = {}
+        if ids and current_user.role is not UserRole.VIEWER:
+            from app.models import Participant
+
+            names = {p.id: p.full_name for p in db.session.scalars(
+                sa.select(Participant).where(Participant.id.in_(ids)))}
+
+        def name(group_key: str) -> str:
+            module_id = group_key.partition("#")[0]
+            module = look.modules.get(int(module_id)) if module_id.isdigit() else None
+            if module is not None and module.kind is ModuleKind.INDIVIDUAL_COACHING:
+                number = group_key.rpartition("#")[2]
+                who = names.get(int(number)) if number.isdigit() else None
+                return who or _("individual appointment")
+            return _("group %(n)s", n=group_key.rpartition("#")[2])
+
+        return name
 
     def _names(self, diff: Any) -> dict[int, str]:
         if diff is None or not diff.regroupings:
@@ -334,30 +375,53 @@ class PlanningView(SignedInAccess, BaseView):
         draft = self._draft(draft_id)
         back = _safe_back(url_for(".run", run_id=draft.run_id))
         try:
-            day = dt.date.fromisoformat(request.form["date"])
-            start = dt.time.fromisoformat(request.form["start"])
+            day = parse_date(request.form["date"])
+            start = parse_time(request.form["start"])
             room = int(request.form["room"]) if request.form.get("room") else None
         except (KeyError, ValueError):
-            flash(_("Give a date (YYYY-MM-DD) and a start time (HH:MM)."), "error")
+            flash(_("Give a date as day/month/year (07/12/2026) and a start time (9:00, 9h or "
+                    "9u)."), "error")
             return redirect(back)
         try:
             adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room)
         except adjust.MoveRefused as exc:
-            for violation in exc.violations:
-                label = RULE_LABELS.get(violation.rule)
-                flash(
-                    _(
-                        "This move is refused: %(rule)s (%(detail)s)",
-                        rule=str(label) if label else violation.rule,
-                        detail=violation.message,
-                    ),
-                    "error",
-                )
+            # One banner, one line per cause, naming people, rooms and sessions.
+            reasons = wording.refusal_texts(draft.run, exc.violations, draft.session_key)
+            flash(Markup("{}<ul class=\"mb-0\">{}</ul>").format(
+                _("This move is refused:"),
+                Markup("").join(Markup("<li>{}</li>").format(r) for r in reasons)), "error")
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
             flash(_("Session moved and pinned."), "success")
         return redirect(back)
+
+    @expose("/draft/<int:draft_id>/places.json")
+    def draft_places(self, draft_id: int) -> Response:
+        """Where a dragged session fits this week, each other place with its reasons in words."""
+        self._require_editor()
+        draft = self._draft(draft_id)
+        run = draft.run
+        week = run.week_start + dt.timedelta(
+            weeks=min(max(request.args.get("week", 0, type=int), 0), run.weeks - 1))
+        step = dt.timedelta(minutes=30)
+        starts = [
+            dt.datetime.combine(week + dt.timedelta(days=day), dt.time(8), BRUSSELS) + step * i
+            for day in range(5)
+            for i in range(21)  # 8:00 to 18:00
+        ]
+        found = adjust.places(draft, starts)
+        names = wording.RecordNames(run)
+        return jsonify(places=[
+            {
+                "date": place.starts_at.date().isoformat(),
+                "start": place.starts_at.strftime("%H:%M"),
+                "fits": place.fits,
+                "why": wording.grouped(((v.rule, v.records, {}) for v in place.violations),
+                                       names, leave_out=draft.session_key),
+            }
+            for place in found
+        ])
 
     @expose("/session/<int:session_id>/cancel", methods=["POST"])
     def cancel(self, session_id: int) -> Response:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import request
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
@@ -9,7 +12,8 @@ from admin.base import ParcoursModelConverter, SecureModelView
 from admin.fields import CodeListField
 from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
-from app.models import ModuleStaffNeed, ModuleTimeWindow
+from app.extensions import db
+from app.models import ModuleStaffNeed, ModuleTimeWindow, Participant
 from app.models.enums import LanguageLevel
 from app.models.vocab import feature_choices, language_choices
 
@@ -120,6 +124,16 @@ class EnrolmentView(SecureModelView):
         "status",
     )
     form_columns = ("participant", "module", "start_date", "end_date", "status", "frequency")
+
+    def create_form(self, obj: Any = None) -> Any:
+        """Opened from a participant's page: that participant is already chosen."""
+        form = super().create_form(obj)
+        chosen = request.args.get("participant", "")
+        if request.method == "GET" and chosen.isdigit():
+            person = db.session.get(Participant, int(chosen))  # scoped to the organisation
+            if person is not None:
+                form.participant.data = person
+        return form
 
 
 __all__ = ["EnrolmentView", "ModuleView", "ParcoursModelConverter"]

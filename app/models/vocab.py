@@ -14,6 +14,7 @@ LANGUAGE_CODES = [
     "en",
     "ar",
     "fa",
+    "fa_AF",  # Dari (Afghan Persian), Babel's name for it
     "ps",
     "ti",
     "so",
@@ -46,6 +47,10 @@ LANGUAGE_CODES = [
     "pl",
     "ro",
     "zgh",
+    "tig",
+    "kab",
+    "bm",
+    "ha",
 ]
 
 ROOM_FEATURES = {

@@ -36,7 +36,7 @@ from app.models import (
     StaffMember,
     User,
 )
-from app.models.enums import Frequency, LanguageLevel, ModuleKind, StaffRole
+from app.models.enums import EnrolmentStatus, Frequency, LanguageLevel, ModuleKind, StaffRole
 from app.models.vocab import COUNTRY_CODES, LANGUAGE_CODES_KNOWN
 from app.models.weekly import WeeklyBlock
 
@@ -464,6 +464,29 @@ def validate_enrolment(enrolment: Enrolment) -> Iterator[FieldError]:
                 level=participant.language_level.label,
             ),
         )
+    yield from _enrolled_twice(enrolment)
+
+
+def _enrolled_twice(enrolment: Enrolment) -> Iterator[FieldError]:
+    """Two active enrolments of one person in one module over the same days: a slip, refused
+    in words (the database's unique key would otherwise answer with raw SQL)."""
+    participant, module = enrolment.participant, enrolment.module
+    if participant is None or module is None or enrolment.status is EnrolmentStatus.ENDED:
+        return
+    last = dt.date.max
+    for other in participant.enrolments:
+        if other is enrolment or other.module is not module:
+            continue
+        if other.status is EnrolmentStatus.ENDED or other.start_date is None:
+            continue
+        if other.start_date <= (enrolment.end_date or last) and enrolment.start_date <= (
+            other.end_date or last
+        ):
+            yield FieldError("participant", _(
+                "%(name)s is already enrolled in %(module)s from %(start)s: change or end that "
+                "enrolment instead.", name=participant.full_name, module=module.name,
+                start=f"{other.start_date:%d/%m/%Y}"))
+            return
 
 
 def validate_user(user: User) -> Iterator[FieldError]:

@@ -71,6 +71,40 @@ def move(
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class Place:
+    """A start the session could be moved to, and the broken rules if it cannot."""
+
+    starts_at: dt.datetime
+    violations: tuple[scheduler.Violation, ...]
+
+    @property
+    def fits(self) -> bool:
+        return not self.violations
+
+
+def places(draft: DraftSession, starts: list[dt.datetime]) -> list[Place]:
+    """Where the session fits (same room and staff), checked by the verifier at each start.
+
+    The problem and timetable are read once; each candidate only moves the one session."""
+    run: PlanningRun = draft.run
+    duration = draft.ends_at - draft.starts_at
+    problem, timetable = problem_of(run), timetable_of(run)
+    session = _engine_session(timetable, draft.session_key)
+    out = []
+    for starts_at in starts:
+        local = starts_at.astimezone(BRUSSELS)
+        session.date, session.start = local.date(), local.time().replace(tzinfo=None)
+        session.end = (local + duration).time().replace(tzinfo=None)
+        if (local + duration).date() != local.date():
+            continue  # a session does not run past midnight
+        violations = tuple(
+            v for v in scheduler.verify(problem, timetable) if _concerns(v, draft.session_key)
+        )
+        out.append(Place(local, violations))
+    return out
+
+
 def _concerns(violation: scheduler.Violation, key: str) -> bool:
     """Violations about the moved session (the rest of the draft was already checked)."""
     return any(ref.kind == "session" and ref.id == key for ref in violation.records) or (

@@ -43,6 +43,8 @@ class Block:
     draft_id: int | None = None
     session_id: int | None = None
     note: str = ""
+    # Who is in the session (coordinators only; empty for viewers).
+    members: tuple[str, ...] = ()
     origin: int = DAY_START  # minutes after midnight of the grid's first row
 
     @property

@@ -169,3 +169,17 @@ def entity_choices(
 
 def week_days(start: dt.date, weeks: int) -> list[dt.date]:
     return [start + dt.timedelta(days=i) for i in range(7 * weeks)]
+
+
+def name_members(blocks: list[Block], members: dict[str, set[int]]) -> None:
+    """Put the participants' names on each block, with one query for the whole grid."""
+    ids = set().union(*members.values()) if members else set()
+    if not ids:
+        return
+    names = {
+        p.id: p.full_name
+        for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(ids)))
+    }
+    for block in blocks:
+        block.members = tuple(sorted(
+            (names[i] for i in members.get(block.key, ()) if i in names), key=str.casefold))
