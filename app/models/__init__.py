@@ -29,6 +29,17 @@ from app.models.timetable import (
     SessionStaff,
     WeekPublication,
 )
+from app.models.trajectory import (
+    Evaluation,
+    ExitDestination,
+    Goal,
+    GoalTheme,
+    IntakeItem,
+    IntakeScore,
+    SatisfactionSurvey,
+    Trajectory,
+    TrajectoryPause,
+)
 from app.models.users import User
 
 __all__ = [
@@ -63,5 +74,14 @@ __all__ = [
     "StaffAvailability",
     "StaffMember",
     "User",
+    "Evaluation",
+    "ExitDestination",
+    "Goal",
+    "GoalTheme",
+    "IntakeItem",
+    "IntakeScore",
+    "SatisfactionSurvey",
+    "Trajectory",
+    "TrajectoryPause",
     "now_brussels",
 ]

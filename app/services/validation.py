@@ -502,6 +502,16 @@ OWNERS: dict[type, Callable[[Any], Any]] = {
 }
 
 
+def _register_trajectory_rules() -> None:
+    from app.services.trajectory import rules  # it imports FieldError from here
+
+    VALIDATORS.update(rules.VALIDATORS)
+    OWNERS.update(rules.OWNERS)
+
+
+_register_trajectory_rules()
+
+
 def validate(record: Any) -> list[FieldError]:
     validator = VALIDATORS.get(type(record))
     return list(validator(record)) if validator else []

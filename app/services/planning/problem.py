@@ -25,12 +25,12 @@ from app.models import (
     Site,
     StaffMember,
 )
-from app.models.enums import EnrolmentStatus, Frequency, SessionStatus, TrajectoryStatus
+from app.models.enums import EnrolmentStatus, Frequency, SessionStatus
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
+from app.services.trajectory import timeline
 
 GRID_MINUTES = 15
-PLANNED_STATUSES = (TrajectoryStatus.ACTIVE, TrajectoryStatus.TRIAL)
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,8 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
             Enrolment.status == EnrolmentStatus.ACTIVE,
             Enrolment.start_date <= scope.week_end,
             sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= scope.week_start),
-            Participant.trajectory_status.in_(PLANNED_STATUSES),
+            # Who is in the week: their trajectory's dates (trial, contract, pauses, exit).
+            timeline.planned_in_week(scope.week_start, scope.week_end),
             Module.active,
             sa.or_(Module.term_start.is_(None), Module.term_start <= scope.week_end),
             sa.or_(Module.term_end.is_(None), Module.term_end >= scope.week_start),
