@@ -41,6 +41,7 @@ from app.models.trajectory import (
     SurveyMode,
 )
 from app.permissions import may_edit_trajectory, require
+from app.services.trajectory import rules
 from app.services.trajectory.timeline import derive_status
 from app.services.validation import FieldError, RecordInvalid
 
@@ -274,8 +275,8 @@ def _sync(trajectory: Trajectory) -> None:
                  *trajectory.intake_scores, *([trajectory.survey] if trajectory.survey else [])]:
         if part.participant_id != participant.id and participant.id is not None:
             part.participant_id = participant.id
-    if latest(participant) is not trajectory:
-        return
+    if latest(participant) is not trajectory or any(rules.validate_trajectory(trajectory)):
+        return  # an invalid trajectory is refused by the flush: its own message names the field
     summary: dict[str, Any] = {
         "trajectory_status": status,
         "trajectory_length": trajectory.length,
