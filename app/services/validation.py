@@ -509,9 +509,6 @@ def _register_trajectory_rules() -> None:
     OWNERS.update(rules.OWNERS)
 
 
-_register_trajectory_rules()
-
-
 def validate(record: Any) -> list[FieldError]:
     validator = VALIDATORS.get(type(record))
     return list(validator(record)) if validator else []
@@ -551,5 +548,6 @@ def _check_flush(session: so.Session, flush_context: Any, instances: Any) -> Non
 
 def install(session_class: type[so.Session] = so.Session) -> None:
     """Check every record before each flush (idempotent)."""
+    _register_trajectory_rules()
     if not sa.event.contains(session_class, "before_flush", _check_flush):
         sa.event.listen(session_class, "before_flush", _check_flush)
