@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import url_for
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
@@ -17,6 +18,7 @@ from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailabilit
 from app.models.enums import Language, StaffRole
 from app.models.vocab import country_choices, language_choices
 from app.services import attendance
+from app.services.trajectory import timeline
 from app.services.validation import today
 
 
@@ -80,6 +82,9 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
             kwargs["attendance"] = attendance.tallies([model.id], since).get(
                 model.id, attendance.Tally()
             )
+            kwargs["due_steps_of"] = lambda stay: timeline.due_steps(stay, today())
+            kwargs["trajectory_url"] = lambda stay: url_for("trajectory.details_view",
+                                                            id=stay.id)
         return super().render(template, **kwargs)
     column_list = (
         "last_name",

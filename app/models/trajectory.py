@@ -269,7 +269,8 @@ class Trajectory(OrganisationScoped, Versioned, Timestamped, Base):
         return self.exit_on is not None
 
     def __str__(self) -> str:
-        return f"{self.referred_on:%d/%m/%Y} · {self.status.label}" if self.referred_on else ""
+        who = self.participant.full_name if self.participant else ""
+        return f"{who} · {self.referred_on:%d/%m/%Y}" if self.referred_on else who
 
 
 class TrajectoryPause(OrganisationScoped, Base):
