@@ -39,6 +39,14 @@ class CaseFileView(SecureModelView):
     editor_roles = CASE_ROLES
     column_labels = _labels()
 
+    def get_query(self) -> Any:
+        # Exports stream after the request's session closed: load what the rows show at once.
+        query = super().get_query()
+        if hasattr(self.model, "trajectory"):
+            query = query.options(so.joinedload(self.model.trajectory)
+                                  .joinedload(Trajectory.participant))
+        return query
+
     def _participant_of(self, model: Any) -> Any:
         trajectory = getattr(model, "trajectory", None) or model
         return getattr(trajectory, "participant", None)
@@ -84,7 +92,7 @@ class TrajectoryView(CaseFileView):
     column_list = ("participant", "status", "referred_on", "contract_signed_on", "length",
                    "next_step", "exit_on")
     column_formatters = {"next_step": _next_step}
-    # Exports stream after the request's session closed: plain columns only.
+    # Exports stream after the request's session closed: no computed column.
     column_export_list = ("participant", "status", "referred_on", "intake_on",
                           "contract_signed_on", "length", "extended_months", "exit_on",
                           "exit_destination", "dropout_reason", "level_at_intake",
@@ -113,7 +121,9 @@ class TrajectoryView(CaseFileView):
     def get_query(self) -> Any:
         # The next evaluation of each row reads its evaluations and pauses: load them at once.
         return super().get_query().options(so.selectinload(Trajectory.evaluations),
-                                           so.selectinload(Trajectory.pauses))
+                                           so.selectinload(Trajectory.pauses),
+                                           so.joinedload(Trajectory.participant),
+                                           so.joinedload(Trajectory.exit_destination))
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
