@@ -15,13 +15,16 @@ from app.models.trajectory import (
 from app.permissions import may_edit_catalogues, require
 from app.services.validation import FieldError, RecordInvalid
 
-# The intake form every organisation starts with; each one edits, adds or retires items.
-DEFAULT_INTAKE_QUESTIONS = (
-    "Finds their way in town alone",
-    "Has people to turn to",
-    "Speaks the local language in daily life",
-    "Knows where to go for health care",
-)
+# The intake form every organisation starts with, in its working language; each one edits,
+# adds or retires items (they are the organisation's own text, not translated on screen).
+DEFAULT_INTAKE_QUESTIONS = {
+    "en": ("Finds their way in town alone", "Has people to turn to",
+           "Speaks the local language in daily life", "Knows where to go for health care"),
+    "fr": ("Se déplace seul·e en ville", "A des personnes sur qui compter",
+           "Parle le français au quotidien", "Sait où se soigner"),
+    "nl": ("Vindt alleen de weg in de stad", "Heeft mensen om op terug te vallen",
+           "Spreekt Nederlands in het dagelijks leven", "Weet waar naartoe voor zorg"),
+}
 
 
 def ensure_defaults(organisation: Organisation) -> None:
@@ -38,7 +41,9 @@ def ensure_defaults(organisation: Organisation) -> None:
     has_items = db.session.scalar(sa.select(sa.func.count()).select_from(IntakeItem).where(
         IntakeItem.organisation_id == organisation.id))
     if not has_items:
-        for position, question in enumerate(DEFAULT_INTAKE_QUESTIONS):
+        language = organisation.working_language.value if organisation.working_language else "en"
+        questions = DEFAULT_INTAKE_QUESTIONS.get(language, DEFAULT_INTAKE_QUESTIONS["en"])
+        for position, question in enumerate(questions):
             db.session.add(IntakeItem(organisation_id=organisation.id, question=question,
                                       position=position))
 
