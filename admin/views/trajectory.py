@@ -169,9 +169,9 @@ class CatalogueView(SecureModelView):
 
     staff_allowed = True
     column_labels = FIELD_LABELS
-    column_list = ("name", "code", "active", "position")
+    column_list: tuple[str, ...] = ("name", "code", "active", "position")
     column_default_sort = "position"
-    form_columns = ("name", "active", "position")
+    form_columns: tuple[str, ...] = ("name", "active", "position")
 
 
 class IntakeItemView(CatalogueView):

@@ -39,7 +39,8 @@ from seeds.trajectories import TrajectorySpec, trajectory_for
 
 
 def _by_code(model: type[ExitDestination] | type[GoalTheme], org: Organisation) -> dict:
-    rows = db.session.scalars(sa.select(model).where(model.organisation_id == org.id))
+    rows: list[Any] = list(db.session.scalars(
+        sa.select(model).where(model.organisation_id == org.id)))
     return {row.code: row for row in rows if row.code}
 
 

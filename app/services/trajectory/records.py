@@ -271,8 +271,10 @@ def _sync(trajectory: Trajectory) -> None:
     participant = trajectory.participant
     if participant is None:
         return
-    for part in [*trajectory.goals, *trajectory.evaluations, *trajectory.pauses,
-                 *trajectory.intake_scores, *([trajectory.survey] if trajectory.survey else [])]:
+    parts: list[Any] = [*trajectory.goals, *trajectory.evaluations, *trajectory.pauses,
+                        *trajectory.intake_scores,
+                        *([trajectory.survey] if trajectory.survey else [])]
+    for part in parts:
         if part.participant_id != participant.id and participant.id is not None:
             part.participant_id = participant.id
     if latest(participant) is not trajectory or any(rules.validate_trajectory(trajectory)):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -120,7 +121,7 @@ def open_steps(trajectory: Trajectory, on: dt.date) -> list[DueStep]:
     return [s for s in due_steps(trajectory, on) if s.state in (DueState.DUE, DueState.OVERDUE)]
 
 
-def in_week_trajectories(week_start: dt.date, week_end: dt.date) -> sa.Select[tuple[int]]:
+def in_week_trajectories(week_start: dt.date, week_end: dt.date) -> sa.Select[Any]:
     """Participants whose trajectory runs in the week: begun (trial or contract) by its end,
     not exited before it starts, and not paused for the whole of it."""
     paused_all_week = (
