@@ -19,8 +19,8 @@ from admin.base import SecureModelView, SignedInAccess
 from admin.labels import FIELD_LABELS
 from app.models import IntakeScore, Trajectory, TrajectoryPause
 from app.models.enums import UserRole
-from app.permissions import PermissionDenied, may_edit_trajectory
-from app.services.trajectory import dashboard, timeline
+from app.permissions import PermissionDenied, may_edit_catalogues, may_edit_trajectory
+from app.services.trajectory import catalogues, dashboard, timeline
 from app.services.validation import today
 
 CASE_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF)
@@ -31,7 +31,19 @@ def _labels(**extra: Any) -> dict[str, Any]:
     return {**FIELD_LABELS, **extra}
 
 
-class CaseFileView(SecureModelView):
+class WithOrganisationLists:
+    """The organisation's lists (destinations, goal catalogue, intake form) exist once a
+    coordinator or admin opens a trajectory screen (seeded organisations have them already)."""
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        response = super()._handle_view(name, **kwargs)  # type: ignore[misc]
+        if response is None and current_user.is_authenticated \
+                and may_edit_catalogues(current_user):
+            catalogues.ensure_for(current_user.organisation_id)
+        return response
+
+
+class CaseFileView(WithOrganisationLists, SecureModelView):
     """Personal case records: never for viewers; staff write for their caseload only (the
     caseload filter hides the others, and the permission check refuses them)."""
 
@@ -164,7 +176,7 @@ class SatisfactionSurveyView(CaseFileView):
                                "language_progress", "would_recommend")}
 
 
-class CatalogueView(SecureModelView):
+class CatalogueView(WithOrganisationLists, SecureModelView):
     """The organisation's own lists: read by everyone, changed by coordinators and admins."""
 
     staff_allowed = True

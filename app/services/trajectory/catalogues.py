@@ -27,8 +27,10 @@ DEFAULT_INTAKE_QUESTIONS = {
 }
 
 
-def ensure_defaults(organisation: Organisation) -> None:
-    """Give an organisation the built-in rows it lacks (idempotent; the caller commits)."""
+def ensure_defaults(organisation: Organisation) -> bool:
+    """Give an organisation the built-in rows it lacks (idempotent; the caller commits).
+    True if rows were added."""
+    added = False
     for model, codes in ((ExitDestination, EXIT_DESTINATION_CODES),
                          (GoalTheme, GOAL_THEME_CODES)):
         have = set(db.session.scalars(sa.select(model.code).where(
@@ -38,6 +40,7 @@ def ensure_defaults(organisation: Organisation) -> None:
                 db.session.add(model(organisation_id=organisation.id, code=code,
                                      name=str(BUILTIN_ENTRY_LABELS[code]._args[0]),
                                      position=position))
+                added = True
     has_items = db.session.scalar(sa.select(sa.func.count()).select_from(IntakeItem).where(
         IntakeItem.organisation_id == organisation.id))
     if not has_items:
@@ -46,6 +49,17 @@ def ensure_defaults(organisation: Organisation) -> None:
         for position, question in enumerate(questions):
             db.session.add(IntakeItem(organisation_id=organisation.id, question=question,
                                       position=position))
+        added = True
+    return added
+
+
+def ensure_for(organisation_id: int) -> None:
+    """Before the first trajectory form of an organisation: its lists exist (committed)."""
+    organisation = db.session.get(Organisation, organisation_id)
+    has_lists = db.session.scalar(sa.select(sa.func.count()).select_from(GoalTheme).where(
+        GoalTheme.organisation_id == organisation_id))
+    if organisation is not None and not has_lists and ensure_defaults(organisation):
+        db.session.commit()
 
 
 def _add(model: type[ExitDestination] | type[GoalTheme], name: str,
