@@ -68,9 +68,23 @@ class ParticipantBlockInline(WeeklyInline):
     form_columns = ("id", "kind", "weekday", "start_time", "end_time", "label")
 
 
+# Kept in step with the latest trajectory (app.services.trajectory.records): once a
+# participant has one, these are edited on the trajectory, not here.
+TRAJECTORY_SUMMARY_FIELDS = ("trajectory_status", "trajectory_length", "referred_on",
+                             "intake_on", "entry_date", "exited_on")
+
+
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     viewer_allowed = False
     feed_subject = "participant"
+
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        if obj is not None and obj.trajectories:
+            for field in TRAJECTORY_SUMMARY_FIELDS:
+                if field in form:
+                    del form[field]
+        return form
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")

@@ -126,3 +126,17 @@ def test_only_coordinators_extend_the_lists(client, world):
         "name": "Volunteering", "active": "y", "position": "9"})
     assert response.status_code == 302
     assert "Volunteering" in client.get("/admin/exit_destination/").get_data(as_text=True)
+
+
+def test_the_participant_form_leaves_the_trajectory_dates_to_the_trajectory(
+        coordinator_client, world):
+    person = world.participants[0]
+    form = coordinator_client.get(f"/admin/participant/edit/?id={person.id}").get_data(
+        as_text=True)
+    assert 'name="exited_on"' in form  # no trajectory yet: the fields are the record's own
+    contracted(world, person)
+    form = coordinator_client.get(f"/admin/participant/edit/?id={person.id}").get_data(
+        as_text=True)
+    assert 'name="exited_on"' not in form
+    assert 'name="trajectory_status"' not in form
+    assert 'name="first_name"' in form
