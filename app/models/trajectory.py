@@ -216,8 +216,9 @@ class Trajectory(OrganisationScoped, Versioned, Timestamped, Base):
     motivation: so.Mapped[str | None] = so.mapped_column(sa.String(TEXT_LENGTH))
     strengths: so.Mapped[str | None] = so.mapped_column(sa.String(TEXT_LENGTH))
     obstacles: so.Mapped[str | None] = so.mapped_column(sa.String(TEXT_LENGTH))
+    # Two columns of one enum: each its own CHECK constraint name (PostgreSQL wants them unique).
     level_at_intake: so.Mapped[LanguageLevel | None] = so.mapped_column(
-        enum_column(LanguageLevel)
+        enum_column(LanguageLevel, name="level_at_intake")
     )
     # Trial period (Liège), then the integration contract (PIIS)
     trial_start_on: so.Mapped[dt.date | None] = so.mapped_column(sa.Date)
@@ -231,7 +232,9 @@ class Trajectory(OrganisationScoped, Versioned, Timestamped, Base):
     dropout_reason: so.Mapped[DropoutReason | None] = so.mapped_column(
         enum_column(DropoutReason)
     )
-    level_at_exit: so.Mapped[LanguageLevel | None] = so.mapped_column(enum_column(LanguageLevel))
+    level_at_exit: so.Mapped[LanguageLevel | None] = so.mapped_column(
+        enum_column(LanguageLevel, name="level_at_exit")
+    )
 
     participant: so.Mapped[Participant] = so.relationship(
         backref=so.backref(
