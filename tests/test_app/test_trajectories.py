@@ -10,7 +10,15 @@ import sqlalchemy as sa
 
 from app import caseload, tenancy
 from app.extensions import db
-from app.models import Evaluation, ExitDestination, Goal, GoalTheme, IntakeItem, Trajectory
+from app.models import (
+    Evaluation,
+    ExitDestination,
+    Goal,
+    GoalTheme,
+    IntakeItem,
+    Trajectory,
+    TrajectoryPause,
+)
 from app.models.enums import LanguageLevel, StaffRole, TrajectoryLength, TrajectoryStatus
 from app.models.privacy import ConsentPurpose
 from app.models.trajectory import (
@@ -281,3 +289,58 @@ def test_another_organisation_never_sees_a_trajectory(org_lists):
         assert db.session.scalars(
             sa.select(Trajectory).where(Trajectory.id == trajectory_id)).all() == []
         assert db.session.scalars(sa.select(Goal)).all() == []
+
+
+def test_intake_form_scores_stay_within_each_question(org_lists):
+    world = org_lists
+    t = referred(world)
+    with tenancy.organisation_scope(world.org.id):
+        item = db.session.scalars(sa.select(IntakeItem).order_by(IntakeItem.position)).first()
+        with pytest.raises(RecordInvalid) as excinfo:
+            records.record_intake(t, held_on=INTAKE, scores={item.id: item.max_score + 1})
+        assert field_of(excinfo) == ["score"]
+        assert item.question in str(excinfo.value)
+        with pytest.raises(RecordInvalid) as excinfo:
+            records.record_intake(t, held_on=INTAKE, scores={999999: 1})
+        assert field_of(excinfo) == ["scores"]
+    db.session.expire_all()
+    assert db.session.get(Trajectory, t.id).intake_on is None
+
+
+def test_pauses_come_after_the_contract_one_at_a_time(org_lists):
+    world = org_lists
+    t = active(world)
+    with tenancy.organisation_scope(world.org.id):
+        with pytest.raises(RecordInvalid) as excinfo:
+            records.pause(t, start_on=CONTRACT - dt.timedelta(days=1))
+        assert field_of(excinfo) == ["pauses"]
+        records.pause(t, start_on=dt.date(2026, 3, 2))
+        with pytest.raises(RecordInvalid) as excinfo:
+            records.pause(t, start_on=dt.date(2026, 3, 9))
+        assert "already paused" in str(excinfo.value)
+        records.resume(t, on=dt.date(2026, 3, 16))
+        assert t.status is TrajectoryStatus.ACTIVE
+        t.pauses.append(TrajectoryPause(start_on=dt.date(2026, 3, 10),
+                                        end_on=dt.date(2026, 3, 20)))
+        with pytest.raises(RecordInvalid) as excinfo:
+            db.session.commit()
+        db.session.rollback()
+        assert "overlaps" in str(excinfo.value)
+
+
+def test_a_change_is_audited_and_can_be_undone(org_lists):
+    from app.services import history
+
+    world = org_lists
+    t = active(world)
+    with tenancy.organisation_scope(world.org.id):
+        records.close(t, exit_on=dt.date(2026, 5, 4), dropout_reason=DropoutReason.LOST_CONTACT)
+        assert world.participants[0].trajectory_status is TrajectoryStatus.DROPPED
+        [change] = [e for e in history.events_of("trajectory", t.id)
+                    if e.action == "trajectory.updated"
+                    and "exit_on" in (e.details or {}).get("changes", {})]
+        history.undo(change)
+        db.session.expire_all()
+        t = db.session.get(Trajectory, t.id)
+        assert (t.exit_on, t.dropout_reason, t.status) == (None, None, TrajectoryStatus.ACTIVE)
+        assert t.participant.trajectory_status is TrajectoryStatus.ACTIVE
