@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -33,6 +33,7 @@ from app.models.base import now_brussels
 from app.models.enums import LanguageLevel, TrajectoryLength
 from app.models.privacy import Consent, ConsentPurpose
 from app.models.trajectory import (
+    SURVEY_QUESTIONS,
     DropoutReason,
     EvaluationDecision,
     EvaluationKind,
@@ -70,7 +71,7 @@ def _writing(actor: User | None, participant: Participant) -> Iterator[None]:
         raise
 
 
-def _refuse(record: str, field: str, message: str) -> None:
+def _refuse(record: str, field: str, message: str) -> NoReturn:
     raise RecordInvalid(record, [FieldError(field, message)])
 
 
@@ -190,7 +191,6 @@ def score_goal(goal: Goal | None, moment: GoalMoment, score: int,
     """Score a goal at one of its three moments (and, at the end, say if it was reached)."""
     if goal is None:
         _refuse("goal", "goal", _("Score: choose the goal it scores; a score needs a goal."))
-    assert goal is not None
     with _writing(actor, goal.trajectory.participant):
         setattr(goal, SCORE_FIELDS[moment], score)
         if status is not None:
@@ -226,8 +226,6 @@ def record_survey(trajectory: Trajectory, *, answered_on: dt.date,
                   answers: Mapping[str, int | None], mode: SurveyMode = SurveyMode.PAPER,
                   language: str | None = None, actor: User | None = None) -> SatisfactionSurvey:
     """The exit survey, answered on paper and typed in or on the shared tablet."""
-    from app.models.trajectory import SURVEY_QUESTIONS
-
     unknown = set(answers) - set(SURVEY_QUESTIONS)
     if unknown:
         _refuse("survey", sorted(unknown)[0], _("Survey: “%(name)s” is not one of its questions.",

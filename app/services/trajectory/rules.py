@@ -166,7 +166,7 @@ def validate_goal(goal: Goal) -> Iterator[FieldError]:
         if goal.score_mid_term is not None and t.contract_signed_on is None:
             yield FieldError("score_mid_term", _(
                 "Score at mid-term: the contract is not signed yet."))
-        if len([g for g in t.goals if g.status is not None]) > 6:
+        if len(t.goals) > 6:
             yield FieldError("trajectory", _(
                 "Goals: at most six per trajectory; about three is the rule."))
 
