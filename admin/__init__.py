@@ -25,6 +25,15 @@ from admin.views.participant_import import ParticipantImportView
 from admin.views.people import ParticipantView, StaffMemberView
 from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
+from admin.views.trajectory import (
+    CatalogueView,
+    DueEvaluationsView,
+    EvaluationView,
+    GoalView,
+    IntakeItemView,
+    SatisfactionSurveyView,
+    TrajectoryView,
+)
 from admin.views.users import UserView
 from app.models import (
     ClosureDay,
@@ -37,6 +46,15 @@ from app.models import (
     Site,
     StaffMember,
     User,
+)
+from app.models.trajectory import (
+    Evaluation,
+    ExitDestination,
+    Goal,
+    GoalTheme,
+    IntakeItem,
+    SatisfactionSurvey,
+    Trajectory,
 )
 from app.web import security
 
@@ -75,6 +93,16 @@ def init_admin(app: Flask) -> Admin:
         ParticipantImportView(name=_l("Import participants"), category=people,
                               endpoint="participant_import", url="/admin/import/participants")
     )
+    trajectories = _l("Trajectories")
+    admin.add_view(TrajectoryView(Trajectory, _l("Trajectories"), category=trajectories,
+                                  endpoint="trajectory"))
+    admin.add_view(GoalView(Goal, _l("Goals"), category=trajectories, endpoint="goal"))
+    admin.add_view(EvaluationView(Evaluation, _l("Evaluations"), category=trajectories,
+                                  endpoint="evaluation"))
+    admin.add_view(SatisfactionSurveyView(SatisfactionSurvey, _l("Exit surveys"),
+                                          category=trajectories, endpoint="satisfaction_survey"))
+    admin.add_view(DueEvaluationsView(name=_l("Evaluations due"), category=trajectories,
+                                      endpoint="trajectories_due", url="/admin/trajectories-due"))
     admin.add_view(ModuleView(Module, _l("Modules"), category=programme, endpoint="module"))
     admin.add_view(
         EnrolmentView(Enrolment, _l("Enrolments"), category=programme, endpoint="enrolment")
@@ -94,6 +122,12 @@ def init_admin(app: Flask) -> Admin:
             Organisation, _l("Organisation"), category=organisation, endpoint="organisation"
         )
     )
+    admin.add_view(CatalogueView(ExitDestination, _l("Exit destinations"), category=organisation,
+                                 endpoint="exit_destination"))
+    admin.add_view(CatalogueView(GoalTheme, _l("Goal catalogue"), category=organisation,
+                                 endpoint="goal_theme"))
+    admin.add_view(IntakeItemView(IntakeItem, _l("Intake form"), category=organisation,
+                                  endpoint="intake_item"))
     admin.add_view(UserView(User, _l("Users"), category=organisation, endpoint="user"))
     admin.add_view(HistoryView(name=_l("History"), endpoint="history", url="/admin/history"))
     admin.add_view(FeedsView(_l("Calendar feeds"), endpoint="calendar_feeds", url="/admin/feeds"))

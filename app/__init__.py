@@ -31,6 +31,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     from app.extensions import csrf, db, migrate
     from app.models.base import render_migration_item
     from app.services import audit, privacy, validation
+    from app.services.trajectory import records as trajectory_records
     from app.web import auth, feeds, i18n, security
 
     db.init_app(app)
@@ -52,6 +53,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     # Order matters: records are stamped with their organisation before they are validated.
     tenancy.install()
     caseload.install()  # staff see their own participants only
+    trajectory_records.install()  # derived status before the rules check it
     validation.install()
     audit.install()
     privacy.install()  # a participant with history is anonymised, never deleted

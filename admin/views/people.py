@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from flask import url_for
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -21,6 +22,7 @@ from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailabilit
 from app.models.enums import WEEKDAY_LABELS, Language, StaffRole
 from app.models.vocab import country_choices, language_choices
 from app.services import attendance, duplicates
+from app.services.trajectory import timeline
 from app.services.validation import FieldError, RecordInvalid, today
 from app.web.i18n import belgian_date
 
@@ -71,6 +73,12 @@ class ParticipantBlockInline(WeeklyInline):
     form_columns = ("id", "kind", "weekday", "start_time", "end_time", "label")
 
 
+# Kept in step with the latest trajectory (app.services.trajectory.records): once a
+# participant has one, these are edited on the trajectory, not here.
+TRAJECTORY_SUMMARY_FIELDS = ("trajectory_status", "trajectory_length", "referred_on",
+                             "intake_on", "entry_date", "exited_on")
+
+
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     viewer_allowed = False
     feed_subject = "participant"
@@ -101,6 +109,14 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
                 "of birth. Check it is not the same person; if it is someone else, save again "
                 "to register them.", names=names))])
 
+    def edit_form(self, obj: Any = None) -> Any:
+        form = super().edit_form(obj)
+        if obj is not None and obj.trajectories:
+            for field in TRAJECTORY_SUMMARY_FIELDS:
+                if field in form:
+                    del form[field]
+        return form
+
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")
         if template == self.details_template and model is not None:
@@ -112,6 +128,9 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
                 model.id, attendance.Tally()
             )
             kwargs["weekday_name"] = lambda number: str(WEEKDAY_LABELS.get(number, number))
+            kwargs["due_steps_of"] = lambda stay: timeline.due_steps(stay, today())
+            kwargs["trajectory_url"] = lambda stay: url_for("trajectory.details_view",
+                                                            id=stay.id)
         return super().render(template, **kwargs)
     column_list = (
         "last_name",

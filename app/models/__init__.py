@@ -30,6 +30,17 @@ from app.models.timetable import (
     SessionStaff,
     WeekPublication,
 )
+from app.models.trajectory import (
+    Evaluation,
+    ExitDestination,
+    Goal,
+    GoalTheme,
+    IntakeItem,
+    IntakeScore,
+    SatisfactionSurvey,
+    Trajectory,
+    TrajectoryPause,
+)
 from app.models.users import User
 
 __all__ = [
@@ -67,5 +78,14 @@ __all__ = [
     "StaffAvailability",
     "StaffMember",
     "User",
+    "Evaluation",
+    "ExitDestination",
+    "Goal",
+    "GoalTheme",
+    "IntakeItem",
+    "IntakeScore",
+    "SatisfactionSurvey",
+    "Trajectory",
+    "TrajectoryPause",
     "now_brussels",
 ]

@@ -35,6 +35,17 @@ from app.models import (
     now_brussels,
 )
 from app.models.audit import AuditEvent
+from app.models.trajectory import (
+    Evaluation,
+    ExitDestination,
+    Goal,
+    GoalTheme,
+    IntakeItem,
+    IntakeScore,
+    SatisfactionSurvey,
+    Trajectory,
+    TrajectoryPause,
+)
 
 # Record kinds, as written in the trail and used in history links.
 AUDITED: dict[type, str] = {
@@ -56,6 +67,15 @@ AUDITED: dict[type, str] = {
     ModuleTimeWindow: "module_time_window",
     ModuleStaffNeed: "module_staff_need",
     Attendance: "attendance",
+    Trajectory: "trajectory",
+    TrajectoryPause: "trajectory_pause",
+    Goal: "goal",
+    Evaluation: "evaluation",
+    SatisfactionSurvey: "satisfaction_survey",
+    IntakeScore: "intake_score",
+    ExitDestination: "exit_destination",
+    GoalTheme: "goal_theme",
+    IntakeItem: "intake_item",
 }
 # A child's change also belongs to its owner's history, and bumps the owner's version so
 # that a concurrent edit of the owner's page is detected.
@@ -66,6 +86,11 @@ OWNER_OF: dict[type, str] = {
     SiteOpeningHours: "site",
     ModuleTimeWindow: "module",
     ModuleStaffNeed: "module",
+    TrajectoryPause: "trajectory",
+    Goal: "trajectory",
+    Evaluation: "trajectory",
+    SatisfactionSurvey: "trajectory",
+    IntakeScore: "trajectory",
 }
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret"})
 SKIPPED_FIELDS = frozenset({"created_at", "updated_at", "version", "changed_at"})

@@ -36,6 +36,7 @@ from app.models import (
     now_brussels,
 )
 from app.models.enums import WEEKDAY_LABELS, AttendanceStatus, SessionStatus, TrajectoryStatus
+from app.services.trajectory import privacy as trajectory_privacy
 from app.services.validation import FieldError, RecordInvalid
 
 EXPORT_FORMAT = "parcours.participant-export/1"
@@ -46,9 +47,10 @@ ENDED_STATUSES = (TrajectoryStatus.COMPLETED, TrajectoryStatus.DROPPED)
 CONTACT_FIELDS = ("email", "phone", "mobile_phone", "whatsapp", "address")
 # Keys that identify a person in the audit trail's stored values and changes.
 PERSONAL_KEYS = frozenset({"first_name", "last_name", "date_of_birth", "label", "note",
-                           *CONTACT_FIELDS})
+                           *CONTACT_FIELDS, *trajectory_privacy.PERSONAL_KEYS})
 # Audit record kinds that can hold a participant's identity.
-AUDIT_KINDS = ("participant", "participant_block", "feed_token", "attendance")
+AUDIT_KINDS = ("participant", "participant_block", "feed_token", "attendance",
+               *trajectory_privacy.AUDIT_KINDS)
 
 
 class PrivacyError(Exception):
@@ -101,7 +103,7 @@ def _feed_tokens_of(participant: Participant) -> list[FeedToken]:
 
 
 def _audit_events_of(participant: Participant) -> list[AuditEvent]:
-    """Events about the participant, their weekly blocks and their calendar links."""
+    """Events about the participant, their weekly blocks, calendar links and trajectories."""
     token_ids = {str(token.id) for token in _feed_tokens_of(participant)}
     candidates = db.session.scalars(
         sa.select(AuditEvent).where(
@@ -109,7 +111,9 @@ def _audit_events_of(participant: Participant) -> list[AuditEvent]:
             AuditEvent.record_kind.in_(AUDIT_KINDS),
         ).order_by(AuditEvent.at, AuditEvent.id)
     )
-    return [event for event in candidates if _concerns(event, participant.id, token_ids)]
+    return [event for event in candidates
+            if _concerns(event, participant.id, token_ids)
+            or trajectory_privacy.concerns(event, participant)]
 
 
 def _concerns(event: AuditEvent, participant_id: int, token_ids: set[str]) -> bool:
@@ -159,6 +163,7 @@ def participant_data(participant: Participant) -> dict[str, Any]:
                 "entry_date": _iso(participant.entry_date),
                 "exited_on": _iso(participant.exited_on),
             },
+            "trajectories": trajectory_privacy.trajectories_data(participant),
             "weekly_blocks": [
                 {"kind": block.kind.value, "weekday": block.weekday,
                  "start": _iso(block.start_time), "end": _iso(block.end_time),
@@ -351,6 +356,7 @@ def anonymise_participant(
             block.label = None
         for consent in participant.consents:
             consent.note = None
+        trajectory_privacy.erase_free_text(participant)
         now = now_brussels()
         for token in _feed_tokens_of(participant):
             token.name = participant.full_name

@@ -55,6 +55,7 @@ from app.models.enums import (
     UserRole,
 )
 from app.services import accounts
+from app.services.trajectory import demo as demo_trajectories
 from app.services.validation import RecordInvalid
 from seeds import PROGRAMMES_DIR, programme_files
 from seeds.demo import expand_blocks, generate, parse_date
@@ -362,12 +363,18 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
 
     with where.at("participants"):
         specs = generate(doc)
+    people = []
     for i, spec in enumerate(specs):
         with where.at(f"participants[{i}] (generated) {spec.full_name!r}"):
-            session.add(_participant(org, programme, staff, modules, spec))
+            person = _participant(org, programme, staff, modules, spec)
+            session.add(person)
+            people.append((person, spec))
             if i % 20 == 19:
                 session.flush()
     with where.at("participants (generated)"):
+        session.flush()
+    with where.at("trajectories (generated)"):
+        trajectories = demo_trajectories.add_trajectories(org, doc, people)
         session.flush()
 
     domain = org_doc.get("demo_domain")
@@ -394,7 +401,8 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
                 session.add(user)
                 session.flush()
                 users += 1
-    counts.update({"participants": len(specs), "demo accounts": users})
+    counts.update({"participants": len(specs), "trajectories": trajectories,
+                   "demo accounts": users})
     return counts
 
 

@@ -547,6 +547,13 @@ OWNERS: dict[type, Callable[[Any], Any]] = {
 }
 
 
+def _register_trajectory_rules() -> None:
+    from app.services.trajectory import rules  # it imports FieldError from here
+
+    VALIDATORS.update(rules.VALIDATORS)
+    OWNERS.update(rules.OWNERS)
+
+
 def validate(record: Any) -> list[FieldError]:
     validator = VALIDATORS.get(type(record))
     return list(validator(record)) if validator else []
@@ -586,5 +593,6 @@ def _check_flush(session: so.Session, flush_context: Any, instances: Any) -> Non
 
 def install(session_class: type[so.Session] = so.Session) -> None:
     """Check every record before each flush (idempotent)."""
+    _register_trajectory_rules()
     if not sa.event.contains(session_class, "before_flush", _check_flush):
         sa.event.listen(session_class, "before_flush", _check_flush)

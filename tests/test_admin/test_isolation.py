@@ -34,6 +34,7 @@ from app.models import (
 from app.models.audit import AuditEvent
 from app.models.enums import UserRole
 from app.models.feeds import FeedSubject, FeedToken
+from app.models.trajectory import Evaluation, Goal, SatisfactionSurvey, Trajectory
 from app.services import feed_tokens
 from app.services.audit import AUDITED
 from app.services.planning import publishing
@@ -43,6 +44,9 @@ from tests.planning_helpers import plan
 
 SECRET_STAFF = "Bartholomeus"
 SECRET_MODULE = "Geheime module"
+SECRET_MOTIVATION = "Geheime motivatie"
+SECRET_GOAL = "Geheim doel"
+SECRET_DESTINATION = "Geheime bestemming"
 
 
 def other_organisation_secrets(world: factories.World) -> list[str]:
@@ -56,6 +60,9 @@ def other_organisation_secrets(world: factories.World) -> list[str]:
         "VIA test",
         SECRET_STAFF,
         SECRET_MODULE,
+        SECRET_MOTIVATION,
+        SECRET_GOAL,
+        SECRET_DESTINATION,
         *people,
         *emails,
     ]
@@ -102,6 +109,39 @@ def give_other_organisation_a_history(world: factories.World) -> None:
                           recipient=f"participant:{person.id}", participant_id=person.id,
                           channel=NoticeChannel.WHATSAPP, language="nl", text=SECRET_MODULE))
     db.session.commit()
+    give_trajectories(world.other_org, world.other_participants, other_coach, secret=True)
+    give_trajectories(world.org, world.participants, world.coach, secret=False)
+
+
+def give_trajectories(org: Any, people: list[Participant], coach: StaffMember,
+                      secret: bool) -> None:
+    """Every person in a trajectory with a goal, an evaluation and a survey; one has left,
+    one dropped out and came back."""
+    from app.models.trajectory import DropoutReason, EvaluationKind
+    from app.services.trajectory import catalogues, records
+
+    mine = secret
+    with tenancy.organisation_scope(org.id):
+        catalogues.ensure_defaults(org)
+        destination = catalogues.add_exit_destination(
+            SECRET_DESTINATION if mine else "Bénévolat", None)
+        for n, person in enumerate(people):
+            t = records.refer(person, referred_on=dt.date(2026, 1, 5))
+            records.record_intake(t, held_on=dt.date(2026, 1, 12), held_by=coach,
+                                  motivation=SECRET_MOTIVATION if mine else "Apprendre")
+            records.sign_contract(t, signed_on=dt.date(2026, 1, 19))
+            records.add_goal(t, description=SECRET_GOAL if mine else "Prendre le bus",
+                             score_intake=1)
+            records.record_evaluation(t, kind=EvaluationKind.MID_TERM,
+                                      held_on=dt.date(2026, 5, 20), held_by=coach)
+            if n == 0:
+                records.record_survey(t, answered_on=dt.date(2026, 6, 1),
+                                      answers={"helped_find_way": 3})
+                records.close(t, exit_on=dt.date(2026, 6, 2), destination=destination)
+            elif n == 1:
+                records.close(t, exit_on=dt.date(2026, 6, 2),
+                              dropout_reason=DropoutReason.MOVED)
+                records.refer(person, referred_on=dt.date(2026, 9, 1))
 
 
 def scoped_rows(organisation_id: int) -> dict[str, list[tuple]]:
@@ -270,6 +310,10 @@ def test_no_route_changes_another_organisations_records(app, client, two_organis
                 Enrolment,
                 PlannedSession,
                 DraftSession,
+                Trajectory,
+                Goal,
+                Evaluation,
+                SatisfactionSurvey,
             )
             for i in ids_of(model, world.other_org.id)
         },

@@ -34,9 +34,9 @@ from app.models.enums import (
 )
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
+from app.services.trajectory import timeline
 
 GRID_MINUTES = 15
-PLANNED_STATUSES = (TrajectoryStatus.ACTIVE, TrajectoryStatus.TRIAL)
 # people in referral or intake are planned too, into the modules marked for intake only
 INTAKE_STATUSES = (TrajectoryStatus.REFERRED, TrajectoryStatus.INTAKE)
 
@@ -199,7 +199,8 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
             Enrolment.start_date <= scope.week_end,
             sa.or_(Enrolment.end_date.is_(None), Enrolment.end_date >= scope.week_start),
             sa.or_(
-                Participant.trajectory_status.in_(PLANNED_STATUSES),
+                # who is in the week: their trajectory's dates (trial, contract, pauses, exit)
+                timeline.planned_in_week(scope.week_start, scope.week_end),
                 sa.and_(Module.intake, Participant.trajectory_status.in_(INTAKE_STATUSES)),
             ),
             Module.active,
