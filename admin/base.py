@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
@@ -87,6 +88,15 @@ class _EnumByValue:
         return self.enum_cls(value)
 
 
+class ParcoursForm(FlaskForm):
+    """A FlaskForm that knows the record it edits: Flask-Admin's Unique validator compares
+    against `form._obj`, and without it every save of an existing record is "Already exists"."""
+
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, obj=obj, **kwargs)
+        self._obj = obj
+
+
 class SignedInAccess:
     """Who may open a screen, in one place: signed-in users; viewers only where the screen
     shows no personal data. Strangers go to the sign-in page, others get 403."""
@@ -116,7 +126,7 @@ class SignedInAccess:
 class SecureModelView(SignedInAccess, ModelView):
     """Signed-in users of the record's organisation only; writes for admins and coordinators."""
 
-    form_base_class = FlaskForm
+    form_base_class = ParcoursForm
     model_form_converter = ParcoursModelConverter
     named_filter_urls = True
     can_view_details = True
@@ -313,6 +323,11 @@ class SecureModelView(SignedInAccess, ModelView):
             session.rollback()
             self.handle_view_exception(exc)
             raise
+        except sa.exc.IntegrityError:
+            # Never the database's words: they name tables and echo other records' values.
+            session.rollback()
+            flash(_("The record could not be saved: it conflicts with another record."), "error")
+            return False
         except Exception as exc:
             session.rollback()
             if not self.handle_view_exception(exc):

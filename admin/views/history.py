@@ -17,6 +17,7 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 from app.services import history
 from app.services.validation import RecordInvalid
+from app.web.redirects import safe_next_url
 
 
 class HistoryView(SignedInAccess, BaseView):
@@ -56,9 +57,10 @@ class HistoryView(SignedInAccess, BaseView):
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.id == event_id))
         if event is None:
             abort(404)
-        back = request.form.get("next") or ""
-        if not back.startswith("/") or back.startswith("//"):
-            back = url_for(".record", kind=event.record_kind, record_id=int(event.record_id))
+        back = safe_next_url(
+            request.form.get("next"),
+            url_for(".record", kind=event.record_kind, record_id=int(event.record_id)),
+        )
         try:
             history.undo(event)
         except RecordInvalid as exc:

@@ -22,6 +22,7 @@ from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
+from app.web.redirects import safe_next_url
 
 RULE_LABELS = {
     "participant_overlap": _l("A participant would be in two places at once."),
@@ -76,8 +77,7 @@ def record_link(record: dict[str, Any]) -> str | None:
 
 
 def _safe_back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next_url(request.form.get("next"), default)
 
 
 def week_param(default: dt.date) -> dt.date:

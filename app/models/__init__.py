@@ -21,6 +21,7 @@ from app.models.people import (
 )
 from app.models.privacy import Consent, ConsentPurpose
 from app.models.programme import Enrolment, Module, ModuleStaffNeed, ModuleTimeWindow
+from app.models.sign_in import SignInSession
 from app.models.timetable import (
     DraftSession,
     PlannedSession,
@@ -46,6 +47,7 @@ __all__ = [
     "PlanningRun",
     "SessionParticipant",
     "SessionStaff",
+    "SignInSession",
     "StaffAbsence",
     "WeekPublication",
     "Enrolment",

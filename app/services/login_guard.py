@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import hmac
 import threading
 import time
 from typing import Any
 
 import pyotp
+import sqlalchemy.orm as so
 from flask import Flask, current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -104,6 +106,11 @@ def address_throttle(app: Flask | None = None) -> AddressThrottle:
     return app.extensions.setdefault("parcours_address_throttle", AddressThrottle())
 
 
+def clock() -> float:
+    """Seconds since the epoch for TOTP steps (tests set it to check replays exactly)."""
+    return time.time()
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -112,17 +119,52 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
 
 
-def code_matches(secret: str, code: str) -> bool:
-    """A six-digit code of this secret, one 30-second step of clock drift allowed."""
+def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The 30-second step whose code this is (one step of clock drift allowed), or None."""
     code = "".join(code.split())
-    return len(code) == 6 and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int((clock() if now is None else now) // totp.interval)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def code_matches(secret: str, code: str) -> bool:
+    return matching_step(secret, code) is not None
+
+
+def _use_step(user: User, secret: str, code: str) -> bool:
+    """Accept a code once: its step must be later than the last one accepted (RFC 6238 §5.2)."""
+    step = matching_step(secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def accept_code(user: User, code: str) -> bool:
+    """The sign-in's second step: a right code, never used before."""
+    with tenancy.organisation_scope(user.organisation_id):
+        if not user.totp_secret or not _use_step(user, user.totp_secret, code):
+            return False
+        try:
+            db.session.commit()
+        except so.exc.StaleDataError:  # the same code, accepted at the same moment elsewhere
+            db.session.rollback()
+            return False
+    return True
 
 
 def enable_totp(user: User, secret: str, code: str) -> bool:
     """Turn the second factor on once a code of the new secret proves the app is set up."""
-    if not code_matches(secret, code):
-        return False
     with tenancy.organisation_scope(user.organisation_id):
+        user.totp_last_step = None
+        if not _use_step(user, secret, code):
+            db.session.rollback()
+            return False
         user.totp_secret = secret
         _audit(user, "user.totp_enabled")
         db.session.commit()
@@ -130,10 +172,12 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
 
 
 def disable_totp(user: User, code: str) -> bool:
-    if not user.totp_secret or not code_matches(user.totp_secret, code):
-        return False
     with tenancy.organisation_scope(user.organisation_id):
+        if not user.totp_secret or not _use_step(user, user.totp_secret, code):
+            db.session.rollback()
+            return False
         user.totp_secret = None
+        user.totp_last_step = None
         _audit(user, "user.totp_disabled")
         db.session.commit()
     return True

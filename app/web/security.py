@@ -29,7 +29,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import (
     current_user,
-    login_user,
     logout_user,
     user_loaded_from_cookie,
     user_logged_in,
@@ -167,7 +166,7 @@ def _pending_user() -> tuple[User | None, bool]:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_factor() -> Response | str | tuple[str, int]:
-    from app.web.auth import _safe_next
+    from app.web.auth import _safe_next, sign_in
 
     user, remember = _pending_user()
     if user is None:
@@ -179,10 +178,9 @@ def second_factor() -> Response | str | tuple[str, int]:
         if throttle.is_blocked(request.remote_addr):
             flash(_("Too many failed sign-ins from this network. Try again later."), "error")
             return render_template("auth/second_factor.html", form=form), 429
-        if login_guard.code_matches(user.totp_secret or "", form.code.data):
+        if login_guard.accept_code(user, form.code.data):
             session.pop(PENDING, None)
-            login_user(user, remember=remember)
-            login_guard.record_success(user)
+            sign_in(user, remember)
             return redirect(_safe_next(request.args.get("next")))
         login_guard.record_failure(user)
         throttle.record_failure(request.remote_addr)
