@@ -25,6 +25,7 @@ from admin.fields import enum_field
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
 from app.services.audit import AUDITED
+from app.services.exports import spreadsheet_safe
 from app.services.validation import RecordInvalid
 from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
@@ -228,6 +229,10 @@ class SecureModelView(SignedInAccess, ModelView):
     def action_delete(self, ids: Any) -> None:
         # Flask-Admin passes the ids as text, which PostgreSQL refuses to compare with integers.
         super().action_delete(tuple(int(i) for i in ids if str(i).isdigit()))
+
+    # -- exports: no live formulas (and never cached: app.web.security) ------------------
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        return spreadsheet_safe(super().get_export_value(model, name))
 
     # -- writes: clear messages, nothing half-written ------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:

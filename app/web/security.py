@@ -96,9 +96,10 @@ def _add_headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("PARCOURS_HTTPS"):
         headers["Strict-Transport-Security"] = HSTS
-    # Pages with personal data stay out of shared computers' caches.
+    # Pages and downloads with personal data stay out of shared computers' caches.
+    download = "attachment" in headers.get("Content-Disposition", "")
     if (
-        response.mimetype == "text/html"
+        (response.mimetype == "text/html" or download)
         and "Cache-Control" not in headers
         and current_user
         and current_user.is_authenticated
