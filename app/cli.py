@@ -274,11 +274,16 @@ def worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
+    from app.extensions import db
+    from app.services.planning import runs
     from app.services.planning.jobs import QUEUE_NAME
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("set REDIS_URL (for example redis://127.0.0.1:6379/0)")
+    # Runs a killed worker left "running" are marked failed, with the reason, before new work.
+    runs.fail_orphans()
+    db.session.remove()
     Worker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
 
 

@@ -112,6 +112,7 @@ class PlanningView(SignedInAccess, BaseView):
     def index(self) -> Any:
         today = dt.datetime.now(BRUSSELS).date()
         next_monday = calendar.monday_of(today) + dt.timedelta(weeks=1)
+        runs.fail_orphans(current_user.organisation_id)
         recent = db.session.scalars(
             sa.select(PlanningRun).order_by(PlanningRun.requested_at.desc()).limit(20)
         ).all()
@@ -145,6 +146,8 @@ class PlanningView(SignedInAccess, BaseView):
     @expose("/run/<int:run_id>")
     def run(self, run_id: int) -> Any:
         run = self._run(run_id)
+        if runs.fail_orphans(run.organisation_id):
+            db.session.refresh(run)
         by = request.args.get("by", "room")
         if by not in weekview.VIEWS:
             by = "room"
@@ -231,6 +234,7 @@ class PlanningView(SignedInAccess, BaseView):
     @expose("/run/<int:run_id>/progress.json")
     def progress(self, run_id: int) -> Response:
         run = self._run(run_id)
+        runs.fail_orphans(run.organisation_id)
         db.session.refresh(run)
         elapsed = run.elapsed_seconds
         if elapsed is None and run.started_at is not None:

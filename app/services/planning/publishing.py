@@ -46,16 +46,19 @@ def _claim_weeks(run: PlanningRun, user: User | None, now: dt.datetime) -> None:
                 sa.select(WeekPublication.id).where(WeekPublication.week_start == monday)
             )
             if exists is None:
+                # No SAVEPOINT here: on pysqlite a SAVEPOINT that opens the transaction
+                # commits on RELEASE, leaving the week claimed if the publish then fails.
+                # A duplicate means someone else created the week first: a conflict, and
+                # the caller rolls the whole publish back.
                 try:
-                    with db.session.begin_nested():
-                        db.session.execute(
-                            table.insert().values(
-                                organisation_id=run.organisation_id, week_start=monday, **values
-                            )
+                    db.session.execute(
+                        table.insert().values(
+                            organisation_id=run.organisation_id, week_start=monday, **values
                         )
-                    continue
-                except sa.exc.IntegrityError:
-                    pass  # someone else created the week first: the update below refuses
+                    )
+                except sa.exc.IntegrityError as exc:
+                    raise PublishConflict(_conflict_message(monday)) from exc
+                continue
         result = db.session.execute(
             table.update()
             .where(
@@ -66,10 +69,14 @@ def _claim_weeks(run: PlanningRun, user: User | None, now: dt.datetime) -> None:
             .values(**values)
         )
         if result.rowcount != 1:
-            raise PublishConflict(
-                f"The week of {monday:%d/%m/%Y} was published by someone else after this draft "
-                "was made. Re-plan to start from what is published now."
-            )
+            raise PublishConflict(_conflict_message(monday))
+
+
+def _conflict_message(monday: dt.date) -> str:
+    return (
+        f"The week of {monday:%d/%m/%Y} was published by someone else after this draft "
+        "was made. Re-plan to start from what is published now."
+    )
 
 
 def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime) -> None:

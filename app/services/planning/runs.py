@@ -24,6 +24,17 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_WORKERS = 2
+# A running run whose heartbeat is older than this lost its process (killed server or worker).
+SILENT_FOR = dt.timedelta(seconds=60)
+# A queued run no process took up within this time was lost (a restart empties the local
+# queue) or has no worker: it is ended rather than left waiting for ever.
+QUEUED_FOR = dt.timedelta(minutes=30)
+# Runs one organisation may have waiting or running at once: the solver slots are shared.
+MAX_WAITING = 3
+ORPHAN_REASON = (
+    "The planning stopped without finishing: the server or worker running it was stopped. "
+    "Start it again."
+)
 
 
 class PlanningError(Exception):
@@ -40,6 +51,51 @@ def publication_versions(organisation_id: int, week_start: dt.date, weeks: int) 
         ).all()
     known = {day.isoformat(): version for day, version in rows}
     return {day.isoformat(): known.get(day.isoformat(), 0) for day in mondays}
+
+
+def fail_orphans(organisation_id: int | None = None) -> int:
+    """Mark runs whose process is gone as failed, with the reason; how many were marked.
+
+    Called when runs are listed or watched and when a worker starts, so a run killed with
+    its server or worker never stays "running" or "queued" for ever."""
+    now = now_brussels()
+    table = PlanningRun.__table__
+    silent = sa.and_(
+        table.c.status == RunStatus.RUNNING.value,
+        sa.func.coalesce(table.c.heartbeat_at, table.c.started_at, table.c.requested_at)
+        < now - SILENT_FOR,
+    )
+    forgotten = sa.and_(
+        table.c.status == RunStatus.QUEUED.value, table.c.requested_at < now - QUEUED_FOR
+    )
+    statement = (
+        table.update()
+        .where(sa.or_(silent, forgotten))
+        .values(status=RunStatus.FAILED.value, finished_at=now, error=ORPHAN_REASON)
+    )
+    if organisation_id is not None:
+        statement = statement.where(table.c.organisation_id == organisation_id)
+    result = db.session.execute(statement)
+    db.session.commit()
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.warning("%s planning run(s) had lost their process and were marked failed", count)
+    return count
+
+
+def _refuse_a_full_queue(organisation_id: int) -> None:
+    fail_orphans(organisation_id)
+    waiting = db.session.scalar(
+        sa.select(sa.func.count(PlanningRun.id)).where(
+            PlanningRun.organisation_id == organisation_id,
+            PlanningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
+        )
+    )
+    if (waiting or 0) >= MAX_WAITING:
+        raise PlanningError(
+            f"{waiting} plans are already waiting or running; wait for one to finish or "
+            "stop one, then plan again."
+        )
 
 
 def create_run(
@@ -59,6 +115,7 @@ def create_run(
     if not 1 <= time_limit <= 600:
         raise PlanningError("The time limit must be between 1 and 600 seconds.")
     with tenancy.organisation_scope(organisation_id):
+        _refuse_a_full_queue(organisation_id)
         run = PlanningRun(
             organisation_id=organisation_id,
             site_id=site_id,
@@ -113,17 +170,17 @@ class _Reporter:
         while not self.done.wait(PROGRESS_EVERY_SECONDS):
             with engine.begin() as connection:
                 latest = self.latest
+                values: dict[str, object] = {"heartbeat_at": now_brussels()}
                 if latest is not None:
-                    connection.execute(
-                        table.update()
-                        .where(table.c.id == self.run_id)
-                        .values(
-                            objective=latest.objective,
-                            best_bound=latest.best_bound,
-                            gap=latest.gap,
-                            solutions=latest.solutions,
-                        )
+                    values.update(
+                        objective=latest.objective,
+                        best_bound=latest.best_bound,
+                        gap=latest.gap,
+                        solutions=latest.solutions,
                     )
+                connection.execute(
+                    table.update().where(table.c.id == self.run_id).values(**values)
+                )
                 stop = connection.execute(
                     sa.select(table.c.stop_requested).where(table.c.id == self.run_id)
                 ).scalar()
@@ -150,7 +207,11 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
         return
     with tenancy.organisation_scope(organisation_id):
         run = db.session.get(PlanningRun, run_id)
+        if run.status is not RunStatus.QUEUED:  # ended meanwhile (marked lost, or a retry)
+            log.warning("planning run %s is %s, not queued: not started", run_id, run.status)
+            return
         run.status, run.started_at = RunStatus.RUNNING, now_brussels()
+        run.heartbeat_at = run.started_at
         db.session.commit()
         try:
             built = build_problem(

@@ -1,4 +1,4 @@
-"""revocable sign-in sessions, one-time TOTP steps, lower-case e-mails
+"""revocable sign-in sessions, one-time TOTP steps, lower-case e-mails, run heartbeats
 
 Revision ID: f9beea7840a6
 Revises: 932469879957
@@ -36,6 +36,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_sign_in_session_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sign_in_session_user_id'), ['user_id'], unique=False)
 
+    with op.batch_alter_table('planning_run', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True))
+
     # E-mails become lower-case, so the unique index is case-insensitive. Two accounts that
     # differ only by case cannot both keep their address: stop and name them.
     connection = op.get_bind()
@@ -69,4 +72,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_sign_in_session_organisation_id'))
 
     op.drop_table('sign_in_session')
+
+    with op.batch_alter_table('planning_run', schema=None) as batch_op:
+        batch_op.drop_column('heartbeat_at')
     # ### end Alembic commands ###
