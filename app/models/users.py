@@ -17,6 +17,7 @@ from app.models.base import (
     Versioned,
     enum_column,
 )
+from app.models.encrypted import EncryptedText
 from app.models.enums import UserRole
 from app.models.organisation import Organisation
 from app.models.people import StaffMember
@@ -42,8 +43,8 @@ class User(UserMixin, OrganisationScoped, Versioned, Timestamped, Base):
     failed_login_count: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     last_failed_login_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
     locked_until: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
-    # Base32 TOTP secret; set only once the user has confirmed a code (second factor on).
-    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    # Base32 TOTP secret, encrypted at rest; set only once the user has confirmed a code.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(EncryptedText)
     # The last 30-second TOTP step accepted: a code of that step or earlier is refused.
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 

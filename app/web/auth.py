@@ -107,6 +107,31 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
+@bp.route("/account/sessions", methods=["GET", "POST"])
+@login_required
+def sessions() -> Response | str:
+    """The browsers signed in to this account; end one, or all but this one."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    if request.method == "POST":
+        # Flask-WTF's CSRFProtect has already checked the token of this form.
+        target = request.form.get("session", "")
+        if target == "others":
+            ended = sign_in_sessions.end_all(user, keep=user.sign_in_key)
+            flash(_("%(n)s other sessions were ended.", n=ended), "info")
+        elif (
+            target.isdigit()
+            and int(target) != sign_in_sessions.current_session_id(user)
+            and sign_in_sessions.end_one(user, int(target))
+        ):
+            flash(_("The session was ended."), "info")
+        return redirect(url_for("auth.sessions"))
+    return render_template(
+        "auth/sessions.html",
+        sessions=sign_in_sessions.sessions_of(user),
+        current_id=sign_in_sessions.current_session_id(user),
+    )
+
+
 def _end_signed_out_session(sender: Flask, user: User, **extra: object) -> None:
     sign_in_sessions.end(getattr(user, "sign_in_key", None))
 

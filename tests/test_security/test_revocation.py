@@ -197,3 +197,23 @@ def test_a_forged_or_ended_session_key_signs_nobody_in(
             session["_user_id"] = forged
             session["_fresh"] = True
         assert not _signed_in(client)
+
+
+def test_a_user_sees_and_ends_their_other_sessions(app: Flask, world: factories.World) -> None:
+    email = world.users["coordinator"].email
+    here, phone, tablet = (_remembered(app, email) for _ in range(3))
+    stranger = _remembered(app, world.users["admin"].email)
+    with tenancy.unscoped():
+        ids = sorted(db.session.scalars(sa.select(SignInSession.id)))
+    page = here.get("/account/sessions").get_data(as_text=True)
+    assert page.count('name="session" value="') == 3  # two others' End buttons + "all others"
+    assert f'value="{ids[-1]}"' not in page, "another account's session is not listed"
+    # Ending someone else's session id from this account does nothing.
+    here.post("/account/sessions", data={"session": str(ids[-1])})
+    assert _signed_in(stranger)
+    here.post("/account/sessions", data={"session": str(ids[1])})
+    assert not _signed_in(phone)
+    assert _signed_in(tablet)
+    here.post("/account/sessions", data={"session": "others"})
+    assert not _signed_in(tablet)
+    assert _signed_in(here)

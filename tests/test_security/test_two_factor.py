@@ -7,6 +7,7 @@ import time
 
 import pyotp
 import pytest
+import sqlalchemy as sa
 from flask.testing import FlaskClient
 
 from app import tenancy
@@ -169,3 +170,19 @@ def test_the_secret_and_lock_counters_are_never_shown(
         assert secret not in text
         assert "locked" not in text.lower()
         assert "failed" not in text.lower()
+
+
+def test_the_secret_is_encrypted_at_rest(app, world: factories.World) -> None:
+    admin = world.users["admin"]
+    secret = _with_totp(admin)
+    with db.engine.connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT totp_secret FROM user_account WHERE id = :id"), {"id": admin.id}
+        ).scalar_one()
+    assert secret not in stored
+    assert stored.startswith("gAAAAA")
+    assert _secret_of(admin) == secret
+    # Another installation's key cannot read it.
+    app.config["PARCOURS_ENCRYPTION_KEY"] = "x" * 43 + "="
+    with pytest.raises(RuntimeError, match="not the key"):
+        _secret_of(admin)
