@@ -29,6 +29,7 @@ from app.services.exports import spreadsheet_safe
 from app.services.validation import RecordInvalid
 from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
+from app.web.security import MAX_RECORD_ID
 
 EDITOR_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
@@ -79,14 +80,21 @@ class EditConflict(Exception):
     """The record changed since the form was opened."""
 
 
-class _EnumByValue:
-    """Flask-Admin looks enum filter values up by member name; ours travel by value."""
+def _enum_by_value(enum_cls: type[LabelledEnum]) -> type:
+    """Flask-Admin looks enum filter values up by member name (`enum_class[value]`) and checks
+    `isinstance(value, enum_class)`; ours travel by value, so a class answering both."""
 
-    def __init__(self, enum_cls: type[LabelledEnum]) -> None:
-        self.enum_cls = enum_cls
+    class ByValue(type):
+        def __getitem__(cls, value: str) -> LabelledEnum:
+            try:
+                return enum_cls(value)
+            except ValueError:
+                abort(400, description=f"Unknown filter value: {value[:40]}")
 
-    def __getitem__(self, value: str) -> LabelledEnum:
-        return self.enum_cls(value)
+        def __instancecheck__(cls, instance: Any) -> bool:
+            return isinstance(instance, enum_cls)
+
+    return ByValue(f"{enum_cls.__name__}ByValue", (), {})
 
 
 class ParcoursForm(FlaskForm):
@@ -183,7 +191,7 @@ class SecureModelView(SignedInAccess, ModelView):
                 if flt.options:
                     flt.options = enum_cls.choices()
                 if hasattr(flt, "enum_class"):
-                    flt.enum_class = _EnumByValue(enum_cls)
+                    flt.enum_class = _enum_by_value(enum_cls)
         return filters
 
     # -- who may do what ---------------------------------------------------------------
@@ -233,6 +241,23 @@ class SecureModelView(SignedInAccess, ModelView):
     # -- exports: no live formulas (and never cached: app.web.security) ------------------
     def get_export_value(self, model: Any, name: Any) -> Any:
         return spreadsheet_safe(super().get_export_value(model, name))
+
+    # -- malformed ids and filter values: 404 and 400, never a database error -------------
+    def get_one(self, id: Any) -> Any:
+        # Every key is an integer: "abc", "1,5" or a huge number can name no record (and
+        # PostgreSQL would refuse to compare them with an integer column).
+        text = str(id)
+        if not text.isdigit() or int(text) > MAX_RECORD_ID:
+            return None
+        return super().get_one(text)
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().get_list(*args, **kwargs)
+        except (sa.exc.DataError, OverflowError):
+            # A filter value or page number the database cannot hold, such as 10^20.
+            db.session.rollback()
+            abort(400, description="A filter value or page number is out of range.")
 
     # -- writes: clear messages, nothing half-written ------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:

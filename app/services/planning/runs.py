@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import scheduler
 from app import tenancy
 from app.extensions import db
-from app.models import PlanningRun, User, WeekPublication, now_brussels
+from app.models import PlanningRun, Site, User, WeekPublication, now_brussels
 from app.models.enums import RunStatus
 from app.services.planning import drafts
 from app.services.planning.problem import BuiltProblem, Scope, build_problem
@@ -115,6 +115,9 @@ def create_run(
     if not 1 <= time_limit <= 600:
         raise PlanningError("The time limit must be between 1 and 600 seconds.")
     with tenancy.organisation_scope(organisation_id):
+        # Scoped: another organisation's site reads as missing, with the same words.
+        if site_id is not None and db.session.get(Site, site_id) is None:
+            raise PlanningError("There is no such site.")
         _refuse_a_full_queue(organisation_id)
         run = PlanningRun(
             organisation_id=organisation_id,
