@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from wtforms import HiddenField
 
 from admin.fields import enum_field
+from app import permissions
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
 from app.services.audit import AUDITED
@@ -31,7 +32,7 @@ from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
 from app.web.security import MAX_RECORD_ID
 
-EDITOR_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
+EDITOR_ROLES = permissions.EDITORS  # roles that may edit records (app.permissions)
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
 
 

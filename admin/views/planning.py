@@ -13,10 +13,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES, SignedInAccess
+from admin.base import SignedInAccess
+from app import permissions
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
-from app.models.enums import ModuleKind, RunStatus, UserRole
+from app.models.enums import ModuleKind, RunStatus
+from app.permissions import Action
 from app.services.planning import adjust, jobs, publishing, runs, weekview
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
@@ -97,9 +99,9 @@ class PlanningView(SignedInAccess, BaseView):
     # Drafts are coordinators' work; staff see the published week in "My week".
     staff_allowed = False
 
-    def _require_editor(self) -> None:
-        if current_user.role not in EDITOR_ROLES:
-            abort(403)
+    def _require(self, action: Action) -> None:
+        """Refuse early (403) before loading anything; the service checks again."""
+        permissions.require(current_user, action)
 
     def _run(self, run_id: int) -> PlanningRun:
         run = db.session.get(PlanningRun, run_id)  # scoped: another organisation's run is None
@@ -123,12 +125,12 @@ class PlanningView(SignedInAccess, BaseView):
             sites=sites,
             default_week=calendar.iso_week_label(next_monday),
             this_week=calendar.iso_week_label(calendar.monday_of(today)),
-            can_plan=current_user.role in EDITOR_ROLES,
+            can_plan=permissions.can(current_user, Action.PLAN),
         )
 
     @expose("/generate", methods=["POST"])
     def generate(self) -> Response:
-        self._require_editor()
+        self._require(Action.PLAN)
         try:
             week_start = calendar.parse_iso_week(request.form.get("week", ""))
             weeks = int(request.form.get("weeks", "1"))
@@ -151,8 +153,8 @@ class PlanningView(SignedInAccess, BaseView):
         by = request.args.get("by", "room")
         if by not in weekview.VIEWS:
             by = "room"
-        if by == "participant" and current_user.role is UserRole.VIEWER:
-            abort(403)
+        if by == "participant":
+            self._require(Action.SEE_PEOPLE)
         look = weekview.lookups()
         scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
         published = weekview.published_in(scope)
@@ -186,7 +188,7 @@ class PlanningView(SignedInAccess, BaseView):
             diff=diff,
             kinds=KIND_STYLE,
             rooms=sorted(look.rooms.values(), key=lambda r: r.name),
-            can_plan=current_user.role in EDITOR_ROLES,
+            can_plan=permissions.can(current_user, Action.PLAN),
             week_label=calendar.iso_week_label,
             participant_names=self._names(diff),
             record_link=record_link,
@@ -194,7 +196,7 @@ class PlanningView(SignedInAccess, BaseView):
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
-            sees_people=current_user.role is not UserRole.VIEWER,
+            sees_people=permissions.can(current_user, Action.SEE_PEOPLE),
             deferred=self._deferred(run, look),
         )
 
@@ -204,7 +206,8 @@ class PlanningView(SignedInAccess, BaseView):
             return []
         keys = runs.timetable_of(run).deferred
         names = {}
-        if keys and current_user.role is not UserRole.VIEWER:  # individual coaching: with whom
+        # Individual coaching: with whom.
+        if keys and permissions.can(current_user, Action.SEE_PEOPLE):
             from app.models import Participant
 
             ids = {int(m) for k in keys if (m := k.rpartition("@")[0].partition("#")[2]).isdigit()}
@@ -254,13 +257,13 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/run/<int:run_id>/stop", methods=["POST"])
     def stop(self, run_id: int) -> Response:
-        self._require_editor()
-        runs.request_stop(self._run(run_id))
+        self._require(Action.PLAN)
+        runs.request_stop(self._run(run_id), by=current_user)
         return jsonify(stopping=True)
 
     @expose("/run/<int:run_id>/publish", methods=["POST"])
     def publish(self, run_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.PUBLISH)
         run = self._run(run_id)
         try:
             diff = publishing.publish(run, current_user)
@@ -281,7 +284,7 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/run/<int:run_id>/replan", methods=["POST"])
     def replan(self, run_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.PLAN)
         base = self._run(run_id)
         run = runs.create_run(
             current_user,
@@ -304,17 +307,17 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/draft/<int:draft_id>/pin", methods=["POST"])
     def pin(self, draft_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.PIN)
         draft = self._draft(draft_id)
         try:
-            adjust.set_pinned(draft, request.form.get("pinned") == "1")
+            adjust.set_pinned(draft, request.form.get("pinned") == "1", by=current_user)
         except PlanningError as exc:
             flash(str(exc), "error")
         return redirect(_safe_back(url_for(".run", run_id=draft.run_id)))
 
     @expose("/draft/<int:draft_id>/move", methods=["POST"])
     def move(self, draft_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.MOVE)
         draft = self._draft(draft_id)
         back = _safe_back(url_for(".run", run_id=draft.run_id))
         try:
@@ -325,7 +328,7 @@ class PlanningView(SignedInAccess, BaseView):
             flash(_("Give a date (YYYY-MM-DD) and a start time (HH:MM)."), "error")
             return redirect(back)
         try:
-            adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room)
+            adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room, by=current_user)
         except adjust.MoveRefused as exc:
             for violation in exc.violations:
                 label = RULE_LABELS.get(violation.rule)
@@ -345,12 +348,12 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/session/<int:session_id>/cancel", methods=["POST"])
     def cancel(self, session_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.CANCEL)
         session = db.session.get(PlannedSession, session_id)
         if session is None:
             abort(404)
         try:
-            publishing.cancel(session, request.form.get("reason", ""))
+            publishing.cancel(session, request.form.get("reason", ""), by=current_user)
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
@@ -362,8 +365,7 @@ class PlanningView(SignedInAccess, BaseView):
     def print_week(self) -> Any:
         """One printable page: a participant's or a group's published week, in their language."""
         by, entity = request.args.get("by", "participant"), request.args.get("id", "")
-        if current_user.role is UserRole.VIEWER:
-            abort(403)
+        self._require(Action.SEE_PEOPLE)
         today = dt.datetime.now(BRUSSELS).date()
         week_start = calendar.monday_of(week_param(calendar.monday_of(today)))
         return render_week_sheet(self, by, entity, week_start)

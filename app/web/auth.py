@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from app import caseload, tenancy
+from app import caseload, permissions, tenancy
 from app.extensions import db, login_manager
 from app.models import User
 from app.models.enums import UserRole
@@ -161,6 +161,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.before_request(_require_login)
     user_logged_out.connect(_end_signed_out_session, app)
+    # Templates ask the same rules as the services: {% if may("publish") %}.
+    app.jinja_env.globals["may"] = lambda action: permissions.can(
+        current_user, permissions.Action(action)
+    )
 
     @app.get("/health")
     def health() -> dict[str, str]:

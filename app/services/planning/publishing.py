@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app import tenancy
+from app import permissions, tenancy
 from app.extensions import db
 from app.models import (
     Module,
@@ -19,6 +19,7 @@ from app.models import (
     now_brussels,
 )
 from app.models.enums import SessionStatus
+from app.permissions import Action
 from app.services.planning import drafts
 from app.services.planning.problem import Scope, published_sessions
 from app.services.planning.runs import PlanningError
@@ -113,6 +114,7 @@ def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime
 
 def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
     """Turn the run's draft into the published timetable of its weeks, all or nothing."""
+    permissions.require(user, Action.PUBLISH)
     if not run.has_draft:
         raise PlanningError("This run has no timetable to publish.")
     if run.published_at is not None:
@@ -172,8 +174,9 @@ def _cancel(session: PlannedSession, reason: str, now: dt.datetime) -> None:
     session.changed_at = now
 
 
-def cancel(session: PlannedSession, reason: str) -> None:
+def cancel(session: PlannedSession, reason: str, by: User | None = None) -> None:
     """Cancel one published session; it stays visible, marked cancelled, with the reason."""
+    permissions.require(by, Action.CANCEL)
     reason = (reason or "").strip()
     if not reason:
         raise PlanningError("Give a reason: participants and staff will see it.")

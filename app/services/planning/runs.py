@@ -11,10 +11,11 @@ from dataclasses import asdict
 import sqlalchemy as sa
 
 import scheduler
-from app import tenancy
+from app import permissions, tenancy
 from app.extensions import db
 from app.models import PlanningRun, Site, User, WeekPublication, now_brussels
 from app.models.enums import RunStatus
+from app.permissions import Action
 from app.services.planning import drafts
 from app.services.planning.problem import BuiltProblem, Scope, build_problem
 from scheduler.io import dumps, loads_problem, loads_timetable
@@ -108,6 +109,7 @@ def create_run(
     base_run: PlanningRun | None = None,
 ) -> PlanningRun:
     """Record a request to plan; the caller submits it to the job runner."""
+    permissions.require(user, Action.PLAN)
     if week_start.weekday() != 0:
         raise PlanningError("The first week must start on a Monday.")
     if not 1 <= weeks <= 8:
@@ -261,7 +263,8 @@ def store_result(run: PlanningRun, built: BuiltProblem, timetable: scheduler.Tim
     db.session.commit()
 
 
-def request_stop(run: PlanningRun) -> None:
+def request_stop(run: PlanningRun, by: User | None = None) -> None:
+    permissions.require(by, Action.PLAN)
     run.stop_requested = True
     db.session.commit()
 
