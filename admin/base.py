@@ -25,6 +25,7 @@ from admin.fields import enum_field
 from app import permissions
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
+from app.services import access_log
 from app.services.audit import AUDITED
 from app.services.exports import spreadsheet_safe
 from app.services.validation import RecordInvalid
@@ -169,6 +170,8 @@ class SecureModelView(SignedInAccess, ModelView):
     details_template = "admin/model/parcours_details.html"
     # The calendar-feed subject of this screen's records (staff, room, participant...), if any.
     feed_subject: str | None = None
+    # Screens of personal data: opening a record and exporting the list are audited.
+    audited_reads: str | None = None
     form_excluded_columns = (
         "organisation", "organisation_id", "created_at", "updated_at", "version")
     column_exclude_list = ("organisation", "created_at", "updated_at", "version")
@@ -231,7 +234,19 @@ class SecureModelView(SignedInAccess, ModelView):
             return response
         if name in WRITE_VIEWS and not self._can_edit_records():
             abort(403)
+        self._audit_read(name, kwargs)
         return None
+
+    def _audit_read(self, name: str, kwargs: dict[str, Any]) -> None:
+        kind = self.audited_reads
+        if kind is None or request.method != "GET":
+            return
+        record_id = request.args.get("id", "")
+        if name in ("details_view", "edit_view") and self.get_one(record_id) is not None:
+            access_log.record(current_user, f"{kind}.viewed", kind, record_id)
+        elif name == "export":
+            export_type = str(kwargs.get("export_type", ""))[:10]
+            access_log.record(current_user, f"{kind}.exported", kind, "*", format=export_type)
 
     @action("delete", admin_lazy_gettext("Delete"),
             admin_lazy_gettext("Are you sure you want to delete selected records?"))

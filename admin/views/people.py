@@ -69,6 +69,7 @@ class ParticipantBlockInline(WeeklyInline):
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     viewer_allowed = False
     feed_subject = "participant"
+    audited_reads = "participant"
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")

@@ -19,6 +19,7 @@ from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus
 from app.permissions import Action
+from app.services import access_log
 from app.services.planning import adjust, jobs, publishing, runs, weekview
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
@@ -379,6 +380,7 @@ def render_week_sheet(view: BaseView, by: str, entity: str, week_start: dt.date)
     sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)
     if sheet is None:
         abort(404)
+    access_log.record(current_user, "week.printed", by[:64], entity, week=week_start.isoformat())
     with printing.language(sheet.language):
         return view.render(
             "planning/print.html",
