@@ -120,3 +120,31 @@ def test_another_organisations_participant_cannot_be_anonymised(coordinator_clie
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Participant, stranger.id).anonymised_at is None
+
+
+def test_anonymisation_scrubs_the_name_from_cancel_and_closure_reasons(world):
+    """Reasons reach calendar feeds: a name typed into one must not survive erasure."""
+    from app.models import ClosureDay, PlannedSession
+    from app.services.planning import publishing
+
+    person = _named_person(world)
+    session = published_session(world, [person])
+    publishing.cancel(session, f"{OLD_FIRST} {OLD_LAST} is in hospital")
+    db.session.add(ClosureDay(organisation=world.org, start_date=dt.date(2026, 10, 9),
+                              end_date=dt.date(2026, 10, 9), reason=f"Funeral, {OLD_LAST} family"))
+    db.session.commit()
+    revision = session.revision
+    assert OLD_LAST in text_dump()
+
+    assert privacy.anonymise_participant(person, None) is True
+
+    db.session.expire_all()
+    dump = text_dump()
+    assert OLD_LAST not in dump
+    assert OLD_FIRST not in dump
+    person = db.session.get(Participant, person.id)
+    cancelled = db.session.get(PlannedSession, session.id)
+    assert cancelled.cancel_reason == f"{person.full_name} is in hospital"
+    assert cancelled.revision == revision + 1  # calendars fetch the new reason
+    closure = db.session.query(ClosureDay).filter(ClosureDay.start_date == dt.date(2026, 10, 9))
+    assert closure.one().reason == f"Funeral, {person.last_name} family"
