@@ -83,6 +83,10 @@ def undo(event: AuditEvent, by: User | None = None) -> Any:
             raise RecordInvalid(
                 kind, [FieldError("history", _("History: the record no longer exists."))]
             )
+        if getattr(record, "anonymised_at", None) is not None:
+            # Erasure is final: an undo would bring back values or the "not anonymised" mark.
+            raise RecordInvalid(kind, [FieldError("history", _(
+                "History: this person was anonymised; their changes cannot be undone."))])
         for key, (old, _new) in details.get("changes", {}).items():
             if key not in SECRET_FIELDS:
                 setattr(record, key, _python(model, key, old))

@@ -148,3 +148,26 @@ def test_anonymisation_scrubs_the_name_from_cancel_and_closure_reasons(world):
     assert cancelled.revision == revision + 1  # calendars fetch the new reason
     closure = db.session.query(ClosureDay).filter(ClosureDay.start_date == dt.date(2026, 10, 9))
     assert closure.one().reason == f"Funeral, {person.last_name} family"
+
+
+def test_the_anonymisation_cannot_be_undone_from_the_history(world):
+    import pytest
+    import sqlalchemy as sa
+
+    from app import tenancy
+    from app.models import AuditEvent
+    from app.services import history
+    from app.services.validation import RecordInvalid
+
+    person = world.participants[0]
+    assert privacy.anonymise_participant(person, None) is True
+    with tenancy.organisation_scope(world.org.id):
+        events = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.record_kind == "participant", AuditEvent.record_id == str(person.id),
+            AuditEvent.action == "participant.updated")).all()
+        assert events
+        for event in events:
+            with pytest.raises(RecordInvalid):
+                history.undo(event, by=world.users["coordinator"])
+            db.session.rollback()
+        assert db.session.get(Participant, person.id).anonymised_at is not None
