@@ -45,6 +45,8 @@ class User(UserMixin, OrganisationScoped, Versioned, Timestamped, Base):
     locked_until: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
     # Base32 TOTP secret, encrypted at rest; set only once the user has confirmed a code.
     totp_secret: so.Mapped[str | None] = so.mapped_column(EncryptedText)
+    # SHA-256 of the unused single-use recovery codes (a lost phone), shown once at set-up.
+    totp_recovery_hashes: so.Mapped[list[str] | None] = so.mapped_column(sa.JSON)
     # The last 30-second TOTP step accepted: a code of that step or earlier is refused.
     totp_last_step: so.Mapped[int | None] = so.mapped_column(sa.BigInteger)
 

@@ -79,6 +79,7 @@ HIDDEN_FIELDS = (
     "password_hash",
     "totp_secret",
     "totp_last_step",
+    "totp_recovery_hashes",
     "failed_login_count",
     "last_failed_login_at",
     "locked_until",

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import hashlib
 import hmac
+import secrets
 import threading
 import time
 from typing import Any
@@ -158,6 +160,44 @@ def accept_code(user: User, code: str) -> bool:
     return True
 
 
+RECOVERY_CODES = 8
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def _recovery_digest(code: str) -> str:
+    normalised = "".join(char for char in code.lower() if char.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes; the codes are shown once, only hashes are kept."""
+    codes = [
+        "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(4)) for _ in range(3))
+        for _ in range(RECOVERY_CODES)
+    ]
+    with tenancy.organisation_scope(user.organisation_id):
+        user.totp_recovery_hashes = [_recovery_digest(code) for code in codes]
+        db.session.commit()
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """Sign-in with a recovery code instead of the app's code: each works once."""
+    digest = _recovery_digest(code)
+    left = list(user.totp_recovery_hashes or [])
+    if len(digest) != 64 or not any(hmac.compare_digest(digest, kept) for kept in left):
+        return False
+    with tenancy.organisation_scope(user.organisation_id):
+        user.totp_recovery_hashes = [kept for kept in left if kept != digest]
+        _audit(user, "user.recovery_code_used", left=len(left) - 1)
+        try:
+            db.session.commit()
+        except so.exc.StaleDataError:  # the same code, used at the same moment elsewhere
+            db.session.rollback()
+            return False
+    return True
+
+
 def enable_totp(user: User, secret: str, code: str) -> bool:
     """Turn the second factor on once a code of the new secret proves the app is set up."""
     with tenancy.organisation_scope(user.organisation_id):
@@ -178,6 +218,7 @@ def disable_totp(user: User, code: str) -> bool:
             return False
         user.totp_secret = None
         user.totp_last_step = None
+        user.totp_recovery_hashes = None
         _audit(user, "user.totp_disabled")
         db.session.commit()
     return True

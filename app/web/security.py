@@ -141,7 +141,7 @@ def _expire_sessions() -> Response | None:
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Six-digit code"),
-        validators=[DataRequired(), Length(max=12)],
+        validators=[DataRequired(), Length(max=20)],  # a recovery code is 14 characters
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
@@ -179,7 +179,9 @@ def second_factor() -> Response | str | tuple[str, int]:
         if throttle.is_blocked(request.remote_addr):
             flash(_("Too many failed sign-ins from this network. Try again later."), "error")
             return render_template("auth/second_factor.html", form=form), 429
-        if login_guard.accept_code(user, form.code.data):
+        if login_guard.accept_code(user, form.code.data) or login_guard.use_recovery_code(
+            user, form.code.data
+        ):
             session.pop(PENDING, None)
             sign_in(user, remember)
             return redirect(_safe_next(request.args.get("next")))
@@ -207,7 +209,13 @@ def two_factor_setup() -> Response | str:
         if login_guard.enable_totp(user, secret, form.code.data):
             session.pop(SETUP_SECRET, None)
             flash(_("The second sign-in step is on for %(email)s.", email=user.email), "info")
-            return redirect(url_for("security.two_factor_setup"))
+            # Shown once, on this page only: never stored in clear, never in a redirect.
+            return render_template(
+                "auth/two_factor_setup.html",
+                form=CodeForm(formdata=None),
+                enabled=True,
+                recovery_codes=login_guard.new_recovery_codes(user),
+            )
         flash(_("This code is not right. Type the code your app shows now."), "error")
     qr = segno.make(login_guard.totp_uri(user, secret), error="m")
     return render_template(

@@ -54,7 +54,8 @@ def _enable(client: FlaskClient) -> str:
     refused = client.post(SETUP, data={"code": _wrong_code(secret)})
     assert "not right" in refused.get_data(as_text=True)
     response = client.post(SETUP, data={"code": pyotp.TOTP(secret).at(login_guard.clock())})
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert 'data-testid="recovery-codes"' in response.get_data(as_text=True)
     return secret
 
 
@@ -186,3 +187,32 @@ def test_the_secret_is_encrypted_at_rest(app, world: factories.World) -> None:
     app.config["PARCOURS_ENCRYPTION_KEY"] = "x" * 43 + "="
     with pytest.raises(RuntimeError, match="not the key"):
         _secret_of(admin)
+
+
+def test_recovery_codes_are_shown_once_and_each_signs_in_once(
+    client: FlaskClient, world: factories.World, clock: Clock
+) -> None:
+    admin = world.users["admin"]
+    sign_in(client, admin.email)
+    page = client.get(SETUP).get_data(as_text=True)
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', page).group(1)
+    shown = client.post(SETUP, data={"code": clock.code(secret)}).get_data(as_text=True)
+    codes = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code>", shown)
+    assert len(codes) == login_guard.RECOVERY_CODES
+    assert len(set(codes)) == len(codes)
+    assert not re.findall(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}",
+                          client.get(SETUP).get_data(as_text=True)), "shown once only"
+    with db.engine.connect() as connection:
+        stored = connection.execute(sa.text(
+            "SELECT totp_recovery_hashes FROM user_account WHERE id = :id"), {"id": admin.id}
+        ).scalar_one()
+    assert all(code not in str(stored) for code in codes)
+
+    # No phone: a recovery code (typed in capitals, without dashes) signs in, once.
+    typed = codes[0].replace("-", "").upper()
+    assert _sign_in_with_code(client, admin, typed) == 302
+    assert _sign_in_with_code(client, admin, typed) == 200
+    assert _sign_in_with_code(client, admin, codes[1]) == 302
+    with tenancy.unscoped():
+        actions = [e.action for e in db.session.query(AuditEvent)]
+    assert actions.count("user.recovery_code_used") == 2

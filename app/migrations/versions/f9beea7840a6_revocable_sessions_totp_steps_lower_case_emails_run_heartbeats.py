@@ -56,6 +56,7 @@ def upgrade():
     ))
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('totp_recovery_hashes', sa.JSON(), nullable=True))
         # Room for the encrypted secret (existing ones are encrypted at their next write).
         batch_op.alter_column('totp_secret', existing_type=sa.String(length=64),
                               type_=sa.String(length=255), existing_nullable=True)
@@ -84,6 +85,7 @@ def downgrade():
     op.execute("UPDATE user_account SET totp_secret = NULL")
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_constraint('email_lower_case', type_='check')
+        batch_op.drop_column('totp_recovery_hashes')
         batch_op.drop_column('totp_last_step')
         batch_op.alter_column('totp_secret', existing_type=sa.String(length=255),
                               type_=sa.String(length=64), existing_nullable=True)
