@@ -90,3 +90,58 @@ def test_a_killed_planning_run_is_marked_failed(
         failed = db.session.get(PlanningRun, run_id)
         assert failed.status is RunStatus.FAILED
         assert failed.error == runs.ORPHAN_REASON
+
+
+@pytest.mark.slow
+def test_an_rq_work_horse_killed_mid_solve_leaves_no_run_stuck(
+    shared_app: Flask, tmp_path: Path
+) -> None:
+    """RQ moves the job of a killed work-horse to its failed registry and tells nobody; the
+    next worker to start marks the silent run failed, with the reason."""
+    from rq import Queue
+
+    from app.services.planning import jobs
+    from tests.test_app.test_jobs import REDIS_URL, _redis
+
+    connection = _redis()
+    queue = Queue(jobs.QUEUE_NAME, connection=connection)
+    queue.empty()
+    shared_app.config["REDIS_URL"] = REDIS_URL
+    world = plannable(factories.build_world())
+    run_id = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5).id
+    jobs.submit(run_id)
+    db.session.remove()
+    # The work-horse (a fork of the worker) kills itself in the solver, as a kill -9 would.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import os, signal, scheduler\n"
+        "scheduler.solve = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    url = shared_app.config["SQLALCHEMY_DATABASE_URI"]
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS_URL,
+           "PARCOURS_INSTANCE_PATH": str(tmp_path / "worker"), "SECRET_KEY": "test-secret-key"}
+
+    def worker(*, killing: bool) -> None:
+        path = f"{hook}{os.pathsep}{ROOT}" if killing else str(ROOT)
+        result = subprocess.run(
+            [str(Path(sys.executable).parent / "parcours"), "worker", "--burst"], cwd=ROOT,
+            env={**env, "PYTHONPATH": path}, capture_output=True, text=True, timeout=180,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+
+    worker(killing=True)
+    with tenancy.unscoped():
+        left = db.session.get(PlanningRun, run_id)
+        assert left.status is RunStatus.RUNNING  # what RQ left behind
+        # Two minutes pass without a heartbeat (written here rather than waited for).
+        left.heartbeat_at = left.heartbeat_at - runs.SILENT_FOR * 2
+        db.session.commit()
+    db.session.remove()
+    worker(killing=False)  # a new worker starts: it cleans up before taking work
+    with tenancy.unscoped():
+        failed = db.session.get(PlanningRun, run_id)
+        assert failed.status is RunStatus.FAILED
+        assert failed.error == runs.ORPHAN_REASON
+    queue.empty()
