@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS, EXPORT_FORMATTERS
 from flask_admin.model.form import converts
@@ -106,6 +107,19 @@ class ParcoursForm(FlaskForm):
     def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, obj=obj, **kwargs)
         self._obj = obj
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        # An optional link given an id that names no record the user may see (unknown, or of
+        # another organisation) would otherwise be saved as "no link" with a success message.
+        for field in self:
+            given = getattr(field, "_formdata", None)
+            if isinstance(field, QuerySelectField) and given not in (None, "") and (
+                field.data is None
+            ):
+                field.errors = [*list(field.errors or []), _("Not a valid choice.")]
+                valid = False
+        return valid
 
 
 class SignedInAccess:

@@ -86,3 +86,26 @@ def test_planning_a_foreign_or_unknown_site_is_refused(
                                follow_redirects=True)
         assert response.status_code == 200
         assert "There is no such site." in response.get_data(as_text=True)
+
+
+def test_an_unknown_or_foreign_link_is_refused_not_saved_as_none(
+    coordinator_client: FlaskClient, world: factories.World
+) -> None:
+    from app.models import Participant
+    from tests.test_admin.test_forms import participant_form
+
+    with tenancy.organisation_scope(world.other_org.id):
+        foreign_coach = factories.staff(world.other_org)
+        db.session.commit()
+        foreign_id = foreign_coach.id
+    person = world.participants[0]
+    person_id, coach_id = person.id, world.coach.id
+    for bad in (str(foreign_id), "999999", "NaN"):
+        data = participant_form(world, first_name=person.first_name, last_name=person.last_name,
+                                referent_coach=bad)
+        response = coordinator_client.post(f"/admin/participant/edit/?id={person_id}", data=data)
+        assert response.status_code == 200
+        assert "Not a valid choice." in response.get_data(as_text=True)
+        db.session.remove()
+        with tenancy.unscoped():
+            assert db.session.get(Participant, person_id).referent_coach_id == coach_id
