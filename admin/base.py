@@ -6,11 +6,13 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import abort, flash, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.babel import lazy_gettext as admin_lazy_gettext
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.fields import QuerySelectField
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS, EXPORT_FORMATTERS
 from flask_admin.model.form import converts
@@ -23,14 +25,18 @@ from wtforms import HiddenField
 
 from admin.belgian_fields import BelgianDateField, BelgianDecimalField, BelgianTimeField
 from admin.fields import ChoiceRequired, enum_field
+from app import permissions
 from app.extensions import db
 from app.models.enums import LabelledEnum, UserRole
+from app.services import access_log
 from app.services.audit import AUDITED
+from app.services.exports import spreadsheet_safe
 from app.services.validation import RecordInvalid
 from app.tenancy import TenancyViolation
 from app.web.i18n import belgian_date
+from app.web.security import MAX_RECORD_ID
 
-EDITOR_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR)
+EDITOR_ROLES = permissions.EDITORS  # roles that may edit records (app.permissions)
 CHOOSE_PROMPT = _l("— choose —")
 NO_CHOICE = _l("— none —")
 WRITE_VIEWS = frozenset({"create_view", "edit_view", "delete_view", "action_view", "ajax_update"})
@@ -125,14 +131,43 @@ class EditConflict(Exception):
     """The record changed since the form was opened."""
 
 
-class _EnumByValue:
-    """Flask-Admin looks enum filter values up by member name; ours travel by value."""
+def _enum_by_value(enum_cls: type[LabelledEnum]) -> type:
+    """Flask-Admin looks enum filter values up by member name (`enum_class[value]`) and checks
+    `isinstance(value, enum_class)`; ours travel by value, so a class answering both."""
 
-    def __init__(self, enum_cls: type[LabelledEnum]) -> None:
-        self.enum_cls = enum_cls
+    class ByValue(type):
+        def __getitem__(cls, value: str) -> LabelledEnum:
+            try:
+                return enum_cls(value)
+            except ValueError:
+                abort(400, description=f"Unknown filter value: {value[:40]}")
 
-    def __getitem__(self, value: str) -> LabelledEnum:
-        return self.enum_cls(value)
+        def __instancecheck__(cls, instance: Any) -> bool:
+            return isinstance(instance, enum_cls)
+
+    return ByValue(f"{enum_cls.__name__}ByValue", (), {})
+
+
+class ParcoursForm(FlaskForm):
+    """A FlaskForm that knows the record it edits: Flask-Admin's Unique validator compares
+    against `form._obj`, and without it every save of an existing record is "Already exists"."""
+
+    def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, obj=obj, **kwargs)
+        self._obj = obj
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        # An optional link given an id that names no record the user may see (unknown, or of
+        # another organisation) would otherwise be saved as "no link" with a success message.
+        for field in self:
+            given = getattr(field, "_formdata", None)
+            if isinstance(field, QuerySelectField) and given not in (None, "") and (
+                field.data is None
+            ):
+                field.errors = [*list(field.errors or []), _("Not a valid choice.")]
+                valid = False
+        return valid
 
 
 class SignedInAccess:
@@ -164,7 +199,7 @@ class SignedInAccess:
 class SecureModelView(SignedInAccess, ModelView):
     """Signed-in users of the record's organisation only; writes for admins and coordinators."""
 
-    form_base_class = FlaskForm
+    form_base_class = ParcoursForm
     model_form_converter = ParcoursModelConverter
     named_filter_urls = True
     can_view_details = True
@@ -199,6 +234,8 @@ class SecureModelView(SignedInAccess, ModelView):
     details_template = "admin/model/parcours_details.html"
     # The calendar-feed subject of this screen's records (staff, room, participant...), if any.
     feed_subject: str | None = None
+    # Screens of personal data: opening a record and exporting the list are audited.
+    audited_reads: str | None = None
     form_excluded_columns = (
         "organisation", "organisation_id", "created_at", "updated_at", "version")
     column_exclude_list = ("organisation", "created_at", "updated_at", "version")
@@ -227,7 +264,7 @@ class SecureModelView(SignedInAccess, ModelView):
                 if flt.options:
                     flt.options = enum_cls.choices()
                 if hasattr(flt, "enum_class"):
-                    flt.enum_class = _EnumByValue(enum_cls)
+                    flt.enum_class = _enum_by_value(enum_cls)
         return filters
 
     # -- who may do what ---------------------------------------------------------------
@@ -266,13 +303,46 @@ class SecureModelView(SignedInAccess, ModelView):
             return response
         if name in WRITE_VIEWS and not self._can_edit_records():
             abort(403)
+        self._audit_read(name, kwargs)
         return None
+
+    def _audit_read(self, name: str, kwargs: dict[str, Any]) -> None:
+        kind = self.audited_reads
+        if kind is None or request.method != "GET":
+            return
+        record_id = request.args.get("id", "")
+        if name in ("details_view", "edit_view") and self.get_one(record_id) is not None:
+            access_log.record(current_user, f"{kind}.viewed", kind, record_id)
+        elif name == "export":
+            export_type = str(kwargs.get("export_type", ""))[:10]
+            access_log.record(current_user, f"{kind}.exported", kind, "*", format=export_type)
 
     @action("delete", admin_lazy_gettext("Delete"),
             admin_lazy_gettext("Are you sure you want to delete selected records?"))
     def action_delete(self, ids: Any) -> None:
         # Flask-Admin passes the ids as text, which PostgreSQL refuses to compare with integers.
         super().action_delete(tuple(int(i) for i in ids if str(i).isdigit()))
+
+    # -- exports: no live formulas (and never cached: app.web.security) ------------------
+    def get_export_value(self, model: Any, name: Any) -> Any:
+        return spreadsheet_safe(super().get_export_value(model, name))
+
+    # -- malformed ids and filter values: 404 and 400, never a database error -------------
+    def get_one(self, id: Any) -> Any:
+        # Every key is an integer: "abc", "1,5" or a huge number can name no record (and
+        # PostgreSQL would refuse to compare them with an integer column).
+        text = str(id)
+        if not text.isdigit() or int(text) > MAX_RECORD_ID:
+            return None
+        return super().get_one(text)
+
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().get_list(*args, **kwargs)
+        except (sa.exc.DataError, OverflowError):
+            # A filter value or page number the database cannot hold, such as 10^20.
+            db.session.rollback()
+            abort(400, description="A filter value or page number is out of range.")
 
     # -- writes: clear messages, nothing half-written ------------------------------------
     def handle_view_exception(self, exc: Exception) -> bool:
@@ -368,6 +438,11 @@ class SecureModelView(SignedInAccess, ModelView):
             session.rollback()
             self.handle_view_exception(exc)
             raise
+        except sa.exc.IntegrityError:
+            # Never the database's words: they name tables and echo other records' values.
+            session.rollback()
+            flash(_("The record could not be saved: it conflicts with another record."), "error")
+            return False
         except Exception as exc:
             session.rollback()
             if not self.handle_view_exception(exc):

@@ -30,7 +30,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     from app import caseload, tenancy
     from app.extensions import csrf, db, migrate
     from app.models.base import render_migration_item
-    from app.services import audit, privacy, validation
+    from app.services import audit, privacy, sign_in_sessions, validation
     from app.services.trajectory import records as trajectory_records
     from app.web import auth, feeds, i18n, security
 
@@ -57,6 +57,7 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     validation.install()
     audit.install()
     privacy.install()  # a participant with history is anonymised, never deleted
+    sign_in_sessions.install()  # a changed password, role or activity ends the sessions
 
     # Plug-ins (the admin screens) are named in configuration: app never imports admin.
     for extension in app.config["PARCOURS_EXTENSIONS"]:

@@ -26,8 +26,13 @@ def backup_command(path: Path) -> None:
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Replace the current data without asking.")
+@click.option(
+    "--end-connections",
+    is_flag=True,
+    help="PostgreSQL: end the sessions of running servers and workers first.",
+)
 @with_appcontext
-def restore_command(path: Path, yes: bool) -> None:
+def restore_command(path: Path, yes: bool, end_connections: bool) -> None:
     """Replace every record of the database with the backup at PATH."""
     from app.services import backup
 
@@ -37,7 +42,7 @@ def restore_command(path: Path, yes: bool) -> None:
             abort=True,
         )
     try:
-        backup.restore(path)
+        backup.restore(path, end_connections=end_connections)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Database restored from {path}.")

@@ -70,6 +70,11 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo(f"  {role:<12} {email:<40} {organisation}")
     if no_serve:
         return
+    # End the set-up's transaction: a connection left "idle in transaction" for the server's
+    # whole life holds locks that make a PostgreSQL restore wait and every page behind it.
+    from app.extensions import db
+
+    db.session.remove()
     # Not app.run(): Flask ignores it inside its own command line.
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
@@ -114,6 +119,55 @@ def user_create(
     except RecordInvalid as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Created {user.role.value} account {user.email} in {organisation.name}.")
+
+
+def _account(email: str) -> object:
+    from app.services import accounts
+
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise click.BadParameter(f"no account with e-mail {email!r}", param_hint="EMAIL")
+    return user
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def user_deactivate(email: str) -> None:
+    """Stop an account from signing in; its open sessions and remember-me cookies end now."""
+    from app.services import accounts
+
+    user = _account(email)
+    accounts.set_active(user, False)  # type: ignore[arg-type]
+    click.echo(f"Deactivated {email.strip().lower()}; its sessions are ended.")
+
+
+@user_group.command("activate")
+@click.argument("email")
+@with_appcontext
+def user_activate(email: str) -> None:
+    """Let a deactivated account sign in again."""
+    from app.services import accounts
+
+    accounts.set_active(_account(email), True)  # type: ignore[arg-type]
+    click.echo(f"Activated {email.strip().lower()}.")
+
+
+@user_group.command("set-password")
+@click.argument("email")
+@click.password_option()
+@with_appcontext
+def user_set_password(email: str, password: str) -> None:
+    """Give an account a new password; its open sessions end and its lock is lifted."""
+    from app.services import accounts
+    from app.services.validation import RecordInvalid
+
+    user = _account(email)
+    try:
+        accounts.set_password(user, password)  # type: ignore[arg-type]
+    except RecordInvalid as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"New password set for {email.strip().lower()}; its sessions are ended.")
 
 
 @click.command("plan")
@@ -222,11 +276,16 @@ def worker_command(burst: bool) -> None:
     from redis import Redis
     from rq import Worker
 
+    from app.extensions import db
+    from app.services.planning import runs
     from app.services.planning.jobs import QUEUE_NAME
 
     url = current_app.config.get("REDIS_URL")
     if not url:
         raise click.ClickException("set REDIS_URL (for example redis://127.0.0.1:6379/0)")
+    # Runs a killed worker left "running" are marked failed, with the reason, before new work.
+    runs.fail_orphans()
+    db.session.remove()
     Worker([QUEUE_NAME], connection=Redis.from_url(url)).work(burst=burst)
 
 

@@ -11,12 +11,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES, SignedInAccess
+from admin.base import SignedInAccess
 from admin.labels import FIELD_LABELS
+from app import permissions
 from app.extensions import db
 from app.models.audit import AuditEvent
+from app.permissions import Action
 from app.services import history
 from app.services.validation import RecordInvalid
+from app.web.redirects import safe_next_url
 
 
 class HistoryView(SignedInAccess, BaseView):
@@ -45,22 +48,22 @@ class HistoryView(SignedInAccess, BaseView):
             events=history.events_of(kind, record_id),
             describe=history.describe,
             labels=FIELD_LABELS,
-            can_undo=current_user.role in EDITOR_ROLES,
+            can_undo=permissions.can(current_user, Action.UNDO),
             undoable=_undoable,
         )
 
     @expose("/undo/<int:event_id>", methods=["POST"])
     def undo(self, event_id: int) -> Response:
-        if current_user.role not in EDITOR_ROLES:
-            abort(403)
+        permissions.require(current_user, Action.UNDO)
         event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.id == event_id))
         if event is None:
             abort(404)
-        back = request.form.get("next") or ""
-        if not back.startswith("/") or back.startswith("//"):
-            back = url_for(".record", kind=event.record_kind, record_id=int(event.record_id))
+        back = safe_next_url(
+            request.form.get("next"),
+            url_for(".record", kind=event.record_kind, record_id=int(event.record_id)),
+        )
         try:
-            history.undo(event)
+            history.undo(event, by=current_user)
         except RecordInvalid as exc:
             db.session.rollback()
             for error in exc.errors:

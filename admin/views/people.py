@@ -116,6 +116,7 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
                 if field in form:
                     del form[field]
         return form
+    audited_reads = "participant"
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")

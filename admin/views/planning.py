@@ -14,11 +14,13 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
-from admin.base import EDITOR_ROLES, SignedInAccess
+from admin.base import SignedInAccess
+from app import permissions
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
-from app.services import notices
+from app.permissions import Action
+from app.services import access_log, notices
 from app.services.planning import adjust, affected, jobs, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
@@ -26,6 +28,7 @@ from app.services.planning.left_out import left_out
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
 from app.web.belgian_input import parse_date, parse_time
+from app.web.redirects import safe_next_url
 
 # The engine's status, as a sentence (never OPTIMAL / FEASIBLE on screen).
 ENGINE_STATUS_LABELS = {
@@ -95,8 +98,7 @@ def record_link(record: dict[str, Any]) -> str | None:
 
 
 def _safe_back(default: str) -> str:
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next_url(request.form.get("next"), default)
 
 
 def week_param(default: dt.date) -> dt.date:
@@ -116,9 +118,9 @@ class PlanningView(SignedInAccess, BaseView):
     # Drafts are coordinators' work; staff see the published week in "My week".
     staff_allowed = False
 
-    def _require_editor(self) -> None:
-        if current_user.role not in EDITOR_ROLES:
-            abort(403)
+    def _require(self, action: Action) -> None:
+        """Refuse early (403) before loading anything; the service checks again."""
+        permissions.require(current_user, action)
 
     def _run(self, run_id: int) -> PlanningRun:
         run = db.session.get(PlanningRun, run_id)  # scoped: another organisation's run is None
@@ -131,6 +133,7 @@ class PlanningView(SignedInAccess, BaseView):
     def index(self) -> Any:
         today = dt.datetime.now(BRUSSELS).date()
         next_monday = calendar.monday_of(today) + dt.timedelta(weeks=1)
+        runs.fail_orphans(current_user.organisation_id)
         recent = db.session.scalars(
             sa.select(PlanningRun).order_by(PlanningRun.requested_at.desc()).limit(20)
         ).all()
@@ -145,13 +148,13 @@ class PlanningView(SignedInAccess, BaseView):
             affected=hit,
             default_week=calendar.iso_week_label(first_week),
             this_week=calendar.iso_week_label(calendar.monday_of(today)),
-            can_plan=current_user.role in EDITOR_ROLES,
+            can_plan=permissions.can(current_user, Action.PLAN),
             engine_status_label=engine_status_label,
         )
 
     @expose("/generate", methods=["POST"])
     def generate(self) -> Response:
-        self._require_editor()
+        self._require(Action.PLAN)
         try:
             week_start = calendar.parse_iso_week(request.form.get("week", ""))
             weeks = int(request.form.get("weeks", "1"))
@@ -169,11 +172,13 @@ class PlanningView(SignedInAccess, BaseView):
     @expose("/run/<int:run_id>")
     def run(self, run_id: int) -> Any:
         run = self._run(run_id)
+        if runs.fail_orphans(run.organisation_id):
+            db.session.refresh(run)
         by = request.args.get("by", "room")
         if by not in weekview.VIEWS:
             by = "room"
-        if by == "participant" and current_user.role is UserRole.VIEWER:
-            abort(403)
+        if by == "participant":
+            self._require(Action.SEE_PEOPLE)
         look = weekview.lookups()
         scope = Scope(run.organisation_id, run.week_start, run.weeks, run.site_id)
         published = weekview.published_in(scope)
@@ -210,7 +215,7 @@ class PlanningView(SignedInAccess, BaseView):
             diff=diff,
             kinds=KIND_STYLE,
             rooms=sorted(look.rooms.values(), key=lambda r: r.name),
-            can_plan=current_user.role in EDITOR_ROLES,
+            can_plan=permissions.can(current_user, Action.PLAN),
             week_label=calendar.iso_week_label,
             participant_names=self._names(diff),
             group_name=self._group_namer(diff, look),
@@ -221,7 +226,7 @@ class PlanningView(SignedInAccess, BaseView):
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,
-            sees_people=current_user.role is not UserRole.VIEWER,
+            sees_people=permissions.can(current_user, Action.SEE_PEOPLE),
             deferred=self._deferred(run, look),
             left_out=left_out(run) if current_user.role is not UserRole.VIEWER else [],
             left_out_count=len(runs.timetable_of(run).unplaced) if run.has_draft else 0,
@@ -236,7 +241,8 @@ class PlanningView(SignedInAccess, BaseView):
             return []
         keys = runs.timetable_of(run).deferred
         names = {}
-        if keys and current_user.role is not UserRole.VIEWER:  # individual coaching: with whom
+        # Individual coaching: with whom.
+        if keys and permissions.can(current_user, Action.SEE_PEOPLE):
             from app.models import Participant
 
             ids = {int(m) for k in keys if (m := k.rpartition("@")[0].partition("#")[2]).isdigit()}
@@ -291,6 +297,7 @@ class PlanningView(SignedInAccess, BaseView):
     @expose("/run/<int:run_id>/progress.json")
     def progress(self, run_id: int) -> Response:
         run = self._run(run_id)
+        runs.fail_orphans(run.organisation_id)
         db.session.refresh(run)
         elapsed = run.elapsed_seconds
         if elapsed is None and run.started_at is not None:
@@ -310,13 +317,13 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/run/<int:run_id>/stop", methods=["POST"])
     def stop(self, run_id: int) -> Response:
-        self._require_editor()
-        runs.request_stop(self._run(run_id))
+        self._require(Action.PLAN)
+        runs.request_stop(self._run(run_id), by=current_user)
         return jsonify(stopping=True)
 
     @expose("/run/<int:run_id>/publish", methods=["POST"])
     def publish(self, run_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.PUBLISH)
         run = self._run(run_id)
         try:
             diff = publishing.publish(run, current_user)
@@ -338,7 +345,7 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/run/<int:run_id>/replan", methods=["POST"])
     def replan(self, run_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.PLAN)
         base = self._run(run_id)
         run = runs.create_run(
             current_user,
@@ -361,17 +368,17 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/draft/<int:draft_id>/pin", methods=["POST"])
     def pin(self, draft_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.PIN)
         draft = self._draft(draft_id)
         try:
-            adjust.set_pinned(draft, request.form.get("pinned") == "1")
+            adjust.set_pinned(draft, request.form.get("pinned") == "1", by=current_user)
         except PlanningError as exc:
             flash(str(exc), "error")
         return redirect(_safe_back(url_for(".run", run_id=draft.run_id)))
 
     @expose("/draft/<int:draft_id>/move", methods=["POST"])
     def move(self, draft_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.MOVE)
         draft = self._draft(draft_id)
         back = _safe_back(url_for(".run", run_id=draft.run_id))
         try:
@@ -383,7 +390,7 @@ class PlanningView(SignedInAccess, BaseView):
                     "9u)."), "error")
             return redirect(back)
         try:
-            adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room)
+            adjust.move(draft, dt.datetime.combine(day, start, BRUSSELS), room, by=current_user)
         except adjust.MoveRefused as exc:
             # One banner, one line per cause, naming people, rooms and sessions.
             reasons = wording.refusal_texts(draft.run, exc.violations, draft.session_key)
@@ -425,12 +432,12 @@ class PlanningView(SignedInAccess, BaseView):
 
     @expose("/session/<int:session_id>/cancel", methods=["POST"])
     def cancel(self, session_id: int) -> Response:
-        self._require_editor()
+        self._require(Action.CANCEL)
         session = db.session.get(PlannedSession, session_id)
         if session is None:
             abort(404)
         try:
-            publishing.cancel(session, request.form.get("reason", ""))
+            publishing.cancel(session, request.form.get("reason", ""), by=current_user)
         except PlanningError as exc:
             flash(str(exc), "error")
         else:
@@ -443,8 +450,7 @@ class PlanningView(SignedInAccess, BaseView):
     def print_week(self) -> Any:
         """One printable page: a participant's or a group's published week, in their language."""
         by, entity = request.args.get("by", "participant"), request.args.get("id", "")
-        if current_user.role is UserRole.VIEWER:
-            abort(403)
+        self._require(Action.SEE_PEOPLE)
         today = dt.datetime.now(BRUSSELS).date()
         week_start = calendar.monday_of(week_param(calendar.monday_of(today)))
         return render_week_sheet(self, by, entity, week_start)
@@ -458,6 +464,7 @@ def render_week_sheet(view: BaseView, by: str, entity: str, week_start: dt.date)
     sheet = printing.week_sheet(current_user.organisation_id, by, entity, week_start)
     if sheet is None:
         abort(404)
+    access_log.record(current_user, "week.printed", by[:64], entity, week=week_start.isoformat())
     with printing.language(sheet.language):
         return view.render(
             "planning/print.html",

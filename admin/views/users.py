@@ -22,9 +22,10 @@ class UserView(SecureModelView):
     column_searchable_list = ("email",)
     column_filters = ("role", "active")
     column_sortable_list = ("email", "role", "last_login_at")
-    column_exclude_list = ("password_hash",)
-    column_details_exclude_list = ("password_hash",)
-    column_export_exclude_list = ("password_hash",)
+    # Secrets and lockout counters are never shown, not even to administrators.
+    column_exclude_list = accounts.HIDDEN_FIELDS
+    column_details_exclude_list = accounts.HIDDEN_FIELDS
+    column_export_exclude_list = accounts.HIDDEN_FIELDS
     form_columns = ("email", "role", "staff_member", "locale", "active", "password")
     form_extra_fields = {
         "password": PasswordField(
@@ -40,4 +41,5 @@ class UserView(SecureModelView):
         return bool(current_user.is_authenticated and current_user.role is UserRole.ADMIN)
 
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        accounts.refuse_taken_email(model)
         accounts.apply_password(model, form.password.data, is_created=is_created)

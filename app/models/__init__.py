@@ -22,6 +22,7 @@ from app.models.people import (
 )
 from app.models.privacy import Consent, ConsentPurpose
 from app.models.programme import Enrolment, Module, ModuleStaffNeed, ModuleTimeWindow
+from app.models.sign_in import SignInSession
 from app.models.timetable import (
     DraftSession,
     PlannedSession,
@@ -61,6 +62,7 @@ __all__ = [
     "PlanningRun",
     "SessionParticipant",
     "SessionStaff",
+    "SignInSession",
     "StaffAbsence",
     "WeekPublication",
     "Enrolment",

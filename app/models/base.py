@@ -104,4 +104,6 @@ def render_migration_item(type_: str, obj: object, autogen_context: object) -> s
     """Alembic renders our column types as the plain types they store (no app import)."""
     if type_ == "type" and isinstance(obj, AwareDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "EncryptedText":
+        return "sa.String(length=255)"
     return False

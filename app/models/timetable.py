@@ -42,6 +42,8 @@ class PlanningRun(OrganisationScoped, Base):
     requested_at: so.Mapped[dt.datetime] = so.mapped_column(AwareDateTime, default=now_brussels)
     started_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
     finished_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
+    # Written every half second while the solver runs: a silent run has lost its process.
+    heartbeat_at: so.Mapped[dt.datetime | None] = so.mapped_column(AwareDateTime)
     status: so.Mapped[RunStatus] = so.mapped_column(
         enum_column(RunStatus), default=RunStatus.QUEUED, index=True
     )

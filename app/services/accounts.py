@@ -74,6 +74,36 @@ def password_problems(password: str, email: str | None = None) -> list[FieldErro
     return problems
 
 
+# Columns no screen or export shows: credentials and lockout counters.
+HIDDEN_FIELDS = (
+    "password_hash",
+    "totp_secret",
+    "totp_last_step",
+    "totp_recovery_hashes",
+    "failed_login_count",
+    "last_failed_login_at",
+    "locked_until",
+)
+
+
+def email_taken(email: str, except_id: int | None = None) -> bool:
+    """Whether another account anywhere in the installation has this address (any case)."""
+    statement = sa.select(User.id).where(sa.func.lower(User.email) == email.strip().lower())
+    if except_id is not None:
+        statement = statement.where(User.id != except_id)
+    with tenancy.unscoped(), db.session.no_autoflush:
+        return db.session.scalar(statement) is not None
+
+
+def refuse_taken_email(user: User) -> None:
+    """A neutral refusal: it does not say whether the address is used in this organisation."""
+    if user.email and email_taken(user.email, user.id):
+        raise RecordInvalid(
+            user.email,
+            [FieldError("email", _("E-mail: this address cannot be used; choose another."))],
+        )
+
+
 def apply_password(user: User, password: str | None, *, is_created: bool) -> None:
     """Hash a new password; a new account must get one."""
     if not password:
@@ -112,3 +142,24 @@ def create_user(
     db.session.add(user)
     db.session.commit()
     return user
+
+
+def find_by_email(email: str) -> User | None:
+    with tenancy.unscoped():
+        return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (or reactivate) an account; deactivation ends all its sessions at once."""
+    with tenancy.organisation_scope(user.organisation_id):
+        user.active = active
+        db.session.commit()
+
+
+def set_password(user: User, password: str) -> None:
+    """A new password (the rules apply); every session of the account ends."""
+    with tenancy.organisation_scope(user.organisation_id):
+        apply_password(user, password, is_created=False)
+        user.failed_login_count = 0
+        user.locked_until = None
+        db.session.commit()

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
+from app import permissions
 from app.extensions import db
 from app.models import (
     BRUSSELS,
@@ -28,7 +29,7 @@ from app.models import (
 from app.models.enums import AttendanceStatus, UserRole
 from app.services.validation import RecordInvalid, attendance_closed
 
-RECORDING_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF)
+RECORDING_ROLES = permissions.ROLES[permissions.Action.RECORD_ATTENDANCE]
 
 
 class AttendanceError(Exception):

@@ -40,18 +40,59 @@ def backup(path: str | Path) -> Path:
         )
     else:
         raise BackupError(f"Backups of a {engine.dialect.name} database are not supported.")
+    path.chmod(0o600)  # personal data: readable by the owner only
     log.info("backup written to %s", path)
     return path
 
 
-def restore(path: str | Path) -> None:
-    """Replace the application database's content with the backup at `path`."""
+# A PostgreSQL restore waits at most this long for a lock, then fails instead of hanging.
+RESTORE_LOCK_TIMEOUT = "10s"
+
+
+def other_connections() -> int:
+    """Other sessions on this PostgreSQL database: a running server or worker."""
+    with db.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        )
+
+
+def _end_other_connections() -> None:
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+
+def restore(path: str | Path, *, end_connections: bool = False) -> None:
+    """Replace the application database's content with the backup at `path`.
+
+    On PostgreSQL a restore needs the database to itself: while a server or worker is
+    connected it is refused (or, with `end_connections`, their sessions are ended first),
+    and it never waits on a lock for more than RESTORE_LOCK_TIMEOUT."""
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"No backup file at {path}.")
     engine = db.engine
     # Our own open transactions would hold locks the restore must take.
     db.session.remove()
+    if engine.dialect.name == "postgresql":
+        engine.dispose()
+        if end_connections:
+            _end_other_connections()
+        elif (others := other_connections()) > 0:
+            raise BackupError(
+                f"The database is in use by {others} other connection(s): stop the Parcours "
+                "server and workers first (or restore with --end-connections)."
+            )
     if engine.dialect.name == "sqlite":
         # Pooled connections read the same file and see the new pages (and an in-memory
         # database lives only as long as its one connection: it must not be disposed).
@@ -115,6 +156,7 @@ def _run(program: str, url: sa.URL, arguments: list[str]) -> None:
         command.append(f"--username={url.username}")
     command += arguments
     environment = dict(os.environ)
+    environment["PGOPTIONS"] = f"-c lock_timeout={RESTORE_LOCK_TIMEOUT}"
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
     sslmode = url.query.get("sslmode")

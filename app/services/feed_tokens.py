@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from app import tenancy
+from app import permissions, tenancy
 from app.extensions import db
 from app.models import (
     AuditEvent,
@@ -64,7 +64,7 @@ def subject_exists(organisation_id: int, kind: FeedSubject, key: str) -> bool:
 
 def may_see(user: User, kind: FeedSubject, key: str) -> bool:
     """Coordinators and admins see every feed of their organisation; staff only their own."""
-    if user.role in (UserRole.ADMIN, UserRole.COORDINATOR):
+    if user.role in permissions.EDITORS:
         return True
     return (
         user.role is UserRole.STAFF
@@ -76,7 +76,7 @@ def may_see(user: User, kind: FeedSubject, key: str) -> bool:
 def may_manage(user: User, kind: FeedSubject, key: str) -> bool:
     """Who creates and revokes links: coordinators and admins, and staff for their own week
     (a lost phone is revoked at once, without waiting for a coordinator)."""
-    return may_see(user, kind, key) and user.role is not UserRole.VIEWER
+    return may_see(user, kind, key) and permissions.can(user, permissions.Action.MANAGE_FEEDS)
 
 
 def _require(actor: User | None, kind: FeedSubject, key: str) -> None:

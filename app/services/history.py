@@ -9,8 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from app import permissions
 from app.extensions import db
+from app.models import User
 from app.models.audit import AuditEvent
+from app.permissions import Action
 from app.services.audit import AUDITED, OWNER_OF, SECRET_FIELDS
 from app.services.validation import FieldError, RecordInvalid
 
@@ -63,8 +66,9 @@ def _python(model: type, key: str, value: Any) -> Any:
     return value
 
 
-def undo(event: AuditEvent) -> Any:
+def undo(event: AuditEvent, by: User | None = None) -> Any:
     """Reverse one change: restore old values, remove an added part, re-create a removed one."""
+    permissions.require(by, Action.UNDO)
     model = MODEL_OF_KIND.get(event.record_kind)
     if model is None:
         raise RecordInvalid(
@@ -79,6 +83,10 @@ def undo(event: AuditEvent) -> Any:
             raise RecordInvalid(
                 kind, [FieldError("history", _("History: the record no longer exists."))]
             )
+        if getattr(record, "anonymised_at", None) is not None:
+            # Erasure is final: an undo would bring back values or the "not anonymised" mark.
+            raise RecordInvalid(kind, [FieldError("history", _(
+                "History: this person was anonymised; their changes cannot be undone."))])
         for key, (old, _new) in details.get("changes", {}).items():
             if key not in SECRET_FIELDS:
                 setattr(record, key, _python(model, key, old))

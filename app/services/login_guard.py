@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import hashlib
+import hmac
+import secrets
 import threading
 import time
 from typing import Any
 
 import pyotp
+import sqlalchemy.orm as so
 from flask import Flask, current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -104,6 +108,11 @@ def address_throttle(app: Flask | None = None) -> AddressThrottle:
     return app.extensions.setdefault("parcours_address_throttle", AddressThrottle())
 
 
+def clock() -> float:
+    """Seconds since the epoch for TOTP steps (tests set it to check replays exactly)."""
+    return time.time()
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32()
 
@@ -112,17 +121,90 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
 
 
-def code_matches(secret: str, code: str) -> bool:
-    """A six-digit code of this secret, one 30-second step of clock drift allowed."""
+def matching_step(secret: str, code: str, now: float | None = None) -> int | None:
+    """The 30-second step whose code this is (one step of clock drift allowed), or None."""
     code = "".join(code.split())
-    return len(code) == 6 and code.isdigit() and pyotp.TOTP(secret).verify(code, valid_window=1)
+    if len(code) != 6 or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret)
+    current = int((clock() if now is None else now) // totp.interval)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def code_matches(secret: str, code: str) -> bool:
+    return matching_step(secret, code) is not None
+
+
+def _use_step(user: User, secret: str, code: str) -> bool:
+    """Accept a code once: its step must be later than the last one accepted (RFC 6238 §5.2)."""
+    step = matching_step(secret, code)
+    if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
+        return False
+    user.totp_last_step = step
+    return True
+
+
+def accept_code(user: User, code: str) -> bool:
+    """The sign-in's second step: a right code, never used before."""
+    with tenancy.organisation_scope(user.organisation_id):
+        if not user.totp_secret or not _use_step(user, user.totp_secret, code):
+            return False
+        try:
+            db.session.commit()
+        except so.exc.StaleDataError:  # the same code, accepted at the same moment elsewhere
+            db.session.rollback()
+            return False
+    return True
+
+
+RECOVERY_CODES = 8
+_RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
+
+
+def _recovery_digest(code: str) -> str:
+    normalised = "".join(char for char in code.lower() if char.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes; the codes are shown once, only hashes are kept."""
+    codes = [
+        "-".join("".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(4)) for _ in range(3))
+        for _ in range(RECOVERY_CODES)
+    ]
+    with tenancy.organisation_scope(user.organisation_id):
+        user.totp_recovery_hashes = [_recovery_digest(code) for code in codes]
+        db.session.commit()
+    return codes
+
+
+def use_recovery_code(user: User, code: str) -> bool:
+    """Sign-in with a recovery code instead of the app's code: each works once."""
+    digest = _recovery_digest(code)
+    left = list(user.totp_recovery_hashes or [])
+    if len(digest) != 64 or not any(hmac.compare_digest(digest, kept) for kept in left):
+        return False
+    with tenancy.organisation_scope(user.organisation_id):
+        user.totp_recovery_hashes = [kept for kept in left if kept != digest]
+        _audit(user, "user.recovery_code_used", left=len(left) - 1)
+        try:
+            db.session.commit()
+        except so.exc.StaleDataError:  # the same code, used at the same moment elsewhere
+            db.session.rollback()
+            return False
+    return True
 
 
 def enable_totp(user: User, secret: str, code: str) -> bool:
     """Turn the second factor on once a code of the new secret proves the app is set up."""
-    if not code_matches(secret, code):
-        return False
     with tenancy.organisation_scope(user.organisation_id):
+        user.totp_last_step = None
+        if not _use_step(user, secret, code):
+            db.session.rollback()
+            return False
         user.totp_secret = secret
         _audit(user, "user.totp_enabled")
         db.session.commit()
@@ -130,10 +212,13 @@ def enable_totp(user: User, secret: str, code: str) -> bool:
 
 
 def disable_totp(user: User, code: str) -> bool:
-    if not user.totp_secret or not code_matches(user.totp_secret, code):
-        return False
     with tenancy.organisation_scope(user.organisation_id):
+        if not user.totp_secret or not _use_step(user, user.totp_secret, code):
+            db.session.rollback()
+            return False
         user.totp_secret = None
+        user.totp_last_step = None
+        user.totp_recovery_hashes = None
         _audit(user, "user.totp_disabled")
         db.session.commit()
     return True

@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import (
     Attendance,
     AuditEvent,
+    ClosureDay,
     Consent,
     ConsentPurpose,
     DraftSession,
@@ -314,6 +315,39 @@ def _scrub_engine_json(value: Any, participant_id: str, placeholder: str) -> Any
     return value
 
 
+# Free text that may name a participant and that reaches calendars: cancel and closure reasons.
+FREE_TEXT = ((PlannedSession, "cancel_reason", "planned_session"), (ClosureDay, "reason",
+                                                                    "closure_day"))
+
+
+def _scrub_free_text(participant: Participant, names: list[tuple[str, str]]) -> None:
+    """Replace the person's full and last names in reasons, and in those reasons' trail."""
+    if not names:
+        return
+    kinds = []
+    for model, field, kind in FREE_TEXT:
+        column = getattr(model, field)
+        rows = db.session.scalars(sa.select(model).where(
+            model.organisation_id == participant.organisation_id,
+            sa.or_(*(column.contains(old, autoescape=True) for old, _new in names))))
+        for row in rows:
+            setattr(row, field, _replace_names(getattr(row, field), names))
+            if isinstance(row, PlannedSession):
+                row.revision += 1  # calendars fetch the reason again
+                row.changed_at = now_brussels()
+            kinds.append(kind)
+    if not kinds:
+        return
+    db.session.flush()  # the trail rows of these changes exist now and are scrubbed too
+    events = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.organisation_id == participant.organisation_id,
+        AuditEvent.record_kind.in_(set(kinds))))
+    for event in events:
+        details = _replace_names(event.details or {}, names)
+        if details != event.details:
+            event.details = details
+
+
 def _scrub_planning_runs(
     participant: Participant, last_names: set[str], names: list[tuple[str, str]]
 ) -> None:
@@ -373,6 +407,8 @@ def anonymise_participant(
         _scrub_audit_trail(participant, full_names + parts)
         # Bare first names are left alone in planning runs: they may be part of another name.
         _scrub_planning_runs(participant, lasts, full_names)
+        _scrub_free_text(participant, _longest_first(
+            [*full_names, *((last, participant.last_name) for last in lasts)]))
         _audit(participant, actor, "participant.anonymised", reason=reason)
         db.session.commit()
     return True

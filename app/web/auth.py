@@ -6,18 +6,19 @@ import sqlalchemy as sa
 from flask import Blueprint, Flask, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user, user_logged_out
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from app import caseload, tenancy
+from app import caseload, permissions, tenancy
 from app.extensions import db, login_manager
 from app.models import User
 from app.models.enums import UserRole
-from app.services import login_guard
+from app.services import login_guard, sign_in_sessions
 from app.web import security
+from app.web.redirects import safe_next_url
 
 bp = Blueprint("auth", __name__)
 
@@ -44,17 +45,20 @@ class LoginForm(FlaskForm):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    with tenancy.unscoped():
-        return db.session.get(User, int(user_id))
+def load_user(sign_in_key: str) -> User | None:
+    """The user of a live sign-in session; an ended or expired one signs nobody in."""
+    return sign_in_sessions.load(sign_in_key)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("admin.index")
+    return safe_next_url(target, url_for("admin.index"))
+
+
+def sign_in(user: User, remember: bool) -> None:
+    """Open a new server-side session (new cookie values every time) and sign in."""
+    sign_in_sessions.start(user, remember)
+    login_user(user, remember=remember)
+    login_guard.record_success(user)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -68,8 +72,9 @@ def login() -> Response | str | tuple[str, int]:
             flash(_("Too many failed sign-ins from this network. Try again later."), "error")
             return render_template("auth/login.html", form=form), 429
         with tenancy.unscoped():
+            # Stored lower-case (User._normalise_email): one account per address.
             user = db.session.scalar(
-                sa.select(User).where(sa.func.lower(User.email) == form.email.data.strip().lower())
+                sa.select(User).where(User.email == form.email.data.strip().lower())
             )
         # Unknown, locked or wrong: the same check time and the same words (no account discovery).
         if login_guard.check_password(user, form.password.data) and user is not None:
@@ -77,8 +82,7 @@ def login() -> Response | str | tuple[str, int]:
                 return security.start_second_factor(
                     user, form.remember.data, request.args.get("next")
                 )
-            login_user(user, remember=form.remember.data)
-            login_guard.record_success(user)
+            sign_in(user, bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
         throttle.record_failure(request.remote_addr)
         flash(_("Unknown e-mail or wrong password."), "error")
@@ -97,9 +101,40 @@ def login() -> Response | str | tuple[str, int]:
 @bp.post("/logout")
 @login_required
 def logout() -> Response:
-    logout_user()
+    if request.form.get("everywhere"):
+        sign_in_sessions.end_all(current_user._get_current_object())  # type: ignore[attr-defined]
+    logout_user()  # ends this session's row too (_end_signed_out_session)
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/sessions", methods=["GET", "POST"])
+@login_required
+def sessions() -> Response | str:
+    """The browsers signed in to this account; end one, or all but this one."""
+    user: User = current_user._get_current_object()  # type: ignore[attr-defined]
+    if request.method == "POST":
+        # Flask-WTF's CSRFProtect has already checked the token of this form.
+        target = request.form.get("session", "")
+        if target == "others":
+            ended = sign_in_sessions.end_all(user, keep=user.sign_in_key)
+            flash(_("%(n)s other sessions were ended.", n=ended), "info")
+        elif (
+            target.isdigit()
+            and int(target) != sign_in_sessions.current_session_id(user)
+            and sign_in_sessions.end_one(user, int(target))
+        ):
+            flash(_("The session was ended."), "info")
+        return redirect(url_for("auth.sessions"))
+    return render_template(
+        "auth/sessions.html",
+        sessions=sign_in_sessions.sessions_of(user),
+        current_id=sign_in_sessions.current_session_id(user),
+    )
+
+
+def _end_signed_out_session(sender: Flask, user: User, **extra: object) -> None:
+    sign_in_sessions.end(getattr(user, "sign_in_key", None))
 
 
 def _require_login() -> Response | None:
@@ -126,6 +161,11 @@ def init_app(app: Flask) -> None:
     login_manager.session_protection = "strong"
     app.register_blueprint(bp)
     app.before_request(_require_login)
+    user_logged_out.connect(_end_signed_out_session, app)
+    # Templates ask the same rules as the services: {% if may("publish") %}.
+    app.jinja_env.globals["may"] = lambda action: permissions.can(
+        current_user, permissions.Action(action)
+    )
 
     @app.get("/health")
     def health() -> dict[str, str]:

@@ -19,6 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from app.extensions import babel, db
+from app.web.redirects import safe_next_url
 
 bp = Blueprint("i18n", __name__)
 
@@ -51,9 +52,7 @@ def switch_language(code: str) -> Response:
             db.session.commit()
     target = request.form.get("next") or request.referrer or ""
     # Only same-site paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("admin.index")
-    return redirect(target)
+    return redirect(safe_next_url(target, url_for("admin.index")))
 
 
 def belgian_date(value: dt.date | dt.datetime | None) -> str:

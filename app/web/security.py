@@ -29,7 +29,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import (
     current_user,
-    login_user,
     logout_user,
     user_loaded_from_cookie,
     user_logged_in,
@@ -97,9 +96,10 @@ def _add_headers(response: Response) -> Response:
     headers["Cross-Origin-Opener-Policy"] = "same-origin"
     if current_app.config.get("PARCOURS_HTTPS"):
         headers["Strict-Transport-Security"] = HSTS
-    # Pages with personal data stay out of shared computers' caches.
+    # Pages and downloads with personal data stay out of shared computers' caches.
+    download = "attachment" in headers.get("Content-Disposition", "")
     if (
-        response.mimetype == "text/html"
+        (response.mimetype == "text/html" or download)
         and "Cache-Control" not in headers
         and current_user
         and current_user.is_authenticated
@@ -141,7 +141,7 @@ def _expire_sessions() -> Response | None:
 class CodeForm(FlaskForm):
     code = StringField(
         _l("Six-digit code"),
-        validators=[DataRequired(), Length(max=12)],
+        validators=[DataRequired(), Length(max=20)],  # a recovery code is 14 characters
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
     )
 
@@ -167,7 +167,7 @@ def _pending_user() -> tuple[User | None, bool]:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 def second_factor() -> Response | str | tuple[str, int]:
-    from app.web.auth import _safe_next
+    from app.web.auth import _safe_next, sign_in
 
     user, remember = _pending_user()
     if user is None:
@@ -179,10 +179,11 @@ def second_factor() -> Response | str | tuple[str, int]:
         if throttle.is_blocked(request.remote_addr):
             flash(_("Too many failed sign-ins from this network. Try again later."), "error")
             return render_template("auth/second_factor.html", form=form), 429
-        if login_guard.code_matches(user.totp_secret or "", form.code.data):
+        if login_guard.accept_code(user, form.code.data) or login_guard.use_recovery_code(
+            user, form.code.data
+        ):
             session.pop(PENDING, None)
-            login_user(user, remember=remember)
-            login_guard.record_success(user)
+            sign_in(user, remember)
             return redirect(_safe_next(request.args.get("next")))
         login_guard.record_failure(user)
         throttle.record_failure(request.remote_addr)
@@ -208,7 +209,13 @@ def two_factor_setup() -> Response | str:
         if login_guard.enable_totp(user, secret, form.code.data):
             session.pop(SETUP_SECRET, None)
             flash(_("The second sign-in step is on for %(email)s.", email=user.email), "info")
-            return redirect(url_for("security.two_factor_setup"))
+            # Shown once, on this page only: never stored in clear, never in a redirect.
+            return render_template(
+                "auth/two_factor_setup.html",
+                form=CodeForm(formdata=None),
+                enabled=True,
+                recovery_codes=login_guard.new_recovery_codes(user),
+            )
         flash(_("This code is not right. Type the code your app shows now."), "error")
     qr = segno.make(login_guard.totp_uri(user, secret), error="m")
     return render_template(

@@ -120,3 +120,54 @@ def test_another_organisations_participant_cannot_be_anonymised(coordinator_clie
     assert response.status_code == 404
     db.session.expire_all()
     assert db.session.get(Participant, stranger.id).anonymised_at is None
+
+
+def test_anonymisation_scrubs_the_name_from_cancel_and_closure_reasons(world):
+    """Reasons reach calendar feeds: a name typed into one must not survive erasure."""
+    from app.models import ClosureDay, PlannedSession
+    from app.services.planning import publishing
+
+    person = _named_person(world)
+    session = published_session(world, [person])
+    publishing.cancel(session, f"{OLD_FIRST} {OLD_LAST} is in hospital")
+    db.session.add(ClosureDay(organisation=world.org, start_date=dt.date(2026, 10, 9),
+                              end_date=dt.date(2026, 10, 9), reason=f"Funeral, {OLD_LAST} family"))
+    db.session.commit()
+    revision = session.revision
+    assert OLD_LAST in text_dump()
+
+    assert privacy.anonymise_participant(person, None) is True
+
+    db.session.expire_all()
+    dump = text_dump()
+    assert OLD_LAST not in dump
+    assert OLD_FIRST not in dump
+    person = db.session.get(Participant, person.id)
+    cancelled = db.session.get(PlannedSession, session.id)
+    assert cancelled.cancel_reason == f"{person.full_name} is in hospital"
+    assert cancelled.revision == revision + 1  # calendars fetch the new reason
+    closure = db.session.query(ClosureDay).filter(ClosureDay.start_date == dt.date(2026, 10, 9))
+    assert closure.one().reason == f"Funeral, {person.last_name} family"
+
+
+def test_the_anonymisation_cannot_be_undone_from_the_history(world):
+    import pytest
+    import sqlalchemy as sa
+
+    from app import tenancy
+    from app.models import AuditEvent
+    from app.services import history
+    from app.services.validation import RecordInvalid
+
+    person = world.participants[0]
+    assert privacy.anonymise_participant(person, None) is True
+    with tenancy.organisation_scope(world.org.id):
+        events = db.session.scalars(sa.select(AuditEvent).where(
+            AuditEvent.record_kind == "participant", AuditEvent.record_id == str(person.id),
+            AuditEvent.action == "participant.updated")).all()
+        assert events
+        for event in events:
+            with pytest.raises(RecordInvalid):
+                history.undo(event, by=world.users["coordinator"])
+            db.session.rollback()
+        assert db.session.get(Participant, person.id).anonymised_at is not None

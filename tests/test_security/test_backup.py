@@ -52,6 +52,7 @@ def _round_trip(runner: FlaskCliRunner, path: Path, before: dict[str, tuple[int,
     result = runner.invoke(args=["backup", str(path)])
     assert result.exit_code == 0, result.output
     assert path.stat().st_size > 0
+    assert path.stat().st_mode & 0o777 == 0o600, "backups hold personal data: owner only"
     _damage()
     assert _fingerprint() != before
     refused = runner.invoke(args=["restore", str(path)], input="n\n")
@@ -109,3 +110,29 @@ def test_the_password_stays_out_of_the_command(
     assert {"--host=db.internal", "--port=5433", "--username=parcours", "--dbname=parcours"} <= set(
         command
     )
+
+
+def test_a_postgresql_restore_refuses_a_database_in_use(
+    app: Flask, runner: FlaskCliRunner, seeded: dict[str, tuple[int, str]], tmp_path: Path
+) -> None:
+    """A server left "idle in transaction" used to make pg_restore wait for ever and every
+    page wait behind it; now the restore refuses, or ends that session first."""
+    if db.engine.dialect.name != "postgresql" or not shutil.which("pg_dump"):
+        pytest.skip("a PostgreSQL test")
+    path = tmp_path / "parcours.backup"
+    assert runner.invoke(args=["backup", str(path)]).exit_code == 0
+    _damage()
+    server = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+    connection = server.connect()
+    connection.execute(sa.text("SELECT count(*) FROM user_account")).scalar()  # holds a lock
+    try:
+        refused = runner.invoke(args=["restore", str(path), "--yes"])
+        assert refused.exit_code != 0
+        assert "in use by 1 other connection" in refused.output
+        assert _fingerprint() != seeded, "nothing restored"
+        result = runner.invoke(args=["restore", str(path), "--yes", "--end-connections"])
+        assert result.exit_code == 0, result.output
+        assert _fingerprint() == seeded
+    finally:
+        connection.invalidate()
+        server.dispose()

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 import scheduler
+from app import permissions
 from app.extensions import db
-from app.models import BRUSSELS, DraftSession, PlanningRun
+from app.models import BRUSSELS, DraftSession, PlanningRun, User
+from app.permissions import Action
 from app.services.planning.runs import PlanningError, problem_of, timetable_of
 from scheduler.io import dumps
 
@@ -20,7 +22,8 @@ class MoveRefused(PlanningError):
         return " ".join(v.message for v in self.violations)
 
 
-def set_pinned(draft: DraftSession, pinned: bool) -> None:
+def set_pinned(draft: DraftSession, pinned: bool, by: User | None = None) -> None:
+    permissions.require(by, Action.PIN)
     if draft.run.published_at is not None:
         raise PlanningError("This draft is published; re-plan to change it.")
     draft.pinned = pinned
@@ -39,8 +42,10 @@ def move(
     starts_at: dt.datetime,
     room_id: int | None = None,
     staff_ids: list[int] | None = None,
+    by: User | None = None,
 ) -> None:
     """Place a session by hand; the verifier checks every hard rule before it is kept."""
+    permissions.require(by, Action.MOVE)
     run: PlanningRun = draft.run
     if run.published_at is not None:
         raise PlanningError("This draft is published; re-plan to change it.")

@@ -6,7 +6,7 @@ import datetime as dt
 
 import sqlalchemy as sa
 
-from app import tenancy
+from app import permissions, tenancy
 from app.extensions import db
 from app.models import (
     BRUSSELS,
@@ -21,6 +21,7 @@ from app.models import (
 )
 from app.models.enums import SessionStatus
 from app.models.notices import NoticeChange
+from app.permissions import Action
 from app.services import notices
 from app.services.planning import drafts
 from app.services.planning import weeks as calendar
@@ -50,16 +51,19 @@ def _claim_weeks(run: PlanningRun, user: User | None, now: dt.datetime) -> None:
                 sa.select(WeekPublication.id).where(WeekPublication.week_start == monday)
             )
             if exists is None:
+                # No SAVEPOINT here: on pysqlite a SAVEPOINT that opens the transaction
+                # commits on RELEASE, leaving the week claimed if the publish then fails.
+                # A duplicate means someone else created the week first: a conflict, and
+                # the caller rolls the whole publish back.
                 try:
-                    with db.session.begin_nested():
-                        db.session.execute(
-                            table.insert().values(
-                                organisation_id=run.organisation_id, week_start=monday, **values
-                            )
+                    db.session.execute(
+                        table.insert().values(
+                            organisation_id=run.organisation_id, week_start=monday, **values
                         )
-                    continue
-                except sa.exc.IntegrityError:
-                    pass  # someone else created the week first: the update below refuses
+                    )
+                except sa.exc.IntegrityError as exc:
+                    raise PublishConflict(_conflict_message(monday)) from exc
+                continue
         result = db.session.execute(
             table.update()
             .where(
@@ -70,10 +74,14 @@ def _claim_weeks(run: PlanningRun, user: User | None, now: dt.datetime) -> None:
             .values(**values)
         )
         if result.rowcount != 1:
-            raise PublishConflict(
-                f"The week of {monday:%d/%m/%Y} was published by someone else after this draft "
-                "was made. Re-plan to start from what is published now."
-            )
+            raise PublishConflict(_conflict_message(monday))
+
+
+def _conflict_message(monday: dt.date) -> str:
+    return (
+        f"The week of {monday:%d/%m/%Y} was published by someone else after this draft "
+        "was made. Re-plan to start from what is published now."
+    )
 
 
 def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime) -> None:
@@ -110,6 +118,7 @@ def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime
 
 def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
     """Turn the run's draft into the published timetable of its weeks, all or nothing."""
+    permissions.require(user, Action.PUBLISH)
     if not run.has_draft:
         raise PlanningError("This run has no timetable to publish.")
     if run.published_at is not None:
@@ -187,8 +196,9 @@ def _cancel(session: PlannedSession, reason: str, now: dt.datetime) -> None:
     session.changed_at = now
 
 
-def cancel(session: PlannedSession, reason: str) -> None:
+def cancel(session: PlannedSession, reason: str, by: User | None = None) -> None:
     """Cancel one published session; it stays visible, marked cancelled, with the reason."""
+    permissions.require(by, Action.CANCEL)
     reason = (reason or "").strip()
     if not reason:
         raise PlanningError("Give a reason: participants and staff will see it.")

@@ -12,10 +12,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 import scheduler
-from app import tenancy
+from app import permissions, tenancy
 from app.extensions import db
-from app.models import PlanningRun, User, WeekPublication, now_brussels
+from app.models import PlanningRun, Site, User, WeekPublication, now_brussels
 from app.models.enums import RunStatus
+from app.permissions import Action
 from app.services.planning import drafts
 from app.services.planning import weeks as calendar
 from app.services.planning.problem import BuiltProblem, Scope, build_problem
@@ -26,6 +27,17 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY_SECONDS = 0.5
 DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_WORKERS = 2
+# A running run whose heartbeat is older than this lost its process (killed server or worker).
+SILENT_FOR = dt.timedelta(seconds=60)
+# A queued run no process took up within this time was lost (a restart empties the local
+# queue) or has no worker: it is ended rather than left waiting for ever.
+QUEUED_FOR = dt.timedelta(minutes=30)
+# Runs one organisation may have waiting or running at once: the solver slots are shared.
+MAX_WAITING = 3
+ORPHAN_REASON = (
+    "The planning stopped without finishing: the server or worker running it was stopped. "
+    "Start it again."
+)
 
 
 class PlanningError(Exception):
@@ -44,6 +56,51 @@ def publication_versions(organisation_id: int, week_start: dt.date, weeks: int) 
     return {day.isoformat(): known.get(day.isoformat(), 0) for day in mondays}
 
 
+def fail_orphans(organisation_id: int | None = None) -> int:
+    """Mark runs whose process is gone as failed, with the reason; how many were marked.
+
+    Called when runs are listed or watched and when a worker starts, so a run killed with
+    its server or worker never stays "running" or "queued" for ever."""
+    now = now_brussels()
+    table = PlanningRun.__table__
+    silent = sa.and_(
+        table.c.status == RunStatus.RUNNING.value,
+        sa.func.coalesce(table.c.heartbeat_at, table.c.started_at, table.c.requested_at)
+        < now - SILENT_FOR,
+    )
+    forgotten = sa.and_(
+        table.c.status == RunStatus.QUEUED.value, table.c.requested_at < now - QUEUED_FOR
+    )
+    statement = (
+        table.update()
+        .where(sa.or_(silent, forgotten))
+        .values(status=RunStatus.FAILED.value, finished_at=now, error=ORPHAN_REASON)
+    )
+    if organisation_id is not None:
+        statement = statement.where(table.c.organisation_id == organisation_id)
+    result = db.session.execute(statement)
+    db.session.commit()
+    count = int(getattr(result, "rowcount", 0) or 0)
+    if count:
+        log.warning("%s planning run(s) had lost their process and were marked failed", count)
+    return count
+
+
+def _refuse_a_full_queue(organisation_id: int) -> None:
+    fail_orphans(organisation_id)
+    waiting = db.session.scalar(
+        sa.select(sa.func.count(PlanningRun.id)).where(
+            PlanningRun.organisation_id == organisation_id,
+            PlanningRun.status.in_((RunStatus.QUEUED, RunStatus.RUNNING)),
+        )
+    )
+    if (waiting or 0) >= MAX_WAITING:
+        raise PlanningError(
+            f"{waiting} plans are already waiting or running; wait for one to finish or "
+            "stop one, then plan again."
+        )
+
+
 def create_run(
     user: User | None,
     organisation_id: int,
@@ -54,6 +111,7 @@ def create_run(
     base_run: PlanningRun | None = None,
 ) -> PlanningRun:
     """Record a request to plan; the caller submits it to the job runner."""
+    permissions.require(user, Action.PLAN)
     if week_start.weekday() != 0:
         raise PlanningError("The first week must start on a Monday.")
     if not 1 <= weeks <= 8:
@@ -74,6 +132,10 @@ def create_run(
             )
         )
     with tenancy.organisation_scope(organisation_id):
+        # Scoped: another organisation's site reads as missing, with the same words.
+        if site_id is not None and db.session.get(Site, site_id) is None:
+            raise PlanningError("There is no such site.")
+        _refuse_a_full_queue(organisation_id)
         run = PlanningRun(
             organisation_id=organisation_id,
             site_id=site_id,
@@ -128,17 +190,17 @@ class _Reporter:
         while not self.done.wait(PROGRESS_EVERY_SECONDS):
             with engine.begin() as connection:
                 latest = self.latest
+                values: dict[str, object] = {"heartbeat_at": now_brussels()}
                 if latest is not None:
-                    connection.execute(
-                        table.update()
-                        .where(table.c.id == self.run_id)
-                        .values(
-                            objective=latest.objective,
-                            best_bound=latest.best_bound,
-                            gap=latest.gap,
-                            solutions=latest.solutions,
-                        )
+                    values.update(
+                        objective=latest.objective,
+                        best_bound=latest.best_bound,
+                        gap=latest.gap,
+                        solutions=latest.solutions,
                     )
+                connection.execute(
+                    table.update().where(table.c.id == self.run_id).values(**values)
+                )
                 stop = connection.execute(
                     sa.select(table.c.stop_requested).where(table.c.id == self.run_id)
                 ).scalar()
@@ -165,7 +227,11 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
         return
     with tenancy.organisation_scope(organisation_id):
         run = db.session.get(PlanningRun, run_id)
+        if run.status is not RunStatus.QUEUED:  # ended meanwhile (marked lost, or a retry)
+            log.warning("planning run %s is %s, not queued: not started", run_id, run.status)
+            return
         run.status, run.started_at = RunStatus.RUNNING, now_brussels()
+        run.heartbeat_at = run.started_at
         db.session.commit()
         try:
             scope = Scope(
@@ -213,7 +279,8 @@ def store_result(run: PlanningRun, built: BuiltProblem, timetable: scheduler.Tim
     db.session.commit()
 
 
-def request_stop(run: PlanningRun) -> None:
+def request_stop(run: PlanningRun, by: User | None = None) -> None:
+    permissions.require(by, Action.PLAN)
     run.stop_requested = True
     db.session.commit()
 

@@ -12,7 +12,7 @@ from app.models.trajectory import (
     EXIT_DESTINATION_CODES,
     GOAL_THEME_CODES,
 )
-from app.permissions import may_edit_catalogues, require
+from app.permissions import may_edit_catalogues, require_that
 from app.services.validation import FieldError, RecordInvalid
 
 # The intake form every organisation starts with, in its working language; each one edits,
@@ -65,7 +65,9 @@ def ensure_for(organisation_id: int) -> None:
 def _add(model: type[ExitDestination] | type[GoalTheme], name: str,
          actor: User | None) -> ExitDestination | GoalTheme:
     if actor is not None:
-        require(may_edit_catalogues(actor), _("Only coordinators change the organisation's lists."))
+        require_that(
+            may_edit_catalogues(actor), _("Only coordinators change the organisation's lists.")
+        )
     name = (name or "").strip()
     if not name:
         raise RecordInvalid(model.__name__, [FieldError("name", _("Name: required."))])

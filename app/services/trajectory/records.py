@@ -41,7 +41,7 @@ from app.models.trajectory import (
     GoalStatus,
     SurveyMode,
 )
-from app.permissions import may_edit_trajectory, require
+from app.permissions import may_edit_trajectory, require_that
 from app.services.trajectory import rules
 from app.services.trajectory.timeline import derive_status
 from app.services.validation import FieldError, RecordInvalid
@@ -56,7 +56,7 @@ SCORE_FIELDS = {
 def _check(actor: User | None, participant: Participant) -> None:
     """Users act within their rights; code without a user (CLI, seeds) is trusted."""
     if actor is not None:
-        require(may_edit_trajectory(actor, participant))
+        require_that(may_edit_trajectory(actor, participant))
 
 
 @contextmanager
