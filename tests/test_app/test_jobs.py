@@ -124,7 +124,8 @@ def test_stop_keeps_the_best_timetable_so_far(threaded_app):
     with tenancy.organisation_scope(liege.id):
         stopped = runs.wait(run.id, timeout=5)
         assert stopped.status is RunStatus.FINISHED
-        assert stopped.engine_status == "FEASIBLE"
+        # (the best so far may already reach the relaxation's proven bound: then OPTIMAL)
+        assert stopped.engine_status in ("FEASIBLE", "OPTIMAL")
         assert timetable_of(stopped).stats.stopped_early
         assert stopped.elapsed_seconds < 100  # well before its own limit
         assert stopped.draft_sessions
