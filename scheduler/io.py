@@ -57,7 +57,13 @@ def _decode(tp: Any, value: Any, where: str) -> Any:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
         if value is None:
             return None
-        return _decode(args[0], value, where)
+        # the first member the value fits (an explanation's data holds numbers or words)
+        for arg in args[:-1]:
+            try:
+                return _decode(arg, value, where)
+            except FormatError:
+                continue
+        return _decode(args[-1], value, where)
     if origin is list:
         (item,) = typing.get_args(tp)
         if not isinstance(value, list):

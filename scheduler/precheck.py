@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from typing import NamedTuple
 
 from scheduler.dates import wholly_past, windows
-from scheduler.problem import Module, Problem
+from scheduler.problem import Module, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -274,6 +275,8 @@ def precheck(
                             data={"capacity": biggest.capacity, "needed": smallest_group},
                         )
                     )
+                else:
+                    out += _room_time(problem, cal, md, n, starts, fits, specs, defer)
         # time: every occurrence needs a candidate start
         if my_specs:
             for weeks_of in _required(my_specs[0], defer) if not md.individual else []:
@@ -332,7 +335,12 @@ def precheck(
             demand[key] = demand.get(key, 0) + min_groups * sessions * count * dur
             demand_modules.setdefault(key, []).append(md.id)
         if md.mediator_required and needs_session:
-            mediators = [m for m in problem.staff if "mediator" in m.roles]
+            # (only mediators who work at the module's site)
+            mediators = [
+                m
+                for m in problem.staff
+                if "mediator" in m.roles and (not m.site_ids or md.site_id in m.site_ids)
+            ]
             for pid in ids:
                 lang = people[pid].interpreter_language
                 if lang and not any(lang in m.languages for m in mediators):
@@ -346,6 +354,8 @@ def precheck(
                             data={"language": lang},
                         )
                     )
+            if not md.individual and not md.open and my_specs:
+                out += _mediator_time(problem, cal, md, ids, starts, mediators, my_specs[0], defer)
         if my_specs and alternates(md, my_specs[0].occurrences):
             out += _alternation(problem, cal, md, starts, _required(my_specs[0], defer), ids)
         # participants: a free start for every occurrence
@@ -469,6 +479,117 @@ def precheck(
         if not {r.id for r in e.records[:1]} & counted
     )
     return out
+
+
+def _room_time(
+    problem: Problem,
+    cal: Calendar,
+    md: Module,
+    n: int,
+    starts: dict[int, list[int]],
+    fits: list[Room],
+    specs: list[GroupSpec],
+    defer: bool,
+) -> list[Explanation]:
+    """Room-time: in each week, the sessions the module's groups need (at least as many groups
+    as its largest group size allows) against the most sessions of its length that its
+    suitable rooms can hold at the times it allows (a room taken by nothing else)."""
+    spec = next((x for x in specs if x.module.id == md.id), None)
+    if spec is None:
+        return []
+    cap = problem.site(md.site_id).group_size_cap
+    top = min(md.group_max, cap) if cap is not None else md.group_max
+    groups = max(math.ceil(n / max(top, 1)), md.min_groups, 1)
+    need: dict[int, int] = {}
+    for weeks_of in _required(spec, defer):
+        if len(weeks_of) == 1:  # a session bound to one week (blocks may choose among weeks)
+            need[weeks_of[0]] = need.get(weeks_of[0], 0) + groups
+    dur = md.duration_minutes
+    out = []
+    for week, needed in sorted(need.items()):
+        week_starts = sorted(starts.get(week, []))
+        room_slots = {r.id: _disjoint(cal, r, week_starts, dur) for r in fits}
+        most = sum(room_slots.values())
+        if needed > most:
+            names = ", ".join(r.name for r in fits)
+            out.append(
+                Explanation(
+                    "room",
+                    f"{md.name} needs {needed} sessions of {_hours(dur)} in week {week + 1} "
+                    f"({n} participants, at most {top} a group); its rooms ({names}) can hold "
+                    f"at most {most} at the times it allows.",
+                    [_r("module", md.id, md.name)] + [_r("room", r.id, r.name) for r in fits],
+                    data={"week": week + 1, "needed": needed, "available": most},
+                )
+            )
+    return out
+
+
+def _mediator_time(
+    problem: Problem,
+    cal: Calendar,
+    md: Module,
+    ids: list[str],
+    starts: dict[int, list[int]],
+    mediators: list[StaffMember],
+    spec: GroupSpec,
+    defer: bool,
+) -> list[Explanation]:
+    """Per interpreted language, the groups its people fill (each needs a mediator who speaks
+    it at every session) against the most sessions the mediators who speak it can lead at the
+    module's times (each in one place at a time, inside their availability)."""
+    people = {q.id: q for q in problem.participants}
+    cap = problem.site(md.site_id).group_size_cap
+    top = max(min(md.group_max, cap) if cap is not None else md.group_max, 1)
+    by_language = Counter(
+        lang for pid in ids if (lang := people[pid].interpreter_language) is not None
+    )
+    dur = md.duration_minutes
+    out = []
+    for lang, count in sorted(by_language.items()):
+        speakers = [m for m in mediators if lang in m.languages]
+        if not speakers:
+            continue  # named person by person above
+        groups = math.ceil(count / top)
+        for weeks_of in _required(spec, defer):
+            if len(weeks_of) != 1:
+                continue
+            week_starts = sorted(starts.get(weeks_of[0], []))
+            most = sum(_staff_slots(cal, m, week_starts, dur) for m in speakers)
+            if groups > most:
+                names = ", ".join(m.name for m in speakers)
+                out.append(
+                    Explanation(
+                        "mediator_language",
+                        f"{md.name} needs {groups} groups with a mediator who speaks {lang} "
+                        f"({count} participants, at most {top} a group); {names} can lead at "
+                        f"most {most} at the times it allows in week {weeks_of[0] + 1}.",
+                        [_r("module", md.id, md.name)]
+                        + [_r("staff", m.id, m.name) for m in speakers],
+                        data={"language": lang, "needed": groups, "available": most},
+                    )
+                )
+                break
+    return out
+
+
+def _staff_slots(cal: Calendar, member: StaffMember, starts: list[int], dur: int) -> int:
+    """The most sessions of `dur` minutes a staff member can lead at these starts."""
+    return _disjoint_for(lambda t: cal.staff_free(member, t, dur), starts, dur)
+
+
+def _disjoint_for(free: Callable[[int], bool], starts: list[int], dur: int) -> int:
+    count, free_from = 0, -1
+    for t in starts:
+        if t >= free_from and free(t):
+            count, free_from = count + 1, t + dur
+    return count
+
+
+def _disjoint(cal: Calendar, room: Room, starts: list[int], dur: int) -> int:
+    """The most sessions of `dur` minutes a room can hold, non-overlapping, at these starts
+    (earliest end first is optimal for intervals of one length)."""
+    return _disjoint_for(lambda t: cal.room_open(room, t), starts, dur)
 
 
 def _alternation(

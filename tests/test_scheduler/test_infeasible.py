@@ -244,7 +244,8 @@ def test_room_closed_on_the_only_day():
         rooms=[room("r1", closures=[date(2026, 1, 6)], name="Hall")],
     )
     rules, records, messages = explained(p)
-    assert "room_closed" in rules
+    # the solver names the closure, or the room-time arithmetic the room that cannot hold it
+    assert rules & {"room_closed", "room"}
     assert ("room", "r1") in records
     assert any("Hall" in m for m in messages)
 
@@ -256,3 +257,34 @@ def test_min_weekly_hours_found_by_the_solver():
     rules, records, _ = explained(p)
     assert "min_weekly_hours" in rules
     assert ("participant", "c") in records
+
+
+def test_room_time_names_the_rooms_that_cannot_hold_the_groups():
+    # 30 people in groups of at most 8 need 4 sessions of 3 h; the one lab opens for two
+    lab = room("lab", 12, name="Fablab")
+    lab.kind = "workshop"
+    md = module("fab", name="Fablab introduction", group_max=8, room_kind="workshop",
+                duration_minutes=180,
+                allowed_days=[1], time_windows=[TimeWindow(time(9), time(15))])
+    p = problem([md], [person(f"p{i}") for i in range(30)], rooms=[lab, room("r1", 12)])
+    rules, records, messages = explained(p)
+    assert "room" in rules
+    assert {("module", "fab"), ("room", "lab")} <= records
+    assert any("4 sessions" in m and "at most 2" in m for m in messages)
+
+
+def test_one_mediator_for_three_groups_in_one_slot_is_named():
+    # twelve people need Tigrinya, groups of at most four: three groups, each with a Tigrinya
+    # mediator, in the module's one Tuesday-morning slot; one mediator speaks Tigrinya
+    md = module("welcome", name="Welcome in Tigrinya", group_max=4, duration_minutes=180,
+                mediator_required=True, staff_required={"mediator": 1}, allowed_days=[1],
+                time_windows=[TimeWindow(time(9), time(12))])
+    people = [person(f"p{i}", interpreter_language="ti") for i in range(12)]
+    staff = [coach("m1", roles=["mediator"], languages=["ti", "ar"], name="Mediator 1"),
+             coach("m2", roles=["mediator"], languages=["ar"], name="Mediator 2")]
+    p = problem([md], people, staff=staff, rooms=[room(f"r{i}") for i in range(3)])
+    rules, records, messages = explained(p)
+    assert "mediator_language" in rules
+    assert {("module", "welcome"), ("staff", "m1")} <= records
+    assert ("staff", "m2") not in records
+    assert any("3 groups" in m and "at most 1" in m for m in messages)
