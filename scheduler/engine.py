@@ -924,10 +924,10 @@ def _search(
             prep.bound, prep.counts, _ = _relaxation_bound(
                 problem, prep.cal, stats, budget, seed, workers, deterministic, timed
             )
-    # what the stages left of the time: neighbourhoods around the best timetable
+    # what the stages left of the time: neighbourhoods around the best timetable (in the
+    # first stage too: a step that defers a session pays its weight, so it rarely wins)
     if (
-        defer
-        and big
+        big
         and not prep.forced
         and best is not None
         and (
