@@ -406,7 +406,7 @@ class PlanningView(SignedInAccess, BaseView):
     @expose("/draft/<int:draft_id>/places.json")
     def draft_places(self, draft_id: int) -> Response:
         """Where a dragged session fits this week, each other place with its reasons in words."""
-        self._require_editor()
+        self._require(Action.MOVE)
         draft = self._draft(draft_id)
         run = draft.run
         week = run.week_start + dt.timedelta(
