@@ -8,6 +8,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.model import Assumption, build
 from scheduler.problem import Problem
+from scheduler.slots import min_gap_days
 from scheduler.timetable import Explanation
 
 _TEMPLATES = {
@@ -28,6 +29,8 @@ _TEMPLATES = {
     "alternate_days": "A group of {module} must meet on a different weekday each week, and its "
     "allowed days do not leave that choice.",
     "sessions_per_day": "A group of {module} may meet at most {per_day} time(s) a day.",
+    "min_days_between": "Two sessions of a group of {module} must lie at least {gap} days "
+    "apart.",
     "mediator_language": "{module} needs a mediator who speaks each member's interpreter language.",
     "participant_unavailable": "{participant} has too little free time outside her or his "
     "language course and other commitments.",
@@ -54,13 +57,17 @@ def _message(problem: Problem, a: Assumption) -> str:
         "cap": "",
         "per_day": "",
         "min_hours": "",
+        "gap": "",
     }
     fields.update(names)
     for r in a.records:
         if r.kind == "module":
             md = problem.module(r.id)
             fields.update(
-                gmin=str(md.group_min), gmax=str(md.group_max), per_day=str(md.max_sessions_per_day)
+                gmin=str(md.group_min),
+                gmax=str(md.group_max),
+                per_day=str(md.max_sessions_per_day),
+                gap=str(min_gap_days(md)),
             )
         elif r.kind == "staff":
             fields["hours"] = f"{problem.staff_member(r.id).weekly_hours:g} h"

@@ -18,7 +18,9 @@ from scheduler.slots import (
     GroupSpec,
     alternates,
     group_specs,
+    may_staff,
     may_wait,
+    min_gap_days,
     minutes,
     room_suits,
     session_starts,
@@ -408,11 +410,8 @@ class _Builder:
         for role, count in sorted(required.items()):
             if count <= 0:
                 continue
-            candidates = [
-                m
-                for m in self.p.staff
-                if role in m.roles and (not m.site_ids or module.site_id in m.site_ids)
-            ]
+            # the role, the site, the module's allowed staff, qualifications, delivery language
+            candidates = [m for m in self.p.staff if may_staff(module, m, role)]
             if group.spec.individual and role == "coach":
                 referent = self.participants[group.spec.label].referent_coach_id
                 candidates = [m for m in candidates if m.id == referent]
@@ -500,6 +499,8 @@ class _Builder:
                     self.unplaced_terms.append(left)
             for g in groups:
                 self._per_day(g)
+                if min_gap_days(module) > 0:
+                    self._min_gap(g, min_gap_days(module))
                 self._order_within_group(g)
                 if alternates(module, g.spec.occurrences):
                     self._alternate_days(g)
@@ -665,6 +666,34 @@ class _Builder:
                     on_day.append(lit)
             if len(on_day) > limit:
                 self.add(self.m.add(sum(on_day) <= limit), rule)
+
+    def _min_gap(self, g: GroupVars, gap: int) -> None:
+        """Two sessions of a group at least `gap` days apart (monthly: 21 by default)."""
+        rule = self.assume("min_days_between", ("module", g.module.id))
+        days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
+        close = [
+            (a, b)
+            for i, a in enumerate(g.sessions)
+            for b in g.sessions[i + 1 :]
+            if days[a.key]
+            and days[b.key]
+            and min(abs(x - y) for x in days[a.key] for y in days[b.key]) < gap
+        ]
+        if not close:
+            return
+        for s in {id(x): x for pair in close for x in pair}.values():
+            if s.day is None:
+                assert s.start is not None
+                s.day = self.m.new_int_var(0, 7 * self.p.horizon.weeks, f"day_{s.key}")
+                self.m.add_division_equality(s.day, s.start, DAY)
+        for a, b in close:
+            assert a.day is not None
+            assert b.day is not None
+            lits = [v for v in (a.placed, b.placed) if not isinstance(v, int)]
+            # either order: b at least `gap` days after a, or a after b
+            later = self.bool("")
+            self.add(self.m.add(b.day - a.day >= gap), [later, *rule, *lits])  # type: ignore[list-item]
+            self.add(self.m.add(a.day - b.day >= gap), [later.negated(), *rule, *lits])  # type: ignore[list-item]
 
     def _alternate_days(self, g: GroupVars) -> None:
         """AMIE: sessions of a group in consecutive weeks fall on different weekdays."""

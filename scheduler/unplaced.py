@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scheduler.goals import left_out
 from scheduler.problem import Module, Participant, Problem
-from scheduler.slots import Calendar, module_starts, room_suits
+from scheduler.slots import Calendar, may_staff, module_starts, room_suits
 from scheduler.timetable import Timetable, Unplaced
 
 
@@ -53,7 +53,7 @@ def _why(problem: Problem, cal: Calendar, q: Participant, md: Module) -> str:
         speakers = [
             s
             for s in problem.staff
-            if "mediator" in s.roles and q.interpreter_language in s.languages
+            if may_staff(md, s, "mediator") and q.interpreter_language in s.languages
         ]
         if not speakers:
             return "mediator_language"
