@@ -14,7 +14,7 @@ from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
 from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
-from app.models.enums import Language, StaffRole
+from app.models.enums import Language, Qualification, StaffRole
 from app.models.vocab import country_choices, language_choices
 from app.services import attendance
 from app.services.validation import today
@@ -50,14 +50,23 @@ class StaffMemberView(SecureModelView):
         "fte",
         "hours_per_week",
         "languages",
+        "qualifications",
         "caseload_limit",
         "active",
         "availability",
     )
-    form_overrides = {"roles": CodeListField, "languages": CodeListField}
+    form_overrides = {
+        "roles": CodeListField,
+        "languages": CodeListField,
+        "qualifications": CodeListField,
+    }
     form_args = {
         "roles": {"choices": StaffRole.choices(), "label": FIELD_LABELS["roles"]},
         "languages": {"choices": language_choices(), "label": FIELD_LABELS["languages"]},
+        "qualifications": {
+            "choices": Qualification.choices(),
+            "label": FIELD_LABELS["qualifications"],
+        },
     }
     inline_models = (WeeklyInline(StaffAvailability), StaffAbsenceInline(StaffAbsence))
 

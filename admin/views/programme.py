@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
 from admin.base import ParcoursModelConverter, SecureModelView
-from admin.fields import CodeListField
+from admin.fields import CodeListField, StaffIdListField, staff_choices
 from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from app.models import ModuleStaffNeed, ModuleTimeWindow
-from app.models.enums import LanguageLevel
+from app.models.enums import LanguageLevel, Qualification
 from app.models.vocab import feature_choices, language_choices
 
 
@@ -82,6 +84,10 @@ class ModuleView(SecureModelView):
         "sessions_total",
         "intake",
         "open_capacity",
+        "lead_staff_ids",
+        "lead_qualification",
+        "min_days_between",
+        "once_per_person",
         "rolling_entry",
         "optional",
         "sensitive_topic",
@@ -91,6 +97,8 @@ class ModuleView(SecureModelView):
         "room_features": CodeListField,
         "target_levels": CodeListField,
         "delivery_language": Select2Field,
+        "lead_staff_ids": StaffIdListField,
+        "lead_qualification": Select2Field,
     }
     form_args = {
         "room_features": {"choices": feature_choices(), "label": FIELD_LABELS["room_features"]},
@@ -102,7 +110,29 @@ class ModuleView(SecureModelView):
             "choices": language_choices(),
             "label": FIELD_LABELS["delivery_language"],
         },
+        "lead_staff_ids": {"choices": [], "label": FIELD_LABELS["lead_staff_ids"]},
+        "lead_qualification": {
+            "choices": Qualification.choices(),
+            "allow_blank": True,
+            "label": FIELD_LABELS["lead_qualification"],
+        },
     }
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._with_staff_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._with_staff_choices(super().edit_form(obj))
+
+    def _with_staff_choices(self, form: Any) -> Any:
+        # the organisation's staff, read when the form opens (tenancy scopes the query)
+        form.lead_staff_ids.choices = staff_choices()
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        model.lead_staff_ids = [int(i) for i in form.lead_staff_ids.data or []]
+        model.lead_qualification = form.lead_qualification.data or None
+        super().on_model_change(form, model, is_created)
     inline_models = (WeeklyInline(ModuleTimeWindow), StaffNeedInline(ModuleStaffNeed))
 
 
