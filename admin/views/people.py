@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from flask import flash
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
@@ -16,7 +17,7 @@ from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
 from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
 from app.models.enums import Language, Qualification, StaffRole
 from app.models.vocab import country_choices, language_choices
-from app.services import attendance
+from app.services import attendance, entry_warnings
 from app.services.validation import today
 
 
@@ -78,6 +79,11 @@ class ParticipantBlockInline(WeeklyInline):
 class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
     viewer_allowed = False
     feed_subject = "participant"
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super().after_model_change(form, model, is_created)
+        for message in entry_warnings.participant_warnings(model):
+            flash(message, "warning")
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import flash
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
@@ -14,6 +15,7 @@ from admin.views.organisation import WeeklyInline
 from app.models import ModuleStaffNeed, ModuleTimeWindow
 from app.models.enums import LanguageLevel, Qualification
 from app.models.vocab import feature_choices, language_choices
+from app.services import entry_warnings
 
 
 class StaffNeedInline(InlineFormAdmin):
@@ -150,6 +152,13 @@ class EnrolmentView(SecureModelView):
         "status",
     )
     form_columns = ("participant", "module", "start_date", "end_date", "status", "frequency")
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super().after_model_change(form, model, is_created)
+        # saved, but said now rather than found at planning: an overfull module, a participant
+        # whose modules cannot reach the programme's weekly minimum
+        for message in entry_warnings.enrolment_warnings(model):
+            flash(message, "warning")
 
 
 __all__ = ["EnrolmentView", "ModuleView", "ParcoursModelConverter"]
