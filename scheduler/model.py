@@ -410,7 +410,9 @@ class _Builder:
         staff_cap = self.p.site(module.site_id).staff_cap
         if staff_cap is not None and sum(c for c in required.values() if c > 0) > staff_cap:
             # the site's "+ M staff" cap: a session needing more staff cannot be held
-            cap_rule = self.assume("site_cap", ("site", module.site_id), ("module", module.id))
+            cap_rule = self.assume(
+                "site_staff_cap", ("site", module.site_id), ("module", module.id)
+            )
             if isinstance(s.placed, int):
                 self.add(self.m.add_bool_or([]), cap_rule)
             else:
