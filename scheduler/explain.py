@@ -36,6 +36,7 @@ _TEMPLATES = {
     "language course and other commitments.",
     "participant_overlap": "{participant} cannot attend two sessions at once.",
     "min_weekly_hours": "{participant} needs {min_hours} of activities a week.",
+    "min_active_days": "{participant} needs activities on {min_days} days a week.",
 }
 
 
@@ -59,6 +60,7 @@ def _message(problem: Problem, a: Assumption) -> str:
         "min_hours": "",
         "gap": "",
         "staff_cap": "",
+        "min_days": "",
     }
     fields.update(names)
     for r in a.records:
@@ -77,6 +79,7 @@ def _message(problem: Problem, a: Assumption) -> str:
             fields["staff_cap"] = str(problem.site(r.id).staff_cap)
         elif r.kind == "participant":
             fields["min_hours"] = f"{problem.participant(r.id).min_weekly_hours or 0:g} h"
+            fields["min_days"] = str(problem.participant(r.id).min_active_days or 0)
     text = _TEMPLATES.get(a.rule, "The rule {rule} cannot hold.").format(rule=a.rule, **fields)
     return text[0].upper() + text[1:]
 

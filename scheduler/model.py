@@ -130,6 +130,7 @@ class _Builder:
         # `unplaced` weight, so the model always holds a timetable (never when explaining)
         self.soft = soft and not explain
         self.unplaced_terms: list[cp_model.LinearExprT] = []
+        self.short_weeks: dict[tuple[str, int], cp_model.IntVar] = {}
         # per group module: true when nobody of it is left out (the redundant constraints that
         # assume everybody is grouped hold only then)
         self.all_in: dict[str, Lit] = {}
@@ -938,9 +939,13 @@ class _Builder:
                 self.m.add_no_overlap(ivs)
             if person.min_weekly_hours:
                 self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
+            if person.min_active_days:
+                self._min_days(pid, entries, person.min_active_days)
         for q in self.p.participants if self.soft else []:
             if q.min_weekly_hours and q.id not in per_person:
                 self._min_hours(q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
+            if q.min_active_days and q.id not in per_person:
+                self._min_days(q.id, [], q.min_active_days)
 
     def _attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
         """The member's attendance of session `s`: membership, on a day of their enrolment."""
@@ -990,11 +995,54 @@ class _Builder:
                         self.m.add_implication(both, s.placed)  # type: ignore[arg-type]
                     terms.append(s.duration * both)
             if self.soft:
-                short = self.bool(f"short_{pid}_{w}")
-                self.unplaced_terms.append(short)
+                short = self._short_week(pid, w)
                 self.m.add(cp_model.LinearExpr.sum([*terms, need * short]) >= need)
             else:
                 self.add(self.m.add(sum(terms) >= need), rule)
+
+    def _short_week(self, pid: str, w: int) -> cp_model.IntVar:
+        """A partial plan's literal: participant `pid`'s week `w` falls short of its weekly
+        minimum (hours or days: one entry, one `unplaced` unit)."""
+        key = (pid, w)
+        if key not in self.short_weeks:
+            self.short_weeks[key] = self.bool(f"short_{pid}_{w}")
+            self.unplaced_terms.append(self.short_weeks[key])
+        return self.short_weeks[key]
+
+    def _min_days(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
+        """Move Up!'s five days: at least `need` days with a session in every whole week."""
+        rule = self.assume("min_active_days", ("participant", pid))
+        if pid not in self.participants:
+            return
+        for w in range(self.p.horizon.weeks):
+            if not self.cal.held_all_week(pid, w):
+                continue  # a transition week: no minimum, as for the hours
+            on_day: dict[int, list[Lit]] = {}
+            for g, member in entries:
+                for s in g.sessions:
+                    if w not in g.spec.occurrences[s.occurrence]:
+                        continue
+                    attends = self._attendance(pid, s, member)
+                    if isinstance(attends, int) and not attends:
+                        continue
+                    for d in sorted({t // DAY for t in s.starts if t // DAY // 7 == w}):
+                        there = self.bool(f"act_{pid}_{s.key}_{d}")
+                        self.within(s, [t for t in s.starts if t // DAY == d], [there])
+                        if not isinstance(attends, int):
+                            self.m.add_implication(there, attends)
+                        if not isinstance(s.placed, int):
+                            self.m.add_implication(there, s.placed)
+                        on_day.setdefault(d, []).append(there)
+            active = []
+            for d, lits in sorted(on_day.items()):
+                day = self.bool(f"day_{pid}_{d}")
+                self.m.add(day <= sum(lits))
+                active.append(day)
+            if self.soft:
+                short = self._short_week(pid, w)
+                self.m.add(cp_model.LinearExpr.sum([*active, need * short]) >= need)
+            else:
+                self.add(self.m.add(sum(active) >= need), rule)
 
     # -- soft goals
     def _goals(self) -> None:

@@ -144,6 +144,9 @@ class Participant:
     # the last day the participant is in the programme (null = open); with `entry_date` it
     # bounds, day by day, the sessions the participant attends
     exit_date: date | None = None
+    # Move Up!'s five-day rhythm: the least number of days with a session in each week (a
+    # weekly minimum like `min_weekly_hours`, with the same transition weeks)
+    min_active_days: int | None = None
 
 
 @dataclass

@@ -674,7 +674,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 last is not None and last < monday + timedelta(days=6)
             ):
                 transition[pid].add(w)
-    for pid in {q.id for q in problem.participants if q.min_weekly_hours} - set(by_person):
+    for pid in {
+        q.id for q in problem.participants if q.min_weekly_hours or q.min_active_days
+    } - set(by_person):
         by_person[pid] = []
     for pid, sessions in by_person.items():
         q = people.get(pid)
@@ -692,6 +694,23 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     f"{q.name} is not free for {s.key}.",
                     ("participant", pid),
                     ("session", s.key),
+                )
+    # Move Up!'s five days: days with a session in every week that is not a transition week
+    for q in problem.participants:
+        if not q.min_active_days:
+            continue
+        week_days: dict[int, set[date]] = {w: set() for w in range(h.weeks)}
+        for s in by_person.get(q.id, []):
+            week_days[(s.date - h.start).days // 7].add(s.date)
+        for w, active in week_days.items():
+            if w in transition.get(q.id, set()) or (q.id, w) in short_weeks:
+                continue
+            if len(active) < q.min_active_days:
+                v(
+                    "min_active_days",
+                    f"{q.name} has sessions on {len(active)} day(s) in week {w + 1}; "
+                    f"the programme asks for {q.min_active_days}.",
+                    ("participant", q.id),
                 )
     # every participant with a weekly minimum, including one who has no session at all
     for q in problem.participants:

@@ -316,6 +316,7 @@ def staffed_problems(draw) -> Problem:
             unavailability=draw(blocks()),
             referent_coach_id="c0",
             interpreter_language=draw(st.sampled_from([None, None, *langs])),
+            min_active_days=draw(st.sampled_from([None, None, 2])),
         )
         for i in range(draw(st.integers(1, 5)))
     ]
@@ -419,3 +420,13 @@ def test_staffed_answers_verify_clean_and_keep_the_right_people(p: Problem):
         assert all((b - a).days >= spacing for a, b in itertools.pairwise(dates))
         if md.once_per_person:
             assert len(dates) <= 1
+    # the days a week: met, or the week is listed as short of the weekly minimum
+    short = {(u.participant_id, u.week) for u in t.unplaced if u.rule == "min_weekly_hours"}
+    for q in p.participants:
+        for w in range(p.horizon.weeks) if q.min_active_days else []:
+            days = {
+                s.date
+                for s in t.sessions
+                if q.id in s.participant_ids and (s.date - p.horizon.start).days // 7 == w
+            }
+            assert len(days) >= q.min_active_days or (q.id, w) in short

@@ -236,3 +236,40 @@ def test_a_once_per_person_module_meets_each_group_once(solved):
     v = found(p, broken, "sessions_total")
     assert v
     assert refs(v[0]) >= {("group", "goal#1"), ("module", "goal")}
+
+
+def test_a_participant_gets_activities_on_the_days_the_programme_asks(solved):
+    # three sessions a week, two allowed a day, all preferred on Monday: without the rule they
+    # would share two days; Move Up!'s rhythm asks for three days with activity
+    three = module(
+        "core",
+        name="Core",
+        frequency=Frequency(count=3),
+        max_sessions_per_day=2,
+        duration_minutes=60,
+        preferred_windows=[WeeklyBlock(0, time(9), time(17))],
+    )
+    p = problem([three], [person("a", min_active_days=3)])
+    t = solved(p)
+    assert len({s.date for s in t.sessions}) == 3
+    assert t.unplaced == []
+
+    broken = copy.deepcopy(t)
+    for s in broken.sessions:
+        s.date = MONDAY + timedelta(days=[0, 0, 1][int(s.key.rpartition("@")[2])])
+        s.start = time(9 + 2 * int(s.key.rpartition("@")[2]))
+        s.end = time(10 + 2 * int(s.key.rpartition("@")[2]))
+    (v,) = found(p, broken, "min_active_days")
+    assert refs(v) == {("participant", "a")}
+    assert "2 day(s) in week 1" in v.message
+
+
+def test_a_week_that_cannot_reach_the_days_is_listed_not_refused(solved):
+    two_days = module("core", name="Core", frequency=Frequency(count=2), allowed_days=[0, 1])
+    p = problem([two_days], [person("a", min_active_days=3)])
+    t = solved(p)
+    assert t.feasible
+    assert len(t.sessions) == 2
+    (u,) = t.unplaced
+    assert (u.participant_id, u.rule, u.week) == ("a", "min_weekly_hours", 0)
+    assert "3 days" in u.message
