@@ -9,6 +9,7 @@ FIELD_LABELS = {
     "working_language": _l("Working language"),
     "description": _l("Description"),
     "min_weekly_hours": _l("Minimum weekly hours per participant"),
+    "min_active_days": _l("Days with activities per week (at least)"),
     "group_activity_every_weeks": _l("Group activity at least every … weeks"),
     "max_clients_per_fte": _l("Clients per FTE (max)"),
     "street": _l("Street and number"),

@@ -78,6 +78,7 @@ _KEYS = {
         "name",
         "description",
         "min_weekly_hours",
+        "min_active_days",
         "group_activity_every_weeks",
         "max_clients_per_fte",
     },
@@ -296,6 +297,7 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
             name=_required(prog_doc, "name"),
             description=prog_doc.get("description"),
             min_weekly_hours=_decimal(prog_doc.get("min_weekly_hours")),
+            min_active_days=prog_doc.get("min_active_days"),
             group_activity_every_weeks=prog_doc.get("group_activity_every_weeks"),
             max_clients_per_fte=prog_doc.get("max_clients_per_fte"),
         )

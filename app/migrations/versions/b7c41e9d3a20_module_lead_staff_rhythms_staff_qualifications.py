@@ -1,4 +1,5 @@
 """module: staff who may lead it, their qualification, spacing and once-per-person rhythms;
+programme: days with activities a week;
 staff qualifications (issue 14, items 4-5)
 
 Revision ID: b7c41e9d3a20
@@ -35,9 +36,18 @@ def upgrade():
         batch_op.add_column(
             sa.Column('qualifications', sa.JSON(), server_default='[]', nullable=False)
         )
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('min_active_days', sa.SmallInteger(), nullable=True))
+        batch_op.create_check_constraint(
+            op.f('ck_programme_min_active_days_range'),
+            'min_active_days IS NULL OR (min_active_days >= 1 AND min_active_days <= 7)',
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('programme', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_programme_min_active_days_range'), type_='check')
+        batch_op.drop_column('min_active_days')
     with op.batch_alter_table('staff_member', schema=None) as batch_op:
         batch_op.drop_column('qualifications')
     with op.batch_alter_table('module', schema=None) as batch_op:

@@ -321,8 +321,9 @@ def _right_staff(
 
 def _participant(person: Participant, name: str) -> scheduler.Participant:
     hours = person.programme.min_weekly_hours if person.programme else None
+    days = person.programme.min_active_days if person.programme else None
     if person.trajectory_status in INTAKE_STATUSES:
-        hours = None  # the programme's weekly hours start with the trajectory, not at intake
+        hours = days = None  # the programme's weekly minimum starts with the trajectory
     return scheduler.Participant(
         id=str(person.id),
         name=name,
@@ -345,6 +346,7 @@ def _participant(person: Participant, name: str) -> scheduler.Participant:
         entry_date=None if person.trajectory_status in INTAKE_STATUSES else person.entry_date,
         min_weekly_hours=float(hours) if hours else None,
         exit_date=person.exited_on,
+        min_active_days=days or None,
     )
 
 
