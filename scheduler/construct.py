@@ -203,6 +203,9 @@ class _Constructor:
         required = dict(md.staff_required)
         if md.individual:
             required.setdefault("coach", 1)
+        cap = self.p.site(md.site_id).staff_cap
+        if cap is not None and sum(c for c in required.values() if c > 0) > cap:
+            return None  # the site's "+ M staff" cap: no team can hold the session
         for role, count in sorted(required.items()):
             if count <= 0:
                 continue

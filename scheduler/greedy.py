@@ -374,6 +374,9 @@ def _team(
     required = dict(md.staff_required)
     if spec.individual:
         required.setdefault("coach", 1)
+    cap = problem.site(md.site_id).staff_cap
+    if cap is not None and sum(c for c in required.values() if c > 0) > cap:
+        return None  # the site's "+ M staff" cap: no team can hold the session
     team: dict[str, str] = {}
     languages = {
         lang

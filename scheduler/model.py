@@ -131,6 +131,7 @@ class _Builder:
         self.soft = soft and not explain
         self.unplaced_terms: list[cp_model.LinearExprT] = []
         self.short_weeks: dict[tuple[str, int], cp_model.IntVar] = {}
+        self.held_on: dict[tuple[str, int], cp_model.IntVar] = {}
         # per group module: true when nobody of it is left out (the redundant constraints that
         # assume everybody is grouped hold only then)
         self.all_in: dict[str, Lit] = {}
@@ -1009,6 +1010,18 @@ class _Builder:
             self.unplaced_terms.append(self.short_weeks[key])
         return self.short_weeks[key]
 
+    def _held_on(self, s: SessionVars, d: int) -> cp_model.IntVar:
+        """A literal: session `s` is placed and starts on day `d` (one per session and day,
+        shared by everybody who may attend it)."""
+        key = (s.key, d)
+        if key not in self.held_on:
+            lit = self.bool(f"on_{s.key}_{d}")
+            self.within(s, [t for t in s.starts if t // DAY == d], [lit])
+            if not isinstance(s.placed, int):
+                self.m.add_implication(lit, s.placed)
+            self.held_on[key] = lit
+        return self.held_on[key]
+
     def _min_days(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
         """Move Up!'s five days: at least `need` days with a session in every whole week."""
         rule = self.assume("min_active_days", ("participant", pid))
@@ -1026,12 +1039,13 @@ class _Builder:
                     if isinstance(attends, int) and not attends:
                         continue
                     for d in sorted({t // DAY for t in s.starts if t // DAY // 7 == w}):
+                        held = self._held_on(s, d)
+                        if isinstance(attends, int):
+                            on_day.setdefault(d, []).append(held)
+                            continue
                         there = self.bool(f"act_{pid}_{s.key}_{d}")
-                        self.within(s, [t for t in s.starts if t // DAY == d], [there])
-                        if not isinstance(attends, int):
-                            self.m.add_implication(there, attends)
-                        if not isinstance(s.placed, int):
-                            self.m.add_implication(there, s.placed)
+                        self.m.add_implication(there, held)
+                        self.m.add_implication(there, attends)
                         on_day.setdefault(d, []).append(there)
             active = []
             for d, lits in sorted(on_day.items()):
