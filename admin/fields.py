@@ -56,3 +56,23 @@ class ChoiceRequired(DataRequired):
             return
         field.errors[:] = []
         raise StopValidation(_("Choose a value in the list."))
+class StaffIdListField(CodeListField):
+    """Staff members picked by name, stored as a JSON list of their ids."""
+
+    def process_data(self, value: Any) -> None:
+        self.data = [str(v) for v in value or []]
+
+
+def staff_choices() -> list[tuple[str, str]]:
+    """The organisation's active staff, by name (read under the request's tenancy)."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from app.models import StaffMember
+
+    members = db.session.scalars(
+        sa.select(StaffMember)
+        .where(StaffMember.active)
+        .order_by(StaffMember.last_name, StaffMember.first_name)
+    )
+    return [(str(m.id), m.full_name) for m in members]

@@ -26,12 +26,15 @@ from scheduler.slots import (
     enrolled,
     group_specs,
     max_groups,
+    may_staff,
     may_wait,
+    min_gap_days,
     minutes,
     module_occurrences,
     module_starts,
     room_suits,
     session_starts,
+    site_cap,
 )
 from scheduler.timetable import Session, group_id, session_key
 
@@ -175,9 +178,8 @@ class _Constructor:
         out = [
             m
             for m in self.p.staff
-            if role in m.roles
+            if may_staff(md, m, role)
             and m.id not in taken
-            and (not m.site_ids or md.site_id in m.site_ids)
             and self.cal.staff_free(m, t, dur)
             and self.book.free(f"s:{m.id}", t, dur)
             and self.book.week_load.get((m.id, week), 0) + dur <= m.weekly_hours * 60
@@ -201,6 +203,9 @@ class _Constructor:
         required = dict(md.staff_required)
         if md.individual:
             required.setdefault("coach", 1)
+        cap = self.p.site(md.site_id).staff_cap
+        if cap is not None and sum(c for c in required.values() if c > 0) > cap:
+            return None  # the site's "+ M staff" cap: no team can hold the session
         for role, count in sorted(required.items()):
             if count <= 0:
                 continue
@@ -272,6 +277,9 @@ class _Constructor:
         mine = self.by_group.get(gid, [])
         day = self.p.horizon.start + timedelta(days=t // DAY)
         if sum(1 for s in mine if s.date == day) >= md.max_sessions_per_day:
+            return False
+        gap = min_gap_days(md)
+        if gap and any(abs((s.date - day).days) < gap for s in mine):
             return False
         if not alternates(md, occurrences):
             return True
@@ -510,7 +518,7 @@ class _Constructor:
             buckets=buckets,
             alloc=alloc,
             size_max=size_max,
-            limit=max_groups(md, len(ids)),
+            limit=max_groups(md, len(ids), site_cap(self.p, md)),
             todos=[set(bucket) for bucket in buckets],
             made=[0] * len(buckets),
         )
@@ -640,6 +648,7 @@ class _Constructor:
         pool = {pid for pid in todo if t0 in free[pid]}
         times = [t0]
         alternate = alternates(md, occurrences)
+        gap = min_gap_days(md)
         for j, weeks in enumerate(occurrences[1:], start=1):
             options: Counter[int] = Counter()
             pinned = self.pin_at(keys[j]) if j < len(keys) else None
@@ -653,6 +662,8 @@ class _Constructor:
                     if any(x < t + dur and t < x + dur for x in times):
                         continue
                     if alternate and (times[-1] // DAY) % 7 == day % 7:
+                        continue
+                    if gap and any(abs(x // DAY - day) < gap for x in times):
                         continue
                     options[t] = sum(1 for pid in pool if t in free[pid])
             if not options:
@@ -858,7 +869,9 @@ def _attempt(
     # groups holding a pinned session are formed before anything else takes their people
     c.reserve_pins()
     for md in problem.modules:
-        if not md.individual and c._pinned_labels(md.id, max_groups(md, len(c.members[md.id]))):
+        if not md.individual and c._pinned_labels(
+            md.id, max_groups(md, len(c.members[md.id]), site_cap(problem, md))
+        ):
             c.module(md, pinned_only=True)
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}

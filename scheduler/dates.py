@@ -78,6 +78,8 @@ def windows(problem: Problem) -> dict[tuple[str, str], tuple[int, int]]:
 
 def remaining_sessions(module: Module, done: int | None = None) -> int | None:
     """Sessions a group (an individual enrolment) may still have, or None without a total."""
+    if module.once_per_person:
+        return 1  # the web app sends only the people who have not had it yet
     if module.sessions_total is None:
         return None
     return max(0, module.sessions_total - (module.sessions_done if done is None else done))

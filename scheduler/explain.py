@@ -8,6 +8,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.model import Assumption, build
 from scheduler.problem import Problem
+from scheduler.slots import min_gap_days
 from scheduler.timetable import Explanation
 
 _TEMPLATES = {
@@ -24,15 +25,18 @@ _TEMPLATES = {
     "pin": "Pinned session {session} cannot stay where it is pinned.",
     "group_size": "The groups of {module} must hold between {gmin} and {gmax} participants.",
     "site_cap": "{site} allows at most {cap} participants per group.",
+    "site_staff_cap": "{site} allows at most {staff_cap} staff per session; {module} needs more.",
     "language_level": "The language levels of {module} do not fit its groups.",
     "alternate_days": "A group of {module} must meet on a different weekday each week, and its "
     "allowed days do not leave that choice.",
     "sessions_per_day": "A group of {module} may meet at most {per_day} time(s) a day.",
+    "min_days_between": "Two sessions of a group of {module} must lie at least {gap} days apart.",
     "mediator_language": "{module} needs a mediator who speaks each member's interpreter language.",
     "participant_unavailable": "{participant} has too little free time outside her or his "
     "language course and other commitments.",
     "participant_overlap": "{participant} cannot attend two sessions at once.",
     "min_weekly_hours": "{participant} needs {min_hours} of activities a week.",
+    "min_active_days": "{participant} needs activities on {min_days} days a week.",
 }
 
 
@@ -54,20 +58,28 @@ def _message(problem: Problem, a: Assumption) -> str:
         "cap": "",
         "per_day": "",
         "min_hours": "",
+        "gap": "",
+        "staff_cap": "",
+        "min_days": "",
     }
     fields.update(names)
     for r in a.records:
         if r.kind == "module":
             md = problem.module(r.id)
             fields.update(
-                gmin=str(md.group_min), gmax=str(md.group_max), per_day=str(md.max_sessions_per_day)
+                gmin=str(md.group_min),
+                gmax=str(md.group_max),
+                per_day=str(md.max_sessions_per_day),
+                gap=str(min_gap_days(md)),
             )
         elif r.kind == "staff":
             fields["hours"] = f"{problem.staff_member(r.id).weekly_hours:g} h"
         elif r.kind == "site":
             fields["cap"] = str(problem.site(r.id).group_size_cap)
+            fields["staff_cap"] = str(problem.site(r.id).staff_cap)
         elif r.kind == "participant":
             fields["min_hours"] = f"{problem.participant(r.id).min_weekly_hours or 0:g} h"
+            fields["min_days"] = str(problem.participant(r.id).min_active_days or 0)
     text = _TEMPLATES.get(a.rule, "The rule {rule} cannot hold.").format(rule=a.rule, **fields)
     return text[0].upper() + text[1:]
 

@@ -403,17 +403,22 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
             if lo > 7 * w or hi < 7 * w + 6:
                 transition[pid].add(w)
     minutes_of: dict[tuple[str, int], int] = defaultdict(int)
+    days_of: dict[tuple[str, int], set[int]] = defaultdict(set)
     for s in timetable.sessions:
-        week = (s.date - problem.horizon.start).days // 7
+        day = (s.date - problem.horizon.start).days
         for pid in s.participant_ids:
-            minutes_of[(pid, week)] += minutes(s.end) - minutes(s.start)
+            minutes_of[(pid, day // 7)] += minutes(s.end) - minutes(s.start)
+            days_of[(pid, day // 7)].add(day)
     for q in problem.participants:
-        if q.min_weekly_hours:
-            need = round(q.min_weekly_hours * 60)
+        need = round(q.min_weekly_hours * 60) if q.min_weekly_hours else 0
+        days = q.min_active_days or 0
+        if need or days:
+            # one entry per short week, whether the hours or the days (or both) fall short
             out += [
                 (q.id, None, w)
                 for w in range(problem.horizon.weeks)
-                if minutes_of[(q.id, w)] < need and w not in transition[q.id]
+                if (minutes_of[(q.id, w)] < need or len(days_of[(q.id, w)]) < days)
+                and w not in transition[q.id]
             ]
 
     return out

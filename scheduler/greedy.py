@@ -17,6 +17,7 @@ from scheduler.slots import (
     enrolled,
     group_specs,
     max_groups,
+    may_staff,
     may_wait,
     minutes,
     module_occurrences,
@@ -72,7 +73,7 @@ def greedy_membership(
             buckets = [by_level[k] for k in sorted(by_level)]
         else:
             buckets = [ids]
-        limit = max_groups(module, len(ids))
+        limit = max_groups(module, len(ids), cap)
         # aim at three quarters full: smaller groups are easier to place (spare groups allowing)
         counts = [max(1, math.ceil(len(b) / max(group_max, 1))) for b in buckets]
         roomy = [max(1, math.ceil(len(b) / max(group_max * 3 // 4, 1))) for b in buckets]
@@ -373,6 +374,9 @@ def _team(
     required = dict(md.staff_required)
     if spec.individual:
         required.setdefault("coach", 1)
+    cap = problem.site(md.site_id).staff_cap
+    if cap is not None and sum(c for c in required.values() if c > 0) > cap:
+        return None  # the site's "+ M staff" cap: no team can hold the session
     team: dict[str, str] = {}
     languages = {
         lang
@@ -385,9 +389,8 @@ def _team(
         options = [
             m
             for m in problem.staff
-            if role in m.roles
+            if may_staff(md, m, role)
             and m.id not in team
-            and (not m.site_ids or md.site_id in m.site_ids)
             and cal.staff_free(m, t, dur)
             and free(f"s:{m.id}", t, dur)
             and week_load.get((m.id, week), 0) + dur <= m.weekly_hours * 60

@@ -18,7 +18,9 @@ from scheduler.slots import (
     GroupSpec,
     alternates,
     group_specs,
+    may_staff,
     may_wait,
+    min_gap_days,
     minutes,
     room_suits,
     session_starts,
@@ -128,6 +130,8 @@ class _Builder:
         # `unplaced` weight, so the model always holds a timetable (never when explaining)
         self.soft = soft and not explain
         self.unplaced_terms: list[cp_model.LinearExprT] = []
+        self.short_weeks: dict[tuple[str, int], cp_model.IntVar] = {}
+        self.held_on: dict[tuple[str, int], cp_model.IntVar] = {}
         # per group module: true when nobody of it is left out (the redundant constraints that
         # assume everybody is grouped hold only then)
         self.all_in: dict[str, Lit] = {}
@@ -405,14 +409,21 @@ class _Builder:
         required = dict(module.staff_required)
         if group.spec.individual:
             required.setdefault("coach", 1)
+        staff_cap = self.p.site(module.site_id).staff_cap
+        if staff_cap is not None and sum(c for c in required.values() if c > 0) > staff_cap:
+            # the site's "+ M staff" cap: a session needing more staff cannot be held
+            cap_rule = self.assume(
+                "site_staff_cap", ("site", module.site_id), ("module", module.id)
+            )
+            if isinstance(s.placed, int):
+                self.add(self.m.add_bool_or([]), cap_rule)
+            else:
+                self.add(self.m.add(s.placed == 0), cap_rule)
         for role, count in sorted(required.items()):
             if count <= 0:
                 continue
-            candidates = [
-                m
-                for m in self.p.staff
-                if role in m.roles and (not m.site_ids or module.site_id in m.site_ids)
-            ]
+            # the role, the site, the module's allowed staff, qualifications, delivery language
+            candidates = [m for m in self.p.staff if may_staff(module, m, role)]
             if group.spec.individual and role == "coach":
                 referent = self.participants[group.spec.label].referent_coach_id
                 candidates = [m for m in candidates if m.id == referent]
@@ -500,6 +511,8 @@ class _Builder:
                     self.unplaced_terms.append(left)
             for g in groups:
                 self._per_day(g)
+                if min_gap_days(module) > 0:
+                    self._min_gap(g, min_gap_days(module))
                 self._order_within_group(g)
                 if alternates(module, g.spec.occurrences):
                     self._alternate_days(g)
@@ -665,6 +678,34 @@ class _Builder:
                     on_day.append(lit)
             if len(on_day) > limit:
                 self.add(self.m.add(sum(on_day) <= limit), rule)
+
+    def _min_gap(self, g: GroupVars, gap: int) -> None:
+        """Two sessions of a group at least `gap` days apart (monthly: 21 by default)."""
+        rule = self.assume("min_days_between", ("module", g.module.id))
+        days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
+        close = [
+            (a, b)
+            for i, a in enumerate(g.sessions)
+            for b in g.sessions[i + 1 :]
+            if days[a.key]
+            and days[b.key]
+            and min(abs(x - y) for x in days[a.key] for y in days[b.key]) < gap
+        ]
+        if not close:
+            return
+        for s in {id(x): x for pair in close for x in pair}.values():
+            if s.day is None:
+                assert s.start is not None
+                s.day = self.m.new_int_var(0, 7 * self.p.horizon.weeks, f"day_{s.key}")
+                self.m.add_division_equality(s.day, s.start, DAY)
+        for a, b in close:
+            assert a.day is not None
+            assert b.day is not None
+            lits = [v for v in (a.placed, b.placed) if not isinstance(v, int)]
+            # either order: b at least `gap` days after a, or a after b
+            later = self.bool("")
+            self.add(self.m.add(b.day - a.day >= gap), [later, *rule, *lits])  # type: ignore[list-item]
+            self.add(self.m.add(a.day - b.day >= gap), [later.negated(), *rule, *lits])  # type: ignore[list-item]
 
     def _alternate_days(self, g: GroupVars) -> None:
         """AMIE: sessions of a group in consecutive weeks fall on different weekdays."""
@@ -899,9 +940,13 @@ class _Builder:
                 self.m.add_no_overlap(ivs)
             if person.min_weekly_hours:
                 self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
+            if person.min_active_days:
+                self._min_days(pid, entries, person.min_active_days)
         for q in self.p.participants if self.soft else []:
             if q.min_weekly_hours and q.id not in per_person:
                 self._min_hours(q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
+            if q.min_active_days and q.id not in per_person:
+                self._min_days(q.id, [], q.min_active_days)
 
     def _attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
         """The member's attendance of session `s`: membership, on a day of their enrolment."""
@@ -951,11 +996,67 @@ class _Builder:
                         self.m.add_implication(both, s.placed)  # type: ignore[arg-type]
                     terms.append(s.duration * both)
             if self.soft:
-                short = self.bool(f"short_{pid}_{w}")
-                self.unplaced_terms.append(short)
+                short = self._short_week(pid, w)
                 self.m.add(cp_model.LinearExpr.sum([*terms, need * short]) >= need)
             else:
                 self.add(self.m.add(sum(terms) >= need), rule)
+
+    def _short_week(self, pid: str, w: int) -> cp_model.IntVar:
+        """A partial plan's literal: participant `pid`'s week `w` falls short of its weekly
+        minimum (hours or days: one entry, one `unplaced` unit)."""
+        key = (pid, w)
+        if key not in self.short_weeks:
+            self.short_weeks[key] = self.bool(f"short_{pid}_{w}")
+            self.unplaced_terms.append(self.short_weeks[key])
+        return self.short_weeks[key]
+
+    def _held_on(self, s: SessionVars, d: int) -> cp_model.IntVar:
+        """A literal: session `s` is placed and starts on day `d` (one per session and day,
+        shared by everybody who may attend it)."""
+        key = (s.key, d)
+        if key not in self.held_on:
+            lit = self.bool(f"on_{s.key}_{d}")
+            self.within(s, [t for t in s.starts if t // DAY == d], [lit])
+            if not isinstance(s.placed, int):
+                self.m.add_implication(lit, s.placed)
+            self.held_on[key] = lit
+        return self.held_on[key]
+
+    def _min_days(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
+        """Move Up!'s five days: at least `need` days with a session in every whole week."""
+        rule = self.assume("min_active_days", ("participant", pid))
+        if pid not in self.participants:
+            return
+        for w in range(self.p.horizon.weeks):
+            if not self.cal.held_all_week(pid, w):
+                continue  # a transition week: no minimum, as for the hours
+            on_day: dict[int, list[Lit]] = {}
+            for g, member in entries:
+                for s in g.sessions:
+                    if w not in g.spec.occurrences[s.occurrence]:
+                        continue
+                    attends = self._attendance(pid, s, member)
+                    if isinstance(attends, int) and not attends:
+                        continue
+                    for d in sorted({t // DAY for t in s.starts if t // DAY // 7 == w}):
+                        held = self._held_on(s, d)
+                        if isinstance(attends, int):
+                            on_day.setdefault(d, []).append(held)
+                            continue
+                        there = self.bool(f"act_{pid}_{s.key}_{d}")
+                        self.m.add_implication(there, held)
+                        self.m.add_implication(there, attends)
+                        on_day.setdefault(d, []).append(there)
+            active = []
+            for d, lits in sorted(on_day.items()):
+                day = self.bool(f"day_{pid}_{d}")
+                self.m.add(day <= sum(lits))
+                active.append(day)
+            if self.soft:
+                short = self._short_week(pid, w)
+                self.m.add(cp_model.LinearExpr.sum([*active, need * short]) >= need)
+            else:
+                self.add(self.m.add(sum(active) >= need), rule)
 
     # -- soft goals
     def _goals(self) -> None:

@@ -19,9 +19,11 @@ from scheduler.slots import (
     enrolled,
     group_specs,
     max_groups,
+    may_staff,
     minutes,
     module_starts,
     room_suits,
+    site_cap,
 )
 from scheduler.timetable import Explanation, RecordRef
 
@@ -113,6 +115,11 @@ def _invalid(problem: Problem) -> list[Explanation]:
             bad(f"Module {md.name}'s term ends before it starts.", ref)
         if md.sessions_total is not None and (md.sessions_total < 0 or md.sessions_done < 0):
             bad(f"Module {md.name} counts a negative number of sessions.", ref)
+        unknown = sorted({i for ids in md.allowed_staff.values() for i in ids} - set(staff))
+        if unknown:
+            bad(f"Module {md.name} allows unknown staff {', '.join(unknown)}.", ref)
+        if md.min_days_between is not None and md.min_days_between < 0:
+            bad(f"Module {md.name} asks for a negative number of days between sessions.", ref)
     for e in problem.enrolments:
         if e.participant_id not in people or e.module_id not in modules:
             bad(f"An enrolment links unknown records ({e.participant_id}, {e.module_id}).")
@@ -163,9 +170,21 @@ def precheck(
         site = problem.site(md.site_id)
         starts = module_starts(problem, md, cal.days)
         n = len(ids)
+        # the site's "+ M staff": a session needs no more staff than the cap allows
+        per_session = sum(c for c in md.staff_required.values() if c > 0)
+        if site.staff_cap is not None and per_session > site.staff_cap and ids:
+            out.append(
+                Explanation(
+                    "site_cap",
+                    f"{site.name} allows at most {site.staff_cap} staff per session; "
+                    f"{md.name} needs {per_session}.",
+                    [_r("site", site.id, site.name), mref],
+                    data={"staff_cap": site.staff_cap, "staff": per_session},
+                )
+            )
         # seats: group max (and the site cap) times the number of groups
         if not md.individual and not md.open:
-            limit = max_groups(md, n)
+            limit = max_groups(md, n, site_cap(problem, md))
             top = (
                 md.group_max
                 if site.group_size_cap is None
@@ -262,7 +281,9 @@ def precheck(
                     )
                 )
             elif not md.individual and not md.open:
-                smallest_group = max(md.group_min, math.ceil(n / max_groups(md, n)))
+                smallest_group = max(
+                    md.group_min, math.ceil(n / max_groups(md, n, site_cap(problem, md)))
+                )
                 biggest = max(fits, key=lambda r: r.capacity)
                 if biggest.capacity < smallest_group:
                     out.append(
@@ -300,17 +321,13 @@ def precheck(
         for role, count in required.items():
             if count <= 0 or not needs_session:
                 continue
-            holders = [
-                m
-                for m in problem.staff
-                if role in m.roles and (not m.site_ids or md.site_id in m.site_ids)
-            ]
+            holders = [m for m in problem.staff if may_staff(md, m, role)]
             if len(holders) < count:
                 out.append(
                     Explanation(
                         "staff_roles",
                         f"{md.name} needs {count} {role.replace('_', ' ')}(s) per session; "
-                        f"{len(holders)} work at {site.name}.",
+                        f"{len(holders)} work at {site.name}{_staff_terms(md, role)}.",
                         [mref] + [_r("staff", m.id, m.name) for m in holders],
                         data={"role": role},
                     )
@@ -335,12 +352,8 @@ def precheck(
             demand[key] = demand.get(key, 0) + min_groups * sessions * count * dur
             demand_modules.setdefault(key, []).append(md.id)
         if md.mediator_required and needs_session:
-            # (only mediators who work at the module's site)
-            mediators = [
-                m
-                for m in problem.staff
-                if "mediator" in m.roles and (not m.site_ids or md.site_id in m.site_ids)
-            ]
+            # (only mediators who may lead it: at its site, allowed, speaking its language)
+            mediators = [m for m in problem.staff if may_staff(md, m, "mediator")]
             for pid in ids:
                 lang = people[pid].interpreter_language
                 if lang and not any(lang in m.languages for m in mediators):
@@ -887,3 +900,15 @@ def coach_matching(
             )
         )
     return out
+
+
+def _staff_terms(md: Module, role: str) -> str:
+    """What the module asks of its staff in `role` beyond the role itself, in words."""
+    terms = []
+    if md.allowed_staff.get(role):
+        terms.append(f"among the staff {md.name} allows ({', '.join(md.allowed_staff[role])})")
+    if md.required_qualifications.get(role):
+        terms.append(f"holding {', '.join(md.required_qualifications[role])}")
+    if role == "mediator" and md.delivery_language:
+        terms.append(f"speaking {md.delivery_language}")
+    return (" " + " and ".join(terms)) if terms else ""

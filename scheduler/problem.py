@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scheduler.timetable import Timetable
 
-FORMAT_VERSION = 2
-# files of these versions still read (version 1 lacks the dated fields, which take defaults)
-READABLE_VERSIONS = (1, 2)
+FORMAT_VERSION = 3
+# files of these versions still read (version 1 lacks the dated fields, version 2 the staff,
+# cap and rhythm fields of version 3; all take defaults)
+READABLE_VERSIONS = (1, 2, 3)
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
 MODULE_KINDS = (
@@ -99,6 +100,8 @@ class Site:
     opening_hours: list[WeeklyBlock] = field(default_factory=list)
     closures: list[date] = field(default_factory=list)
     group_size_cap: int | None = None
+    # the "+ M staff" of a "N participants + M staff" cap: at most this many staff per session
+    staff_cap: int | None = None
 
 
 @dataclass
@@ -122,6 +125,8 @@ class StaffMember:
     languages: list[str] = field(default_factory=list)
     days_off: list[date] = field(default_factory=list)
     site_ids: list[str] = field(default_factory=list)
+    # what the member is trained for (e.g. "via_trainer"): modules may require it per role
+    qualifications: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -139,6 +144,9 @@ class Participant:
     # the last day the participant is in the programme (null = open); with `entry_date` it
     # bounds, day by day, the sessions the participant attends
     exit_date: date | None = None
+    # Move Up!'s five-day rhythm: the least number of days with a session in each week (a
+    # weekly minimum like `min_weekly_hours`, with the same transition weeks)
+    min_active_days: int | None = None
 
 
 @dataclass
@@ -180,6 +188,18 @@ class Module:
     # an open session: invitees (its enrolments) come if they wish; it holds no fixed members,
     # and its room must seat `open_capacity` people
     open_capacity: int | None = None
+    # the right staff: per role, the only staff who may take that role in its sessions (a role
+    # absent = anyone holding it), and the qualifications every staff member in that role holds
+    allowed_staff: dict[str, list[str]] = field(default_factory=dict)
+    required_qualifications: dict[str, list[str]] = field(default_factory=dict)
+    # the language the module is given in: every mediator of its sessions speaks it
+    delivery_language: str | None = None
+    # two sessions of the same group at least this many days apart (null: 21 for a monthly
+    # rhythm, otherwise no minimum)
+    min_days_between: int | None = None
+    # once per person (GOAL's welcome day): each group meets once in the horizon; the web app
+    # sends only the people who have not had it yet
+    once_per_person: bool = False
 
     @property
     def open(self) -> bool:

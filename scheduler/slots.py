@@ -387,14 +387,52 @@ def enrolled(problem: Problem) -> dict[str, list[str]]:
     return out
 
 
-def max_groups(module: Module, n_enrolled: int) -> int:
+def max_groups(module: Module, n_enrolled: int, cap: int | None = None) -> int:
+    """The most groups a module may form; with a site cap (`cap` participants a group) the
+    number of groups follows the cap: at least enough groups of `cap` for everyone."""
     if module.open:
         return max(module.min_groups, 1)  # open sessions run for their invitees, not members
     if n_enrolled == 0:
         return 0
     if module.max_groups is not None:
-        return module.max_groups
-    return max(module.min_groups, math.ceil(n_enrolled / max(module.group_max, 1)))
+        limit = module.max_groups
+    else:
+        limit = max(module.min_groups, math.ceil(n_enrolled / max(module.group_max, 1)))
+    if cap is not None:
+        limit = max(limit, math.ceil(n_enrolled / max(min(cap, module.group_max), 1)))
+    return limit
+
+
+def site_cap(problem: Problem, module: Module) -> int | None:
+    """The site's cap on participants per group (None: no cap)."""
+    return next((s.group_size_cap for s in problem.sites if s.id == module.site_id), None)
+
+
+def may_staff(module: Module, member: StaffMember, role: str) -> bool:
+    """Whether `member` may take `role` in the module's sessions: holds the role, works at its
+    site, is among the staff the module allows for that role, holds the qualifications it
+    requires there, and (a mediator) speaks the module's delivery language."""
+    if role not in member.roles:
+        return False
+    if member.site_ids and module.site_id not in member.site_ids:
+        return False
+    allowed = module.allowed_staff.get(role)
+    if allowed and member.id not in allowed:
+        return False
+    if not set(module.required_qualifications.get(role, ())) <= set(member.qualifications):
+        return False
+    return not (
+        role == "mediator"
+        and module.delivery_language
+        and module.delivery_language not in member.languages
+    )
+
+
+def min_gap_days(module: Module) -> int:
+    """The least number of days between two sessions of one group (monthly: 21 by default)."""
+    if module.min_days_between is not None:
+        return module.min_days_between
+    return 21 if module.frequency.kind == "monthly" else 0
 
 
 def group_specs(problem: Problem) -> list[GroupSpec]:
@@ -425,7 +463,7 @@ def group_specs(problem: Problem) -> list[GroupSpec]:
         else:
             occ = module_occurrences(problem, module)
             cut = cut_by_end(module.frequency, problem.horizon.weeks)
-            for k in range(1, max_groups(module, len(ids)) + 1):
+            for k in range(1, max_groups(module, len(ids), site_cap(problem, module)) + 1):
                 spec = GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ, cut)
                 specs.append(_dated(problem, spec, pinned, remaining_sessions(module)))
     return specs

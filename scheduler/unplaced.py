@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scheduler.goals import left_out
 from scheduler.problem import Module, Participant, Problem
-from scheduler.slots import Calendar, module_starts, room_suits
+from scheduler.slots import Calendar, may_staff, module_starts, room_suits
 from scheduler.timetable import Timetable, Unplaced
 
 
@@ -39,11 +39,19 @@ def list_unplaced(
                     None,
                     week,
                     "min_weekly_hours",
-                    f"{q.name} gets fewer than {q.min_weekly_hours:g} h in week {week + 1}: "
-                    "their modules cannot give more around their other commitments.",
+                    f"{q.name} falls short of the weekly minimum ({_minimum(q)}) in week "
+                    f"{week + 1}: their modules cannot give more around their other "
+                    "commitments.",
                 )
             )
     return out
+
+
+def _minimum(q: Participant) -> str:
+    parts = [f"{q.min_weekly_hours:g} h"] if q.min_weekly_hours else []
+    if q.min_active_days:
+        parts.append(f"{q.min_active_days} days")
+    return " over ".join(parts)
 
 
 def _why(problem: Problem, cal: Calendar, q: Participant, md: Module) -> str:
@@ -53,7 +61,7 @@ def _why(problem: Problem, cal: Calendar, q: Participant, md: Module) -> str:
         speakers = [
             s
             for s in problem.staff
-            if "mediator" in s.roles and q.interpreter_language in s.languages
+            if may_staff(md, s, "mediator") and q.interpreter_language in s.languages
         ]
         if not speakers:
             return "mediator_language"

@@ -200,6 +200,10 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 if md.max_groups is not None
                 else max(md.min_groups, math.ceil(len(enrolled[md.id]) / md.group_max))
             )
+            cap = sites[md.site_id].group_size_cap
+            if cap is not None:
+                # the number of groups follows the site's cap
+                limit = max(limit, math.ceil(len(enrolled[md.id]) / max(min(cap, md.group_max), 1)))
             if any(
                 int(g.id.rpartition("#")[2]) > limit
                 for g in used
@@ -273,7 +277,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
 
         expected: dict[str, set[int]] = {}
         total = md.sessions_total
-        if total is not None:
+        if md.once_per_person:
+            total = 1  # once in the horizon, for the people who have not had it yet
+        elif total is not None:
             done = done_of.get((owner or "", md.id)) if owner else None
             total -= md.sessions_done if done is None else done
         first_day, last_day = span.get((owner or "", md.id), (None, None))
@@ -381,6 +387,22 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 f"Group {gid} meets more than {md.max_sessions_per_day} time(s) a day.",
                 ("group", gid),
             )
+        spacing = 0
+        if md is not None:
+            spacing = md.min_days_between if md.min_days_between is not None else 0
+            if md.min_days_between is None and md.frequency.kind == "monthly":
+                spacing = 21  # "monthly" as people say it: three weeks apart at least
+        held_on = sorted(x.date for x in sessions)
+        if md is not None and spacing:
+            for earlier, later in zip(held_on, held_on[1:], strict=False):
+                if (later - earlier).days < spacing:
+                    v(
+                        "min_days_between",
+                        f"Group {gid} of {md.name} meets on {_day(earlier)} and {_day(later)}, "
+                        f"{(later - earlier).days} days apart; it needs at least {spacing}.",
+                        ("group", gid),
+                        ("module", md.id),
+                    )
     for s in timetable.sessions:
         if s.group_id not in groups:
             v(
@@ -497,6 +519,14 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         if md.individual:
             required.setdefault("coach", 1)
         got = Counter(s.staff_roles.values())
+        staff_cap = sites[md.site_id].staff_cap
+        if staff_cap is not None and len(s.staff_roles) > staff_cap:
+            v(
+                "site_cap",
+                f"Session {s.key} has {len(s.staff_roles)} staff; the site allows {staff_cap}.",
+                ("site", md.site_id),
+                ("session", s.key),
+            )
         if {r: c for r, c in got.items() if c} != {r: c for r, c in required.items() if c > 0}:
             v(
                 "staff_roles",
@@ -518,6 +548,40 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     "staff_availability",
                     f"{member.name} does not work at the site of {s.key}.",
                     ("staff", mid),
+                )
+            allowed_ids = md.allowed_staff.get(role)
+            if allowed_ids and mid not in allowed_ids:
+                v(
+                    "staff_allowed",
+                    f"{member.name} is not among the staff {md.name} allows as {role} ({s.key}).",
+                    ("staff", mid),
+                    ("module", md.id),
+                    ("session", s.key),
+                )
+            lacking = sorted(
+                set(md.required_qualifications.get(role, ())) - set(member.qualifications)
+            )
+            if lacking:
+                v(
+                    "staff_allowed",
+                    f"{member.name} lacks {', '.join(lacking)}, which {md.name} requires of a "
+                    f"{role} ({s.key}).",
+                    ("staff", mid),
+                    ("module", md.id),
+                    ("session", s.key),
+                )
+            if (
+                role == "mediator"
+                and md.delivery_language
+                and (md.delivery_language not in member.languages)
+            ):
+                v(
+                    "mediator_language",
+                    f"{member.name}, a mediator of {s.key}, does not speak {md.delivery_language}, "
+                    f"the language {md.name} is given in.",
+                    ("staff", mid),
+                    ("module", md.id),
+                    ("session", s.key),
                 )
             if s.date in member.days_off:
                 v(
@@ -610,7 +674,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 last is not None and last < monday + timedelta(days=6)
             ):
                 transition[pid].add(w)
-    for pid in {q.id for q in problem.participants if q.min_weekly_hours} - set(by_person):
+    for pid in {
+        q.id for q in problem.participants if q.min_weekly_hours or q.min_active_days
+    } - set(by_person):
         by_person[pid] = []
     for pid, sessions in by_person.items():
         q = people.get(pid)
@@ -628,6 +694,23 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     f"{q.name} is not free for {s.key}.",
                     ("participant", pid),
                     ("session", s.key),
+                )
+    # Move Up!'s five days: days with a session in every week that is not a transition week
+    for q in problem.participants:
+        if not q.min_active_days:
+            continue
+        week_days: dict[int, set[date]] = {w: set() for w in range(h.weeks)}
+        for s in by_person.get(q.id, []):
+            week_days[(s.date - h.start).days // 7].add(s.date)
+        for w, active in week_days.items():
+            if w in transition.get(q.id, set()) or (q.id, w) in short_weeks:
+                continue
+            if len(active) < q.min_active_days:
+                v(
+                    "min_active_days",
+                    f"{q.name} has sessions on {len(active)} day(s) in week {w + 1}; "
+                    f"the programme asks for {q.min_active_days}.",
+                    ("participant", q.id),
                 )
     # every participant with a weekly minimum, including one who has no session at all
     for q in problem.participants:

@@ -49,6 +49,7 @@ class ProgrammeView(SecureModelView):
         "name",
         "description",
         "min_weekly_hours",
+        "min_active_days",
         "group_activity_every_weeks",
         "max_clients_per_fte",
     )

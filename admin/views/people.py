@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import url_for
+from flask import flash, url_for
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from flask_babel import gettext as _
@@ -19,9 +19,9 @@ from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from admin.views.privacy import ConsentInline, ParticipantPrivacyMixin
 from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailability
-from app.models.enums import WEEKDAY_LABELS, Language, StaffRole
+from app.models.enums import WEEKDAY_LABELS, Language, Qualification, StaffRole
 from app.models.vocab import country_choices, language_choices
-from app.services import attendance, duplicates
+from app.services import attendance, duplicates, entry_warnings
 from app.services.trajectory import timeline
 from app.services.validation import FieldError, RecordInvalid, today
 from app.web.i18n import belgian_date
@@ -57,14 +57,23 @@ class StaffMemberView(SecureModelView):
         "fte",
         "hours_per_week",
         "languages",
+        "qualifications",
         "caseload_limit",
         "active",
         "availability",
     )
-    form_overrides = {"roles": CodeListField, "languages": CodeListField}
+    form_overrides = {
+        "roles": CodeListField,
+        "languages": CodeListField,
+        "qualifications": CodeListField,
+    }
     form_args = {
         "roles": {"choices": StaffRole.choices(), "label": FIELD_LABELS["roles"]},
         "languages": {"choices": language_choices(), "label": FIELD_LABELS["languages"]},
+        "qualifications": {
+            "choices": Qualification.choices(),
+            "label": FIELD_LABELS["qualifications"],
+        },
     }
     inline_models = (WeeklyInline(StaffAvailability), StaffAbsenceInline(StaffAbsence))
 
@@ -117,6 +126,11 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
                     del form[field]
         return form
     audited_reads = "participant"
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super().after_model_change(form, model, is_created)
+        for message in entry_warnings.participant_warnings(model):
+            flash(message, "warning")
 
     def render(self, template: str, **kwargs: Any) -> Any:
         model = kwargs.get("model")

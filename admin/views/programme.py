@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import flash, request
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 
 from admin.base import ParcoursModelConverter, SecureModelView
-from admin.fields import CodeListField
+from admin.fields import CodeListField, StaffIdListField, staff_choices
 from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from app.extensions import db
 from app.models import ModuleStaffNeed, ModuleTimeWindow, Participant
-from app.models.enums import LanguageLevel
+from app.models.enums import LanguageLevel, Qualification
 from app.models.vocab import feature_choices, language_choices
+from app.services import entry_warnings
 
 
 class StaffNeedInline(InlineFormAdmin):
@@ -86,6 +87,10 @@ class ModuleView(SecureModelView):
         "sessions_total",
         "intake",
         "open_capacity",
+        "lead_staff_ids",
+        "lead_qualification",
+        "min_days_between",
+        "once_per_person",
         "rolling_entry",
         "optional",
         "sensitive_topic",
@@ -95,6 +100,8 @@ class ModuleView(SecureModelView):
         "room_features": CodeListField,
         "target_levels": CodeListField,
         "delivery_language": Select2Field,
+        "lead_staff_ids": StaffIdListField,
+        "lead_qualification": Select2Field,
     }
     form_args = {
         "room_features": {"choices": feature_choices(), "label": FIELD_LABELS["room_features"]},
@@ -106,7 +113,29 @@ class ModuleView(SecureModelView):
             "choices": language_choices(),
             "label": FIELD_LABELS["delivery_language"],
         },
+        "lead_staff_ids": {"choices": [], "label": FIELD_LABELS["lead_staff_ids"]},
+        "lead_qualification": {
+            "choices": Qualification.choices(),
+            "allow_blank": True,
+            "label": FIELD_LABELS["lead_qualification"],
+        },
     }
+
+    def create_form(self, obj: Any = None) -> Any:
+        return self._with_staff_choices(super().create_form(obj))
+
+    def edit_form(self, obj: Any = None) -> Any:
+        return self._with_staff_choices(super().edit_form(obj))
+
+    def _with_staff_choices(self, form: Any) -> Any:
+        # the organisation's staff, read when the form opens (tenancy scopes the query)
+        form.lead_staff_ids.choices = staff_choices()
+        return form
+
+    def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        model.lead_staff_ids = [int(i) for i in form.lead_staff_ids.data or []]
+        model.lead_qualification = form.lead_qualification.data or None
+        super().on_model_change(form, model, is_created)
     inline_models = (WeeklyInline(ModuleTimeWindow), StaffNeedInline(ModuleStaffNeed))
 
 
@@ -134,6 +163,12 @@ class EnrolmentView(SecureModelView):
             if person is not None:
                 form.participant.data = person
         return form
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        super().after_model_change(form, model, is_created)
+        # saved, but said now rather than found at planning: an overfull module, a participant
+        # whose modules cannot reach the programme's weekly minimum
+        for message in entry_warnings.enrolment_warnings(model):
+            flash(message, "warning")
 
 
 __all__ = ["EnrolmentView", "ModuleView", "ParcoursModelConverter"]

@@ -76,6 +76,15 @@ class StaffRole(LabelledEnum):
     TEAM_LEAD = "team_lead"
 
 
+class Qualification(LabelledEnum):
+    """What a staff member is trained for, beyond their role (a module may require it)."""
+
+    VIA_TRAINER = "via_trainer"
+    JOB_COACH = "job_coach"
+    FIRST_AID = "first_aid"
+    DRIVING_LICENCE = "driving_licence"
+
+
 class Gender(LabelledEnum):
     FEMALE = "female"
     MALE = "male"
@@ -204,6 +213,10 @@ LABELS = {
     StaffRole.MEDIATOR: _l("Intercultural mediator / interpreter"),
     StaffRole.LANGUAGE_TEACHER: _l("Language teacher"),
     StaffRole.TEAM_LEAD: _l("Team lead"),
+    Qualification.VIA_TRAINER: _l("VIA trainer"),
+    Qualification.JOB_COACH: _l("Job coach"),
+    Qualification.FIRST_AID: _l("First aid"),
+    Qualification.DRIVING_LICENCE: _l("Driving licence"),
     Gender.FEMALE: _l("Female"),
     Gender.MALE: _l("Male"),
     Gender.OTHER: _l("Other"),

@@ -54,6 +54,10 @@ class Programme(OrganisationScoped, Versioned, Timestamped, Base):
             "max_clients_per_fte IS NULL OR max_clients_per_fte > 0", name="clients_per_fte"
         ),
         sa.CheckConstraint(
+            "min_active_days IS NULL OR (min_active_days >= 1 AND min_active_days <= 7)",
+            name="min_active_days_range",
+        ),
+        sa.CheckConstraint(
             "group_activity_every_weeks IS NULL OR group_activity_every_weeks >= 1",
             name="group_activity_every_weeks_positive",
         ),
@@ -64,6 +68,8 @@ class Programme(OrganisationScoped, Versioned, Timestamped, Base):
     description: so.Mapped[str | None] = so.mapped_column(sa.Text)
     # Move Up!: at least 21 h of activities a week for every active participant.
     min_weekly_hours: so.Mapped[Decimal | None] = so.mapped_column(sa.Numeric(4, 1))
+    # Move Up!: activities on at least five days of every week.
+    min_active_days: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     # AMIE: every participant in a group activity at least once every two weeks.
     group_activity_every_weeks: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     # AMIE: at most 25 clients per FTE.

@@ -53,6 +53,10 @@ class StaffMember(OrganisationScoped, Versioned, Timestamped, Base):
     fte: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(3, 2))
     hours_per_week: so.Mapped[Decimal] = so.mapped_column(sa.Numeric(4, 1))
     languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list)
+    # what the member is trained for (a module may require it of its leaders)
+    qualifications: so.Mapped[list[str]] = so.mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
     caseload_limit: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     active: so.Mapped[bool] = so.mapped_column(default=True)
 

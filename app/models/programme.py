@@ -37,6 +37,10 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
         sa.CheckConstraint(
             "open_capacity IS NULL OR open_capacity >= 1", name="open_capacity_positive"
         ),
+        sa.CheckConstraint(
+            "min_days_between IS NULL OR min_days_between >= 0",
+            name="min_days_between_not_negative",
+        ),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -83,6 +87,16 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     # An open session (info session): enrolled people are invitees who come if they wish;
     # the room seats this many (empty: a session of fixed members).
     open_capacity: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
+    # The right staff: the staff members who may lead it (empty: anyone with the role; a role
+    # none of them holds stays open to anyone with it), and a qualification its leaders hold.
+    lead_staff_ids: so.Mapped[list[int]] = so.mapped_column(
+        sa.JSON, default=list, server_default="[]"
+    )
+    lead_qualification: so.Mapped[str | None] = so.mapped_column(sa.String(40))
+    # Rhythms as people say them: two sessions of a group at least this many days apart
+    # (empty: 21 for a monthly module), and once in each participant's trajectory (GOAL).
+    min_days_between: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
+    once_per_person: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     optional: so.Mapped[bool] = so.mapped_column(default=False)
     # Sexuality, domestic violence: never mandatory.
     sensitive_topic: so.Mapped[bool] = so.mapped_column(default=False)

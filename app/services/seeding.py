@@ -47,6 +47,7 @@ from app.models.enums import (
     Language,
     LanguageLevel,
     ModuleKind,
+    Qualification,
     ResidenceStatus,
     RoomKind,
     StaffRole,
@@ -78,6 +79,7 @@ _KEYS = {
         "name",
         "description",
         "min_weekly_hours",
+        "min_active_days",
         "group_activity_every_weeks",
         "max_clients_per_fte",
     },
@@ -107,6 +109,7 @@ _KEYS = {
         "active",
         "demo_account",
         "refers",
+        "qualifications",
     },
     "module": {
         "name",
@@ -139,6 +142,10 @@ _KEYS = {
         "active",
         "single_level_groups",
         "demo",
+        "lead_staff",
+        "lead_qualification",
+        "min_days_between",
+        "once_per_person",
     },
 }
 
@@ -291,6 +298,7 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
             name=_required(prog_doc, "name"),
             description=prog_doc.get("description"),
             min_weekly_hours=_decimal(prog_doc.get("min_weekly_hours")),
+            min_active_days=prog_doc.get("min_active_days"),
             group_activity_every_weeks=prog_doc.get("group_activity_every_weeks"),
             max_clients_per_fte=prog_doc.get("max_clients_per_fte"),
         )
@@ -345,7 +353,7 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
     modules: dict[str, Module] = {}
     for i, module_doc in enumerate(doc.get("modules") or []):
         with where.at(f"modules[{i}] {module_doc.get('name')!r}"):
-            module = _module(org, programme, sites, _check_keys("module", module_doc))
+            module = _module(org, programme, sites, _check_keys("module", module_doc), staff)
             if module.name in modules:
                 raise ValueError(f"module name {module.name!r} is used twice")
             modules[module.name] = module
@@ -449,6 +457,7 @@ def _staff(org: Organisation, data: Mapping[str, Any]) -> StaffMember:
         fte=_decimal(_required(data, "fte")),
         hours_per_week=_decimal(data.get("hours_per_week")),
         languages=[str(code) for code in data.get("languages") or []],
+        qualifications=[Qualification(q).value for q in data.get("qualifications") or []],
         caseload_limit=data.get("caseload_limit"),
         active=bool(data.get("active", True)),
     )
@@ -461,7 +470,11 @@ def _staff(org: Organisation, data: Mapping[str, Any]) -> StaffMember:
 
 
 def _module(
-    org: Organisation, programme: Programme, sites: Mapping[str, Site], data: Mapping[str, Any]
+    org: Organisation,
+    programme: Programme,
+    sites: Mapping[str, Site],
+    data: Mapping[str, Any],
+    staff: Mapping[str, StaffMember],
 ) -> Module:
     site_name = data.get("site")
     if site_name is not None and site_name not in sites:
@@ -502,7 +515,19 @@ def _module(
         sensitive_topic=bool(data.get("sensitive_topic", False)),
         single_level_groups=bool(data.get("single_level_groups", False)),
         active=bool(data.get("active", True)),
+        lead_qualification=Qualification(data["lead_qualification"]).value
+        if data.get("lead_qualification")
+        else None,
+        min_days_between=int(data["min_days_between"])
+        if data.get("min_days_between") is not None
+        else None,
+        once_per_person=bool(data.get("once_per_person", False)),
     )
+    leads = data.get("lead_staff") or []
+    unknown = [str(key) for key in leads if str(key) not in staff]
+    if unknown:
+        raise ValueError(f"lead_staff names unknown staff keys {', '.join(unknown)}")
+    module.lead_staff_ids = [staff[str(key)].id for key in leads]
     needs = data.get("staff_needs") or {}
     if not isinstance(needs, Mapping):
         raise ValueError("staff_needs must be a mapping such as {coach: 2}")

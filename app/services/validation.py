@@ -336,6 +336,14 @@ def validate_module(module: Module) -> Iterator[FieldError]:
                 n=module.sessions_total,
             ),
         )
+    if module.min_days_between is not None and module.min_days_between < 0:
+        yield FieldError(
+            "min_days_between",
+            _(
+                "Days between two sessions: must be 0 or more, or empty (got %(n)s).",
+                n=module.min_days_between,
+            ),
+        )
     if module.open_capacity is not None:
         if module.open_capacity < 1:
             yield FieldError(

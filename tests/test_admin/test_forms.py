@@ -196,6 +196,49 @@ def test_create_an_open_intake_course(coordinator_client, world):
     assert (created.sessions_total, created.intake, created.open_capacity) == (6, True, 15)
 
 
+def test_create_a_module_with_its_leaders_and_rhythm(coordinator_client, world):
+    response = coordinator_client.post(
+        "/admin/module/new/",
+        data=module_form(
+            world,
+            name="VIA with its workers",
+            lead_staff_ids=[str(world.coach.id)],
+            lead_qualification="via_trainer",
+            min_days_between="21",
+            once_per_person="y",
+        ),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    created = db.session.scalar(sa.select(Module).where(Module.name == "VIA with its workers"))
+    assert created.lead_staff_ids == [world.coach.id]
+    assert (created.lead_qualification, created.min_days_between) == ("via_trainer", 21)
+    assert created.once_per_person is True
+    # the edit form offers the organisation's staff by name, the chosen one selected
+    page = coordinator_client.get(f"/admin/module/edit/?id={created.id}").get_data(as_text=True)
+    assert f'<option selected value="{world.coach.id}">' in page or (
+        f'value="{world.coach.id}" selected' in page
+    )
+
+
+def test_a_staff_member_with_a_qualification_is_saved(coordinator_client, world):
+    response = coordinator_client.post(
+        "/admin/staff_member/new/",
+        data={
+            "first_name": "Jo",
+            "last_name": "Invented",
+            "roles": ["coach"],
+            "fte": "0.5",
+            "hours_per_week": "19",
+            "languages": ["fr"],
+            "qualifications": ["via_trainer"],
+            "active": "y",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    created = db.session.scalar(sa.select(StaffMember).where(StaffMember.first_name == "Jo"))
+    assert created.qualifications == ["via_trainer"]
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -205,6 +248,8 @@ def test_create_an_open_intake_course(coordinator_client, world):
         ({"sensitive_topic": "y"}, "never be mandatory"),
         ({"term_start": "2026-09-01", "term_end": "2026-06-30"}, "before the term start"),
         ({"sessions_total": "0"}, "Number of sessions: must be at least 1"),
+        ({"min_days_between": "-3"}, "Days between two sessions: must be 0 or more"),
+        ({"lead_staff_ids": ["999999"]}, "Not a valid choice"),
         (
             {"kind": "individual_coaching", "group_max": "1", "open_capacity": "12"},
             "individual coaching cannot be open",

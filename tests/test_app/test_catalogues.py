@@ -33,10 +33,19 @@ def current_msgids(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def test_every_string_is_translated(current_msgids, language):
     with (TRANSLATIONS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalogue = {m.id: m.string for m in read_po(handle) if m.id}
-    untranslated = sorted(i for i in current_msgids if not catalogue.get(i))
+    def translated(text: object) -> bool:
+        return all(text) if isinstance(text, tuple) else bool(text)
+
+    untranslated = sorted(
+        (i for i in current_msgids if not translated(catalogue.get(i))), key=str
+    )
     assert not untranslated, f"{language}: translate {untranslated[:10]}"
     for msgid in current_msgids:
-        assert set(PLACEHOLDER.findall(msgid)) == set(PLACEHOLDER.findall(catalogue[msgid])), msgid
+        # a plural entry (ngettext) has a tuple of forms on both sides
+        ids = msgid if isinstance(msgid, tuple) else (msgid,)
+        texts = catalogue[msgid] if isinstance(msgid, tuple) else (catalogue[msgid],)
+        for text in texts:
+            assert set(PLACEHOLDER.findall(ids[-1])) == set(PLACEHOLDER.findall(text)), msgid
 
 
 @pytest.mark.parametrize("language", ["fr", "nl"])
@@ -46,7 +55,15 @@ def test_compiled_catalogue_matches_its_source(language):
         source = {m.id: m.string for m in read_po(handle) if m.id and m.string}
     with (folder / "messages.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    stale = [msgid for msgid, text in source.items() if compiled.gettext(msgid) != text]
+    stale = [
+        msgid
+        for msgid, text in source.items()
+        if (
+            [compiled.ngettext(msgid[0], msgid[1], n) for n in (1, 2)] != list(text)
+            if isinstance(msgid, tuple)
+            else compiled.gettext(msgid) != text
+        )
+    ]
     assert not stale, f"run pybabel compile -d app/translations ({len(stale)} stale)"
 
 

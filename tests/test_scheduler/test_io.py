@@ -20,7 +20,7 @@ def sample():
 def test_problem_round_trip():
     p = sample()
     text = dumps(p)
-    assert json.loads(text)["format_version"] == 2
+    assert json.loads(text)["format_version"] == 3
     assert loads_problem(text) == p
 
 
@@ -33,11 +33,38 @@ def test_a_version_1_file_still_reads_with_the_dated_fields_defaulted():
         del data["modules"][0][key]
     del data["modules"][0]["open_capacity"]
     del data["participants"][0]["exit_date"]
+    _drop_version_3_fields(data)
     read = loads_problem(json.dumps(data))
     assert read.horizon.frozen_before is None
     assert read.modules[0].term_end is None
     assert read.modules[0].sessions_total is None
-    assert read.format_version == 2
+    assert read.format_version == 3
+    assert read == sample()
+
+
+def _drop_version_3_fields(data: dict) -> None:
+    for key in (
+        "allowed_staff",
+        "required_qualifications",
+        "delivery_language",
+        "min_days_between",
+        "once_per_person",
+    ):
+        del data["modules"][0][key]
+    del data["staff"][0]["qualifications"]
+    del data["sites"][0]["staff_cap"]
+
+
+def test_a_version_2_file_still_reads_with_the_staff_and_rhythm_fields_defaulted():
+    data = to_dict(sample())
+    data["format_version"] = 2
+    _drop_version_3_fields(data)
+    read = loads_problem(json.dumps(data))
+    assert read.modules[0].allowed_staff == {}
+    assert read.modules[0].delivery_language is None
+    assert read.sites[0].staff_cap is None
+    assert read.staff[0].qualifications == []
+    assert read.format_version == 3
     assert read == sample()
 
 

@@ -301,3 +301,132 @@ def test_dated_answers_verify_clean_and_keep_every_date(p: Problem):
         md = p.module(g.module_id)
         if md.sessions_total is not None:
             assert sum(1 for s in t.sessions if s.group_id == g.id) <= md.sessions_total
+
+
+@st.composite
+def staffed_problems(draw) -> Problem:
+    """Four weeks with coaches and mediators of several languages and qualifications, modules
+    that name their staff, a delivery language, spaced or once-per-person rhythms, and a site
+    cap "N participants + M staff": the right people in the room, at the right spacing."""
+    langs = ["ar", "ti", "prs"]
+    people = [
+        Participant(
+            f"p{i}",
+            f"Person {i}",
+            unavailability=draw(blocks()),
+            referent_coach_id="c0",
+            interpreter_language=draw(st.sampled_from([None, None, *langs])),
+            min_active_days=draw(st.sampled_from([None, None, 2])),
+        )
+        for i in range(draw(st.integers(1, 5)))
+    ]
+    staff = [
+        StaffMember(
+            f"c{i}",
+            f"Coach {i}",
+            ["coach"],
+            draw(st.sampled_from([4, 10, 38])),
+            MORNINGS,
+            qualifications=draw(st.sampled_from([[], ["via_trainer"]])),
+        )
+        for i in range(3)
+    ] + [
+        StaffMember(
+            f"m{i}",
+            f"Mediator {i}",
+            ["mediator"],
+            38,
+            MORNINGS,
+            languages=sorted(draw(st.sets(st.sampled_from(langs), min_size=1, max_size=2))),
+        )
+        for i in range(2)
+    ]
+    modules = []
+    for i in range(draw(st.integers(1, 2))):
+        with_mediator = draw(st.booleans())
+        modules.append(
+            Module(
+                f"md{i}",
+                f"Module {i}",
+                "site",
+                kind="workshop",
+                duration_minutes=60,
+                frequency=draw(
+                    st.sampled_from(
+                        [
+                            Frequency("per_week", 1),
+                            Frequency("every_n_weeks", 1, 2),
+                            Frequency("monthly"),
+                        ]
+                    )
+                ),
+                allowed_days=sorted(draw(st.sets(st.integers(0, 4), min_size=1, max_size=5))),
+                group_max=draw(st.integers(2, 5)),
+                max_groups=draw(st.sampled_from([None, 1, 2])),
+                staff_required={"coach": 1, **({"mediator": 1} if with_mediator else {})},
+                mediator_required=with_mediator and draw(st.booleans()),
+                delivery_language=draw(st.sampled_from([None, *langs])) if with_mediator else None,
+                allowed_staff=draw(
+                    st.sampled_from([{}, {"coach": ["c1"]}, {"coach": ["c0", "c2"]}])
+                ),
+                required_qualifications=draw(st.sampled_from([{}, {}, {"coach": ["via_trainer"]}])),
+                min_days_between=draw(st.sampled_from([None, None, 5, 10])),
+                once_per_person=draw(st.integers(0, 4)) == 0,
+            )
+        )
+    enrol = {m.id: [q.id for q in people if draw(st.booleans())] for m in modules}
+    return problem(
+        modules,
+        people,
+        staff=staff,
+        rooms=[room("r0", 6), room("r1", 6)],
+        enrol=enrol,
+        weeks=4,
+        site_=site(
+            opening_hours=MORNINGS,
+            group_size_cap=draw(st.sampled_from([None, 2, 3])),
+            staff_cap=draw(st.sampled_from([None, 2, 1])),
+        ),
+    )
+
+
+@SETTINGS
+@given(staffed_problems())
+def test_staffed_answers_verify_clean_and_keep_the_right_people(p: Problem):
+    t = solve(p, time_limit=2)
+    assert t.status in ("OPTIMAL", "FEASIBLE", "INFEASIBLE", "INVALID")
+    if not t.feasible:
+        assert t.explanations
+        return
+    assert verify(p, t) == []
+    # the rules themselves, checked here without the verifier's help
+    site_ = p.sites[0]
+    for s in t.sessions:
+        md = p.module(s.module_id)
+        for sid, role in s.staff_roles.items():
+            member = p.staff_member(sid)
+            assert not md.allowed_staff.get(role) or sid in md.allowed_staff[role]
+            assert set(md.required_qualifications.get(role, [])) <= set(member.qualifications)
+            if role == "mediator" and md.delivery_language:
+                assert md.delivery_language in member.languages
+        assert site_.staff_cap is None or len(s.staff_roles) <= site_.staff_cap
+    for g in t.groups:
+        md = p.module(g.module_id)
+        assert site_.group_size_cap is None or len(g.participant_ids) <= site_.group_size_cap
+        dates = sorted(s.date for s in t.sessions if s.group_id == g.id)
+        spacing = md.min_days_between
+        if spacing is None:
+            spacing = 21 if md.frequency.kind == "monthly" else 0
+        assert all((b - a).days >= spacing for a, b in itertools.pairwise(dates))
+        if md.once_per_person:
+            assert len(dates) <= 1
+    # the days a week: met, or the week is listed as short of the weekly minimum
+    short = {(u.participant_id, u.week) for u in t.unplaced if u.rule == "min_weekly_hours"}
+    for q in p.participants:
+        for w in range(p.horizon.weeks) if q.min_active_days else []:
+            days = {
+                s.date
+                for s in t.sessions
+                if q.id in s.participant_ids and (s.date - p.horizon.start).days // 7 == w
+            }
+            assert len(days) >= q.min_active_days or (q.id, w) in short

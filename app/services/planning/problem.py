@@ -18,10 +18,12 @@ from app.models import (
     ClosureDay,
     Enrolment,
     Module,
+    Organisation,
     Participant,
     PlannedSession,
     Programme,
     Room,
+    SessionParticipant,
     Site,
     StaffMember,
 )
@@ -154,6 +156,25 @@ def _sessions_done(scope: Scope, modules: Iterable[Module]) -> dict[str, int]:
     return dict(done)
 
 
+def _had_once(scope: Scope, modules: Iterable[Module]) -> set[tuple[int, int]]:
+    """(module, participant) pairs of once-per-person modules the participant already had:
+    a published session before the horizon listing them."""
+    ids = [m.id for m in modules]
+    if not ids:
+        return set()
+    end = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
+    rows = db.session.execute(
+        sa.select(PlannedSession.module_id, SessionParticipant.participant_id)
+        .join(SessionParticipant, SessionParticipant.session_id == PlannedSession.id)
+        .where(
+            PlannedSession.module_id.in_(ids),
+            PlannedSession.starts_at < end,
+            PlannedSession.status == SessionStatus.PLANNED,
+        )
+    ).all()
+    return {(module_id, participant_id) for module_id, participant_id in rows}
+
+
 def _module_done(done: dict[str, int], module_id: int) -> int:
     """A group course's sessions already held: the most any of its groups had."""
     prefix = f"{module_id}#"
@@ -219,8 +240,15 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
 
 
 def _module(
-    module: Module, site_id: int, horizon_start: dt.date, already_met: bool, sessions_done: int = 0
+    module: Module,
+    site_id: int,
+    horizon_start: dt.date,
+    already_met: bool,
+    sessions_done: int = 0,
+    staff_roles: dict[int, list[str]] | None = None,
+    working_language: str | None = None,
 ) -> scheduler.Module:
+    staff_roles = staff_roles or {}
     windows = [
         scheduler.TimeWindow(w.start_time, w.end_time, weekdays=(w.weekday,))
         for w in module.time_windows
@@ -258,13 +286,45 @@ def _module(
         sessions_done=sessions_done if module.sessions_total is not None else 0,
         intake=module.intake,
         open_capacity=module.open_capacity,
+        **_right_staff(module, staff_roles, working_language),
+        min_days_between=module.min_days_between,
+        once_per_person=module.once_per_person,
     )
+
+
+def _right_staff(
+    module: Module, staff_roles: dict[int, list[str]], working_language: str | None
+) -> dict:
+    """The module's staff rules in the engine's terms: per role, the listed leaders who hold
+    it (a role none of them holds stays open), the qualification of every role but the
+    mediator's, and the delivery language when it is not the organisation's own (a Tigrinya
+    welcome day needs a mediator who speaks Tigrinya; a French one any mediator)."""
+    roles = [need.role.value for need in module.staff_needs if need.count > 0]
+    if module.kind is ModuleKind.INDIVIDUAL_COACHING and "coach" not in roles:
+        roles.append("coach")
+    allowed: dict[str, list[str]] = {}
+    for role in roles:
+        ids = [str(i) for i in module.lead_staff_ids or [] if role in staff_roles.get(i, [])]
+        if ids:
+            allowed[role] = ids
+    qualifications = (
+        {role: [module.lead_qualification] for role in roles if role != "mediator"}
+        if module.lead_qualification
+        else {}
+    )
+    language = module.delivery_language
+    return {
+        "allowed_staff": allowed,
+        "required_qualifications": qualifications,
+        "delivery_language": language if language and language != working_language else None,
+    }
 
 
 def _participant(person: Participant, name: str) -> scheduler.Participant:
     hours = person.programme.min_weekly_hours if person.programme else None
+    days = person.programme.min_active_days if person.programme else None
     if person.trajectory_status in INTAKE_STATUSES:
-        hours = None  # the programme's weekly hours start with the trajectory, not at intake
+        hours = days = None  # the programme's weekly minimum starts with the trajectory
     return scheduler.Participant(
         id=str(person.id),
         name=name,
@@ -287,6 +347,7 @@ def _participant(person: Participant, name: str) -> scheduler.Participant:
         entry_date=None if person.trajectory_status in INTAKE_STATUSES else person.entry_date,
         min_weekly_hours=float(hours) if hours else None,
         exit_date=person.exited_on,
+        min_active_days=days or None,
     )
 
 
@@ -302,6 +363,7 @@ def _staff(member: StaffMember, scope: Scope, name: str) -> scheduler.StaffMembe
         availability=_blocks(member.availability),
         languages=list(member.languages or []),
         days_off=days_off,
+        qualifications=list(member.qualifications or []),
     )
 
 
@@ -435,6 +497,11 @@ def build_problem(
             .order_by(StaffMember.id)
         )
         enrolments = _enrolments(scope, site_ids, default_site)
+        had = _had_once(scope, {e.module for e in enrolments if e.module.once_per_person})
+        # once per person (GOAL's welcome day): who already had it is done with it
+        enrolments = [e for e in enrolments if (e.module_id, e.participant_id) not in had]
+        organisation = db.session.get(Organisation, scope.organisation_id)
+        working_language = organisation.working_language.value if organisation else None
         modules = {e.module.id: e.module for e in enrolments}
         participants = {e.participant.id: e.participant for e in enrolments}
         programmes = _select(sa.select(Programme))
@@ -447,6 +514,8 @@ def build_problem(
                 scope.week_start,
                 _already_met(met, str(m.id), m.frequency, scope.week_start),
                 _module_done(done, m.id),
+                {member.id: list(member.roles or []) for member in staff},
+                working_language,
             )
             for m in sorted(modules.values(), key=lambda m: m.id)
         ]
@@ -476,6 +545,7 @@ def build_problem(
                     opening_hours=_blocks(s.opening_hours),
                     closures=sorted(site_closures.get(s.id, ())),
                     group_size_cap=s.group_cap_participants,
+                    staff_cap=s.group_cap_staff,
                 )
                 for s in sites
             ],

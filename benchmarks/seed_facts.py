@@ -1,0 +1,164 @@
+"""Plan each seed programme and print, per programme, the documented facts of issue 14's staff,
+cap and rhythm rules as the timetable shows them.
+
+    python -m benchmarks.seed_facts [--week 2027-W03] [--weeks 4] [--time-limit 10] [--workers 2]
+    python -m benchmarks.seed_facts --files benchmarks/instances/*.json
+
+Exports the seeds through the web app's problem builder (`benchmarks.export_seeds`) unless
+`--files` are given, solves each, verifies it, and prints: VIA led only by the staff its
+module allows; once-per-person modules met at most once by each participant and led by
+mediators who speak their language; the smallest gap between two sessions of a group of each
+monthly or spaced module; for programmes with a weekly minimum, the participant-weeks that meet
+its hours and days (or are listed as short); and, for every programme, what a site cap of
+"3 participants + 1 staff" does to the groups.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from scheduler import Problem, Timetable, read_problem, solve, verify
+from scheduler.slots import min_gap_days
+
+
+def _plan(problem: Problem, time_limit: float, workers: int) -> tuple[Timetable, int]:
+    timetable = solve(problem, time_limit=time_limit, workers=workers, seed=0)
+    return timetable, len(verify(problem, timetable)) if timetable.feasible else 0
+
+
+def _facts(problem: Problem, t: Timetable) -> list[str]:
+    out: list[str] = []
+    modules = {m.id: m for m in problem.modules}
+    staff = {s.id: s for s in problem.staff}
+    for md in problem.modules:
+        sessions = [s for s in t.sessions if s.module_id == md.id]
+        if md.allowed_staff and sessions:
+            ok = all(
+                sid in md.allowed_staff.get(role, [sid])
+                for s in sessions
+                for sid, role in s.staff_roles.items()
+            )
+            out.append(f"{md.name}: {len(sessions)} sessions, only allowed staff: {ok}")
+        if md.once_per_person and sessions:
+            seen: dict[str, int] = defaultdict(int)
+            for s in sessions:
+                for pid in s.participant_ids:
+                    seen[pid] += 1
+            speak = all(
+                md.delivery_language in staff[sid].languages
+                for s in sessions
+                for sid, role in s.staff_roles.items()
+                if role == "mediator" and md.delivery_language
+            )
+            out.append(
+                f"{md.name}: {len(seen)} people, most sessions per person {max(seen.values())}, "
+                f"mediators speak {md.delivery_language or 'the working language'}: {speak}"
+            )
+        gap = min_gap_days(md)
+        if gap:
+            by_group: dict[str, list] = defaultdict(list)
+            for s in sessions:
+                by_group[s.group_id].append(s.date)
+            gaps = [
+                (b - a).days
+                for dates in by_group.values()
+                for a, b in zip(sorted(dates), sorted(dates)[1:], strict=False)
+            ]
+            out.append(
+                f"{md.name}: {len(sessions)} sessions, smallest gap within a group "
+                f"{min(gaps) if gaps else '-'} days (at least {gap} asked)"
+            )
+    short = {(u.participant_id, u.week) for u in t.unplaced if u.rule == "min_weekly_hours"}
+    needy = [q for q in problem.participants if q.min_weekly_hours or q.min_active_days]
+    if needy:
+        met = listed = 0
+        for q in needy:
+            for w in range(problem.horizon.weeks):
+                monday = problem.horizon.start + timedelta(days=7 * w)
+                mine = [
+                    s
+                    for s in t.sessions
+                    if q.id in s.participant_ids and 0 <= (s.date - monday).days < 7
+                ]
+                hours = (
+                    sum(
+                        (s.end.hour * 60 + s.end.minute) - (s.start.hour * 60 + s.start.minute)
+                        for s in mine
+                    )
+                    / 60
+                )
+                days = len({s.date for s in mine})
+                if hours >= (q.min_weekly_hours or 0) and days >= (q.min_active_days or 0):
+                    met += 1
+                elif (q.id, w) in short:
+                    listed += 1
+        largest = max(
+            (len(g.participant_ids) for g in t.groups if not modules[g.module_id].individual),
+            default=0,
+        )
+        out.append(
+            f"weekly minimum: {met} participant-weeks meet it, {listed} listed as short "
+            f"(transition weeks aside); largest group {largest}"
+        )
+    return out
+
+
+def _capped(problem: Problem) -> Problem:
+    return replace(
+        problem, sites=[replace(s, group_size_cap=3, staff_cap=1) for s in problem.sites]
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.seed_facts")
+    ap.add_argument("--files", nargs="*", default=[])
+    ap.add_argument("--week", default="2027-W03")
+    ap.add_argument("--weeks", type=int, default=4)
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2)
+    args = ap.parse_args(argv)
+    files = [Path(f) for f in args.files]
+    if not files:
+        from benchmarks import export_seeds
+
+        out = Path(tempfile.mkdtemp(prefix="seed-facts-"))
+        export_seeds.main(["--out", str(out), "--week", args.week, "--weeks", str(args.weeks)])
+        files = sorted(out.glob("*.json"))
+    for path in files:
+        problem = read_problem(path)
+        t, violations = _plan(problem, args.time_limit, args.workers)
+        print(
+            f"== {path.stem}: {t.status}, objective {t.objective}, bound {t.best_bound}, "
+            f"left out {len(t.unplaced)}, violations {violations}"
+        )
+        for line in _facts(problem, t) if t.feasible else []:
+            print(f"   {line}")
+        capped = _capped(problem)
+        c, cv = _plan(capped, args.time_limit, args.workers)
+        groups = sum(1 for g in t.groups if not problem.module(g.module_id).individual)
+        capped_groups = sum(1 for g in c.groups if not problem.module(g.module_id).individual)
+        biggest = max(
+            (
+                len(g.participant_ids)
+                for g in c.groups
+                if not problem.module(g.module_id).individual
+            ),
+            default=0,
+        )
+        most_staff = max((len(s.staff_roles) for s in c.sessions), default=0)
+        why = sorted({e.rule for e in c.explanations})
+        print(
+            f"   cap 3 + 1: {c.status}, groups {groups} -> {capped_groups}, largest {biggest}, "
+            f"most staff in a session {most_staff}, left out {len(c.unplaced)}, "
+            f"violations {cv}, named rules {why}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
