@@ -387,7 +387,9 @@ def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
 def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | None, int | None]]:
     """(participant, module, None) for every enrolment in no group, and (participant, None,
     week) for every week a participant's sessions fall short of `min_weekly_hours`."""
-    from scheduler.dates import windows
+    from scheduler.dates import frozen_days, windows
+
+    past = frozen_days(problem)
 
     grouped = {(pid, g.module_id) for g in timetable.groups for pid in g.participant_ids}
     invitations = {md.id for md in problem.modules if md.open}  # invitees, not members
@@ -419,6 +421,7 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
                 for w in range(problem.horizon.weeks)
                 if (minutes_of[(q.id, w)] < need or len(days_of[(q.id, w)]) < days)
                 and w not in transition[q.id]
+                and past <= 7 * w  # a week with past days has no minimum
             ]
 
     return out

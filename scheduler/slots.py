@@ -348,6 +348,8 @@ class Calendar:
             for (pid, _mid), span in self.windows.items():
                 self._spans_of.setdefault(pid, []).append(span)
         lo, hi = 7 * week, 7 * week + 6
+        if frozen_days(self.problem) > lo:
+            return False  # a week with past days: what was held there is not for the engine to add
         return all(a <= lo and hi <= b for a, b in self._spans_of.get(participant_id, []))
 
 

@@ -666,6 +666,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                         ("session", a.key),
                         ("session", b.key),
                     )
+    # a week with days before `frozen_before` has no minimum (nothing new goes there)
+    frozen = h.frozen_before
+    past_days = 0 if frozen is None else max(0, min((frozen - h.start).days, 7 * h.weeks))
     transition: dict[str, set[int]] = defaultdict(set)
     for (pid, _mid), (first, last) in span.items():
         for w in range(h.weeks):
@@ -703,7 +706,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         for s in by_person.get(q.id, []):
             week_days[(s.date - h.start).days // 7].add(s.date)
         for w, active in week_days.items():
-            if w in transition.get(q.id, set()) or (q.id, w) in short_weeks:
+            if w in transition.get(q.id, set()) or (q.id, w) in short_weeks or past_days > 7 * w:
                 continue
             if len(active) < q.min_active_days:
                 v(
@@ -721,7 +724,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         for s in by_person.get(pid, []):
             week_minutes[(s.date - h.start).days // 7] += _m(s.end) - _m(s.start)
         for w, got_minutes in week_minutes.items():
-            if w in transition.get(pid, set()):
+            if w in transition.get(pid, set()) or past_days > 7 * w:
                 continue  # an enrolment of theirs starts or ends in this week: no minimum
             if got_minutes < q.min_weekly_hours * 60 and (pid, w) not in short_weeks:
                 v(
