@@ -107,9 +107,9 @@ def test_stop_keeps_the_best_timetable_so_far(threaded_app):
     from app.services.planning.runs import problem_of, timetable_of
 
     seeding.load_all(with_demo_people=True)
-    liege = db.session.scalar(sa.select(Organisation).where(
-        Organisation.slug == "modactions-liege"))
-    run = runs.create_run(None, liege.id, WEEK, 2, time_limit=120)
+    moveup = db.session.scalar(sa.select(Organisation).where(
+        Organisation.slug == "moveup-bruxelles"))
+    run = runs.create_run(None, moveup.id, WEEK, 2, time_limit=120)
     future = jobs.submit(run.id)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -121,7 +121,7 @@ def test_stop_keeps_the_best_timetable_so_far(threaded_app):
     assert current.solutions >= 1, "a first timetable is reported as progress"
     runs.request_stop(current)
     future.result(timeout=60)
-    with tenancy.organisation_scope(liege.id):
+    with tenancy.organisation_scope(moveup.id):
         stopped = runs.wait(run.id, timeout=5)
         assert stopped.status is RunStatus.FINISHED
         # (the best so far may already reach the relaxation's proven bound: then OPTIMAL)
