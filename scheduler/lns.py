@@ -37,6 +37,8 @@ STALL_SECONDS = 0.4
 STEP_AT_LEAST = 0.2
 # modules (or people) freed by a step at first; a step that finds nothing widens the next
 WIDTH = 2
+# people freed at once by a step "around people" (at least)
+PEOPLE_AT_ONCE = 6
 
 
 class _StallStop(cp_model.CpSolverSolutionCallback):
@@ -119,7 +121,7 @@ def around_people(
     site = problem.module(first[1]).site_id
     same = [x for x in missing if x != first and problem.module(x[1]).site_id == site]
     rng.shuffle(same)
-    targets = [first, *same[: width - 1]]
+    targets = [first, *same[: max(width, PEOPLE_AT_ONCE) - 1]]
     modules = {mid for _, mid in targets}
     people = {pid for pid, _ in targets}
     group_of = {(pid, g.module_id): g.id for g in groups for pid in g.participant_ids}

@@ -108,12 +108,34 @@ def database_for_threads(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'threads.sqlite'}"
 
 
+def _end_background_solves() -> None:
+    """A solve a test started on a local thread must not write while the tables are emptied
+    (on SQLite that crashed the whole test process): ask it to stop, and wait for it."""
+    import sqlalchemy as sa
+
+    from app.models import PlanningRun
+    from app.models.enums import RunStatus
+    from app.services.planning import jobs
+
+    if not jobs._pending:
+        return
+    db.session.rollback()
+    db.session.execute(
+        sa.update(PlanningRun)
+        .where(PlanningRun.status.in_([RunStatus.QUEUED, RunStatus.RUNNING]))
+        .values(stop_requested=True)
+    )
+    db.session.commit()
+    jobs.wait_for_local(120)
+
+
 @pytest.fixture
 def app(database_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Flask]:
     app = make_test_app(database_url, tmp_path / "instance")
     with app.app_context():
         _prepare_schema()
         yield app
+        _end_background_solves()
         if request.node.get_closest_marker("rebuilds_schema"):
             _SharedSchema.ready = False
         _empty_tables()

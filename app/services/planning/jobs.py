@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app, has_app_context
 
@@ -13,6 +13,7 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "parcours-planning"
 
 _executor: ThreadPoolExecutor | None = None
+_pending: set[Future[None]] = set()
 
 
 def _local_executor() -> ThreadPoolExecutor:
@@ -46,7 +47,17 @@ def submit(run_id: int) -> Future[None] | str:
             description=f"planning run {run_id}",
         )
         return str(job.id)
-    return _local_executor().submit(_run_in_app, app, run_id)
+    future = _local_executor().submit(_run_in_app, app, run_id)
+    _pending.add(future)
+    future.add_done_callback(_pending.discard)
+    return future
+
+
+def wait_for_local(timeout: float) -> bool:
+    """Wait for the in-process solves still running (a test's teardown, a clean shutdown):
+    whether they all ended in time."""
+    _, not_done = wait(list(_pending), timeout=timeout)
+    return not not_done
 
 
 _worker_app: Flask | None = None
