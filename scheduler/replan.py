@@ -17,7 +17,7 @@ from collections.abc import Callable
 from ortools.sat.python import cp_model
 
 from scheduler.goals import left_out
-from scheduler.lns import Best, complete_hint
+from scheduler.lns import Best, complete_hint, step_solver
 from scheduler.model import BuiltModel, build
 from scheduler.problem import Problem
 from scheduler.slots import Calendar, group_specs
@@ -179,13 +179,7 @@ def previous_start(
         left = deadline - clock_time.perf_counter()
         if not complete_hint(built.model, left * (0.4 if attempt == "narrow" else 0.8)):
             continue
-        solver = cp_model.CpSolver()
-        prm = solver.parameters
-        prm.max_time_in_seconds = max(deadline - clock_time.perf_counter(), 0.05)
-        prm.num_workers = 1
-        prm.linearization_level = 0
-        prm.max_presolve_iterations = 1
-        prm.symmetry_level = 0
+        solver = step_solver(max(deadline - clock_time.perf_counter(), 0.05), 0)
         status = solver.solve(built.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found, groups = extract(built, solver)
