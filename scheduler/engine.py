@@ -23,6 +23,7 @@ from scheduler.greedy import (
     greedy_sessions,
     neighbourhood,
 )
+from scheduler.lns import Best
 from scheduler.model import BuiltModel, build, interchangeable
 from scheduler.precheck import precheck
 from scheduler.problem import Problem
@@ -360,9 +361,6 @@ def _run(
     if watcher is not None:
         watcher.join()
     return _STATUS.get(code, "UNKNOWN"), solver, callback
-
-
-Best = tuple[str, list[Session], list[Group], float, float | None]
 
 
 @dataclass

@@ -5,9 +5,10 @@ Each step frees the groups of a few group modules — their members may change g
 sessions may change time, room and staff — and holds every other session exactly where it is
 (`build(..., fixed_membership=..., free_modules=..., frozen=...)`), so the model stays small at
 any size. The modules chosen first are those of the people left out (and, for a weekly minimum,
-every module of that person), then those with the most goal cost; a step that finds nothing
-better widens the next one. Every accepted timetable is complete and verified by the model's
-own rules; the objective only decreases.
+the person's modules whose sessions wait for the next horizon), with more of the same site;
+other steps free a few left-out people and their sessions only ("around people"); with nobody
+left out, random modules. A step that finds nothing better widens the next one. Every accepted
+timetable keeps the model's hard rules; the objective only decreases.
 """
 
 from __future__ import annotations
