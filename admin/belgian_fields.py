@@ -63,21 +63,22 @@ class BelgianTimeWidget(TextInput):
         return super().__call__(field, **kwargs)
 
 
-class BelgianDateField(Field):
-    """A date typed as dd/mm/yyyy (or pasted as yyyy-mm-dd)."""
+class _BelgianTextField(Field):
+    """A value typed the Belgian way: shown back as typed when refused, else formatted."""
 
-    widget = BelgianDateWidget()
+    hint: Any = ""
+    kind: type = object
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         # The converter passes an empty description: the hint replaces it.
-        kwargs["description"] = kwargs.get("description") or DATE_HINT
+        kwargs["description"] = kwargs.get("description") or self.hint
         kwargs.pop("format", None)
         super().__init__(label, validators, **kwargs)
 
     def _value(self) -> str:
         if self.raw_data:
             return " ".join(self.raw_data)
-        return show_date(self.data) if isinstance(self.data, dt.date) else ""
+        return self.show(self.data) if isinstance(self.data, self.kind) else ""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         text = (valuelist[0] if valuelist else "") or ""
@@ -85,43 +86,55 @@ class BelgianDateField(Field):
             self.data = None
             return
         try:
-            self.data = parse_date(text)
+            self.data = self.parse(text)
         except ValueError as exc:
             self.data = None
-            raise ValueError(
-                _("“%(text)s” is not a date: type it as day/month/year, for example 15/03/1990.",
-                  text=text.strip())
-            ) from exc
+            raise ValueError(self.refusal(text.strip())) from exc
+
+    def show(self, value: Any) -> str:
+        raise NotImplementedError
+
+    def parse(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def refusal(self, text: str) -> str:
+        raise NotImplementedError
 
 
-class BelgianTimeField(Field):
+class BelgianDateField(_BelgianTextField):
+    """A date typed as dd/mm/yyyy (or pasted as yyyy-mm-dd)."""
+
+    widget = BelgianDateWidget()
+    hint = DATE_HINT
+    kind = dt.date
+
+    def show(self, value: Any) -> str:
+        return show_date(value)
+
+    def parse(self, text: str) -> Any:
+        return parse_date(text)
+
+    def refusal(self, text: str) -> str:
+        return _("“%(text)s” is not a date: type it as day/month/year, for example 15/03/1990.",
+                 text=text)
+
+
+class BelgianTimeField(_BelgianTextField):
     """A 24-hour time typed as 9:00, 9h, 9u, 09.00 or 9h30."""
 
     widget = BelgianTimeWidget()
+    hint = TIME_HINT
+    kind = dt.time
 
-    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
-        kwargs["description"] = kwargs.get("description") or TIME_HINT
-        kwargs.pop("format", None)
-        super().__init__(label, validators, **kwargs)
+    def show(self, value: Any) -> str:
+        return show_time(value)
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return " ".join(self.raw_data)
-        return show_time(self.data) if isinstance(self.data, dt.time) else ""
+    def parse(self, text: str) -> Any:
+        return parse_time(text)
 
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        text = (valuelist[0] if valuelist else "") or ""
-        if not text.strip():
-            self.data = None
-            return
-        try:
-            self.data = parse_time(text)
-        except ValueError as exc:
-            self.data = None
-            raise ValueError(
-                _("“%(text)s” is not a time: type it as 9:00, 9h, 9u or 13.30 (24-hour clock).",
-                  text=text.strip())
-            ) from exc
+    def refusal(self, text: str) -> str:
+        return _("“%(text)s” is not a time: type it as 9:00, 9h, 9u or 13.30 (24-hour clock).",
+                 text=text)
 
 
 class DecimalCommaWidget(TextInput):
