@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from scheduler.problem import Module, Participant, Pin, Problem, Room, StaffMember
+from scheduler.repair import repair
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -115,6 +116,14 @@ class _Constructor:
         self.states: dict[str, _ModuleState] = {}
         # module -> the pins' (start, duration, booked keys, staff) held for it
         self.reserved: dict[str, list[tuple[int, int, list[str], list[str]]]] = {}
+        # group modules whose sessions that may wait some member's weekly minimum needs: their
+        # groups form around those sessions like any other (left to the end, one group that
+        # cannot meet sends the whole module's occurrence to the next horizon)
+        self.needed = needed_for_minimum(problem)
+        # per module, the rooms that suit it (smallest first) and per role the staff who may
+        # take it: asked for every candidate time
+        self._suits: dict[str, list[Room]] = {}
+        self._able: dict[tuple[str, str], list[StaffMember]] = {}
 
     def pin_at(self, key: str) -> int | None:
         """The pinned start of session `key` (minutes from the horizon's start), if pinned."""
@@ -162,24 +171,24 @@ class _Constructor:
     def _rooms(self, md: Module, t: int, dur: int) -> list[Room]:
         if md.off_site:
             return []
-        return sorted(
-            (
-                r
-                for r in self.p.rooms
-                if room_suits(md, r)
-                and self.cal.room_open(r, t)
-                and self.book.free(f"r:{r.id}", t, dur)
-            ),
-            key=lambda r: (r.capacity, r.id),
-        )
+        suits = self._suits.get(md.id)
+        if suits is None:
+            suits = self._suits[md.id] = sorted(
+                (r for r in self.p.rooms if room_suits(md, r)), key=lambda r: (r.capacity, r.id)
+            )
+        return [
+            r for r in suits if self.cal.room_open(r, t) and self.book.free(f"r:{r.id}", t, dur)
+        ]
 
     def _staff(self, md: Module, role: str, t: int, dur: int, taken: set[str]) -> list[StaffMember]:
         week = self.cal.day(t).week
+        able = self._able.get((md.id, role))
+        if able is None:
+            able = self._able[(md.id, role)] = [m for m in self.p.staff if may_staff(md, m, role)]
         out = [
             m
-            for m in self.p.staff
-            if may_staff(md, m, role)
-            and m.id not in taken
+            for m in able
+            if m.id not in taken
             and self.cal.staff_free(m, t, dur)
             and self.book.free(f"s:{m.id}", t, dur)
             and self.book.week_load.get((m.id, week), 0) + dur <= m.weekly_hours * 60
@@ -444,7 +453,10 @@ class _Constructor:
         for b in range(len(st.buckets)):
             todo = st.todos[b]
             while todo:
-                others = sum(st.alloc[b + 1 :])
+                # groups the later buckets still need (a pinned group may already be theirs)
+                others = sum(
+                    max(st.alloc[j] - st.made[j], 0) for j in range(b + 1, len(st.buckets))
+                )
                 if len(st.used) + others >= st.limit:
                     break
                 label = next(n for n in range(1, st.limit + 2) if n not in st.used)
@@ -487,7 +499,7 @@ class _Constructor:
         # occurrences that may wait for the next horizon (a pin on one makes it required)
         cut = (
             frozenset(i for i in first.deferrable if may_wait(first, i, set(self.pins)))
-            if first is not None
+            if first is not None and md.id not in self.needed
             else frozenset()
         )
         # groups form around the occurrences they must hold; when all may wait for the next
@@ -854,6 +866,57 @@ class _Constructor:
         return False
 
 
+def _slack(c: _Constructor, md: Module) -> int:
+    """Groups a module may form beyond the fewest its levels need (0: every level's people must
+    fit the times of as few groups as their number allows; such modules go first)."""
+    ids = c.members[md.id]
+    if not ids:
+        return 0
+    cap = site_cap(c.p, md)
+    size_max = min(md.group_max, cap) if cap is not None else md.group_max
+    if md.single_level_groups:
+        sizes = Counter(c.people[pid].language_level for pid in ids).values()
+    else:
+        sizes = Counter({"": len(ids)}).values()
+    need = max(sum(math.ceil(n / size_max) for n in sizes), md.min_groups)
+    return max(max_groups(md, len(ids), cap) - need, 0)
+
+
+def needed_for_minimum(problem: Problem) -> set[str]:
+    """Group modules with sessions that may wait for the next horizon which a member needs to
+    reach their `min_weekly_hours`: without those sessions the member's other modules fall
+    short of it."""
+    specs = [spec for spec in group_specs(problem) if not spec.individual]
+    first: dict[str, GroupSpec] = {}
+    for spec in specs:
+        first.setdefault(spec.module.id, spec)
+    by_person: dict[str, list[str]] = {}
+    for e in problem.enrolments:
+        by_person.setdefault(e.participant_id, []).append(e.module_id)
+    needed: set[str] = set()
+    for q in problem.participants:
+        if not q.min_weekly_hours:
+            continue
+        for w in range(problem.horizon.weeks):
+            sure = 0.0  # hours of the sessions that must be held this week
+            waiting: list[str] = []
+            for mid in by_person.get(q.id, []):
+                group = first.get(mid)
+                if group is None:
+                    continue  # individual coaching counts as placed by its own stage
+                hours = group.module.duration_minutes / 60
+                for i, weeks in enumerate(group.occurrences):
+                    if weeks != [w]:
+                        continue
+                    if i in group.deferrable:
+                        waiting.append(mid)
+                    else:
+                        sure += hours
+            if waiting and sure < q.min_weekly_hours:
+                needed.update(waiting)
+    return needed
+
+
 def _attempt(
     problem: Problem,
     first: list[str],
@@ -876,10 +939,10 @@ def _attempt(
     c.individual()
     rank = {mid: i for i, mid in enumerate(first)}
 
-    def tightness(md: Module) -> tuple[int, float, str]:
+    def tightness(md: Module) -> tuple[int, int, float, str]:
         starts = sum(len(v) for v in c.starts[md.id].values())
         occ = sum(1 for w in module_occurrences(problem, md) if w)
-        return (rank.get(md.id, len(rank)), starts / max(occ, 1), md.id)
+        return (rank.get(md.id, len(rank)), _slack(c, md), starts / max(occ, 1), md.id)
 
     group_modules = sorted((m for m in problem.modules if not m.individual), key=tightness)
     for md in group_modules:
@@ -889,7 +952,9 @@ def _attempt(
     for md in group_modules:
         c.deferrable(md)
     c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
-    return Construction(c.membership, c.sessions, not c.ungrouped, c.ungrouped)
+    # people the groups could not take: ejection chains through the groups formed
+    ungrouped = repair(problem, c.cal, c.membership, c.sessions, c.ungrouped)
+    return Construction(c.membership, c.sessions, not ungrouped, ungrouped)
 
 
 def construct(
@@ -909,11 +974,15 @@ def construct(
     first: list[str] = []
     urgent: set[str] = set()
     best: Construction | None = None
+    longest = 0.0
     for _ in range(max(attempts, 1)):
+        began = time.perf_counter()
         result = _attempt(problem, first, urgent, cal, plan)
+        longest = max(longest, time.perf_counter() - began)
         if best is None or len(result.ungrouped) < len(best.ungrouped):
             best = result
-        if result.complete or (deadline is not None and time.perf_counter() > deadline):
+        # another attempt only if one as long as the longest so far ends before the deadline
+        if result.complete or (deadline is not None and time.perf_counter() + longest > deadline):
             break
         failed = list(dict.fromkeys(mid for _, mid in result.ungrouped))
         first = [*failed, *(m for m in first if m not in failed)]

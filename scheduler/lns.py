@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 from scheduler.goals import left_out
 from scheduler.model import build
 from scheduler.problem import Problem
+from scheduler.repair import repaired
 from scheduler.slots import Calendar, deferred_keys
 from scheduler.timetable import Group, Session, Timetable
 
@@ -38,6 +39,12 @@ STALL_SECONDS = 0.4
 STEP_AT_LEAST = 0.2
 # modules (or people) freed by a step at first; a step that finds nothing widens the next
 WIDTH = 2
+# the fixed-hint solve that completes a step's hint: at least this long, and this share of
+# the step's model building
+HINT_SECONDS = 0.5
+HINT_SHARE_OF_BUILD = 0.4
+# ejection chains after an improving step: at most this long (they usually take milliseconds)
+REPAIR_SECONDS = 0.15
 # people freed at once by a step "around people" (at least)
 PEOPLE_AT_ONCE = 6
 
@@ -268,9 +275,12 @@ def improve(
             symmetry=False,
             cal=cal,
         )
-        last_build = built.build_seconds
+        last_build = max(last_build, built.build_seconds)  # load varies: the longest so far
         hint(built, membership, best[1])
-        if not complete_hint(built.model, min(0.5, deadline - clock_time.perf_counter())):
+        # completing the hint takes longer on bigger models (about a tenth of their building
+        # time on the 2,000-person weeks): a step whose hint is cut short is wasted
+        hint_time = max(HINT_SECONDS, HINT_SHARE_OF_BUILD * built.build_seconds)
+        if not complete_hint(built.model, min(hint_time, deadline - clock_time.perf_counter())):
             width = min(width + 1, n_modules)  # the best does not fit this model: look wider
             continue
         left = deadline - clock_time.perf_counter()
@@ -284,6 +294,17 @@ def improve(
             objective = float(round(solver.objective_value))
             if objective < best[3]:
                 sessions, groups = extract(built, solver)
+                # ejection chains may place somebody more, at no solver time
+                chained = repaired(
+                    problem,
+                    cal,
+                    sessions,
+                    groups,
+                    objective,
+                    deadline=min(deadline, clock_time.perf_counter() + REPAIR_SECONDS),
+                )
+                if chained is not None:
+                    sessions, groups, objective = chained
                 # placed somebody (a unit of `unplaced` outweighs every other goal's gain)
                 placed = best[3] - objective >= max(problem.weights.unplaced, 1)
                 best = ("FEASIBLE", sessions, groups, objective, None)

@@ -11,7 +11,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from scheduler.dates import windows
-from scheduler.problem import Module, Problem
+from scheduler.problem import Module, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -126,6 +126,10 @@ class _Builder:
         self.free_modules = free_modules
         # sessions held exactly where they are (start, room, staff): the rest of a neighbourhood
         self.frozen = frozen or {}
+        # per module its suitable rooms, per module and role the staff who may take it: asked
+        # once per session otherwise (600,000 checks on a 2,000-person week)
+        self._fits: dict[str, list[Room]] = {}
+        self._able: dict[tuple[str, str], list[StaffMember]] = {}
         # soft: an enrolment may be left out and a weekly minimum missed, each at the
         # `unplaced` weight, so the model always holds a timetable (never when explaining)
         self.soft = soft and not explain
@@ -381,7 +385,9 @@ class _Builder:
         if module.off_site:
             return
         enforce = self.assume("room", ("module", module.id))
-        fits = [r for r in self.p.rooms if room_suits(module, r)]
+        fits = self._fits.get(module.id)
+        if fits is None:
+            fits = self._fits[module.id] = [r for r in self.p.rooms if room_suits(module, r)]
         held = self.frozen.get(s.key)
         if held is not None and held.room_id is not None:
             fits = [r for r in fits if r.id == held.room_id] or fits
@@ -423,7 +429,12 @@ class _Builder:
             if count <= 0:
                 continue
             # the role, the site, the module's allowed staff, qualifications, delivery language
-            candidates = [m for m in self.p.staff if may_staff(module, m, role)]
+            able = self._able.get((module.id, role))
+            if able is None:
+                able = self._able[(module.id, role)] = [
+                    m for m in self.p.staff if may_staff(module, m, role)
+                ]
+            candidates = able
             if group.spec.individual and role == "coach":
                 referent = self.participants[group.spec.label].referent_coach_id
                 candidates = [m for m in candidates if m.id == referent]
@@ -889,10 +900,20 @@ class _Builder:
         seen_sets: set[tuple[str, ...]] = set()
         for pid, entries in per_person.items():
             person = self.participants[pid]
+            if self.frozen and not self.explain and all(
+                isinstance(member, int) and all(s.key in self.frozen for s in g.sessions)
+                for g, member in entries
+            ):
+                # a neighbourhood's bystander: every session of theirs is held where a verified
+                # timetable has it, so their calendar and overlaps need no constraint (only the
+                # weekly minimums below keep the objective whole)
+                entries_frozen = True
+            else:
+                entries_frozen = False
             ivs: list[cp_model.IntervalVar] = []
             fixed_keys: list[str] = []
             all_fixed = True
-            for g, member in entries:
+            for g, member in [] if entries_frozen else entries:
                 for s in g.sessions:
                     assert s.start is not None
                     assert s.interval is not None

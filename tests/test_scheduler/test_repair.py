@@ -1,0 +1,174 @@
+"""Membership repair: ejection chains place left-out people without moving any session."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+from scheduler import Session, Timetable, Unavailability, verify
+from scheduler.goals import left_out
+from scheduler.repair import repair, repaired
+from scheduler.slots import Calendar
+from scheduler.timetable import Group
+from scheduler.unplaced import list_unplaced
+from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room
+
+
+def _session(gid: str, day: int, start: int, members: list[str], rid: str, sid: str) -> Session:
+    mid = gid.rpartition("#")[0]
+    return Session(
+        key=f"{gid}@0",
+        module_id=mid,
+        group_id=gid,
+        date=MONDAY + timedelta(days=day),
+        start=time(start),
+        end=time(start + 2),
+        room_id=rid,
+        staff_roles={sid: "coach"},
+        participant_ids=list(members),
+    )
+
+
+def _busy(*days: int) -> list[Unavailability]:
+    return [Unavailability(d, time(8), time(18), "language_course", "Dutch class") for d in days]
+
+
+def _week(extra_people: dict[str, list[Unavailability]] | None = None, **module_kw: object):
+    """Module m (two groups of at most two) and module n (two groups): m#1 on Monday 9:00,
+    m#2 on Tuesday 9:00, n#1 on Monday 9:00, n#2 on Wednesday 9:00."""
+    people = [person(pid, unavailability=busy) for pid, busy in (extra_people or {}).items()]
+    m = module("m", group_max=2, max_groups=2, **module_kw)
+    n = module("n", group_max=3, max_groups=2)
+    return m, n, people
+
+
+def test_a_member_of_a_full_group_moves_to_make_room() -> None:
+    # d has a class on Tuesday: only m#1 (Monday) suits them, and it is full; a can go to m#2
+    m, n, people = _week({"a": [], "b": _busy(1), "c": [], "d": _busy(1)})
+    p = problem(
+        [m, n],
+        people,
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+        enrol={"m": ["a", "b", "c", "d"], "n": []},
+    )
+    sessions = [
+        _session("m#1", 0, 9, ["a", "b"], "r1", "c1"),
+        _session("m#2", 1, 9, ["c"], "r1", "c1"),
+    ]
+    membership = {"m#1": ["a", "b"], "m#2": ["c"]}
+    still = repair(p, Calendar(p), membership, sessions, [("d", "m")])
+    assert still == []
+    assert sorted(membership["m#1"]) == ["b", "d"]
+    assert sorted(membership["m#2"]) == ["a", "c"]
+    groups = [Group(gid, "m", ids) for gid, ids in membership.items()]
+    assert verify(p, Timetable("FEASIBLE", sessions=sessions, groups=groups)) == []
+
+
+def test_a_person_leaves_a_clashing_group_for_another_of_that_module() -> None:
+    # e is in n#1 (Monday 9:00), which clashes with m#1, the only m group with room for them
+    m, n, people = _week({"a": [], "b": [], "e": _busy(1), "g": []})
+    p = problem(
+        [m, n],
+        people,
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+        enrol={"m": ["a", "b", "e"], "n": ["b", "e", "g"]},
+    )
+    sessions = [
+        _session("m#1", 0, 9, ["a"], "r1", "c1"),
+        _session("m#2", 1, 9, ["b"], "r1", "c1"),
+        _session("n#1", 0, 9, ["e", "g"], "r2", "c2"),
+        _session("n#2", 2, 9, ["b"], "r2", "c2"),
+    ]
+    membership = {"m#1": ["a"], "m#2": ["b"], "n#1": ["e", "g"], "n#2": ["b"]}
+    still = repair(p, Calendar(p), membership, sessions, [("e", "m")])
+    assert still == []
+    assert membership["m#1"] == ["a", "e"]
+    assert membership["n#1"] == ["g"]
+    assert membership["n#2"] == ["b", "e"]
+    groups = [Group(gid, gid[0], ids) for gid, ids in membership.items()]
+    assert verify(p, Timetable("FEASIBLE", sessions=sessions, groups=groups)) == []
+
+
+def test_a_chain_never_empties_a_group() -> None:
+    # the same week, but e is alone in n#1: leaving it would leave a session without people
+    m, n, people = _week({"a": [], "b": [], "e": _busy(1)})
+    p = problem(
+        [m, n],
+        people,
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+        enrol={"m": ["a", "b", "e"], "n": ["b", "e"]},
+    )
+    sessions = [
+        _session("m#1", 0, 9, ["a"], "r1", "c1"),
+        _session("m#2", 1, 9, ["b"], "r1", "c1"),
+        _session("n#1", 0, 9, ["e"], "r2", "c2"),
+        _session("n#2", 2, 9, ["b"], "r2", "c2"),
+    ]
+    membership = {"m#1": ["a"], "m#2": ["b"], "n#1": ["e"], "n#2": ["b"]}
+    assert repair(p, Calendar(p), membership, sessions, [("e", "m")]) == [("e", "m")]
+    assert membership == {"m#1": ["a"], "m#2": ["b"], "n#1": ["e"], "n#2": ["b"]}
+
+
+def test_no_chain_breaks_a_rule() -> None:
+    # single-level groups: f (A2) may not join the A1 group even though it has room
+    m, n, people = _week({"a": [], "f": []}, single_level_groups=True)
+    people[0].language_level = "A1"
+    people[1].language_level = "A2"
+    p = problem(
+        [m, n],
+        people,
+        staff=[coach("c1")],
+        rooms=[room("r1")],
+        enrol={"m": ["a", "f"], "n": []},
+    )
+    sessions = [_session("m#1", 0, 9, ["a"], "r1", "c1")]
+    membership = {"m#1": ["a"]}
+    assert repair(p, Calendar(p), membership, sessions, [("f", "m")]) == [("f", "m")]
+    assert membership == {"m#1": ["a"]}
+
+
+def test_repaired_returns_a_verified_timetable_with_fewer_left_out() -> None:
+    m, n, people = _week({"a": [], "b": _busy(1), "c": [], "d": _busy(1)})
+    p = problem(
+        [m, n],
+        people,
+        staff=[coach("c1")],
+        rooms=[room("r1")],
+        enrol={"m": ["a", "b", "c", "d"], "n": []},
+    )
+    sessions = [
+        _session("m#1", 0, 9, ["a", "b"], "r1", "c1"),
+        _session("m#2", 1, 9, ["c"], "r1", "c1"),
+    ]
+    groups = [Group("m#1", "m", ["a", "b"]), Group("m#2", "m", ["c"])]
+    before = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    assert [x[:2] for x in left_out(p, before)] == [("d", "m")]
+    found = repaired(p, Calendar(p), sessions, groups, objective=1e9)
+    assert found is not None
+    new_sessions, new_groups, _ = found
+    after = Timetable("FEASIBLE", sessions=new_sessions, groups=new_groups)
+    after.unplaced = list_unplaced(p, after)
+    assert left_out(p, after) == []
+    assert verify(p, after) == []
+    # the input is left as it was
+    assert groups[0].participant_ids == ["a", "b"]
+
+
+def test_a_session_that_may_wait_is_required_where_a_weekly_minimum_needs_it() -> None:
+    from scheduler import Frequency
+    from scheduler.construct import construct, needed_for_minimum
+
+    # one week of a monthly excursion (its block runs past the horizon: it may wait) and a
+    # weekly workshop; h needs both to reach 6 hours, k has no minimum
+    trip = module("trip", duration_minutes=240, frequency=Frequency("monthly"))
+    shop = module("shop", duration_minutes=120)
+    people = [person("h", min_weekly_hours=6.0), person("k")]
+    p = problem([trip, shop], people, staff=[coach("c1")], rooms=[room("r1")])
+    assert needed_for_minimum(p) == {"trip"}
+    p.participants[0].min_weekly_hours = 2.0
+    assert needed_for_minimum(p) == set()
+    p.participants[0].min_weekly_hours = 6.0
+    built = construct(p)
+    assert {s.module_id for s in built.sessions} == {"trip", "shop"}
