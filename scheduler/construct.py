@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -963,6 +964,7 @@ def construct(
     deadline: float | None = None,
     cal: Calendar | None = None,
     plan: dict[str, list[int]] | None = None,
+    on_first: Callable[[Construction], None] | None = None,
 ) -> Construction:
     """Group and place everything slot-first; `complete` when nobody was left out. `plan`:
     per group module, starts (minutes from the horizon's start) its groups take first where
@@ -970,6 +972,7 @@ def construct(
 
     When somebody is left out, the modules that failed go first in the next attempt (the
     "squeaky wheel"), up to `attempts` tries or the `deadline` (perf_counter seconds).
+    `on_first` receives the first attempt when it leaves somebody out (more follow).
     """
     first: list[str] = []
     urgent: set[str] = set()
@@ -979,6 +982,8 @@ def construct(
         began = time.perf_counter()
         result = _attempt(problem, first, urgent, cal, plan)
         longest = max(longest, time.perf_counter() - began)
+        if best is None and on_first is not None and not result.complete:
+            on_first(result)  # reported while the next attempts run
         if best is None or len(result.ungrouped) < len(best.ungrouped):
             best = result
         # another attempt only if one as long as the longest so far ends before the deadline

@@ -43,8 +43,13 @@ from scheduler.unplaced import list_unplaced
 DECOMPOSE_ABOVE = 600
 # up to this many, the full model follows the greedy stage; above, only a neighbourhood of it
 FULL_AFTER_FIXED_UP_TO = 6000
-# share of the time limit the slot-first construction may use at most (it usually needs far less)
+# share of the time limit the slot-first construction's attempts may use at most (they stop at
+# the first that leaves nobody out); mid-sized weeks keep time for the full model
 CONSTRUCT_SHARE = 0.2
+# ... on weeks only neighbourhoods can search: there more attempts place more people than
+# neighbourhood steps in the same time (1,000 people: 42 left out after one attempt, 13 after
+# six seconds of attempts; 300: 17 and 10)
+CONSTRUCT_SHARE_BIG = 0.6
 # lexicographic deferral: the first stage requires every session of a block cut by the horizon's
 # end; if it has found no timetable by this share of the time limit (and has not proven that
 # none exists), it stops and the model that may defer those sessions gets the rest
@@ -66,9 +71,9 @@ COUNTS_SHARE = 1.0
 # of the time limit, but it delays the first timetable: at most
 BOUND_BEFORE_SHARE = 0.25
 BOUND_BEFORE_AT_MOST = 3.0
-# the construction's attempts stop after this many seconds at most (the first timetable of a
-# big week should come early; the neighbourhood search improves it)
-CONSTRUCT_AT_MOST = 5.0
+# the construction's attempts stop after this many seconds at most (the first attempt's
+# timetable is reported at once; the neighbourhood search improves the best attempt)
+CONSTRUCT_AT_MOST = 30.0
 # time kept after the search for measuring and listing the answer (0.7 s at 2,000 people)
 FINISH_RESERVE = 0.2
 FINISH_PER_PERSON = 0.0004
@@ -385,6 +390,9 @@ class _Prepared:
     counts: dict[str, int] = field(default_factory=dict)
     # the search starts from the previous timetable repaired (replan.py), not the construction
     from_previous: bool = False
+    # the longest model building of a neighbourhood step so far, across calls of the search:
+    # a step starts only if one as long still fits the time limit
+    step_build: list[float] = field(default_factory=lambda: [0.0])
 
 
 @dataclass
@@ -471,10 +479,27 @@ def solve(
             hint=_hint,
             extract=extract,
         )
-    prep = _prepare(
-        problem, t0, time_limit, cal, stats, seed, workers, deterministic, quick=kept is not None
-    )
     best_reported = [math.inf]
+
+    def first(built: Construction) -> None:
+        # the construction's first attempt: a timetable at once, while more attempts run
+        found = _as_best(problem, built, cal) if progress is not None else None
+        if found is not None and progress is not None:
+            best_reported[0] = found[3]
+            progress(Progress(clock_time.perf_counter() - t0, found[3], 0.0, None, 0))
+
+    prep = _prepare(
+        problem,
+        t0,
+        time_limit,
+        cal,
+        stats,
+        seed,
+        workers,
+        deterministic,
+        quick=kept is not None,
+        first=first,
+    )
     # the construction, when it verifies, is a complete timetable from the first second (it
     # may leave somebody out: a partial plan that says so); every stage starts from it
     start = _construction_best(problem, prep)
@@ -606,6 +631,7 @@ def _prepare(
     workers: int = 1,
     deterministic: bool = False,
     quick: bool = False,
+    first: Callable[[Construction], None] | None = None,
 ) -> _Prepared:
     """Group and place greedily (slot-first construction for big problems): the hint and the
     fallback answer. Cut-block sessions it could not place are simply missing from the hint."""
@@ -639,10 +665,15 @@ def _prepare(
         # attempt, a fallback only, when re-planning already kept the previous week)
         constructed = construct(
             problem,
-            attempts=1 if quick else 8,
+            attempts=1 if quick else 40,
             deadline=clock_time.perf_counter()
-            + min(CONSTRUCT_SHARE * time_limit, CONSTRUCT_AT_MOST),
+            + min(
+                (CONSTRUCT_SHARE_BIG if choices > FULL_AFTER_FIXED_UP_TO else CONSTRUCT_SHARE)
+                * time_limit,
+                CONSTRUCT_AT_MOST,
+            ),
             cal=cal,
+            on_first=first,
         )
     mid = DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO
     if (
@@ -975,6 +1006,7 @@ def _lns(
         stop=stop,
         target=prep.bound,
         until_complete=until_complete,
+        longest_build=prep.step_build,
     )
     stats.solve_seconds += clock_time.perf_counter() - ts
     stats.solutions += steps
@@ -1195,16 +1227,20 @@ def _greedy_groups(
 
 def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
     """The construction as a verified timetable (listing whom it leaves out), or None."""
+    if prep.constructed is None:
+        return None
+    return _as_best(problem, prep.constructed, prep.cal)
+
+
+def _as_best(problem: Problem, built: Construction, cal: Calendar | None) -> Best | None:
+    """A construction as a verified timetable (listing whom it leaves out), or None."""
     from scheduler.verify import verify
 
-    built = prep.constructed
-    if built is None:
-        return None
     groups = _greedy_groups(problem, built.membership, built.sessions)
     trial = Timetable("FEASIBLE", sessions=list(built.sessions), groups=groups)
     individual = {md.id for md in problem.modules if md.individual}
     for _ in range(3):
-        trial.unplaced = list_unplaced(problem, trial, prep.cal)
+        trial.unplaced = list_unplaced(problem, trial, cal)
         violations = verify(problem, trial)
         if not violations:
             break

@@ -22,12 +22,14 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.goals import left_out
+from scheduler.focus import focus, merge
+from scheduler.goals import left_out, measure, objective_value
 from scheduler.model import build
 from scheduler.problem import Problem
 from scheduler.repair import repaired
 from scheduler.slots import Calendar, deferred_keys
 from scheduler.timetable import Group, Session, Timetable
+from scheduler.unplaced import list_unplaced
 
 # (status, sessions, groups, objective, bound): the engine's best timetable so far
 Best = tuple[str, list[Session], list[Group], float, float | None]
@@ -102,8 +104,13 @@ def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     """Turn a partial hint (groups, starts, rooms, staff) into a complete one, by solving with
     the hinted variables fixed: CP-SAT starts from a complete hint at once, while it may search
     a long time for the rest of a partial one."""
+    return hinted_objective(model, time_limit) is not None
+
+
+def hinted_objective(model: cp_model.CpModel, time_limit: float) -> float | None:
+    """complete_hint, returning the hint's objective value (None: it does not fit)."""
     if time_limit <= 0:
-        return False
+        return None
     solver = cp_model.CpSolver()
     solver.parameters.fix_variables_to_their_hinted_value = True
     solver.parameters.max_time_in_seconds = time_limit
@@ -111,13 +118,13 @@ def complete_hint(model: cp_model.CpModel, time_limit: float) -> bool:
     solver.parameters.stop_after_first_solution = True
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return False
+        return None
     values = list(solver.response_proto.solution)
     model.clear_hints()
     hint = model.proto.solution_hint
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)
-    return True
+    return float(solver.objective_value)
 
 
 @dataclass
@@ -214,8 +221,10 @@ def choose(
         chosen = {head, *rest[: width - 1]}
     while len(chosen) < min(width, len(group_modules)):
         chosen.add(rng.choice(group_modules))
-    # individual coaching of the people concerned moves with them
-    people = {pid for pid, _, _ in missing}
+    # individual coaching of the people concerned (left out of a freed module, or short of
+    # hours while in one) moves with them
+    members = {e.participant_id for e in problem.enrolments if e.module_id in chosen}
+    people = {pid for pid, _, _ in missing if pid in members}
     free_keys = {
         s.key
         for s in sessions
@@ -239,6 +248,7 @@ def improve(
     stop: threading.Event | None = None,
     target: float | None = None,
     until_complete: bool = False,
+    longest_build: list[float] | None = None,
 ) -> tuple[Best, int]:
     """Large-neighbourhood steps until the deadline, `target` reached, or (`until_complete`)
     nobody left out; the best and the number of improving steps."""
@@ -247,10 +257,12 @@ def improve(
     width, improved = WIDTH, 0
     sticky: set[str] | None = None
     n_modules = max(len(problem.modules) - len(individual), 1)
-    last_build = 0.0  # a step's model building is not bounded by CP-SAT's limit: keep room
+    # a step's model building is not bounded by CP-SAT's limit: keep room for the longest so
+    # far (`longest_build` carries it over from an earlier call)
+    longest = longest_build if longest_build is not None else [0.0]
     while True:
         left = deadline - clock_time.perf_counter()
-        if left < STEP_AT_LEAST + 1.5 * last_build or (stop is not None and stop.is_set()):
+        if left < STEP_AT_LEAST + 1.5 * longest[0] or (stop is not None and stop.is_set()):
             break
         if target is not None and best[3] <= target + 1e-6:
             break
@@ -263,24 +275,29 @@ def improve(
             hood = around_people(problem, best, rng, width, individual)
         if hood is None:
             hood = choose(problem, best, rng, width, individual, sticky)
+        # the step's own problem: what its free sessions touch (see focus.py)
+        part = focus(problem, best[1], hood.modules, hood.frozen)
         membership = {
-            g.id: list(g.participant_ids) for g in best[2] if g.module_id not in individual
+            g.id: list(g.participant_ids)
+            for g in best[2]
+            if g.module_id not in individual and g.module_id in part.modules
         }
         built = build(
-            problem,
+            part.problem,
             fixed_membership=membership,
             free_modules=hood.modules,
-            frozen=hood.frozen,
+            frozen={k: s for k, s in hood.frozen.items() if s.module_id in part.modules},
             allowed_groups=hood.allowed,
             symmetry=False,
             cal=cal,
         )
-        last_build = max(last_build, built.build_seconds)  # load varies: the longest so far
-        hint(built, membership, best[1])
+        longest[0] = max(longest[0], built.build_seconds)  # load varies: the longest so far
+        hint(built, membership, [s for s in best[1] if s.module_id in part.modules])
         # completing the hint takes longer on bigger models (about a tenth of their building
         # time on the 2,000-person weeks): a step whose hint is cut short is wasted
         hint_time = max(HINT_SECONDS, HINT_SHARE_OF_BUILD * built.build_seconds)
-        if not complete_hint(built.model, min(hint_time, deadline - clock_time.perf_counter())):
+        start = hinted_objective(built.model, min(hint_time, deadline - clock_time.perf_counter()))
+        if start is None:
             width = min(width + 1, n_modules)  # the best does not fit this model: look wider
             continue
         left = deadline - clock_time.perf_counter()
@@ -290,10 +307,12 @@ def improve(
         watch = _StallStop()
         status = solver.solve(built.model, watch)
         watch.close()
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            objective = float(round(solver.objective_value))
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:
+            # better on the step's own problem: measured on the whole week (the staff-load
+            # spread spans staff the step does not hold)
+            sessions, groups = merge((best[1], best[2]), extract(built, solver), part.modules)
+            objective = whole_objective(problem, cal, sessions, groups)
             if objective < best[3]:
-                sessions, groups = extract(built, solver)
                 # ejection chains may place somebody more, at no solver time
                 chained = repaired(
                     problem,
@@ -319,3 +338,12 @@ def improve(
         # nothing better here: look wider next time
         width = min(width + 1, n_modules)
     return best, improved
+
+
+def whole_objective(
+    problem: Problem, cal: Calendar, sessions: list[Session], groups: list[Group]
+) -> float:
+    """The objective of a timetable of the whole week, as the engine reports it."""
+    trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    trial.unplaced = list_unplaced(problem, trial, cal)
+    return objective_value(problem, measure(problem, trial))
