@@ -43,12 +43,12 @@ from scheduler.unplaced import list_unplaced
 DECOMPOSE_ABOVE = 600
 # up to this many, the full model follows the greedy stage; above, only a neighbourhood of it
 FULL_AFTER_FIXED_UP_TO = 6000
-# share of the time limit the slot-first construction's attempts may use at most (they stop at
-# the first that leaves nobody out); mid-sized weeks keep time for the full model
+# share of the time limit the construction guided by the relaxation may use (mid-sized weeks)
 CONSTRUCT_SHARE = 0.2
-# ... on weeks only neighbourhoods can search: there more attempts place more people than
-# neighbourhood steps in the same time (1,000 people: 42 left out after one attempt, 13 after
-# six seconds of attempts; 300: 17 and 10)
+# share the slot-first construction's attempts may use at most: they stop at the first that
+# leaves nobody out (a week the full model then searches), and where they all leave somebody
+# out, more attempts place more people than neighbourhood steps in the same time (1,000
+# people: 42 left out after one attempt, 13 after six seconds of attempts; 300: 17 and 10)
 CONSTRUCT_SHARE_BIG = 0.6
 # lexicographic deferral: the first stage requires every session of a block cut by the horizon's
 # end; if it has found no timetable by this share of the time limit (and has not proven that
@@ -667,11 +667,7 @@ def _prepare(
             problem,
             attempts=1 if quick else 40,
             deadline=clock_time.perf_counter()
-            + min(
-                (CONSTRUCT_SHARE_BIG if choices > FULL_AFTER_FIXED_UP_TO else CONSTRUCT_SHARE)
-                * time_limit,
-                CONSTRUCT_AT_MOST,
-            ),
+            + min(CONSTRUCT_SHARE_BIG * time_limit, CONSTRUCT_AT_MOST),
             cal=cal,
             on_first=first,
         )
