@@ -489,6 +489,97 @@ class _Constructor:
             if s.module_id == md.id:
                 s.participant_ids = list(self.membership[s.group_id])
 
+    def split_leftovers(self) -> None:
+        """Once every group module is formed: where fewer people than a group's minimum are
+        left out of a module, one more group for them (see _split_off). Done at the end, so
+        that the people it borrows keep their places in the modules formed after this one."""
+        left: dict[str, set[str]] = {}
+        for pid, mid in self.ungrouped:
+            left.setdefault(mid, set()).add(pid)
+        for mid, todo in left.items():
+            md = self.p.module(mid)
+            if md.individual or md.open or len(todo) >= md.group_min:
+                continue
+            st = self._module_state(md)
+            if st is None:
+                continue
+            mine = [g for g in self.membership if g.rpartition("#")[0] == mid]
+            st.groups = [(g, self.membership[g], [], {}, []) for g in mine]
+            st.used = {int(n) for g in mine if (n := g.rpartition("#")[2]).isdigit()}
+            self._split_off(md, st, 0, todo)
+            placed: set[str] = set()
+            for gid, members, *_ in st.groups:
+                if gid not in self.membership:
+                    self.membership[gid] = list(members)
+                    placed |= set(members)
+            self.ungrouped = [x for x in self.ungrouped if not (x[1] == mid and x[0] in placed)]
+
+    def _split_off(self, md: Module, st: _ModuleState, b: int, todo: set[str]) -> None:
+        """A new group for people no group could take, filled up to the module's minimum with
+        members that groups of their level can spare (each keeps at least its minimum): 20
+        people in groups of 5-10 formed two groups of 10 and 9, and the twentieth, free at
+        neither's times, was left out."""
+        if not todo or len(st.used) >= st.limit or st.timeless:
+            return
+        level = self.people[next(iter(todo))].language_level
+        owner: dict[str, list[str]] = {}
+        old: dict[str, str] = {}
+        for gid, members, *_ in st.groups:
+            if len(members) <= md.group_min:
+                continue
+            if md.single_level_groups and any(
+                self.people[x].language_level != level for x in members
+            ):
+                continue
+            for x in members:
+                if not self.people[x].min_active_days:
+                    owner[x] = members
+                    old[x] = gid
+        if len(todo) + len(owner) < md.group_min:
+            return
+        label = next(n for n in range(1, st.limit + 2) if n not in st.used)
+        if label > st.limit:
+            return
+        keys = [session_key(group_id(md.id, label), i) for i in st.numbers]
+        saved = self.urgent
+        self.urgent = set(todo)  # the people left out first, then whoever fills it up
+        # at times one of the people left out can come (else the group forms without them)
+        theirs = set().union(*(st.free[x] for x in todo))
+        pool = todo | set(owner)
+        free = {x: st.free[x] & theirs for x in pool}
+        try:
+            target = min(max(md.group_min, len(todo)), st.size_max)
+            formed = self._form(md, st.occurrences, pool, free, target, st.size_max, keys)
+        finally:
+            self.urgent = saved
+        if formed is None:
+            return
+        times, members, teams, rooms = formed
+        kept = []
+        for x in members:
+            if x in owner:
+                if len(owner[x]) - 1 < md.group_min:
+                    continue  # its group cannot spare one more
+                owner[x].remove(x)
+            kept.append(x)
+        if len(kept) < md.group_min or not set(kept) & todo:
+            for x in kept:  # give them back
+                if x in owner and x not in owner[x]:
+                    owner[x].append(x)
+            return
+        for x in kept:
+            if x not in owner:
+                continue
+            for session in self.by_group.get(old[x], []):
+                start = (session.date - self.p.horizon.start).days * DAY + minutes(session.start)
+                spans = self.book.busy.get(f"p:{x}", [])
+                if (start, start + md.duration_minutes) in spans:
+                    spans.remove((start, start + md.duration_minutes))
+                if x in session.participant_ids:
+                    session.participant_ids.remove(x)
+        self._book_group(md, st, b, label, (times, kept, teams, rooms))
+        todo -= set(kept)
+
     def _module_state(self, md: Module) -> _ModuleState | None:
         ids = self.members[md.id]
         if not ids:
@@ -948,6 +1039,7 @@ def _attempt(
     group_modules = sorted((m for m in problem.modules if not m.individual), key=tightness)
     for md in group_modules:
         c.module(md)
+    c.split_leftovers()
     # then, best effort, the sessions that may wait for the next horizon
     c.individual(deferrable=True)
     for md in group_modules:

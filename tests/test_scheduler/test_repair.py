@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from scheduler import Session, Timetable, Unavailability, verify
+from scheduler import Session, Timetable, TimeWindow, Unavailability, verify
 from scheduler.goals import left_out
 from scheduler.repair import repair, repaired
 from scheduler.slots import Calendar
@@ -172,3 +172,30 @@ def test_a_session_that_may_wait_is_required_where_a_weekly_minimum_needs_it() -
     p.participants[0].min_weekly_hours = 6.0
     built = construct(p)
     assert {s.module_id for s in built.sessions} == {"trip", "shop"}
+
+
+def test_one_left_out_gets_a_group_of_their_own_filled_from_a_full_one() -> None:
+    from scheduler.construct import construct
+    from tests.test_scheduler.factories import hours
+
+    # the module meets once a week at 9:00 on Monday or Tuesday; a, b and c have a class on
+    # Tuesday, g on Monday. The first group takes the six people free on Monday; g alone is
+    # below the minimum of three
+    start, end = hours(9, 11)
+    m = module(
+        "m",
+        allowed_days=[0, 1],
+        time_windows=[TimeWindow(start, end)],
+        group_min=3,
+        group_max=7,
+        max_groups=2,
+    )
+    people = [person(x, unavailability=_busy(1)) for x in "abc"]
+    people += [person(x) for x in "def"] + [person("g", unavailability=_busy(0))]
+    p = problem([m], people, staff=[coach("c1")], rooms=[room("r1")])
+    built = construct(p, cal=Calendar(p))
+    assert built.ungrouped == []
+    sizes = sorted(len(ids) for ids in built.membership.values())
+    assert sizes == [3, 4]
+    groups = [Group(g, "m", ids) for g, ids in built.membership.items()]
+    assert verify(p, Timetable("FEASIBLE", sessions=built.sessions, groups=groups)) == []
