@@ -57,3 +57,13 @@ class Section:
 
     def add(self, *figures: Figure) -> None:
         self.figures.extend(figures)
+
+
+def shown(figure: Figure) -> str:
+    """The value as a Belgian reader writes it (decimal comma), with its unit."""
+    from flask_babel import format_decimal
+
+    if figure.value is None:
+        return "–"
+    text = format_decimal(figure.value, format="#,##0.##")
+    return {"%": f"{text} %", "h": f"{text} h", "fte": f"{text} FTE"}.get(figure.unit, text)
