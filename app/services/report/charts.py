@@ -3,6 +3,7 @@ so they work offline, print, and pass the page's Content-Security-Policy."""
 
 from __future__ import annotations
 
+import sys
 from decimal import Decimal
 
 import pygal
@@ -11,6 +12,10 @@ from markupsafe import Markup
 from pygal.style import Style
 
 from app.services.report.build import Report
+
+# pygal appends a legacy import hook for its map plugins (unused here); Python then warns on
+# every failed import anywhere in the process, so take it out again.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 STYLE = Style(background="white", plot_background="white", font_family="sans-serif",
               colors=("#2c6e9b", "#e08a2c", "#4a9b5c", "#b04a4a", "#7a5ca8", "#888888"))
