@@ -18,6 +18,7 @@ from app.models import (
     Participant,
     PlannedSession,
     SessionParticipant,
+    StaffMember,
     Trajectory,
 )
 from app.models.enums import (
@@ -48,6 +49,7 @@ class SmallWorld:
     programme_id: int
     people: dict[str, Participant]
     isp_id: int
+    coach: StaffMember
 
 
 def held(org: Organisation, module: Module, day: dt.date, start: int, hours: int,
@@ -80,7 +82,7 @@ def stay(person: Participant, referred: dt.date, **kw: object) -> Trajectory:
 def build() -> SmallWorld:
     org = factories.organisation(name="CPAS Small World")
     prog = factories.programme(org, name="Small", max_clients_per_fte=25)
-    factories.staff(org, fte=Decimal("1.0"))
+    coach = factories.staff(org, fte=Decimal("1.0"))
     factories.staff(org, roles=(StaffRole.TEAM_LEAD,), fte=Decimal("0.5"),
                     hours_per_week=Decimal("19"))
     workshop = factories.module(prog, name="Workshop", kind=ModuleKind.WORKSHOP)
@@ -91,6 +93,7 @@ def build() -> SmallWorld:
     a = factories.participant(prog, gender=Gender.FEMALE, date_of_birth=dt.date(1990, 5, 17),
                               nationality="SY", residence_status=ResidenceStatus.REFUGEE)
     factories.language_course(a, 0, dt.time(9), dt.time(12))
+    a.referent_coach = coach  # the coach's caseload: a only
     b = factories.participant(prog, gender=Gender.MALE, date_of_birth=dt.date(2000, 1, 1),
                               nationality="FR", residence_status=ResidenceStatus.OTHER)
     c = factories.participant(prog, gender=Gender.FEMALE, date_of_birth=dt.date(1960, 1, 1),
@@ -133,4 +136,4 @@ def build() -> SmallWorld:
     held(org, workshop, dt.date(2025, 12, 16), 9, 3, {a: P})  # the year before
     held(org, workshop, dt.date(2026, 6, 2), 9, 3, {}, SessionStatus.CANCELLED)
     db.session.commit()
-    return SmallWorld(org, prog.id, {"a": a, "b": b, "c": c, "d": d}, isp.id)
+    return SmallWorld(org, prog.id, {"a": a, "b": b, "c": c, "d": d}, isp.id, coach)

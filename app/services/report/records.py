@@ -30,7 +30,7 @@ class RecordTable:
 
 
 def _load(model: Any, ids: Sequence[int], *options: Any) -> list[Any]:
-    found = []
+    found: list[Any] = []
     for i in range(0, len(ids), CHUNK):
         found += db.session.scalars(
             sa.select(model).where(model.id.in_(ids[i:i + CHUNK])).options(*options)
