@@ -124,3 +124,20 @@ def test_hostile_arguments_are_refused_with_a_message(app: Flask, query: str) ->
         assert response.status_code < 500, (path, query)
         if response.mimetype == "text/html":
             assert "<script>" not in response.get_data(as_text=True)
+
+
+def test_the_participant_export_carries_the_funder_fields(app: Flask) -> None:
+    client, w = _client(app, UserRole.COORDINATOR)
+    response = client.get("/admin/participant/export/csv/")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    header = text.splitlines()[0]
+    for column in ("Gender", "Age band", "Residence status", "Nationality group",
+                   "Exited on", "Exit destination", "Drop-out reason",
+                   "Language level at intake"):
+        assert column in header
+    line_b = next(line for line in text.splitlines() if w.people["b"].last_name in line)
+    assert "25-34" in line_b
+    assert "EU" in line_b
+    line_c = next(line for line in text.splitlines() if w.people["c"].last_name in line)
+    assert "Moved away" in line_c
