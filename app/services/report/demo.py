@@ -71,7 +71,7 @@ def _table(model: type) -> sa.Table:
 
 
 @dataclass
-class _Batch:
+class SessionBatch:
     """One organisation's invented sessions, their lists and marks, inserted at once."""
 
     org: Organisation
@@ -132,7 +132,7 @@ def add_past_sessions(org: Organisation, modules: Sequence[Module],
     rng = random.Random(f"{org.slug}:past-sessions")  # noqa: S311 (invented data, not secrets)
     start = dt.date(as_of.year, 1, 1)
     db.session.flush()  # the modules, people and staff have their ids
-    batch = _Batch(org, rng)
+    batch = SessionBatch(org, rng)
     made = 0
     for week, monday in enumerate(_mondays(start, as_of - dt.timedelta(days=7))):
         for module in modules:
