@@ -130,8 +130,10 @@ def invent_year(participants: int) -> tuple[str, int]:
             dropout_reason=DropoutReason.HEALTH if dropout else None,
             level_at_intake=LanguageLevel.A1,
             level_at_exit=rng.choice([LanguageLevel.A1, LanguageLevel.A2]) if exit_on else None)
+        db.session.add(stay)
         for _g in range(3):
-            stay.goals.append(Goal(organisation=org, status=rng.choice(list(GoalStatus))))
+            stay.goals.append(Goal(organisation=org, status=rng.choice(list(GoalStatus)),
+                                   description="Invented goal"))
         if exit_on is not None:
             stay.survey = SatisfactionSurvey(organisation=org, answered_on=exit_on,
                                              helped_find_way=rng.randint(1, 3))

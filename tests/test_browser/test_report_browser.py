@@ -51,11 +51,11 @@ def test_each_coordinator_opens_the_2026_report_and_drills_down(page, live_serve
         if domain in ("activup.demo", "amie.demo"):
             shoot(page, f"report-records-{language}", full_page=False)
         page.go_back()
-        with page.expect_download() as xlsx:
-            page.click("[data-testid=report-xlsx]")
+        with page.expect_download(timeout=60000) as xlsx:
+            page.click("[data-testid=report-xlsx]", no_wait_after=True)
         assert xlsx.value.suggested_filename == "report-20260101-20261231.xlsx"
-        with page.expect_download() as pdf:
-            page.click("[data-testid=report-pdf]")
+        with page.expect_download(timeout=60000) as pdf:
+            page.click("[data-testid=report-pdf]", no_wait_after=True)
         assert pdf.value.suggested_filename.endswith(".pdf")
         with open(pdf.value.path(), "rb") as handle:
             assert handle.read(5) == b"%PDF-"

@@ -39,7 +39,8 @@ def charts(report: Report) -> dict[str, Markup]:
     months = report.section("months")
     if months is not None and months.figures:
         line = pygal.Bar(title=_("Attendance rate per month (%)"), range=(0, 100),
-                         show_legend=False, **OPTIONS)
+                         show_legend=False, truncate_label=-1, x_label_rotation=45,
+                         **OPTIONS)
         line.x_labels = [f.label for f in months.figures]
         line.add(_("Attendance rate"), [_number(f.value) for f in months.figures])
         out["months"] = _svg(line)
@@ -52,7 +53,7 @@ def charts(report: Report) -> dict[str, Markup]:
     exits = [f for f in figures.values() if f.key.startswith(("destination:", "dropout:"))]
     if exits:
         bar = pygal.HorizontalBar(title=_("Exits by destination and drop-outs by reason"),
-                                  show_legend=False, **OPTIONS)
+                                  show_legend=False, truncate_label=-1, **OPTIONS)
         bar.x_labels = [f.label for f in exits]
         bar.add(_("Participants"), [_number(f.value) for f in exits])
         out["exits"] = _svg(bar)
