@@ -56,7 +56,7 @@ class ReportView(SignedInAccess, BaseView):
         if figure is None:
             flash(_("This figure is not in the report; choose a number on the report."),
                   "error")
-            return redirect(url_for(".index", **report.period.query_args()))
+            return redirect(url_for(".index", **report.period.query_args()))  # type: ignore[arg-type]
         names = may_see_report_names(current_user)
         rows = records.table(figure, report.period.end, names, limit=ROW_LIMIT)
         if names:
