@@ -52,8 +52,11 @@ def charts(report: Report) -> dict[str, Markup]:
         out["goals"] = _svg(pie)
     exits = [f for f in figures.values() if f.key.startswith(("destination:", "dropout:"))]
     if exits:
+        top = max(int(_number(f.value)) for f in exits)
+        step = max(1, -(-top // 8))  # whole people: at most about eight ticks
         bar = pygal.HorizontalBar(title=_("Exits by destination and drop-outs by reason"),
-                                  show_legend=False, truncate_label=-1, **OPTIONS)
+                                  show_legend=False, truncate_label=-1,
+                                  y_labels=list(range(0, top + step, step)), **OPTIONS)
         bar.x_labels = [f.label for f in exits]
         bar.add(_("Participants"), [_number(f.value) for f in exits])
         out["exits"] = _svg(bar)
