@@ -25,6 +25,7 @@ from admin.views.participant_import import ParticipantImportView
 from admin.views.people import ParticipantView, StaffMemberView
 from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
+from admin.views.report import ReportView
 from admin.views.trajectory import (
     CatalogueView,
     DueEvaluationsView,
@@ -129,6 +130,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(IntakeItemView(IntakeItem, _l("Intake form"), category=organisation,
                                   endpoint="intake_item"))
     admin.add_view(UserView(User, _l("Users"), category=organisation, endpoint="user"))
+    admin.add_view(ReportView(name=_l("Funder report"), endpoint="report", url="/admin/report"))
     admin.add_view(HistoryView(name=_l("History"), endpoint="history", url="/admin/history"))
     admin.add_view(FeedsView(_l("Calendar feeds"), endpoint="calendar_feeds", url="/admin/feeds"))
     return admin

@@ -108,6 +108,8 @@ FIELD_LABELS = {
     "motivation": _l("Motivation"),
     "strengths": _l("Strengths"),
     "obstacles": _l("Obstacles"),
+    "age_band": _l("Age band"),
+    "nationality_group": _l("Nationality group"),
     "level_at_intake": _l("Language level at intake"),
     "level_at_exit": _l("Language level at exit"),
     "trial_start_on": _l("Trial from"),

@@ -123,3 +123,15 @@ def may_edit_trajectory(user: User, participant: Participant) -> bool:
 def may_edit_catalogues(user: User) -> bool:
     """Exit destinations, goal themes and intake questions are the organisation's settings."""
     return user.role in EDITORS
+
+
+def may_read_report(user: User) -> bool:
+    """Every signed-in role reads the funder report: viewers its figures, staff their
+    caseload's (the caseload scoping limits what they count)."""
+    return bool(getattr(user, "is_authenticated", False))
+
+
+def may_see_report_names(user: User) -> bool:
+    """Behind a report figure, coordinators and admins see whom it counts; staff too, within
+    their caseload (the only rows they get); viewers see counts and anonymised rows only."""
+    return user.role in (ADMIN, COORDINATOR, STAFF)

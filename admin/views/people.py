@@ -22,6 +22,7 @@ from app.models import Consent, ParticipantBlock, StaffAbsence, StaffAvailabilit
 from app.models.enums import WEEKDAY_LABELS, Language, Qualification, StaffRole
 from app.models.vocab import country_choices, language_choices
 from app.services import attendance, duplicates, entry_warnings
+from app.services.report import funder_fields
 from app.services.trajectory import timeline
 from app.services.validation import FieldError, RecordInvalid, today
 from app.web.i18n import belgian_date
@@ -158,6 +159,18 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
         "nationality",
     )
     column_labels = FIELD_LABELS
+    # What a funder asks about (gender, age, residence status, the exit...): issue 16.
+    column_export_list = (
+        "last_name", "first_name", "programme", "gender", "date_of_birth", "age_band",
+        "nationality", "nationality_group", "residence_status", "language_level",
+        "trajectory_status", "referred_on", "entry_date", "exited_on", "level_at_intake",
+        "level_at_exit", "exit_destination", "dropout_reason", "referent_coach",
+    )
+    column_formatters_export = {
+        name: (lambda view, context, model, name: funder_fields.value(model, name))
+        for name in ("age_band", "nationality_group", "level_at_intake", "level_at_exit",
+                     "exit_destination", "dropout_reason")
+    }
     column_searchable_list = ("first_name", "last_name")
     column_filters = (
         "trajectory_status",

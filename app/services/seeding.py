@@ -56,6 +56,7 @@ from app.models.enums import (
     UserRole,
 )
 from app.services import accounts
+from app.services.report import demo as demo_sessions
 from app.services.trajectory import demo as demo_trajectories
 from app.services.validation import RecordInvalid
 from seeds import PROGRAMMES_DIR, programme_files
@@ -384,6 +385,11 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
     with where.at("trajectories (generated)"):
         trajectories = demo_trajectories.add_trajectories(org, doc, people)
         session.flush()
+    with where.at("past sessions (generated)"):
+        as_of = parse_date((doc.get("participants") or {}).get("as_of", "2026-11-16"))
+        held = demo_sessions.add_past_sessions(
+            org, list(modules.values()), [p for p, _spec in people], list(staff.values()),
+            as_of)
 
     domain = org_doc.get("demo_domain")
     users = 0
@@ -410,6 +416,7 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
                 session.flush()
                 users += 1
     counts.update({"participants": len(specs), "trajectories": trajectories,
+                   "sessions held": held,
                    "demo accounts": users})
     return counts
 

@@ -28,6 +28,7 @@ from app.models import (
     Participant,
     PlannedSession,
     PlanningRun,
+    Programme,
     Room,
     StaffMember,
 )
@@ -258,6 +259,9 @@ def urls(app: Any, world: factories.World, method: str) -> list[str]:
                     f"{url}?by=participant&id={i}&week=2026-W49"
                     for i in ids_of(Participant, world.other_org.id)
                 )
+            if rule.endpoint.startswith("report."):  # the other's programme, by id
+                found.extend(f"{url}?programme={i}&figure=supported"
+                             for i in ids_of(Programme, world.other_org.id))
             if rule.endpoint.endswith(".index_view"):
                 found.append(f"{url}?search={SECRET_STAFF[:6]}")  # a guess, not the secret
     return found

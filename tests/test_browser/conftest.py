@@ -64,6 +64,11 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
             monday = dt.datetime.combine(now.date() - dt.timedelta(days=now.weekday()),
                                          dt.time(0), BRUSSELS)
             planned(world, max(now - dt.timedelta(hours=3), monday))  # this week, started
+        if request.node.get_closest_marker("demo_seeds"):
+            from app.services import seeding
+
+            seeding.load_all()
+            db.session.commit()
         credentials = {
             "staff_email": world.users["staff"].email,
             "participant_names": [p.full_name for p in world.participants],
