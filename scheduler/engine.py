@@ -13,7 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler import lns, replan
+from scheduler import dropin, lns, replan
 from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
@@ -1246,10 +1246,12 @@ def _greedy_timetable(
 
 
 def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -> Timetable:
+    missed = dropin.assign(problem, result, stats.seed)  # who comes to each drop-in session
     result.goals = measure(problem, result)
     result.deferred = deferred_keys(problem, result)
     if result.feasible:
         result.unplaced = list_unplaced(problem, result)
+    dropin.record(problem, result, missed)
     if result.feasible and result.objective is None:
         result.objective = objective_value(problem, result.goals)
     stats.total_seconds = clock_time.perf_counter() - t0
