@@ -10,7 +10,7 @@ from datetime import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler import Frequency, TimeWindow, Unavailability, loads_problem, verify
+from scheduler import Frequency, TimeWindow, Unavailability, WeeklyBlock, loads_problem, verify
 from scheduler.io import dumps
 from scheduler.problem import DropIn
 from tests.test_scheduler.factories import coach, module, person, problem, room
@@ -172,3 +172,43 @@ def test_every_drop_in_plan_verifies(solved, classes, capacity, weeks, required)
     # somebody free on an offered afternoon is never listed as having no time for it
     listed = {u.participant_id for u in t.unplaced if u.reason == "drop_in_commitments"}
     assert listed <= {str(i) for i, c in enumerate(classes) if set(c) == {WED, FRI}}
+
+
+def test_the_other_sessions_leave_an_offered_afternoon_free(solved):
+    # b's Friday class leaves only Wednesday; b's interview prefers Wednesday afternoon too,
+    # and would take it every week if the plan did not keep room for the drop-in
+    interview = module(
+        "talk",
+        kind="individual_coaching",
+        duration_minutes=180,
+        allowed_days=[WED, 3],
+        time_windows=[TimeWindow(time(13), time(16))],
+        preferred_windows=[WeeklyBlock(WED, time(13), time(16))],
+        room_kind="interview",
+    )
+    offered = module(
+        "amie",
+        name="Groepssessie",
+        duration_minutes=180,
+        frequency=Frequency("per_week", count=2),
+        allowed_days=[WED, FRI],
+        time_windows=[TimeWindow(time(13), time(16))],
+        open_capacity=12,
+        drop_in=DropIn(every_weeks=2, required=True),
+    )
+    b = person("b", unavailability=class_on(FRI), referent_coach_id="c2")
+    p = problem(
+        [offered, interview],
+        [person("a"), b],
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2", capacity=2, kind="interview")],
+        enrol={"amie": ["a", "b"], "talk": ["b"]},
+        weeks=2,
+    )
+    t = solved(p)
+    assert not t.unplaced
+    came = [s for s in t.sessions if s.module_id == "amie" and "b" in s.participant_ids]
+    assert came
+    assert all(s.date.weekday() == WED for s in came)
+    talks = [s.date.weekday() for s in t.sessions if s.module_id == "talk"]
+    assert sorted(talks) == [WED, 3]  # one week on Thursday, so that b can come
