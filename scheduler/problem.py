@@ -220,7 +220,8 @@ class Module:
 
     @property
     def open(self) -> bool:
-        return self.open_capacity is not None
+        # a drop-in module is open too: its sessions hold no fixed members
+        return self.open_capacity is not None or self.drop_in is not None
 
     @property
     def individual(self) -> bool:

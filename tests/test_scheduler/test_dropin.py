@@ -212,3 +212,14 @@ def test_the_other_sessions_leave_an_offered_afternoon_free(solved):
     assert all(s.date.weekday() == WED for s in came)
     talks = [s.date.weekday() for s in t.sessions if s.module_id == "talk"]
     assert sorted(talks) == [WED, 3]  # one week on Thursday, so that b can come
+
+
+def test_a_drop_in_without_seats_of_its_own_seats_its_group_maximum(solved):
+    seatless = group(capacity=3)
+    seatless.open_capacity = None
+    seatless.group_max = 2
+    p = problem([seatless], [person(str(i)) for i in range(4)], weeks=2)
+    t = solved(p)
+    assert not t.unplaced
+    assert all(not g.participant_ids for g in t.groups)
+    assert max(len(s.participant_ids) for s in t.sessions) == 2
