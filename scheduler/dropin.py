@@ -52,6 +52,9 @@ def drop_in_modules(problem: Problem) -> list[Module]:
 def seats(module: Module, session: Session, problem: Problem) -> int:
     """The attendees a session of the module may hold: its seats, and the room's."""
     top = module.open_capacity if module.open_capacity is not None else module.group_max
+    cap = problem.site(module.site_id).group_size_cap
+    if cap is not None:
+        top = min(top, cap)  # the site's "N participants + M staff" holds for who comes too
     if session.room_id is not None:
         top = min(top, next(r.capacity for r in problem.rooms if r.id == session.room_id))
     return top
@@ -93,6 +96,8 @@ def reserve(b: _Builder) -> dict[str, list[cp_model.IntervalVar]]:
         if md.drop_in is None or not g.sessions:
             continue
         cap = md.open_capacity if md.open_capacity is not None else md.group_max
+        site_cap = problem.site(md.site_id).group_size_cap
+        cap = cap if site_cap is None else min(cap, site_cap)
         came: dict[str, list[tuple[set[int], cp_model.IntVar]]] = defaultdict(list)
         for s in g.sessions:
             assert s.start is not None

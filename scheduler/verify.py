@@ -778,6 +778,9 @@ def _drop_in(
             if s.module_id != md.id:
                 continue
             seats = md.open_capacity if md.open_capacity is not None else md.group_max
+            site_cap = next(x.group_size_cap for x in problem.sites if x.id == md.site_id)
+            if site_cap is not None:
+                seats = min(seats, site_cap)
             room = rooms.get(s.room_id or "")
             if room is not None:
                 seats = min(seats, room.capacity)

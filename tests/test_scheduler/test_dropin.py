@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scheduler import Frequency, TimeWindow, Unavailability, WeeklyBlock, loads_problem, verify
 from scheduler.io import dumps
 from scheduler.problem import DropIn
-from tests.test_scheduler.factories import coach, module, person, problem, room
+from tests.test_scheduler.factories import coach, module, person, problem, room, site
 
 WED, FRI = 2, 4
 
@@ -223,3 +223,12 @@ def test_a_drop_in_without_seats_of_its_own_seats_its_group_maximum(solved):
     assert not t.unplaced
     assert all(not g.participant_ids for g in t.groups)
     assert max(len(s.participant_ids) for s in t.sessions) == 2
+
+
+def test_a_site_cap_bounds_who_comes_to_a_drop_in(solved):
+    p = problem(
+        [group()], [person(str(i)) for i in range(5)], weeks=2, site_=site(group_size_cap=3)
+    )
+    t = solved(p)
+    assert max(len(s.participant_ids) for s in t.sessions) == 3
+    assert not t.unplaced  # three one afternoon, two the other
