@@ -478,6 +478,11 @@ def solve(
     # the construction, when it verifies, is a complete timetable from the first second (it
     # may leave somebody out: a partial plan that says so); every stage starts from it
     start = _construction_best(problem, prep)
+    # a small week the greedy cannot plan: a partial plan to answer with if the search finds
+    # nothing (not a start: the search's own path stays as it was)
+    last_resort = (
+        _small_fallback(problem, prep, time_limit) if start is None and kept is None else None
+    )
     if kept is not None and (start is None or kept[3] <= start[3]):
         start = kept
         prep.from_previous = True
@@ -547,6 +552,8 @@ def solve(
             result.gap = _gap(result.objective, result.best_bound)
     elif last_status != "INFEASIBLE" or last_strategy != "full":
         fallback = _greedy_timetable(problem, membership, greedy) if valid else None
+        if fallback is None and last_resort is not None:
+            fallback = last_resort[1], last_resort[2]
         if fallback is not None:
             result.status, result.sessions, result.groups = "FEASIBLE", *fallback
             stats.strategy = "greedy"
@@ -1193,8 +1200,11 @@ def _greedy_groups(
     ]
 
 
-def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
-    """The construction as a verified timetable (listing whom it leaves out), or None."""
+def _construction_best(
+    problem: Problem, prep: _Prepared, drop_short_modules: bool = False
+) -> Best | None:
+    """The construction as a verified timetable (listing whom it leaves out), or None;
+    `drop_short_modules` leaves a module below its number of groups out whole."""
     from scheduler.verify import verify
 
     built = prep.constructed
@@ -1215,10 +1225,21 @@ def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
             for r in v.records
             if r.kind in ("session", "group") and r.id.partition("#")[0] in individual
         }
-        if not series:
+        # a module the construction left below its number of groups (some of its people
+        # ungrouped): left out whole, a partial plan that names them, rather than none
+        short = {
+            r.id
+            for v in violations
+            if v.rule == "group_size"
+            for r in v.records
+            if r.kind == "module" and r.id not in individual and drop_short_modules
+        }
+        if not series and not short:
             return None
-        trial.sessions = [x for x in trial.sessions if x.group_id not in series]
-        trial.groups = [g for g in trial.groups if g.id not in series]
+        trial.sessions = [
+            x for x in trial.sessions if x.group_id not in series and x.module_id not in short
+        ]
+        trial.groups = [g for g in trial.groups if g.id not in series and g.module_id not in short]
     else:
         return None
     objective = objective_value(problem, measure(problem, trial))
@@ -1260,3 +1281,16 @@ def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -
     if result.best_bound is not None and math.isinf(result.best_bound):
         result.best_bound = None
     return result
+
+
+def _small_fallback(problem: Problem, prep: _Prepared, time_limit: float) -> Best | None:
+    """A small week whose greedy grouping is no timetable (Move Up! over four weeks with its
+    five days): the slot-first construction as a partial timetable, so that a week the search
+    finds nothing for in time is a plan that names whom it leaves out rather than no answer."""
+    if prep.big or (
+        prep.valid and _greedy_timetable(problem, prep.membership, prep.greedy) is not None
+    ):
+        return None
+    deadline = clock_time.perf_counter() + min(CONSTRUCT_SHARE * time_limit, CONSTRUCT_AT_MOST)
+    fallback = replace(prep, constructed=construct(problem, deadline=deadline, cal=prep.cal))
+    return _construction_best(problem, fallback, drop_short_modules=True)
