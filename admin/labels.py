@@ -78,6 +78,8 @@ FIELD_LABELS = {
     "lead_qualification": _l("Qualification its leaders must hold"),
     "min_days_between": _l("Days between two sessions of a group (at least; monthly: 21)"),
     "once_per_person": _l("Once per participant (e.g. a welcome day)"),
+    "drop_in": _l("Drop-in: people come to the offered session their commitments leave free"),
+    "drop_in_every_weeks": _l("Drop-in: each person comes at least every … weeks (a hard rule)"),
     "qualifications": _l("Qualifications"),
     "rolling_entry": _l("Entry at any time"),
     "optional": _l("Optional"),

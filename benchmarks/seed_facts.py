@@ -8,9 +8,11 @@ Exports the seeds through the web app's problem builder (`benchmarks.export_seed
 `--files` are given, solves each, verifies it, and prints: VIA led only by the staff its
 module allows; once-per-person modules met at most once by each participant and led by
 mediators who speak their language; the smallest gap between two sessions of a group of each
-monthly or spaced module; for programmes with a weekly minimum, the participant-weeks that meet
-its hours and days (or are listed as short); and, for every programme, what a site cap of
-"3 participants + 1 staff" does to the groups.
+monthly or spaced module; a drop-in module's offered times, the member windows met and where
+people with a Friday-afternoon class come; intake modules and the people they plan; for
+programmes with a weekly minimum, the participant-weeks that meet its hours and days (or are
+listed as short); and, for every programme, what a site cap of "3 participants + 1 staff" does
+to the groups.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from scheduler import Problem, Timetable, read_problem, solve, verify
+from scheduler.dropin import coverage_windows
 from scheduler.slots import min_gap_days
 
 
@@ -73,6 +76,7 @@ def _facts(problem: Problem, t: Timetable) -> list[str]:
                 f"{md.name}: {len(sessions)} sessions, smallest gap within a group "
                 f"{min(gaps) if gaps else '-'} days (at least {gap} asked)"
             )
+    out += _drop_in_facts(problem, t) + _intake_facts(problem, t)
     short = {(u.participant_id, u.week) for u in t.unplaced if u.rule == "min_weekly_hours"}
     needy = [q for q in problem.participants if q.min_weekly_hours or q.min_active_days]
     if needy:
@@ -104,6 +108,78 @@ def _facts(problem: Problem, t: Timetable) -> list[str]:
         out.append(
             f"weekly minimum: {met} participant-weeks meet it, {listed} listed as short "
             f"(transition weeks aside); largest group {largest}"
+        )
+    return out
+
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def _drop_in_facts(problem: Problem, t: Timetable) -> list[str]:
+    """AMIE's group: the offered afternoons, each member at least once every N weeks, and the
+    members whose language course takes Friday afternoon planned on Wednesdays."""
+    out: list[str] = []
+    people = {q.id: q for q in problem.participants}
+    for md in problem.modules:
+        if md.drop_in is None:
+            continue
+        sessions = [s for s in t.sessions if s.module_id == md.id]
+        offered = sorted({(s.date.weekday(), f"{s.start:%H:%M}-{s.end:%H:%M}") for s in sessions})
+        members = sorted({e.participant_id for e in problem.enrolments if e.module_id == md.id})
+        every = md.drop_in.every_weeks
+        met = windows = 0
+        for pid in members:
+            for first, last in coverage_windows(problem, md, pid):
+                windows += 1
+                met += any(
+                    pid in s.participant_ids
+                    and first <= (s.date - problem.horizon.start).days // 7 <= last
+                    for s in sessions
+                )
+        listed = sum(1 for u in t.unplaced if u.rule == "drop_in" and u.module_id == md.id)
+        friday = [
+            pid
+            for pid in members
+            if any(
+                u.weekday == 4 and u.start.hour < 17 and u.end.hour >= 13
+                for u in people[pid].unavailability
+            )
+        ]
+        on_wednesday = [
+            pid
+            for pid in friday
+            if all(s.date.weekday() == 2 for s in sessions if pid in s.participant_ids)
+            and any(pid in s.participant_ids for s in sessions)
+        ]
+        sizes = [len(s.participant_ids) for s in sessions]
+        out.append(
+            f"{md.name} (drop-in): offered "
+            + ", ".join(f"{WEEKDAYS[d]} {span}" for d, span in offered)
+            + f"; {len(sessions)} sessions of {min(sizes, default=0)}-{max(sizes, default=0)} "
+            f"people; {met} of {windows} member windows of {every} weeks attended"
+            f" ({listed} listed as unplaced); members with a Friday-afternoon class planned only"
+            f" on Wednesdays: {len(on_wednesday)} of {len(friday)}"
+        )
+    return out
+
+
+def _intake_facts(problem: Problem, t: Timetable) -> list[str]:
+    """Info sessions and intake interviews: held, and the people in intake they plan."""
+    out: list[str] = []
+    for md in problem.modules:
+        if not md.intake:
+            continue
+        sessions = [s for s in t.sessions if s.module_id == md.id]
+        enrolled = {e.participant_id for e in problem.enrolments if e.module_id == md.id}
+        planned = (
+            enrolled
+            if md.open and sessions
+            else {pid for s in sessions for pid in s.participant_ids}
+        )
+        how = "invited" if md.open else "planned"
+        out.append(
+            f"{md.name} (intake): {len(sessions)} sessions, {len(planned & enrolled)} of "
+            f"{len(enrolled)} people in referral or intake {how}"
         )
     return out
 

@@ -15,6 +15,7 @@ from scheduler.io import (
 from scheduler.model import BuiltModel, build
 from scheduler.precheck import precheck
 from scheduler.problem import (
+    DropIn,
     Enrolment,
     Frequency,
     Horizon,
@@ -44,6 +45,7 @@ __all__ = [
     "precheck",
     "solve",
     "verify",
+    "DropIn",
     "Enrolment",
     "Explanation",
     "FormatError",

@@ -13,7 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler import lns, replan
+from scheduler import dropin, lns, replan
 from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
@@ -503,6 +503,11 @@ def solve(
     # the construction, when it verifies, is a complete timetable from the first second (it
     # may leave somebody out: a partial plan that says so); every stage starts from it
     start = _construction_best(problem, prep)
+    # a small week the greedy cannot plan: a partial plan to answer with if the search finds
+    # nothing (not a start: the search's own path stays as it was)
+    last_resort = (
+        _small_fallback(problem, prep, time_limit) if start is None and kept is None else None
+    )
     if kept is not None and (start is None or kept[3] <= start[3]):
         start = kept
         prep.from_previous = True
@@ -572,6 +577,8 @@ def solve(
             result.gap = _gap(result.objective, result.best_bound)
     elif last_status != "INFEASIBLE" or last_strategy != "full":
         fallback = _greedy_timetable(problem, membership, greedy) if valid else None
+        if fallback is None and last_resort is not None:
+            fallback = last_resort[1], last_resort[2]
         if fallback is not None:
             result.status, result.sessions, result.groups = "FEASIBLE", *fallback
             stats.strategy = "greedy"
@@ -1221,14 +1228,22 @@ def _greedy_groups(
     ]
 
 
-def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
-    """The construction as a verified timetable (listing whom it leaves out), or None."""
+def _construction_best(
+    problem: Problem, prep: _Prepared, drop_short_modules: bool = False
+) -> Best | None:
+    """The construction as a verified timetable (listing whom it leaves out), or None;
+    `drop_short_modules` leaves a module below its number of groups out whole."""
     if prep.constructed is None:
         return None
-    return _as_best(problem, prep.constructed, prep.cal)
+    return _as_best(problem, prep.constructed, prep.cal, drop_short_modules)
 
 
-def _as_best(problem: Problem, built: Construction, cal: Calendar | None) -> Best | None:
+def _as_best(
+    problem: Problem,
+    built: Construction,
+    cal: Calendar | None,
+    drop_short_modules: bool = False,
+) -> Best | None:
     """A construction as a verified timetable (listing whom it leaves out), or None."""
     from scheduler.verify import verify
 
@@ -1247,10 +1262,21 @@ def _as_best(problem: Problem, built: Construction, cal: Calendar | None) -> Bes
             for r in v.records
             if r.kind in ("session", "group") and r.id.partition("#")[0] in individual
         }
-        if not series:
+        # a module the construction left below its number of groups (some of its people
+        # ungrouped): left out whole, a partial plan that names them, rather than none
+        short = {
+            r.id
+            for v in violations
+            if v.rule == "group_size"
+            for r in v.records
+            if r.kind == "module" and r.id not in individual and drop_short_modules
+        }
+        if not series and not short:
             return None
-        trial.sessions = [x for x in trial.sessions if x.group_id not in series]
-        trial.groups = [g for g in trial.groups if g.id not in series]
+        trial.sessions = [
+            x for x in trial.sessions if x.group_id not in series and x.module_id not in short
+        ]
+        trial.groups = [g for g in trial.groups if g.id not in series and g.module_id not in short]
     else:
         return None
     objective = objective_value(problem, measure(problem, trial))
@@ -1278,10 +1304,12 @@ def _greedy_timetable(
 
 
 def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -> Timetable:
+    missed = dropin.assign(problem, result, stats.seed)  # who comes to each drop-in session
     result.goals = measure(problem, result)
     result.deferred = deferred_keys(problem, result)
     if result.feasible:
         result.unplaced = list_unplaced(problem, result)
+    dropin.record(problem, result, missed)
     if result.feasible and result.objective is None:
         result.objective = objective_value(problem, result.goals)
     stats.total_seconds = clock_time.perf_counter() - t0
@@ -1290,3 +1318,16 @@ def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -
     if result.best_bound is not None and math.isinf(result.best_bound):
         result.best_bound = None
     return result
+
+
+def _small_fallback(problem: Problem, prep: _Prepared, time_limit: float) -> Best | None:
+    """A small week whose greedy grouping is no timetable (Move Up! over four weeks with its
+    five days): the slot-first construction as a partial timetable, so that a week the search
+    finds nothing for in time is a plan that names whom it leaves out rather than no answer."""
+    if prep.big or (
+        prep.valid and _greedy_timetable(problem, prep.membership, prep.greedy) is not None
+    ):
+        return None
+    deadline = clock_time.perf_counter() + min(CONSTRUCT_SHARE * time_limit, CONSTRUCT_AT_MOST)
+    fallback = replace(prep, constructed=construct(problem, deadline=deadline, cal=prep.cal))
+    return _construction_best(problem, fallback, drop_short_modules=True)

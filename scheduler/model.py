@@ -10,6 +10,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from scheduler import dropin
 from scheduler.dates import windows
 from scheduler.problem import Module, Problem, Room, StaffMember
 from scheduler.slots import (
@@ -891,6 +892,8 @@ class _Builder:
 
     # -- participants: overlap, unavailability, minimum hours
     def _participant_rules(self) -> None:
+        # drop-in sessions each participant may come to: their intervals join the no-overlap
+        drop_ins = dropin.reserve(self)
         per_person: dict[str, list[tuple[GroupVars, Lit]]] = {}
         for g in self.groups:
             for pid, lit in g.member.items():
@@ -952,6 +955,9 @@ class _Builder:
                                 s.start, s.duration, pres, f"p_{pid}_{s.key}"
                             )
                         )
+            if pid in drop_ins:
+                ivs += drop_ins.pop(pid)
+                all_fixed = False
             if len(ivs) > 1:
                 signature = tuple(sorted(fixed_keys))
                 if all_fixed and signature in seen_sets:
@@ -963,6 +969,9 @@ class _Builder:
                 self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
             if person.min_active_days:
                 self._min_days(pid, entries, person.min_active_days)
+        for drop_in_ivs in drop_ins.values():
+            if len(drop_in_ivs) > 1:
+                self.m.add_no_overlap(drop_in_ivs)  # in drop-in sessions only
         for q in self.p.participants if self.soft else []:
             if q.min_weekly_hours and q.id not in per_person:
                 self._min_hours(q.id, [], round(q.min_weekly_hours * 60))  # in no group at all

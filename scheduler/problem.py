@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scheduler.timetable import Timetable
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 # files of these versions still read (version 1 lacks the dated fields, version 2 the staff,
-# cap and rhythm fields of version 3; all take defaults)
-READABLE_VERSIONS = (1, 2, 3)
+# cap and rhythm fields of version 3, version 3 the drop-in of version 4; all take defaults)
+READABLE_VERSIONS = (1, 2, 3, 4)
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
 MODULE_KINDS = (
@@ -77,6 +77,20 @@ class Frequency:
     # horizon start, and `skip_first_block` says that cut block already had its session.
     phase: int = 0
     skip_first_block: bool = False
+
+
+@dataclass(frozen=True)
+class DropIn:
+    """A drop-in module (AMIE's group): people attend the offered sessions by choice, and who
+    comes to which session is decided per session (see scheduler/dropin.py).
+
+    Each enrolled participant attends at least once in every `every_weeks` consecutive weeks
+    and at most `per_week` sessions a week; `required` makes the first a hard rule (a miss is
+    listed as unplaced), otherwise it is a goal (`missed_drop_in`)."""
+
+    every_weeks: int = 2
+    per_week: int = 1
+    required: bool = False
 
 
 @dataclass
@@ -200,10 +214,14 @@ class Module:
     # once per person (GOAL's welcome day): each group meets once in the horizon; the web app
     # sends only the people who have not had it yet
     once_per_person: bool = False
+    # a drop-in module: an open module (its groups hold no members, `open_capacity` seats per
+    # offered session) whose attendees are chosen per session after the sessions are placed
+    drop_in: DropIn | None = None
 
     @property
     def open(self) -> bool:
-        return self.open_capacity is not None
+        # a drop-in module is open too: its sessions hold no fixed members
+        return self.open_capacity is not None or self.drop_in is not None
 
     @property
     def individual(self) -> bool:

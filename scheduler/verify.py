@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -173,7 +174,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 f"{u.participant_id} is listed as unplaced in {u.module_id} without an enrolment.",
                 ("participant", u.participant_id),
             )
-        elif u.rule not in ("enrolment", "min_weekly_hours"):
+        elif u.rule not in ("enrolment", "min_weekly_hours", "drop_in"):
             v("enrolment", f"Unknown unplaced rule {u.rule!r}.", ("participant", u.participant_id))
     for md in problem.modules:
         for pid in enrolled[md.id]:
@@ -329,6 +330,8 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     f"Session {key} is on {s.date}, outside its weeks.",
                     ("session", key),
                 )
+            if md.drop_in is not None:
+                continue  # attendees chosen per session: checked in _drop_in below
             # a member attends the sessions on the days of their enrolment, and only those
             attending = [pid for pid in g.participant_ids if attends(pid, md.id, s.date)]
             if sorted(s.participant_ids) == sorted(attending):
@@ -746,4 +749,94 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     f"{member.name} works {used_minutes / 60:g} h in week {w + 1}.",
                     ("staff", mid),
                 )
+    out += _drop_in(problem, timetable, attends, span)
+    return out
+
+
+def _drop_in(
+    problem: Problem,
+    timetable: Timetable,
+    attends: Callable[[str, str, date], bool],
+    span: dict[tuple[str, str], tuple[date | None, date | None]],
+) -> list[Violation]:
+    """Drop-in modules: attendees enrolled and within their dates, within the seats, at most
+    `per_week` a week, and at least once in every `every_weeks` weeks they are enrolled
+    throughout (unless the plan lists that window as unplaced)."""
+    out: list[Violation] = []
+    h = problem.horizon
+    rooms = {r.id: r for r in problem.rooms}
+    listed = {
+        (u.participant_id, u.module_id, u.week) for u in timetable.unplaced if u.rule == "drop_in"
+    }
+    for md in problem.modules:
+        rule = md.drop_in
+        if rule is None:
+            continue
+        enrolled = {e.participant_id for e in problem.enrolments if e.module_id == md.id}
+        weeks_of: dict[str, Counter[int]] = defaultdict(Counter)
+        for s in timetable.sessions:
+            if s.module_id != md.id:
+                continue
+            seats = md.open_capacity if md.open_capacity is not None else md.group_max
+            site_cap = next(x.group_size_cap for x in problem.sites if x.id == md.site_id)
+            if site_cap is not None:
+                seats = min(seats, site_cap)
+            room = rooms.get(s.room_id or "")
+            if room is not None:
+                seats = min(seats, room.capacity)
+            if len(s.participant_ids) > seats:
+                out.append(
+                    Violation(
+                        "drop_in",
+                        f"Drop-in session {s.key} of {md.name} has {len(s.participant_ids)} "
+                        f"attendees; it seats {seats}.",
+                        [RecordRef("session", s.key), RecordRef("module", md.id)],
+                    )
+                )
+            for pid in s.participant_ids:
+                if pid not in enrolled or not attends(pid, md.id, s.date):
+                    out.append(
+                        Violation(
+                            "drop_in",
+                            f"{_name(problem, pid)} attends {s.key} of {md.name} on "
+                            f"{s.date:%d/%m/%Y} without an enrolment for that day.",
+                            [RecordRef("participant", pid), RecordRef("session", s.key)],
+                        )
+                    )
+                weeks_of[pid][(s.date - h.start).days // 7] += 1
+        for pid, per_week in sorted(weeks_of.items()):
+            for w, n in sorted(per_week.items()):
+                if n > rule.per_week:
+                    out.append(
+                        Violation(
+                            "drop_in",
+                            f"{_name(problem, pid)} attends {md.name} {n} times in week "
+                            f"{w + 1}; at most {rule.per_week}.",
+                            [RecordRef("participant", pid), RecordRef("module", md.id)],
+                        )
+                    )
+        if not rule.required:
+            continue
+        n = max(rule.every_weeks, 1)
+        frozen = h.frozen_before
+        for pid in sorted(enrolled):
+            first, last = span.get((pid, md.id), (None, None))
+            for w in range(h.weeks - n + 1):
+                monday = h.start + timedelta(days=7 * w)
+                sunday = monday + timedelta(days=7 * n - 1)
+                if (first is not None and first > monday) or (last is not None and last < sunday):
+                    continue  # not enrolled throughout the window
+                if frozen is not None and sunday < frozen:
+                    continue  # wholly past
+                if (pid, md.id, w) in listed:
+                    continue
+                if not any(weeks_of[pid][x] for x in range(w, w + n)):
+                    out.append(
+                        Violation(
+                            "drop_in",
+                            f"{_name(problem, pid)} attends no session of {md.name} in weeks "
+                            f"{w + 1}-{w + n}; the programme asks for one every {n} weeks.",
+                            [RecordRef("participant", pid), RecordRef("module", md.id)],
+                        )
+                    )
     return out

@@ -91,6 +91,8 @@ class ModuleView(SecureModelView):
         "lead_qualification",
         "min_days_between",
         "once_per_person",
+        "drop_in",
+        "drop_in_every_weeks",
         "rolling_entry",
         "optional",
         "sensitive_topic",

@@ -38,6 +38,10 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
             "open_capacity IS NULL OR open_capacity >= 1", name="open_capacity_positive"
         ),
         sa.CheckConstraint(
+            "drop_in_every_weeks IS NULL OR drop_in_every_weeks >= 1",
+            name="drop_in_every_weeks_positive",
+        ),
+        sa.CheckConstraint(
             "min_days_between IS NULL OR min_days_between >= 0",
             name="min_days_between_not_negative",
         ),
@@ -97,6 +101,12 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     # (empty: 21 for a monthly module), and once in each participant's trajectory (GOAL).
     min_days_between: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     once_per_person: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # A drop-in module (AMIE's group): its sessions are offered and people come on the one their
+    # other commitments leave free; who comes is chosen per session, at least once every
+    # `drop_in_every_weeks` weeks (a hard rule; empty: the programme's group activity rhythm,
+    # as a goal). The seats per session are `open_capacity` (empty: the maximum group size).
+    drop_in: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    drop_in_every_weeks: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     optional: so.Mapped[bool] = so.mapped_column(default=False)
     # Sexuality, domestic violence: never mandatory.
     sensitive_topic: so.Mapped[bool] = so.mapped_column(default=False)

@@ -45,6 +45,12 @@ def module_seats(module: Module, first: dt.date, last: dt.date | None = None) ->
     """Enrolled people over first..last against the seats the module's groups offer. A site
     cap does not reduce the seats: the engine forms more groups to follow it."""
     enrolled = _overlapping(module.id, first, last)
+    if module.drop_in:
+        # each person comes to one offered session a week: the week seats each session's
+        # seats (its own, else the group maximum) times the sessions offered
+        per_session = module.open_capacity or module.group_max
+        offered = max(module.sessions_per_period, 1)
+        return Seats(enrolled, per_session * offered, offered, per_session)
     if module.open_capacity is not None:
         return Seats(enrolled, module.open_capacity, 1, module.open_capacity)
     groups = max(module.max_groups, module.min_groups, 1)
@@ -70,10 +76,12 @@ def weekly_hours(participant: Participant, on: dt.date) -> float:
     total = 0.0
     for enrolment in rows:
         module = enrolment.module
-        if not module.active or module.open_capacity is not None:
+        if not module.active or (module.open_capacity is not None and not module.drop_in):
             continue  # an open session is an invitation: it counts for nobody's hours
         rhythm = enrolment.frequency or module.frequency
         sessions = module.sessions_per_period if enrolment.frequency is None else 1
+        if module.drop_in:
+            sessions = 1  # one of the offered sessions a week
         total += module.duration_minutes / 60 * sessions / rhythm.period_weeks
     return total
 

@@ -147,6 +147,8 @@ _KEYS = {
         "lead_qualification",
         "min_days_between",
         "once_per_person",
+        "drop_in",
+        "drop_in_every_weeks",
     },
 }
 
@@ -529,6 +531,10 @@ def _module(
         if data.get("min_days_between") is not None
         else None,
         once_per_person=bool(data.get("once_per_person", False)),
+        drop_in=bool(data.get("drop_in", False)),
+        drop_in_every_weeks=int(data["drop_in_every_weeks"])
+        if data.get("drop_in_every_weeks") is not None
+        else None,
     )
     leads = data.get("lead_staff") or []
     unknown = [str(key) for key in leads if str(key) not in staff]

@@ -358,6 +358,20 @@ def validate_module(module: Module) -> Iterator[FieldError]:
                 "open_capacity",
                 _("Open session: individual coaching cannot be open; leave the seats empty."),
             )
+    if module.drop_in and module.kind is ModuleKind.INDIVIDUAL_COACHING:
+        yield FieldError(
+            "drop_in",
+            _("Drop-in: individual coaching cannot be a drop-in; untick it."),
+        )
+    if module.drop_in_every_weeks is not None and module.drop_in_every_weeks < 1:
+        yield FieldError(
+            "drop_in_every_weeks",
+            _(
+                "Drop-in: each person comes at least every … weeks: must be at least 1, or "
+                "empty (got %(n)s).",
+                n=module.drop_in_every_weeks,
+            ),
+        )
     known_levels = {level.value for level in LanguageLevel}
     for level in module.target_levels or []:
         if level not in known_levels:

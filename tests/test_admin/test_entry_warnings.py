@@ -74,3 +74,19 @@ def test_a_participant_short_of_the_weekly_minimum_is_named(coordinator_client, 
     db.session.commit()
     page = enrol(coordinator_client, person.id, third.id)
     assert "modules give at most" not in page
+
+
+def test_a_drop_in_seats_each_offered_session_once_a_week(coordinator_client, world):
+    # offered twice a week, three seats each: six people fit, each coming once a week
+    world.module.group_max, world.module.max_groups = 3, 1
+    world.module.drop_in, world.module.sessions_per_period = True, 2
+    newcomer = factories.participant(world.programme, referent_coach=world.coach)
+    db.session.commit()
+    page = enrol(coordinator_client, newcomer.id, world.module.id)
+    assert "participants enrolled; its groups seat" not in page
+    late = [factories.participant(world.programme, referent_coach=world.coach) for _ in range(3)]
+    db.session.commit()
+    for person in late[:2]:
+        enrol(coordinator_client, person.id, world.module.id)
+    page = enrol(coordinator_client, late[2].id, world.module.id)
+    assert "now has 7 participants enrolled; its groups seat 6" in page

@@ -220,6 +220,26 @@ def test_create_a_module_with_its_leaders_and_rhythm(coordinator_client, world):
     )
 
 
+def test_create_a_drop_in_group(coordinator_client, world):
+    response = coordinator_client.post(
+        "/admin/module/new/",
+        data=module_form(world, name="Groepssessie", drop_in="y", drop_in_every_weeks="2"),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    created = db.session.scalar(sa.select(Module).where(Module.name == "Groepssessie"))
+    assert (created.drop_in, created.drop_in_every_weeks) == (True, 2)
+
+
+def test_a_drop_in_rhythm_below_one_week_is_refused(coordinator_client, world):
+    response = coordinator_client.post(
+        "/admin/module/new/",
+        data=module_form(world, name="Groepssessie", drop_in="y", drop_in_every_weeks="0"),
+    )
+    assert response.status_code == 200
+    assert "at least every … weeks: must be at least 1" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Module).where(Module.name == "Groepssessie")) is None
+
+
 def test_a_staff_member_with_a_qualification_is_saved(coordinator_client, world):
     response = coordinator_client.post(
         "/admin/staff_member/new/",

@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
+import scheduler
 from app import tenancy
 from app.extensions import db
 from app.models import BRUSSELS, ModuleTimeWindow, PlannedSession, StaffAbsence
@@ -202,9 +203,7 @@ def test_people_in_intake_are_planned_into_an_open_info_session(coordinator_clie
     assert engine_info.open_capacity == 10
     assert engine_info.intake
     run = plan(week_world)
-    (engine_session,) = [
-        s for s in runs.timetable_of(run).sessions if s.module_id == str(info.id)
-    ]
+    (engine_session,) = [s for s in runs.timetable_of(run).sessions if s.module_id == str(info.id)]
     assert engine_session.participant_ids == []  # invitees, not fixed members
     (draft,) = [d for d in run.draft_sessions if d.module_id == info.id]
     assert day_of(draft.starts_at) == FRIDAY
@@ -222,3 +221,42 @@ def test_people_in_intake_are_planned_into_an_open_info_session(coordinator_clie
         session_id = session.id
     page = coordinator_client.get(f"/admin/my-week/session/{session_id}").get_data(as_text=True)
     assert "1 of the 2 people invited came" in page
+
+
+def test_a_drop_in_group_is_planned_per_session_around_each_persons_class(week_world):
+    # AMIE's group: offered Wednesday and Friday afternoon; the first person has a Friday class
+    group = factories.module(
+        week_world.programme,
+        name="Groepssessie",
+        kind=ModuleKind.GROUP_SESSION,
+        duration_minutes=180,
+        group_min=1,
+        group_max=12,
+        max_groups=1,
+        sessions_per_period=2,
+        drop_in=True,
+        drop_in_every_weeks=1,
+    )
+    group.time_windows = [
+        ModuleTimeWindow(weekday=d, start_time=dt.time(13, 0), end_time=dt.time(17, 0))
+        for d in (2, 4)
+    ]
+    friday_class, *others = week_world.participants
+    factories.language_course(friday_class, 4, dt.time(13, 0), dt.time(16, 30))
+    for person in week_world.participants:
+        factories.enrolment(person, group)
+    db.session.commit()
+    problem = build_problem(Scope(week_world.org.id, WEEK, 1)).problem
+    engine_group = problem.module(str(group.id))
+    assert engine_group.drop_in == scheduler.DropIn(every_weeks=1, per_week=1, required=True)
+    assert engine_group.open_capacity == 12  # the group maximum: seats per offered session
+    run = plan(week_world)
+    drafts = [d for d in run.draft_sessions if d.module_id == group.id]
+    assert sorted(day_of(d.starts_at).weekday() for d in drafts) == [2, 4]
+    came = {
+        p.id: [day_of(d.starts_at).weekday() for d in drafts if p.id in d.participant_ids]
+        for p in week_world.participants
+    }
+    assert came[friday_class.id] == [2]  # planned on Wednesday
+    assert all(len(came[p.id]) == 1 for p in others)
+    assert not runs.timetable_of(run).unplaced

@@ -94,7 +94,7 @@ def test_characteristic_facts_survive_loading(app) -> None:
     assert via.group_max == 10
     assert [(n.role.value, n.count) for n in via.staff_needs] == [("coach", 2)]
     amie_group = db.session.scalar(sa.select(Module).where(Module.name == "Groepssessie"))
-    assert amie_group.alternate_days
+    assert (amie_group.drop_in, amie_group.drop_in_every_weeks) == (True, 2)
     assert [w.describe() for w in amie_group.time_windows] == ["Wednesday 13:00–17:00",
                                                                 "Friday 13:00–17:00"]
     move_up = programme("moveup-bruxelles")

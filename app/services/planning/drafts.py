@@ -64,8 +64,8 @@ def _invitations(problem: scheduler.Problem) -> dict[str, Callable[[dt.date], li
     windows = dates.windows(problem)
     out: dict[str, Callable[[dt.date], list[str]]] = {}
     for module in problem.modules:
-        if not module.open:
-            continue
+        if not module.open or module.drop_in is not None:
+            continue  # a drop-in session lists who the engine chose to come, not invitees
         ids = [e.participant_id for e in problem.enrolments if e.module_id == module.id]
 
         def on(day: dt.date, ids: list[str] = ids, module_id: str = module.id) -> list[str]:

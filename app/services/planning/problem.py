@@ -285,11 +285,27 @@ def _module(
         sessions_total=module.sessions_total,
         sessions_done=sessions_done if module.sessions_total is not None else 0,
         intake=module.intake,
-        open_capacity=module.open_capacity,
+        **_open_or_drop_in(module),
         **_right_staff(module, staff_roles, working_language),
         min_days_between=module.min_days_between,
         once_per_person=module.once_per_person,
     )
+
+
+def _open_or_drop_in(module: Module) -> dict:
+    """An open session's seats; a drop-in module's seats (its own, else the group maximum) and
+    how often each person comes: its own rhythm as a hard rule, else the programme's group
+    activity rhythm (every two weeks without one) as a goal."""
+    if not module.drop_in:
+        return {"open_capacity": module.open_capacity}
+    every = module.drop_in_every_weeks
+    return {
+        "open_capacity": module.open_capacity or module.group_max,
+        "drop_in": scheduler.DropIn(
+            every_weeks=every or module.programme.group_activity_every_weeks or 2,
+            required=every is not None,
+        ),
+    }
 
 
 def _right_staff(
@@ -424,11 +440,15 @@ def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[sch
         if key is None:
             continue
         start, end = session.starts_at.astimezone(BRUSSELS), session.ends_at.astimezone(BRUSSELS)
-        # an open session lists its invitees; for the engine it has no members
+        # an open session lists its invitees; for the engine it has no members (a drop-in
+        # session lists who came, kept as they were on past days, but has no members either)
         participant_ids = (
-            [] if module.open else sorted(str(a.participant_id) for a in session.attendees)
+            []
+            if module.open and module.drop_in is None
+            else sorted(str(a.participant_id) for a in session.attendees)
         )
-        members[session.group_key].update(participant_ids)
+        if not module.open:
+            members[session.group_key].update(participant_ids)
         staff_roles = {str(s.staff_member_id): s.role for s in session.staff}
         engine_sessions.append(
             scheduler.Session(
