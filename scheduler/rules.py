@@ -147,6 +147,11 @@ RULES: tuple[Rule, ...] = (
     _r("term", "no session outside the module's term", VERIFY),
     _r("frozen", "nothing new on a past day", VERIFY),
     _r("sessions_total", "no more sessions than a course still owes", VERIFY),
+    _r(
+        "drop_in",
+        "a drop-in's attendees enrolled that day, within its seats, each member in every window",
+        VERIFY,
+    ),
 )
 
 # outcomes that are not rules of the week: the search's own reasons

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2] / "scheduler"
 
 # how each stage names a rule in its source
 USES = {
-    VERIFY: ("verify.py", r'\bv\(\s*"([a-z_]+)"'),
+    VERIFY: ("verify.py", r'(?:\bv|Violation)\(\s*"([a-z_]+)"'),
     MODEL: ("model.py", r'(?:assume|presence)\([^)]*?"([a-z_]+)"'),
     PRECHECK: ("precheck.py", r'(?:Explanation\(|\brule=)\s*"([a-z_]+)"|^\s+"([a-z_]+)",\s*$'),
 }

@@ -199,6 +199,38 @@ SENTENCES: dict[str, Sentence] = {
     "enrolment": lambda n, d: _(
         "%(who)s would be in a group without a matching enrolment.",
         who=n.of("participant") or n.of("group") or n.of("session")),
+    "invalid": lambda n, d: _(
+        "The planning data refer to a record that no longer exists: %(what)s.",
+        what=n.of("module") or n.of("participant") or n.of("staff") or n.of("room") or _this()),
+    "site_staff_cap": lambda n, d: _(
+        "%(module)s needs more staff per session than %(site)s allows.",
+        module=n.of("module"), site=n.of("site") or _this()),
+    "staff_allowed": lambda n, d: _(
+        "%(staff)s is not among the staff allowed to lead %(what)s, or lacks the qualification "
+        "it asks for.", staff=n.of("staff"), what=n.of("module") or n.of("session") or _this()),
+    "room_closed": lambda n, d: _(
+        "%(room)s is closed that day.", room=n.of("room")),
+    "min_active_days": lambda n, d: _(
+        "%(participant)s would not have activities on enough days this week.",
+        participant=n.of("participant")),
+    "min_days_between": lambda n, d: _(
+        "Two sessions of %(what)s would be too close together.",
+        what=n.of("group") or n.of("module") or n.of("session")),
+    "enrolment_dates": lambda n, d: _(
+        "%(participant)s is not enrolled in %(module)s on that day (enrolment dates).",
+        participant=n.of("participant"), module=n.of("module") or _this()),
+    "term": lambda n, d: _(
+        "%(what)s would take place outside its term.",
+        what=n.of("session") or n.of("module") or _this()),
+    "frozen": lambda n, d: _(
+        "%(what)s would be planned on a day already past.",
+        what=n.of("session") or n.of("module") or _this()),
+    "sessions_total": lambda n, d: _(
+        "%(what)s would have more sessions than its course has left.",
+        what=n.of("group") or n.of("module") or _this()),
+    "drop_in": lambda n, d: _(
+        "%(participant)s could not come to %(module)s in the weeks asked (commitments or seats).",
+        participant=n.of("participant") or _this(), module=n.of("module") or _this()),
     "explain_cut_short": lambda n, d: _(
         "The time allowed ran out before the reason could be found; plan again with more time "
         "for a detailed reason."),
