@@ -307,6 +307,10 @@ def _description(row: Row, kind: FeedSubject, staff: list[StaffOnSession], heads
         reason = row.cancel_reason or ""
         if reason == REMOVED_BY_REPLANNING:
             reason = words.removed
+        elif kind is not FeedSubject.STAFF:
+            # A typed reason may name a person or a health matter ("Samuel is in hospital"):
+            # it stays with staff; rooms, modules, groups and participants read "Cancelled".
+            reason = ""
         lines.append(words.cancelled_because % {"reason": reason} if reason
                      else words.cancelled)
     return clean("\n".join(lines))

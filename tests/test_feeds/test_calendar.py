@@ -110,7 +110,25 @@ def test_window_and_cancelled_sessions(world, room):
     assert str(event["STATUS"]) == "CANCELLED"
     # The organisation works in French: the prefix Outlook users see is French too.
     assert str(event["SUMMARY"]).startswith("ANNULÉ\u00a0: ")
-    assert "Formatrice malade" in str(event["DESCRIPTION"])
+    assert "Annulé" in str(event["DESCRIPTION"])
+
+
+def test_a_typed_cancel_reason_reaches_staff_feeds_only(world, room):
+    """A free-text reason may name someone ("Samuel est hospitalisé"): staff read it, every
+    feed others subscribe to (room, module, group, participant) says only "Cancelled"."""
+    reason = "Samuel Invented est hospitalisé"
+    session = planned(world, at(TODAY + dt.timedelta(days=1), 9), room=room, cancelled=reason)
+    staff_event = icalendar.Calendar.from_ical(
+        build(world, FeedSubject.STAFF, world.coach.id)).walk("VEVENT")[0]
+    assert reason in str(staff_event["DESCRIPTION"])
+    for kind, key in ((FeedSubject.ROOM, room.id), (FeedSubject.MODULE, world.module.id),
+                      (FeedSubject.GROUP, session.group_key),
+                      (FeedSubject.PARTICIPANT, world.participants[0].id)):
+        body = build(world, kind, key)
+        assert "hospitalis" not in body.decode(), kind
+        [event] = icalendar.Calendar.from_ical(body).walk("VEVENT")
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert "Annulé" in str(event["DESCRIPTION"]), kind
 
 
 def test_replanning_removal_reads_as_a_sentence(world, room):
