@@ -427,7 +427,7 @@ class EventBytes:
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
         self._items: collections.OrderedDict[EventText, bytes] = collections.OrderedDict()
-        self._lines: dict[tuple[str, object, object], bytes] = {}
+        self._lines: dict[tuple[object, ...], bytes] = {}
         self._alarms: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -462,6 +462,41 @@ class EventBytes:
             self._lines[key] = found
         return found
 
+    def _prefix(self, name: str, sample: object, value_bytes: bytes) -> bytes:
+        """What the library writes before a value of this property ("DTSTART;TZID=...:"),
+        taken once from a line it made for a sample value."""
+        key = (name, "prefix", getattr(sample, "tzinfo", None))
+        found = self._lines.get(key)
+        if found is None:
+            line = self._line(name, sample)
+            assert line.endswith(b":" + value_bytes), line
+            found = line[: -len(value_bytes)]
+            self._lines[key] = found
+        return found
+
+    def _own_line(self, name: str, value: str | dt.datetime) -> bytes:
+        """UID, the stamps, DTSTART and DTEND, new for most events: the library encodes the
+        value (vText, vDatetime) behind the prefix it wrote once; a line it would fold goes
+        through it whole."""
+        if isinstance(value, dt.datetime):
+            if value.tzinfo is BRUSSELS:  # written as local time after TZID=Europe/Brussels
+
+                def encode(moment: dt.datetime) -> bytes:
+                    return icalendar.vDatetime(moment.replace(tzinfo=None)).to_ical()
+            elif value.tzinfo is dt.UTC:  # DTSTAMP, LAST-MODIFIED: "...Z"
+
+                def encode(moment: dt.datetime) -> bytes:
+                    return icalendar.vDatetime(moment).to_ical()
+            else:
+                return self._line(name, value)
+            sample: object = dt.datetime(2000, 1, 1, tzinfo=value.tzinfo)
+            encoded, sample_bytes = encode(value), encode(sample)  # type: ignore[arg-type]
+        else:
+            encoded = icalendar.vText(value).to_ical()
+            sample, sample_bytes = "x", b"x"
+        line = self._prefix(name, sample, sample_bytes) + encoded
+        return line if len(line) < 75 else self._line(name, value)
+
     def _alarm_block(self, summary: str) -> bytes:
         found = self._alarms.get(summary)
         if found is None:
@@ -477,12 +512,12 @@ class EventBytes:
         line = self._line
         parts = [
             b"BEGIN:VEVENT",
-            line("uid", text.uid),
-            line("dtstamp", text.stamp),
-            line("last-modified", text.stamp),
+            self._own_line("uid", text.uid),
+            self._own_line("dtstamp", text.stamp),
+            self._own_line("last-modified", text.stamp),
             line("sequence", text.sequence),
-            line("dtstart", text.starts_at),
-            line("dtend", text.ends_at),
+            self._own_line("dtstart", text.starts_at),
+            self._own_line("dtend", text.ends_at),
             line("summary", text.summary),
         ]
         if text.location:
