@@ -385,8 +385,10 @@ class SecureModelView(SignedInAccess, ModelView):
         return form
 
     def _refuse_stale(self, form: Any, model: Any) -> None:
+        # A form without the version (an old tab, a hand-made post) cannot prove it saw the
+        # current record: refused like a stale one rather than overwriting blindly.
         token = getattr(form, "version_token", None)
-        if token is not None and token.data and token.data != str(model.version):
+        if token is not None and (token.data or "") != str(model.version):
             raise EditConflict()
 
     def _conflict_message(self) -> str:

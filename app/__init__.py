@@ -63,6 +63,11 @@ def create_app(config_override: Mapping[str, Any] | None = None) -> Flask:
     for extension in app.config["PARCOURS_EXTENSIONS"]:
         import_string(extension)(app)
 
+    if app.config.get("PARCOURS_RECOVER_RUNS_AT_START", not app.testing):
+        from app.services.planning import jobs
+
+        jobs.install_start_up_recovery(app)  # runs a stopped server left behind
+
     from app.cli import register_commands
 
     register_commands(app)

@@ -13,14 +13,16 @@ from flask.cli import with_appcontext
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path: Path) -> None:
-    """Write a consistent copy of the database to PATH (SQLite file or pg_dump archive)."""
+    """Write a consistent copy of the database to PATH (SQLite file or pg_dump archive),
+    encrypted with PARCOURS_BACKUP_KEY when that is set."""
     from app.services import backup
 
     try:
         written = backup.backup(path)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Backup written to {written} ({written.stat().st_size} bytes).")
+    sealed = "encrypted, " if backup.backup_crypto.is_encrypted(written) else ""
+    click.echo(f"Backup written to {written} ({sealed}{written.stat().st_size} bytes).")
 
 
 @click.command("restore")

@@ -52,6 +52,8 @@ def build_config(instance_path: str) -> dict[str, object]:
         "SECRET_KEY": _secret_key(instance_path),
         # Encrypts second-factor secrets at rest (a Fernet key); derived from SECRET_KEY if unset.
         "PARCOURS_ENCRYPTION_KEY": os.environ.get("PARCOURS_ENCRYPTION_KEY") or None,
+        # Encrypts `parcours backup` files when set (a Fernet key); restore needs the same key.
+        "PARCOURS_BACKUP_KEY": os.environ.get("PARCOURS_BACKUP_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": os.environ.get("REDIS_URL") or None,

@@ -205,6 +205,7 @@ class PlanningView(SignedInAccess, BaseView):
         return self.render(
             "planning/run.html",
             run=run,
+            run_error=runs.error_text(run.error),
             by=by,
             entity=entity,
             choices=choices,

@@ -3,6 +3,8 @@
 SQLite: the online backup API (`sqlite3.Connection.backup`), safe while the application runs.
 PostgreSQL: `pg_dump -Fc` and `pg_restore --clean --if-exists`; the password travels in
 PGPASSWORD, never on the command line or in a log line.
+A backup is made in a private directory and moved into place once it is owner-only (and
+encrypted when PARCOURS_BACKUP_KEY is set), so no reader ever sees it half-written or open.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ import os
 import shutil
 import sqlite3
 import subprocess  # noqa: S404 (fixed argument lists, no shell)
+import tempfile
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.extensions import db
+from app.services import backup_crypto
 
 log = logging.getLogger("parcours.backup")
 
@@ -25,23 +30,35 @@ class BackupError(RuntimeError):
     """The backup or restore could not be done; the message says why and what to fix."""
 
 
+def _configured_key() -> str | None:
+    return current_app.config.get("PARCOURS_BACKUP_KEY") or None
+
+
 def backup(path: str | Path) -> Path:
-    """Write a consistent copy of the application database to `path` and return it."""
+    """Write a consistent copy of the application database to `path` and return it;
+    encrypted with PARCOURS_BACKUP_KEY when that is set."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = _configured_key()
+    if key:
+        backup_crypto.fernet_for(key)  # a malformed key is refused before any work
     engine = db.engine
-    if engine.dialect.name == "sqlite":
-        _sqlite_copy(engine, path, to_file=True)
-    elif engine.dialect.name == "postgresql":
-        _run(
-            "pg_dump",
-            engine.url,
-            ["--format=custom", f"--file={path}"],
-        )
-    else:
+    if engine.dialect.name not in ("sqlite", "postgresql"):
         raise BackupError(f"Backups of a {engine.dialect.name} database are not supported.")
-    path.chmod(0o600)  # personal data: readable by the owner only
-    log.info("backup written to %s", path)
+    # The same directory, so the finished file is moved into place, never copied.
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".parcours-backup-") as work:
+        plain = Path(work) / "plain"
+        if engine.dialect.name == "sqlite":
+            _sqlite_copy(engine, plain, to_file=True)
+        else:
+            _run("pg_dump", engine.url, ["--format=custom", f"--file={plain}"])
+        plain.chmod(0o600)  # personal data: readable by the owner only
+        finished = plain
+        if key:
+            finished = Path(work) / "sealed"
+            backup_crypto.encrypt_file(plain, finished, key)
+        os.replace(finished, path)
+    log.info("backup written to %s%s", path, " (encrypted)" if key else "")
     return path
 
 
@@ -81,6 +98,21 @@ def restore(path: str | Path, *, end_connections: bool = False) -> None:
     path = Path(path)
     if not path.is_file():
         raise BackupError(f"No backup file at {path}.")
+    if backup_crypto.is_encrypted(path):
+        # Opened in full before the database is touched: a wrong key changes nothing.
+        with tempfile.TemporaryDirectory(prefix="parcours-restore-") as work:
+            plain = Path(work) / "plain"
+            try:
+                backup_crypto.decrypt_file(path, plain, _configured_key())
+            except backup_crypto.BackupKeyError as exc:
+                raise BackupError(str(exc)) from None
+            _restore_plain(plain, end_connections=end_connections)
+    else:
+        _restore_plain(path, end_connections=end_connections)
+    log.info("database restored from %s", path)
+
+
+def _restore_plain(path: Path, *, end_connections: bool) -> None:
     engine = db.engine
     # Our own open transactions would hold locks the restore must take.
     db.session.remove()
@@ -115,7 +147,6 @@ def restore(path: str | Path, *, end_connections: bool = False) -> None:
         engine.dispose()  # connections made before know the dropped types and tables
     else:
         raise BackupError(f"Restores into a {engine.dialect.name} database are not supported.")
-    log.info("database restored from %s", path)
 
 
 def _sqlite_copy(engine: sa.Engine, path: Path, *, to_file: bool) -> None:

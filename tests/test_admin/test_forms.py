@@ -111,7 +111,8 @@ def test_block_ending_before_start_is_refused(coordinator_client, world):
 def test_overlapping_language_course_blocks_are_refused(coordinator_client, world):
     person = world.participants[0]
     existing = person.weekly_blocks[0]
-    data = participant_form(world, first_name=person.first_name, last_name=person.last_name)
+    data = participant_form(world, first_name=person.first_name, last_name=person.last_name,
+                            version_token=str(person.version))
     data |= {"weekly_blocks-0-id": str(existing.id)} | block_fields(0, 0, "09:00", "12:00")
     data |= block_fields(1, 0, "11:00", "13:00")
     response = coordinator_client.post(f"/admin/participant/edit/?id={person.id}", data=data)
@@ -125,7 +126,8 @@ def test_overlapping_language_course_blocks_are_refused(coordinator_client, worl
 def test_adding_a_block_on_the_participant_page(coordinator_client, world):
     person = world.participants[1]
     existing = person.weekly_blocks[0]
-    data = participant_form(world, first_name=person.first_name, last_name=person.last_name)
+    data = participant_form(world, first_name=person.first_name, last_name=person.last_name,
+                            version_token=str(person.version))
     data |= {"weekly_blocks-0-id": str(existing.id)} | block_fields(0, 0, "09:00", "12:00")
     data |= block_fields(1, 2, "09:00", "12:00")
     response = coordinator_client.post(f"/admin/participant/edit/?id={person.id}", data=data)

@@ -154,3 +154,29 @@ def test_history_never_shows_password_hashes(client, world):
     assert event.details["changes"]["password_hash"] == ["…", "…"]
     page = client.get(f"/admin/history/user/{user.id}").get_data(as_text=True)
     assert "scrypt" not in page
+
+
+def test_an_edit_form_without_its_version_is_refused(coordinator_client, world):
+    """A form posted without the version it was opened with (an old tab, a hand-made post)
+    cannot prove it saw the current record: refused, nothing overwritten."""
+    room = world.site.rooms[0]
+    before = room.capacity
+    for missing in ({}, {"version_token": ""}):
+        response = coordinator_client.post(
+            f"/admin/room/edit/?id={room.id}", data=room_form(world, capacity="3", **missing)
+        )
+        assert response.status_code == 200
+        assert "Someone else saved this record" in response.get_data(as_text=True)
+        db.session.expire_all()
+        assert db.session.get(Room, room.id).capacity == before
+
+
+def test_a_participant_form_without_its_version_is_refused(coordinator_client, world):
+    person = world.participants[0]
+    data = participant_form(world, first_name="Overwritten", last_name=person.last_name)
+    data |= {"weekly_blocks-0-id": str(person.weekly_blocks[0].id)}
+    data |= block_fields(0, 0, "09:00", "12:00")
+    response = coordinator_client.post(f"/admin/participant/edit/?id={person.id}", data=data)
+    assert "Someone else saved this record" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Participant, person.id).first_name != "Overwritten"

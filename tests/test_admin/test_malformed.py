@@ -99,10 +99,10 @@ def test_an_unknown_or_foreign_link_is_refused_not_saved_as_none(
         db.session.commit()
         foreign_id = foreign_coach.id
     person = world.participants[0]
-    person_id, coach_id = person.id, world.coach.id
+    person_id, coach_id, version = person.id, world.coach.id, str(person.version)
     for bad in (str(foreign_id), "999999", "NaN"):
         data = participant_form(world, first_name=person.first_name, last_name=person.last_name,
-                                referent_coach=bad)
+                                referent_coach=bad, version_token=version)
         response = coordinator_client.post(f"/admin/participant/edit/?id={person_id}", data=data)
         assert response.status_code == 200
         assert "Not a valid choice." in response.get_data(as_text=True)

@@ -31,6 +31,10 @@ def main(url: str, instance: str, run_id: int, point: str) -> None:
         with tenancy.unscoped():
             run = db.session.get(PlanningRun, run_id)
             organisation_id = run.organisation_id
+        if point == "queued":  # killed as its solving thread would take it up
+            runs.claim = die  # type: ignore[assignment]
+            runs.execute(run_id, workers=1)
+            return
         if point == "solve":
             scheduler.solve = die  # type: ignore[assignment]  # killed while solving
             runs.execute(run_id, workers=1)

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+import scheduler
 from app import tenancy
 from app.extensions import db
 from app.models import PlannedSession, PlanningRun, WeekPublication
@@ -145,3 +146,52 @@ def test_an_rq_work_horse_killed_mid_solve_leaves_no_run_stuck(
         assert failed.status is RunStatus.FAILED
         assert failed.error == runs.ORPHAN_REASON
     queue.empty()
+
+
+@pytest.mark.slow
+def test_a_restarted_server_fails_the_lost_run_and_queues_the_waiting_one_again(
+    shared_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server killed with one run solving and one waiting in its local queue: at the next
+    start, its first request marks the first failed with the reason and solves the second."""
+    from app.services.planning import jobs
+
+    world = plannable(factories.build_world())
+    solving = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5).id
+    waiting = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5).id
+    _kill_at(shared_app, tmp_path, solving, "solve")
+    _kill_at(shared_app, tmp_path, waiting, "queued")
+    with tenancy.unscoped():
+        assert db.session.get(PlanningRun, waiting).status is RunStatus.QUEUED
+    db.session.remove()
+    monkeypatch.setattr(runs, "SILENT_FOR", runs.SILENT_FOR * 0)  # no waiting for silence
+    url = shared_app.config["SQLALCHEMY_DATABASE_URI"]
+    restarted = make_test_app(url, tmp_path / "restarted", PARCOURS_RECOVER_RUNS_AT_START=True)
+    with restarted.app_context():
+        client = restarted.test_client()
+        assert client.get("/login").status_code == 200
+        assert jobs.wait_for_local(120)
+        assert client.get("/login").status_code == 200  # once per process, not per request
+        db.session.remove()
+        with tenancy.unscoped():
+            lost = db.session.get(PlanningRun, solving)
+            assert lost.status is RunStatus.FAILED
+            assert lost.error == runs.ORPHAN_REASON
+            again = db.session.get(PlanningRun, waiting)
+            assert again.status is RunStatus.FINISHED
+            assert scheduler.verify(runs.problem_of(again), runs.timetable_of(again)) == []
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_a_run_handed_out_twice_is_solved_once(shared_app: Flask) -> None:
+    world = plannable(factories.build_world())
+    run_id = runs.create_run(None, world.org.id, WEEK, 1, time_limit=5).id
+    assert runs.claim(run_id) is True
+    assert runs.claim(run_id) is False  # the second process leaves it alone
+    runs.execute(run_id, workers=1)  # a late copy of the job does nothing
+    db.session.remove()
+    with tenancy.unscoped():
+        run = db.session.get(PlanningRun, run_id)
+        assert run.status is RunStatus.RUNNING
+        assert run.problem_json is None

@@ -110,7 +110,25 @@ def test_window_and_cancelled_sessions(world, room):
     assert str(event["STATUS"]) == "CANCELLED"
     # The organisation works in French: the prefix Outlook users see is French too.
     assert str(event["SUMMARY"]).startswith("ANNULÉ\u00a0: ")
-    assert "Formatrice malade" in str(event["DESCRIPTION"])
+    assert "Annulé" in str(event["DESCRIPTION"])
+
+
+def test_a_typed_cancel_reason_reaches_staff_feeds_only(world, room):
+    """A free-text reason may name someone ("Samuel est hospitalisé"): staff read it, every
+    feed others subscribe to (room, module, group, participant) says only "Cancelled"."""
+    reason = "Samuel Invented est hospitalisé"
+    session = planned(world, at(TODAY + dt.timedelta(days=1), 9), room=room, cancelled=reason)
+    staff_event = icalendar.Calendar.from_ical(
+        build(world, FeedSubject.STAFF, world.coach.id)).walk("VEVENT")[0]
+    assert reason in str(staff_event["DESCRIPTION"])
+    for kind, key in ((FeedSubject.ROOM, room.id), (FeedSubject.MODULE, world.module.id),
+                      (FeedSubject.GROUP, session.group_key),
+                      (FeedSubject.PARTICIPANT, world.participants[0].id)):
+        body = build(world, kind, key)
+        assert "hospitalis" not in body.decode(), kind
+        [event] = icalendar.Calendar.from_ical(body).walk("VEVENT")
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert "Annulé" in str(event["DESCRIPTION"]), kind
 
 
 def test_replanning_removal_reads_as_a_sentence(world, room):
@@ -320,3 +338,27 @@ def test_assembled_bytes_are_the_librarys_own(world, room):
         whole = calendars.serialise(calendars.calendar(
             str(parsed["X-WR-CALNAME"]), parsed.walk("VEVENT")))
         assert whole == first
+
+
+def test_reused_content_lines_give_the_librarys_bytes():
+    """The per-property lines made once and reused (a first build's speed) are byte for byte
+    what icalendar writes for the whole VEVENT: folding, escaping, zones, alarms."""
+    start = dt.datetime(2026, 3, 29, 1, 30, tzinfo=BRUSSELS)  # the night the clocks change
+    long_text = "Atelier « santé » — ” " * 12 + "été; a,b\\c"
+    texts = [
+        calendars.EventText(
+            uid=f"{n:032x}", stamp=dt.datetime(2026, 11, 1, 8, n % 3, tzinfo=dt.UTC),
+            sequence=n % 4, starts_at=start + dt.timedelta(hours=n),
+            ends_at=start + dt.timedelta(hours=n + 2),
+            summary=long_text if n % 2 else "Coaching individuel",
+            location="" if n % 3 == 0 else "Salle 1, Rue de l'Été 12, 6000 Charleroi",
+            description="" if n % 4 == 0 else f"Personnel\u00a0: Julien\n{long_text}",
+            cancelled=n % 5 == 0, alarms=n % 2 == 0,
+        )
+        for n in range(12)
+    ]
+    calendars.event_bytes.clear()
+    for _ in range(2):  # made, then from the reused lines
+        for text in texts:
+            assert calendars.event_bytes._serialise(text) == calendars.vevent(text).to_ical(
+                sorted=False)

@@ -61,7 +61,8 @@ def test_an_anonymised_participant_is_never_shared(world, person):
 
 def _form(world, person, **consent_fields):
     data = participant_form(world, first_name=person.first_name, last_name=person.last_name,
-                            referring_social_worker=str(world.social_worker.id))
+                            referring_social_worker=str(world.social_worker.id),
+                            version_token=str(person.version))
     block = person.weekly_blocks[0]
     data |= {"weekly_blocks-0-id": str(block.id), "weekly_blocks-0-kind": "language_course",
              "weekly_blocks-0-weekday": "0", "weekly_blocks-0-start_time": "09:00",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import Flask, current_app, has_app_context
@@ -75,3 +76,30 @@ def run_job(run_id: int) -> None:
         _worker_app = create_app()
     with _worker_app.app_context():
         runs.execute(run_id)
+
+
+def recover_at_start() -> tuple[int, int]:
+    """Runs a stopped server or worker left behind: (marked failed, queued again).
+
+    With RQ the queued jobs wait in Redis for a worker, so only the lost ones are failed;
+    a local queue died with its process, so its queued runs are handed out again."""
+    if current_app.config.get("REDIS_URL"):
+        return runs.fail_orphans(), 0
+    return runs.recover_at_start(submit)
+
+
+def install_start_up_recovery(app: Flask) -> None:
+    """Recover lost runs once per process, at its first request (a server, or each of
+    gunicorn's workers: a run handed out twice is still solved once, see runs.claim)."""
+    done = threading.Lock()
+
+    @app.before_request
+    def _recover_once() -> None:
+        if not done.acquire(blocking=False):
+            return
+        try:
+            failed, queued = recover_at_start()
+            if failed or queued:
+                log.warning("start-up: %s lost run(s) failed, %s re-queued", failed, queued)
+        except Exception:  # serving pages matters more than tidying runs
+            log.exception("start-up recovery of planning runs failed")

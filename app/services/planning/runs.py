@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 
 import sqlalchemy as sa
@@ -38,6 +39,17 @@ ORPHAN_REASON = (
     "The planning stopped without finishing: the server or worker running it was stopped. "
     "Start it again."
 )
+
+
+def error_text(error: str | None) -> str:
+    """A run's stored error in the reader's language (the lost-process reason is stored in
+    English, as a code; an engine error is shown as it is)."""
+    if error == ORPHAN_REASON:
+        return _(
+            "The planning stopped without finishing: the server or worker running it was "
+            "stopped. Start it again."
+        )
+    return error or ""
 
 
 class PlanningError(Exception):
@@ -86,6 +98,41 @@ def fail_orphans(organisation_id: int | None = None) -> int:
     return count
 
 
+def claim(run_id: int) -> bool:
+    """Take a queued run for this process: whether it was still queued (one process wins
+    when a run was handed out twice, e.g. re-queued at a start-up while another ran it)."""
+    now = now_brussels()
+    table = PlanningRun.__table__
+    result = db.session.execute(
+        table.update()
+        .where(table.c.id == run_id, table.c.status == RunStatus.QUEUED.value)
+        .values(status=RunStatus.RUNNING.value, started_at=now, heartbeat_at=now)
+    )
+    db.session.commit()
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def recover_at_start(submit: Callable[[int], object]) -> tuple[int, int]:
+    """At a server start: runs whose process is gone are marked failed with the reason, and
+    runs still queued (a local queue dies with its process) are handed to `submit` again.
+
+    Returns (failed, re-queued). A run queued for too long was already failed by
+    fail_orphans, so a start never brings back a request nobody waits for."""
+    failed = fail_orphans()
+    table = PlanningRun.__table__
+    waiting = db.session.scalars(
+        sa.select(table.c.id)
+        .where(table.c.status == RunStatus.QUEUED.value)
+        .order_by(table.c.requested_at, table.c.id)
+    ).all()
+    db.session.commit()
+    for run_id in waiting:
+        submit(run_id)
+    if waiting:
+        log.warning("%s queued planning run(s) were queued again at start-up", len(waiting))
+    return failed, len(waiting)
+
+
 def _refuse_a_full_queue(organisation_id: int) -> None:
     fail_orphans(organisation_id)
     waiting = db.session.scalar(
@@ -96,8 +143,11 @@ def _refuse_a_full_queue(organisation_id: int) -> None:
     )
     if (waiting or 0) >= MAX_WAITING:
         raise PlanningError(
-            f"{waiting} plans are already waiting or running; wait for one to finish or "
-            "stop one, then plan again."
+            _(
+                "%(n)s plans are already waiting or running; wait for one to finish or "
+                "stop one, then plan again.",
+                n=waiting,
+            )
         )
 
 
@@ -226,13 +276,12 @@ def execute(run_id: int, workers: int = DEFAULT_WORKERS) -> None:
         log.warning("planning run %s vanished before it started", run_id)
         return
     with tenancy.organisation_scope(organisation_id):
-        run = db.session.get(PlanningRun, run_id)
-        if run.status is not RunStatus.QUEUED:  # ended meanwhile (marked lost, or a retry)
-            log.warning("planning run %s is %s, not queued: not started", run_id, run.status)
+        # Ended meanwhile (marked lost), or already taken by another process.
+        if not claim(run_id):
+            log.warning("planning run %s is no longer queued: not started", run_id)
             return
-        run.status, run.started_at = RunStatus.RUNNING, now_brussels()
-        run.heartbeat_at = run.started_at
-        db.session.commit()
+        run = db.session.get(PlanningRun, run_id)
+        db.session.refresh(run)
         try:
             scope = Scope(
                 organisation_id, run.week_start, run.weeks, run.site_id, today=calendar.today()
