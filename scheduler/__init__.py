@@ -31,7 +31,16 @@ from scheduler.problem import (
     WeeklyBlock,
     Weights,
 )
-from scheduler.timetable import Explanation, Group, RecordRef, Session, SolveStats, Timetable
+from scheduler.timetable import (
+    Explanation,
+    Group,
+    GroupKey,
+    RecordRef,
+    Session,
+    SessionKey,
+    SolveStats,
+    Timetable,
+)
 from scheduler.verify import Violation, verify
 
 __all__ = [
@@ -59,6 +68,8 @@ __all__ = [
     "RecordRef",
     "Room",
     "Session",
+    "SessionKey",
+    "GroupKey",
     "Site",
     "SolveStats",
     "StaffMember",

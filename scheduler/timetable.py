@@ -21,11 +21,61 @@ def session_key(group: str, occurrence: int) -> str:
     return f"{group}@{occurrence}"
 
 
+@dataclass(frozen=True)
+class GroupKey:
+    """A group id taken apart: `module#label` (label: a number, or for individual coaching the
+    participant's id). The one place that reads group ids; build them with `group_id`."""
+
+    module_id: str
+    label: str
+
+    @classmethod
+    def parse(cls, text: str) -> GroupKey:
+        module_id, sep, label = text.rpartition("#")
+        if not sep or not module_id or not label:
+            raise ValueError(f"not a group key: {text!r}")
+        return cls(module_id, label)
+
+    @property
+    def number(self) -> int | None:
+        """The group's number (None for an individual group)."""
+        return int(self.label) if self.label.isdigit() else None
+
+    def __str__(self) -> str:
+        return group_id(self.module_id, self.label)
+
+
+@dataclass(frozen=True)
+class SessionKey:
+    """A session key taken apart: `module#label@occurrence`. The one place that reads session
+    keys; build them with `session_key`."""
+
+    group: GroupKey
+    occurrence: int
+
+    @classmethod
+    def parse(cls, text: str) -> SessionKey:
+        group, sep, occurrence = text.rpartition("@")
+        if not sep or not occurrence.isdigit():
+            raise ValueError(f"not a session key: {text!r}")
+        return cls(GroupKey.parse(group), int(occurrence))
+
+    @property
+    def module_id(self) -> str:
+        return self.group.module_id
+
+    @property
+    def group_id(self) -> str:
+        return str(self.group)
+
+    def __str__(self) -> str:
+        return session_key(self.group_id, self.occurrence)
+
+
 def split_session_key(key: str) -> tuple[str, str, int]:
     """Return (module_id, group label, occurrence) from a session key."""
-    group, _, occurrence = key.rpartition("@")
-    module_id, _, label = group.rpartition("#")
-    return module_id, label, int(occurrence)
+    parsed = SessionKey.parse(key)
+    return parsed.module_id, parsed.group.label, parsed.occurrence
 
 
 @dataclass

@@ -26,6 +26,7 @@ from app.models import (
 )
 from app.models.enums import UserRole
 from app.services import feed_tokens
+from app.services.planning import keys
 from app.services.planning.weekview import group_label
 
 
@@ -39,8 +40,8 @@ def _kind(text: str) -> FeedSubject:
 def subject_label(kind: FeedSubject, key: str) -> str | None:
     """What the coordinator calls the subject (real names: this page is internal)."""
     if kind is FeedSubject.GROUP:
-        module_id = key.partition("#")[0]
-        module = db.session.get(Module, int(module_id)) if module_id.isdigit() else None
+        module_id = keys.module_pk(key)
+        module = db.session.get(Module, module_id) if module_id is not None else None
         return group_label(key, module) if module else None
     if not key.isdigit():
         return None
@@ -98,8 +99,8 @@ class FeedsView(SignedInAccess, BaseView):
             FeedToken.created_at.desc())).all()
         modules = {m.id: m for m in db.session.scalars(sa.select(Module).order_by(Module.name))}
         group_keys = db.session.scalars(sa.select(PlannedSession.group_key).distinct()).all()
-        groups = sorted(((key, group_label(key, modules.get(int(key.partition("#")[0]))))
-                         for key in group_keys if key.partition("#")[0].isdigit()),
+        groups = sorted(((key, group_label(key, modules.get(keys.module_pk(key) or 0)))
+                         for key in group_keys if keys.module_pk(key) is not None),
                         key=lambda item: item[1])
         subjects = {
             FeedSubject.STAFF: [(str(s.id), s.full_name) for s in db.session.scalars(

@@ -21,7 +21,7 @@ from app.models import BRUSSELS, DraftSession, PlannedSession, PlanningRun, Site
 from app.models.enums import ModuleKind, RunStatus, UserRole
 from app.permissions import Action
 from app.services import access_log, notices
-from app.services.planning import adjust, affected, jobs, publishing, runs, weekview, wording
+from app.services.planning import adjust, affected, jobs, keys, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
 from app.services.planning.left_out import left_out
@@ -90,7 +90,7 @@ def record_link(record: dict[str, Any]) -> str | None:
     """The admin page of a record an explanation names (groups link to their module)."""
     kind, record_id = record.get("kind"), str(record.get("id", ""))
     if kind == "group":
-        kind, record_id = "module", record_id.partition("#")[0]
+        kind, record_id = "module", str(keys.module_pk(record_id) or "")
     endpoint = RECORD_ENDPOINTS.get(str(kind))
     if endpoint is None or not record_id.isdigit():
         return None
@@ -240,22 +240,21 @@ class PlanningView(SignedInAccess, BaseView):
         """Sessions whose frequency block runs on past the planned weeks, left for later."""
         if not run.has_draft or not run.timetable_json:
             return []
-        keys = runs.timetable_of(run).deferred
+        deferred = runs.timetable_of(run).deferred
         names = {}
         # Individual coaching: with whom.
-        if keys and permissions.can(current_user, Action.SEE_PEOPLE):
+        if deferred and permissions.can(current_user, Action.SEE_PEOPLE):
             from app.models import Participant
 
-            ids = {int(m) for k in keys if (m := k.rpartition("@")[0].partition("#")[2]).isdigit()}
+            ids = {n for k in deferred if (n := keys.group_number(keys.session_group(k)))}
             names = {
                 p.id: p.full_name
                 for p in db.session.scalars(sa.select(Participant).where(Participant.id.in_(ids)))
             }
         labels = []
-        for key in keys:
-            group_key = key.rpartition("@")[0]
-            module_id = group_key.partition("#")[0]
-            module = look.modules.get(int(module_id)) if module_id.isdigit() else None
+        for key in deferred:
+            group_key = keys.session_group(key)
+            module = look.modules.get(keys.module_pk(group_key) or 0)
             labels.append(weekview.group_label(group_key, module, names))
         return labels
 
@@ -263,9 +262,9 @@ class PlanningView(SignedInAccess, BaseView):
         """'group 2', or for an individual appointment the person's name (never their id)."""
         ids = set()
         for change in (diff.changes if diff else []):
-            number = change.group_key.rpartition("#")[2]
-            if number.isdigit():
-                ids.add(int(number))
+            number = keys.group_number(change.group_key)
+            if number is not None:
+                ids.add(number)
         names: dict[int, str] = {}
         if ids and current_user.role is not UserRole.VIEWER:
             from app.models import Participant
@@ -274,13 +273,12 @@ class PlanningView(SignedInAccess, BaseView):
                 sa.select(Participant).where(Participant.id.in_(ids)))}
 
         def name(group_key: str) -> str:
-            module_id = group_key.partition("#")[0]
-            module = look.modules.get(int(module_id)) if module_id.isdigit() else None
+            module = look.modules.get(keys.module_pk(group_key) or 0)
             if module is not None and module.kind is ModuleKind.INDIVIDUAL_COACHING:
-                number = group_key.rpartition("#")[2]
-                who = names.get(int(number)) if number.isdigit() else None
+                number = keys.group_number(group_key)
+                who = names.get(number) if number is not None else None
                 return who or _("individual appointment")
-            return _("group %(n)s", n=group_key.rpartition("#")[2])
+            return _("group %(n)s", n=keys.group_label_part(group_key))
 
         return name
 

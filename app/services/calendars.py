@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.enums import SessionStatus, StaffRole
 from app.services.display_text import clean, one_line, title
+from app.services.planning import keys
 from app.services.planning.publishing import REMOVED_BY_REPLANNING
 from app.services.planning.weekview import group_label
 
@@ -240,7 +241,7 @@ def _record(organisation: Organisation, model: type, record_id: str) -> object |
 def subject(organisation: Organisation, kind: FeedSubject, key: str) -> Subject | None:
     """The subject of a feed with its calendar name, or None if it no longer exists."""
     if kind is FeedSubject.GROUP:
-        module = _record(organisation, Module, key.partition("#")[0])
+        module = _record(organisation, Module, str(keys.module_pk(key) or ""))
         name = group_label(key, module) if isinstance(module, Module) else None
     elif kind is FeedSubject.PARTICIPANT:
         # Calendar providers store the name: a participant's calendar does not carry theirs.

@@ -24,6 +24,7 @@ from app.models import (
     now_brussels,
 )
 from app.models.enums import UserRole
+from app.services.planning import keys
 
 SUBJECT_MODELS: dict[FeedSubject, type[Module | Participant | Room | StaffMember]] = {
     FeedSubject.STAFF: StaffMember,
@@ -48,10 +49,10 @@ def hash_token(token: str) -> str:
 def subject_exists(organisation_id: int, kind: FeedSubject, key: str) -> bool:
     """Whether the subject is a record of that organisation."""
     if kind is FeedSubject.GROUP:
-        module_id, _sep, number = key.partition("#")
-        if not (module_id.isdigit() and number.isdigit()):
+        module_id, number = keys.module_pk(key), keys.group_number(key)
+        if module_id is None or number is None:
             return False
-        model, record_id = Module, int(module_id)
+        model, record_id = Module, module_id
     elif key.isdigit():
         model, record_id = SUBJECT_MODELS[kind], int(key)
     else:

@@ -48,5 +48,4 @@ def key_of(identity: Identity, identities: list[Identity]) -> str | None:
 
 
 def identity_of_key(key: str, identities: list[Identity]) -> Identity:
-    occurrence = int(key.rpartition("@")[2])
-    return identities[occurrence]
+    return identities[scheduler.SessionKey.parse(key).occurrence]

@@ -14,7 +14,7 @@ from app import tenancy
 from app.extensions import db
 from app.models import Organisation, Participant
 from app.models.enums import BlockKind
-from app.services.planning import weekview
+from app.services.planning import keys, weekview
 from app.services.planning.grid import Block
 from app.services.planning.problem import Scope
 
@@ -86,10 +86,10 @@ def week_sheet(organisation_id: int, by: str, entity: str, week_start: dt.date) 
                 return None
             title = member.full_name
         elif by == "group":
-            module_id = entity.partition("#")[0]
-            if not module_id.isdigit() or int(module_id) not in look.modules:
+            module_id = keys.module_pk(entity)
+            if module_id is None or module_id not in look.modules:
                 return None
-            title = weekview.group_label(entity, look.modules[int(module_id)])
+            title = weekview.group_label(entity, look.modules[module_id])
             in_group = set().union(*(members.get(b.key, set()) for b in blocks
                                      if b.group_key == entity)) if blocks else set()
             group_members = sorted(

@@ -37,6 +37,7 @@ from app.models.enums import (
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
 from app.services.trajectory import timeline
+from scheduler import GroupKey
 
 GRID_MINUTES = 15
 # people in referral or intake are planned too, into the modules marked for intake only
@@ -72,7 +73,8 @@ class BuiltProblem:
     rhythms: dict[str, Frequency | None] = field(default_factory=dict)
 
     def identities(self, group_key: str) -> list[identity.Identity]:
-        module_id, _, member = group_key.partition("#")
+        parsed = GroupKey.parse(group_key)
+        module_id, member = parsed.module_id, parsed.label
         module = self.problem.module(module_id)
         frequency = module.frequency
         rhythm = self.rhythms.get(module_id)
@@ -479,7 +481,9 @@ def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[sch
     if not engine_sessions:
         return None, []
     groups = [
-        scheduler.Group(id=group, module_id=group.split("#")[0], participant_ids=sorted(ids))
+        scheduler.Group(
+            id=group, module_id=GroupKey.parse(group).module_id, participant_ids=sorted(ids)
+        )
         for group, ids in members.items()
     ]
     return scheduler.Timetable(status="FEASIBLE", sessions=engine_sessions, groups=groups), pins

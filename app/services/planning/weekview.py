@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.models import Module, Participant, PlannedSession, PlanningRun, Room, StaffMember
 from app.models.enums import ModuleKind
+from app.services.planning import keys
 from app.services.planning.grid import Block
 from app.services.planning.problem import Scope, published_sessions
 
@@ -34,7 +35,7 @@ def lookups() -> Lookups:
 
 
 def group_label(group_key: str, module: Module | None, names: dict[int, str] | None = None) -> str:
-    number = group_key.rpartition("#")[2]
+    number = keys.group_label_part(group_key)
     name = module.name if module else group_key
     if module is not None and module.kind is ModuleKind.INDIVIDUAL_COACHING:
         who = (names or {}).get(int(number)) if number.isdigit() else None
@@ -156,7 +157,8 @@ def entity_choices(
         ]
     if by == "group":
         return sorted(
-            ((k, group_label(k, look.modules.get(int(k.split("#")[0])))) for k in set(group_keys)),
+            ((k, group_label(k, look.modules.get(keys.module_pk(k) or 0)))
+             for k in set(group_keys)),
             key=lambda pair: pair[1],
         )
     people = db.session.scalars(

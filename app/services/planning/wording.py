@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from app.extensions import db
 from app.models import BRUSSELS, DraftSession, Module, Participant, PlanningRun, Room, StaffMember
 from app.models.enums import StaffRole
+from app.services.planning import keys
 
 
 @dataclass
@@ -296,8 +297,8 @@ class RecordNames:
             if draft is not None:
                 return self.session_label(draft)
         if kind in ("group", "session"):
-            module_id = record_id.partition("#")[0]
-            module = db.session.get(Module, int(module_id)) if module_id.isdigit() else None
+            module_id = keys.module_pk(record_id)  # a group's or a session's module
+            module = db.session.get(Module, module_id) if module_id is not None else None
             if module is not None:
                 return module.name
         # A name the engine already knows (sites, older runs) is kept; an id never shows.
