@@ -67,6 +67,7 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
         credentials = {
             "staff_email": world.users["staff"].email,
             "participant_names": [p.full_name for p in world.participants],
+            "coach_name": world.coach.full_name,
             "email": world.users["coordinator"].email,
             "password": factories.PASSWORD,
             "participant": world.participants[0].last_name,
