@@ -25,6 +25,8 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self) -> Any:
+        if current_user.role is UserRole.REFERRER:
+            return redirect(url_for("referrer.index"))  # their one page
         if current_user.role is UserRole.STAFF:
             return redirect(url_for("my_week.index"))  # staff start from their own week
         status_labels = {status.value: status.label for status in TrajectoryStatus}

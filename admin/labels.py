@@ -78,6 +78,7 @@ FIELD_LABELS = {
     "lead_qualification": _l("Qualification its leaders must hold"),
     "min_days_between": _l("Days between two sessions of a group (at least; monthly: 21)"),
     "once_per_person": _l("Once per participant (e.g. a welcome day)"),
+    "evaluation": _l("Evaluation interviews (planned on the trajectories' due dates)"),
     "qualifications": _l("Qualifications"),
     "rolling_entry": _l("Entry at any time"),
     "optional": _l("Optional"),

@@ -91,6 +91,7 @@ class ModuleView(SecureModelView):
         "lead_qualification",
         "min_days_between",
         "once_per_person",
+        "evaluation",
         "rolling_entry",
         "optional",
         "sensitive_topic",

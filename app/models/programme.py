@@ -97,6 +97,9 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     # (empty: 21 for a monthly module), and once in each participant's trajectory (GOAL).
     min_days_between: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     once_per_person: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # The trajectories' evaluation interviews: nobody is enrolled by hand; each planning enrols,
+    # for the days around its due date, every participant whose evaluation falls due then.
+    evaluation: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     optional: so.Mapped[bool] = so.mapped_column(default=False)
     # Sexuality, domestic violence: never mandatory.
     sensitive_topic: so.Mapped[bool] = so.mapped_column(default=False)

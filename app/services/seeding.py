@@ -62,7 +62,8 @@ from seeds import PROGRAMMES_DIR, programme_files
 from seeds.demo import expand_blocks, generate, parse_date
 
 DEMO_PASSWORD = "parcours-demo-2026"  # noqa: S105 (the published demo password)
-DEMO_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF, UserRole.VIEWER)
+DEMO_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF, UserRole.VIEWER,
+              UserRole.REFERRER)
 
 _KEYS = {
     "file": {
@@ -146,6 +147,7 @@ _KEYS = {
         "lead_qualification",
         "min_days_between",
         "once_per_person",
+        "evaluation",
     },
 }
 
@@ -390,6 +392,8 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
     if domain:
         if demo_staff is None:
             demo_staff = next((s for s in staff.values() if "coach" in s.roles), None)
+        # the referrer account is a referring social worker's: their referrals' progress
+        demo_referrer = next((s for s in staff.values() if "social_worker" in s.roles), None)
         for role in DEMO_ROLES:
             email = f"{role.value}@{domain}"
             with where.at(f"demo account {email}"):
@@ -404,7 +408,8 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
                     role=role,
                     locale=org.working_language.value,
                     password_hash=_demo_password_hash(),
-                    staff_member=demo_staff if role is UserRole.STAFF else None,
+                    staff_member={UserRole.STAFF: demo_staff,
+                                  UserRole.REFERRER: demo_referrer}.get(role),
                 )
                 session.add(user)
                 session.flush()
@@ -522,6 +527,7 @@ def _module(
         if data.get("min_days_between") is not None
         else None,
         once_per_person=bool(data.get("once_per_person", False)),
+        evaluation=bool(data.get("evaluation", False)),
     )
     leads = data.get("lead_staff") or []
     unknown = [str(key) for key in leads if str(key) not in staff]

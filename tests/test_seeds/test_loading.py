@@ -114,7 +114,7 @@ def test_characteristic_facts_survive_loading(app) -> None:
 def test_demo_accounts(app) -> None:
     seeding.load_all()
     logins = seeding.demo_logins()
-    assert len(logins) == 20
+    assert len(logins) == 25
     assert ("coordinator@activup.demo", "coordinator", "CPAS de Charleroi") in logins
     assert {role for _e, role, _o in logins} == {r.value for r in UserRole}
     for email, _role, _org in logins:
@@ -122,7 +122,7 @@ def test_demo_accounts(app) -> None:
         if user.role is UserRole.COORDINATOR:  # one hash check per organisation: hashing is slow
             assert user.check_password(seeding.DEMO_PASSWORD)
         assert user.locale == user.organisation.working_language.value
-        if user.role is UserRole.STAFF:
+        if user.role in (UserRole.STAFF, UserRole.REFERRER):
             assert user.staff_member is not None
             assert user.staff_member.organisation_id == user.organisation_id
     assert len(seeding.DEMO_PASSWORD) >= 10
