@@ -54,6 +54,10 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
             from tests.planning_helpers import plannable
 
             plannable(world)
+        if request.node.get_closest_marker("trajectory_modules"):
+            from tests.planning_helpers import trajectory_modules
+
+            trajectory_modules(world)
         if request.node.get_closest_marker("past_session"):
             import datetime as dt
 
