@@ -175,7 +175,7 @@ class PlanningView(SignedInAccess, BaseView):
         published one (the engine moves only what the change forces), then review and publish."""
         self._require(Action.PLAN)
         try:
-            week_start = calendar.parse_iso_week(request.form.get("week", ""))
+            week_start = calendar.parse_iso_week(request.form.get("affected_week", ""))
             run = runs.create_run(current_user, current_user.organisation_id, week_start)
         except (calendar.WeekFormatError, PlanningError) as exc:
             flash(_("Cannot plan: %(reason)s", reason=str(exc)), "error")
