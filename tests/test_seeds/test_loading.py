@@ -189,7 +189,7 @@ def test_cli_seed(runner) -> None:
     again = runner.invoke(args=["seed"])
     assert again.exit_code == 0
     assert again.output.count("kept ") == 5
-    assert count(User) == 20
+    assert count(User) == 25  # five demo accounts per organisation
 
 
 def test_cli_seed_without_participants(runner) -> None:
