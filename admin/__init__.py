@@ -26,6 +26,7 @@ from admin.views.people import ParticipantView, StaffMemberView
 from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
 from admin.views.report import ReportView
+from admin.views.referrer import ReferrerView
 from admin.views.trajectory import (
     CatalogueView,
     DueEvaluationsView,
@@ -82,6 +83,8 @@ def init_admin(app: Flask) -> Admin:
     )
     people, organisation, programme = _l("People"), _l("Organisation"), _l("Programme")
     admin.add_view(MyWeekView(name=_l("My week"), endpoint="my_week", url="/admin/my-week"))
+    admin.add_view(ReferrerView(name=_l("My referrals"), endpoint="referrer",
+                                url="/admin/referrals"))
     admin.add_view(PlanningView(name=_l("Planning"), endpoint="planning", url="/admin/planning"))
     admin.add_view(NoticesView(name=_l("Notices"), endpoint="notices", url="/admin/notices"))
     admin.add_view(

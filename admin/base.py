@@ -188,7 +188,8 @@ class SignedInAccess:
             return self.viewer_allowed
         if current_user.role is UserRole.STAFF:
             return self.staff_allowed
-        return True
+        # A referring social worker opens only their own page (admin/views/referrer.py).
+        return current_user.role is not UserRole.REFERRER
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
         if current_user.is_authenticated:

@@ -8,10 +8,12 @@ from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
+from app import permissions
 from app.models.enums import AttendanceStatus, TrajectoryStatus, UserRole
+from app.permissions import Action
 from app.services import dashboard
 from app.services.planning import affected
-from app.services.validation import today
+from app.services.planning import weeks as calendar
 
 
 class DashboardView(AdminIndexView):
@@ -23,6 +25,8 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self) -> Any:
+        if current_user.role is UserRole.REFERRER:
+            return redirect(url_for("referrer.index"))  # their one page
         if current_user.role is UserRole.STAFF:
             return redirect(url_for("my_week.index"))  # staff start from their own week
         status_labels = {status.value: status.label for status in TrajectoryStatus}
@@ -31,5 +35,6 @@ class DashboardView(AdminIndexView):
             figures=dashboard.figures(),
             status_labels=status_labels,
             attendance_statuses=list(AttendanceStatus),
-            affected=affected.affected_sessions(today()),
+            affected=affected.affected_sessions(calendar.today()),
+            can_plan=permissions.can(current_user, Action.PLAN),
         )

@@ -80,6 +80,7 @@ FIELD_LABELS = {
     "once_per_person": _l("Once per participant (e.g. a welcome day)"),
     "drop_in": _l("Drop-in: people come to the offered session their commitments leave free"),
     "drop_in_every_weeks": _l("Drop-in: each person comes at least every … weeks (a hard rule)"),
+    "evaluation": _l("Evaluation interviews (planned on the trajectories' due dates)"),
     "qualifications": _l("Qualifications"),
     "rolling_entry": _l("Entry at any time"),
     "optional": _l("Optional"),

@@ -97,8 +97,9 @@ def require_that(allowed: bool, message: str | None = None) -> None:
 
 
 def may_read_personal_data(user: User) -> bool:
-    """Viewers read counts and reports, never a participant's file."""
-    return user.role is not UserRole.VIEWER
+    """Viewers read counts and reports, never a participant's file; referrers only the
+    progress page of the people they referred."""
+    return user.role not in (UserRole.VIEWER, UserRole.REFERRER)
 
 
 def in_caseload(user: User, participant: Participant) -> bool:

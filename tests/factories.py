@@ -224,5 +224,7 @@ def build_world() -> World:
         world.other_users[role.value] = user(other, role)
     # The staff account is the coach's own: staff see the sessions they lead and their caseload.
     world.users[UserRole.STAFF.value].staff_member = coach
+    # The referrer account is the social worker's own: they follow the people they referred.
+    world.users[UserRole.REFERRER.value].staff_member = worker
     db.session.commit()
     return world

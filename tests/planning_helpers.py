@@ -7,7 +7,8 @@ import datetime as dt
 import scheduler
 from app import tenancy
 from app.extensions import db
-from app.models import ModuleTimeWindow, PlanningRun, StaffAbsence
+from app.models import Module, ModuleTimeWindow, PlanningRun, StaffAbsence
+from app.models.enums import ModuleKind
 from app.services.planning import runs
 from app.services.planning.runs import problem_of, timetable_of
 from tests import factories
@@ -51,3 +52,22 @@ def plan(
 def day_off(world: factories.World, day: dt.date) -> None:
     world.coach.absences.append(StaffAbsence(start_date=day, end_date=day, reason="day off"))
     db.session.commit()
+
+
+def trajectory_modules(world: factories.World) -> tuple[Module, Module]:
+    """An orientation interview for people in referral or intake (the first participant is
+    enrolled in it) and the evaluation interviews the trajectories' due dates call for."""
+    afternoons = [ModuleTimeWindow(weekday=day, start_time=dt.time(13, 0),
+                                   end_time=dt.time(16, 0)) for day in range(1, 5)]
+    intake = factories.module(world.programme, name="Entretien d'accueil",
+                              kind=ModuleKind.ORIENTATION, duration_minutes=60, group_min=1,
+                              group_max=1, max_groups=5, intake=True)
+    intake.time_windows = afternoons
+    evaluation = factories.module(world.programme, name="Entretien d'évaluation",
+                                  kind=ModuleKind.INDIVIDUAL_COACHING, duration_minutes=60,
+                                  group_min=1, group_max=1, evaluation=True)
+    evaluation.time_windows = [ModuleTimeWindow(weekday=w.weekday, start_time=w.start_time,
+                                                end_time=w.end_time) for w in afternoons]
+    factories.enrolment(world.participants[0], intake, start_date=dt.date(2026, 11, 23))
+    db.session.commit()
+    return intake, evaluation

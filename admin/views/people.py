@@ -23,7 +23,7 @@ from app.models.enums import WEEKDAY_LABELS, Language, Qualification, StaffRole
 from app.models.vocab import country_choices, language_choices
 from app.services import attendance, duplicates, entry_warnings
 from app.services.report import funder_fields
-from app.services.trajectory import timeline
+from app.services.trajectory import appointments, timeline
 from app.services.validation import FieldError, RecordInvalid, today
 from app.web.i18n import belgian_date
 
@@ -145,6 +145,8 @@ class ParticipantView(ParticipantPrivacyMixin, SecureModelView):
             )
             kwargs["weekday_name"] = lambda number: str(WEEKDAY_LABELS.get(number, number))
             kwargs["due_steps_of"] = lambda stay: timeline.due_steps(stay, today())
+            booked = appointments.planned_sessions(model)
+            kwargs["planned_of"] = lambda step: appointments.planned_for(step, booked)
             kwargs["trajectory_url"] = lambda stay: url_for("trajectory.details_view",
                                                             id=stay.id)
         return super().render(template, **kwargs)

@@ -131,7 +131,7 @@ class PlanningView(SignedInAccess, BaseView):
     # -- the planning page ---------------------------------------------------------------
     @expose("/")
     def index(self) -> Any:
-        today = dt.datetime.now(BRUSSELS).date()
+        today = calendar.today()
         next_monday = calendar.monday_of(today) + dt.timedelta(weeks=1)
         runs.fail_orphans(current_user.organisation_id)
         recent = db.session.scalars(
@@ -164,6 +164,20 @@ class PlanningView(SignedInAccess, BaseView):
                 current_user, current_user.organisation_id, week_start, weeks, site_id, time_limit
             )
         except (ValueError, calendar.WeekFormatError, PlanningError) as exc:
+            flash(_("Cannot plan: %(reason)s", reason=str(exc)), "error")
+            return redirect(url_for(".index"))
+        jobs.submit(run.id)
+        return redirect(url_for(".run", run_id=run.id))
+
+    @expose("/repair", methods=["POST"])
+    def repair(self) -> Response:
+        """One click from a change caught after publishing: re-plan that week against the
+        published one (the engine moves only what the change forces), then review and publish."""
+        self._require(Action.PLAN)
+        try:
+            week_start = calendar.parse_iso_week(request.form.get("affected_week", ""))
+            run = runs.create_run(current_user, current_user.organisation_id, week_start)
+        except (calendar.WeekFormatError, PlanningError) as exc:
             flash(_("Cannot plan: %(reason)s", reason=str(exc)), "error")
             return redirect(url_for(".index"))
         jobs.submit(run.id)

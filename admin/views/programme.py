@@ -93,6 +93,7 @@ class ModuleView(SecureModelView):
         "once_per_person",
         "drop_in",
         "drop_in_every_weeks",
+        "evaluation",
         "rolling_entry",
         "optional",
         "sensitive_topic",

@@ -195,6 +195,9 @@ class UserRole(LabelledEnum):
     COORDINATOR = "coordinator"
     STAFF = "staff"
     VIEWER = "viewer"
+    # A referring social worker outside the project: sees only the progress of the people
+    # they referred who consented to share it.
+    REFERRER = "referrer"
 
 
 LABELS = {
@@ -270,6 +273,7 @@ LABELS = {
     UserRole.COORDINATOR: _l("Coordinator"),
     UserRole.STAFF: _l("Staff"),
     UserRole.VIEWER: _l("Viewer"),
+    UserRole.REFERRER: _l("Referring social worker"),
 }
 
 # Nationalities are ISO 3166-1 alpha-2 codes; AMIF funds only non-EU participants.

@@ -107,6 +107,9 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     # as a goal). The seats per session are `open_capacity` (empty: the maximum group size).
     drop_in: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     drop_in_every_weeks: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
+    # The trajectories' evaluation interviews: nobody is enrolled by hand; each planning enrols,
+    # for the days around its due date, every participant whose evaluation falls due then.
+    evaluation: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     optional: so.Mapped[bool] = so.mapped_column(default=False)
     # Sexuality, domestic violence: never mandatory.
     sensitive_topic: so.Mapped[bool] = so.mapped_column(default=False)

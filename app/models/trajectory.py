@@ -16,6 +16,7 @@ from app.models.enums import LabelledEnum, LanguageLevel, TrajectoryLength, Traj
 
 if TYPE_CHECKING:
     from app.models.people import Participant, StaffMember
+    from app.models.timetable import PlannedSession
 
 # Goals and survey answers use one small scale, read with pictograms: 1 not yet / no,
 # 2 partly, 3 yes. Small on purpose: many participants read little.
@@ -393,9 +394,14 @@ class Evaluation(OrganisationScoped, Versioned, Timestamped, Base):
         enum_column(EvaluationDecision), default=EvaluationDecision.CONTINUE
     )
     extend_months: so.Mapped[int] = so.mapped_column(sa.SmallInteger, default=0)
+    # The published session the engine planned for it (linked when the evaluation is recorded).
+    session_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("planned_session.id", ondelete="SET NULL"), index=True
+    )
 
     trajectory: so.Mapped[Trajectory] = so.relationship(back_populates="evaluations")
     held_by: so.Mapped[StaffMember | None] = so.relationship()
+    session: so.Mapped[PlannedSession | None] = so.relationship()
 
     def __str__(self) -> str:
         return f"{self.kind.label} {self.held_on:%d/%m/%Y}" if self.kind and self.held_on else ""

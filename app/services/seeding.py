@@ -63,7 +63,8 @@ from seeds import PROGRAMMES_DIR, programme_files
 from seeds.demo import expand_blocks, generate, parse_date
 
 DEMO_PASSWORD = "parcours-demo-2026"  # noqa: S105 (the published demo password)
-DEMO_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF, UserRole.VIEWER)
+DEMO_ROLES = (UserRole.ADMIN, UserRole.COORDINATOR, UserRole.STAFF, UserRole.VIEWER,
+              UserRole.REFERRER)
 
 _KEYS = {
     "file": {
@@ -149,6 +150,7 @@ _KEYS = {
         "once_per_person",
         "drop_in",
         "drop_in_every_weeks",
+        "evaluation",
     },
 }
 
@@ -398,6 +400,8 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
     if domain:
         if demo_staff is None:
             demo_staff = next((s for s in staff.values() if "coach" in s.roles), None)
+        # the referrer account is a referring social worker's: their referrals' progress
+        demo_referrer = next((s for s in staff.values() if "social_worker" in s.roles), None)
         for role in DEMO_ROLES:
             email = f"{role.value}@{domain}"
             with where.at(f"demo account {email}"):
@@ -412,7 +416,8 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
                     role=role,
                     locale=org.working_language.value,
                     password_hash=_demo_password_hash(),
-                    staff_member=demo_staff if role is UserRole.STAFF else None,
+                    staff_member={UserRole.STAFF: demo_staff,
+                                  UserRole.REFERRER: demo_referrer}.get(role),
                 )
                 session.add(user)
                 session.flush()
@@ -535,6 +540,7 @@ def _module(
         drop_in_every_weeks=int(data["drop_in_every_weeks"])
         if data.get("drop_in_every_weeks") is not None
         else None,
+        evaluation=bool(data.get("evaluation", False)),
     )
     leads = data.get("lead_staff") or []
     unknown = [str(key) for key in leads if str(key) not in staff]

@@ -41,6 +41,7 @@ from wtforms.validators import DataRequired, Length
 from app import tenancy
 from app.extensions import db
 from app.models import User
+from app.models.enums import UserRole
 from app.services import login_guard
 
 bp = Blueprint("security", __name__)
@@ -231,6 +232,20 @@ def two_factor_setup() -> Response | str:
 MAX_RECORD_ID = 2**31 - 1
 
 
+# A referring social worker signs in to one page (their referrals), and to nothing else.
+REFERRER_ENDPOINTS = ("referrer.", "auth.", "security.", "i18n.")
+
+
+def _keep_referrers_to_their_page() -> None:
+    if not current_user.is_authenticated or current_user.role is not UserRole.REFERRER:
+        return
+    endpoint = request.endpoint or ""
+    if endpoint == "admin.index" or endpoint.endswith("static") \
+            or endpoint.startswith(REFERRER_ENDPOINTS):
+        return
+    abort(403)
+
+
 def _refuse_malformed_input() -> None:
     """Input no record or form can hold is refused before any view runs: NUL characters
     (PostgreSQL text refuses them) and ids beyond the database's integers."""
@@ -249,6 +264,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_refuse_malformed_input)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     app.before_request(_expire_sessions)
+    app.before_request(_keep_referrers_to_their_page)
     app.after_request(_add_headers)
     user_logged_in.connect(_stamp_session, app)
     user_loaded_from_cookie.connect(_stamp_session, app)

@@ -54,6 +54,10 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
             from tests.planning_helpers import plannable
 
             plannable(world)
+        if request.node.get_closest_marker("trajectory_modules"):
+            from tests.planning_helpers import trajectory_modules
+
+            trajectory_modules(world)
         if request.node.get_closest_marker("past_session"):
             import datetime as dt
 
@@ -72,6 +76,7 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[dict
         credentials = {
             "staff_email": world.users["staff"].email,
             "participant_names": [p.full_name for p in world.participants],
+            "coach_name": world.coach.full_name,
             "email": world.users["coordinator"].email,
             "password": factories.PASSWORD,
             "participant": world.participants[0].last_name,

@@ -114,7 +114,7 @@ def test_characteristic_facts_survive_loading(app) -> None:
 def test_demo_accounts(app) -> None:
     seeding.load_all()
     logins = seeding.demo_logins()
-    assert len(logins) == 20
+    assert len(logins) == 25
     assert ("coordinator@activup.demo", "coordinator", "CPAS de Charleroi") in logins
     assert {role for _e, role, _o in logins} == {r.value for r in UserRole}
     for email, _role, _org in logins:
@@ -122,7 +122,7 @@ def test_demo_accounts(app) -> None:
         if user.role is UserRole.COORDINATOR:  # one hash check per organisation: hashing is slow
             assert user.check_password(seeding.DEMO_PASSWORD)
         assert user.locale == user.organisation.working_language.value
-        if user.role is UserRole.STAFF:
+        if user.role in (UserRole.STAFF, UserRole.REFERRER):
             assert user.staff_member is not None
             assert user.staff_member.organisation_id == user.organisation_id
     assert len(seeding.DEMO_PASSWORD) >= 10
@@ -189,7 +189,7 @@ def test_cli_seed(runner) -> None:
     again = runner.invoke(args=["seed"])
     assert again.exit_code == 0
     assert again.output.count("kept ") == 5
-    assert count(User) == 20
+    assert count(User) == 25  # five demo accounts per organisation
 
 
 def test_cli_seed_without_participants(runner) -> None:
@@ -197,3 +197,27 @@ def test_cli_seed_without_participants(runner) -> None:
     assert result.exit_code == 0, result.output
     assert count(Participant) == 0
     assert count(Organisation) == 5
+
+
+def test_every_programme_has_evaluations_due_in_december_and_planned(app) -> None:
+    """The demo's month (December 2026): each organisation has evaluations due, and planning
+    its second week enrols some of those people in its evaluation module."""
+    import datetime as dt
+
+    from app import tenancy
+    from app.models import Organisation
+    from app.services.planning.problem import Scope, build_problem
+    from app.services.trajectory import appointments, dashboard
+
+    seeding.load_all()
+    organisations = db.session.execute(sa.select(Organisation.id, Organisation.name)).all()
+    assert len(organisations) == 5
+    for organisation_id, name in organisations:
+        with tenancy.organisation_scope(organisation_id):
+            due = [line for line in dashboard.due_lines(dt.date(2026, 12, 1))
+                   if line.step.due_on <= dt.date(2026, 12, 31)]
+            assert len(due) >= 5, name
+            module = appointments.evaluation_module()
+            assert module is not None, name
+            problem = build_problem(Scope(organisation_id, dt.date(2026, 12, 7), 1)).problem
+            assert [e for e in problem.enrolments if e.module_id == str(module.id)], name

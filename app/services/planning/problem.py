@@ -36,7 +36,7 @@ from app.models.enums import (
 )
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
-from app.services.trajectory import timeline
+from app.services.trajectory import appointments, timeline
 from scheduler import GroupKey
 
 GRID_MINUTES = 15
@@ -227,6 +227,7 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
                 sa.and_(Module.intake, Participant.trajectory_status.in_(INTAKE_STATUSES)),
             ),
             Module.active,
+            ~Module.evaluation,  # its people come from the trajectories' due dates
             sa.or_(Module.term_start.is_(None), Module.term_start <= scope.week_end),
             sa.or_(Module.term_end.is_(None), Module.term_end >= scope.week_start),
         )
@@ -241,6 +242,26 @@ def _enrolments(scope: Scope, site_ids: set[int], default_site: int) -> list[Enr
     return [e for e in rows if (e.module.site_id or default_site) in site_ids]
 
 
+@dataclass(frozen=True)
+class _Evaluation:
+    module: Module
+    participant: Participant
+    start_on: dt.date
+    end_on: dt.date | None
+
+
+def _evaluations(scope: Scope, site_ids: set[int], default_site: int) -> list[_Evaluation]:
+    """The mid-term and final evaluations due in the scope, as dated individual enrolments
+    in the organisation's evaluation module (see app/services/trajectory/appointments.py)."""
+    module = appointments.evaluation_module()
+    if module is None or (module.site_id or default_site) not in site_ids:
+        return []
+    return [
+        _Evaluation(module, a.trajectory.participant, a.start_on, a.end_on)
+        for a in appointments.appointments(module, scope.week_start, scope.week_end)
+    ]
+
+
 def _module(
     module: Module,
     site_id: int,
@@ -251,6 +272,9 @@ def _module(
     working_language: str | None = None,
 ) -> scheduler.Module:
     staff_roles = staff_roles or {}
+    if module.evaluation:
+        # one individual interview per due evaluation, within the enrolment's dates
+        return _evaluation_module(module, site_id, horizon_start, staff_roles, working_language)
     windows = [
         scheduler.TimeWindow(w.start_time, w.end_time, weekdays=(w.weekday,))
         for w in module.time_windows
@@ -308,6 +332,39 @@ def _open_or_drop_in(module: Module) -> dict:
             required=every is not None,
         ),
     }
+
+
+def _evaluation_module(
+    module: Module,
+    site_id: int,
+    horizon_start: dt.date,
+    staff_roles: dict[int, list[str]],
+    working_language: str | None,
+) -> scheduler.Module:
+    """An evaluation module in the engine's terms: an individual interview, once per
+    enrolment (each enrolment is one evaluation, dated to its window), every week."""
+    windows = [
+        scheduler.TimeWindow(w.start_time, w.end_time, weekdays=(w.weekday,))
+        for w in module.time_windows
+    ]
+    return scheduler.Module(
+        id=str(module.id),
+        name=module.name,
+        site_id=str(site_id),
+        kind=ModuleKind.INDIVIDUAL_COACHING.value,
+        duration_minutes=module.duration_minutes,
+        frequency=engine_frequency(None, 1, horizon_start),
+        allowed_days=sorted({w.weekday for w in module.time_windows}) or [0, 1, 2, 3, 4],
+        time_windows=windows,
+        group_min=1,
+        group_max=1,
+        staff_required={need.role.value: need.count for need in module.staff_needs},
+        room_kind=None if module.off_site or module.room_kind is None else module.room_kind.value,
+        room_features=list(module.room_features or []),
+        off_site=module.off_site,
+        sessions_total=1,
+        **_right_staff(module, staff_roles, working_language),
+    )
 
 
 def _right_staff(
@@ -528,6 +585,10 @@ def build_problem(
         working_language = organisation.working_language.value if organisation else None
         modules = {e.module.id: e.module for e in enrolments}
         participants = {e.participant.id: e.participant for e in enrolments}
+        due = _evaluations(scope, site_ids, default_site)
+        for appointment in due:
+            modules[appointment.module.id] = appointment.module
+            participants[appointment.participant.id] = appointment.participant
         programmes = _select(sa.select(Programme))
         met = _met_before(scope)
         done = _sessions_done(scope, modules.values())
@@ -543,7 +604,9 @@ def build_problem(
             )
             for m in sorted(modules.values(), key=lambda m: m.id)
         ]
-        rhythms: dict[str, Frequency | None] = {str(m.id): m.frequency for m in modules.values()}
+        rhythms: dict[str, Frequency | None] = {
+            str(m.id): None if m.evaluation else m.frequency for m in modules.values()
+        }
         for e in enrolments:
             if e.frequency is not None:
                 rhythms[f"{e.module_id}#{e.participant_id}"] = e.frequency
@@ -614,6 +677,16 @@ def build_problem(
                     else None,
                 )
                 for e in enrolments
+            ]
+            + [
+                scheduler.Enrolment(
+                    participant_id=str(a.participant.id),
+                    module_id=str(a.module.id),
+                    start_date=a.start_on,
+                    end_date=a.end_on,
+                    sessions_done=0,  # one session per due evaluation
+                )
+                for a in due
             ],
             weights=weights,
         )

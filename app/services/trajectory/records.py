@@ -42,7 +42,7 @@ from app.models.trajectory import (
     SurveyMode,
 )
 from app.permissions import may_edit_trajectory, require_that
-from app.services.trajectory import rules
+from app.services.trajectory import appointments, rules
 from app.services.trajectory.timeline import derive_status
 from app.services.validation import FieldError, RecordInvalid
 
@@ -307,6 +307,8 @@ def _before_flush(session: so.Session, flush_context: Any, instances: Any) -> No
                     and trajectory not in session.deleted:
                 seen.add(id(trajectory))
                 _sync(trajectory)
+            if isinstance(obj, Evaluation) and obj.session_id is None and obj.session is None:
+                obj.session = appointments.session_for(obj)  # the session it was held in
 
 
 def install(session_class: type[so.Session] = so.Session) -> None:
