@@ -25,8 +25,8 @@ from admin.views.participant_import import ParticipantImportView
 from admin.views.people import ParticipantView, StaffMemberView
 from admin.views.planning import PlanningView
 from admin.views.programme import EnrolmentView, ModuleView
-from admin.views.report import ReportView
 from admin.views.referrer import ReferrerView
+from admin.views.report import ReportView
 from admin.views.trajectory import (
     CatalogueView,
     DueEvaluationsView,
