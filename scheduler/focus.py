@@ -30,6 +30,8 @@ from scheduler.timetable import Group, Session
 class Focus:
     problem: Problem  # the neighbourhood's own problem
     modules: set[str]  # the modules it holds (the rest of the timetable is kept as it is)
+    # staff whose availability and hours it narrows (a Calendar must answer for them anew)
+    narrowed: list[StaffMember]
 
 
 def focus(
@@ -61,6 +63,9 @@ def focus(
     in_sessions = [s for s in sessions if s.module_id in held]
     staff |= {sid for s in in_sessions for sid in s.staff_roles}
     rooms |= {s.room_id for s in in_sessions if s.room_id is not None}
+    crew = _busy_elsewhere(problem, [m for m in problem.staff if m.id in staff], sessions, held)
+    before = {m.id: m for m in problem.staff}
+    narrowed = [m for m in crew if m is not before[m.id]]
     previous = problem.previous
     if previous is not None:
         previous = replace(
@@ -73,12 +78,12 @@ def focus(
         modules=kept,
         enrolments=enrolments,
         participants=[q for q in problem.participants if q.id in members],
-        staff=_busy_elsewhere(problem, [m for m in problem.staff if m.id in staff], sessions, held),
+        staff=crew,
         rooms=[r for r in problem.rooms if r.id in rooms],
         pins=[pin for pin in problem.pins if pin.session_key.rpartition("#")[0] in held],
         previous=previous,
     )
-    return Focus(sub, held)
+    return Focus(sub, held, narrowed)
 
 
 def merge(

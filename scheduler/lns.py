@@ -13,6 +13,7 @@ timetable keeps the model's hard rules; the objective only decreases.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time as clock_time
@@ -289,7 +290,8 @@ def improve(
             frozen={k: s for k, s in hood.frozen.items() if s.module_id in part.modules},
             allowed_groups=hood.allowed,
             symmetry=False,
-            cal=cal,
+            # the focus narrows some staff members' availability: their answers are its own
+            cal=cal.with_staff(part.narrowed),
         )
         longest[0] = max(longest[0], built.build_seconds)  # load varies: the longest so far
         hint(built, membership, [s for s in best[1] if s.module_id in part.modules])
@@ -343,7 +345,12 @@ def improve(
 def whole_objective(
     problem: Problem, cal: Calendar, sessions: list[Session], groups: list[Group]
 ) -> float:
-    """The objective of a timetable of the whole week, as the engine reports it."""
+    """The objective of a timetable of the whole week, as the engine reports it; infinite if
+    it breaks a rule (a step's own problem approximates the rest of the week: never trusted)."""
+    from scheduler.verify import verify
+
     trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
     trial.unplaced = list_unplaced(problem, trial, cal)
+    if verify(problem, trial):
+        return math.inf
     return objective_value(problem, measure(problem, trial))

@@ -178,7 +178,8 @@ class _Repair:
             else:
                 return False
         self.add(pid, gid)
-        for other in clash:
+        # the ejections above may have moved the person too: their clashes as they are now
+        for other in self.clashes(pid, g):
             o = self.groups[other]
             if len(o.members) - 1 < max(o.module.group_min, 1):
                 return False

@@ -5,6 +5,7 @@ A start is an absolute minute in the horizon: day_index * 1440 + minute of the d
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -251,6 +252,23 @@ class Calendar:
 
     def day(self, start: int) -> Day:
         return self.days[start // DAY]
+
+    def with_staff(self, members: Iterable[StaffMember]) -> Calendar:
+        """This calendar with these staff members' availability as given (a neighbourhood's
+        own problem narrows it, see focus.py); everything else is shared."""
+        other = copy.copy(self)
+        other._avail = dict(self._avail)
+        for m in members:
+            if not m.availability:
+                other._avail[m.id] = None
+                continue
+            avail: dict[int, list[tuple[int, int]]] = {}
+            for b in m.availability:
+                avail.setdefault(b.weekday, []).append((minutes(b.start), minutes(b.end)))
+            other._avail[m.id] = avail
+        other._s_memo = {}
+        other._staff_starts_memo = {}
+        return other
 
     def participant_free(self, participant: Participant, start: int, duration: int) -> bool:
         key = (participant.id, start, duration)

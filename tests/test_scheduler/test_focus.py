@@ -52,6 +52,12 @@ def test_the_focus_keeps_one_site_and_carves_the_other_sites_sessions_out_of_sta
         b.weekday == day and b.start < west.end and west.start < b.end for b in member.availability
     )
     assert any(b.weekday == day for b in member.availability)  # the rest of that day stays
+    # and the calendar the step's model asks says so too (the whole week's one does not)
+    cal = Calendar(p)
+    start = (west.date - p.horizon.start).days * 1440 + west.start.hour * 60 + west.start.minute
+    assert part.narrowed == [member]
+    assert cal.staff_free(member, start, 120)  # its own hours: the whole week's answer
+    assert not cal.with_staff(part.narrowed).staff_free(member, start, 120)
     # a timetable of the focus, merged back, is a timetable of the whole week
     whole = merge(
         (built.sessions, groups),
