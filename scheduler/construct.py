@@ -521,7 +521,15 @@ class _Constructor:
         neither's times, was left out."""
         if not todo or len(st.used) >= st.limit or st.timeless:
             return
-        level = self.people[next(iter(todo))].language_level
+        if md.allowed_levels:
+            # people of a level the module does not take cannot be in any of its groups
+            todo = {x for x in todo if self.people[x].language_level in md.allowed_levels}
+            if not todo:
+                return
+        level = self.people[min(todo)].language_level
+        if md.single_level_groups:
+            # one level per group: the people of the first one's level (the rest stay out)
+            todo = {x for x in todo if self.people[x].language_level == level}
         owner: dict[str, list[str]] = {}
         old: dict[str, str] = {}
         for gid, members, *_ in st.groups:
@@ -578,16 +586,23 @@ class _Constructor:
                 if x in session.participant_ids:
                     session.participant_ids.remove(x)
         self._book_group(md, st, b, label, (times, kept, teams, rooms))
-        todo -= set(kept)
 
     def _module_state(self, md: Module) -> _ModuleState | None:
-        ids = self.members[md.id]
+        # people of a level the module does not take can be in none of its groups
+        ids = [
+            pid
+            for pid in self.members[md.id]
+            if not md.allowed_levels or self.people[pid].language_level in md.allowed_levels
+        ]
         if not ids:
             return None
         cap = self.p.site(md.site_id).group_size_cap
         size_max = min(md.group_max, cap) if cap is not None else md.group_max
-        every = [(i, w) for i, w in enumerate(module_occurrences(self.p, md)) if w]
         first = self.spec_of.get(md.id)
+        # the group's occurrences as dates leave them (a course's remaining sessions, a term,
+        # past days): those of its spec
+        held = first.occurrences if first is not None else module_occurrences(self.p, md)
+        every = [(i, w) for i, w in enumerate(held) if w]
         # occurrences that may wait for the next horizon (a pin on one makes it required)
         cut = (
             frozenset(i for i in first.deferrable if may_wait(first, i, set(self.pins)))

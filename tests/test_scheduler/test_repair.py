@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
+from hypothesis import given
+
 from scheduler import Session, Timetable, TimeWindow, Unavailability, verify
 from scheduler.goals import left_out
 from scheduler.repair import repair, repaired
@@ -11,6 +13,7 @@ from scheduler.slots import Calendar
 from scheduler.timetable import Group
 from scheduler.unplaced import list_unplaced
 from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room
+from tests.test_scheduler.test_properties import SETTINGS, small_problems, staffed_problems
 
 
 def _session(gid: str, day: int, start: int, members: list[str], rid: str, sid: str) -> Session:
@@ -199,3 +202,29 @@ def test_one_left_out_gets_a_group_of_their_own_filled_from_a_full_one() -> None
     assert sizes == [3, 4]
     groups = [Group(g, "m", ids) for g, ids in built.membership.items()]
     assert verify(p, Timetable("FEASIBLE", sessions=built.sessions, groups=groups)) == []
+
+
+def _construction_verifies(p) -> None:
+    from scheduler.construct import construct
+    from scheduler.engine import _as_best
+
+    cal = Calendar(p)
+    best = _as_best(p, construct(p, attempts=3, cal=cal), cal)
+    # the construction, its chains and its extra groups are a timetable of the week (an
+    # appointment series it placed in part is left out whole by _as_best)
+    assert best is not None
+    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    trial.unplaced = list_unplaced(p, trial)
+    assert verify(p, trial) == []
+
+
+@given(small_problems())
+@SETTINGS
+def test_every_construction_verifies_on_random_weeks(p) -> None:
+    _construction_verifies(p)
+
+
+@given(staffed_problems())
+@SETTINGS
+def test_every_construction_verifies_on_random_staffed_weeks(p) -> None:
+    _construction_verifies(p)
