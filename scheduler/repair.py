@@ -60,6 +60,7 @@ class _Repair:
     fixed_busy: dict[str, list[tuple[int, int]]]
     group_of: dict[str, dict[str, str]]  # participant -> module -> group
     undo: list[tuple[str, str, str]] = field(default_factory=list)  # (op, pid, gid)
+    moving: set[str] = field(default_factory=set)  # people the chain is placing now
     checks: int = 0
 
     # -- moves (logged, so that a failed chain is taken back)
@@ -134,6 +135,13 @@ class _Repair:
     def place(self, pid: str, module_id: str, depth: int, tabu: frozenset[str]) -> bool:
         """Put `pid` in a group of `module_id` (not in `tabu`), moving others up to `depth`
         more times; on failure nothing has changed."""
+        self.moving.add(pid)
+        try:
+            return self._place(pid, module_id, depth, tabu)
+        finally:
+            self.moving.discard(pid)
+
+    def _place(self, pid: str, module_id: str, depth: int, tabu: frozenset[str]) -> bool:
         options = []
         for gid in self.by_module.get(module_id, ()):
             if gid in tabu:
@@ -143,6 +151,8 @@ class _Repair:
             if not self.suits(pid, g):
                 continue
             clash = self.clashes(pid, g)
+            if any(c in tabu for c in clash):
+                continue  # it would undo a move of this chain
             full = self.full(g)
             cost = len(clash) + int(full)
             if cost and depth == 0:
@@ -167,7 +177,9 @@ class _Repair:
             movable = [
                 x
                 for x in g.members
-                if not self.people[x].min_active_days and not self.people[x].min_weekly_hours
+                if not self.people[x].min_active_days
+                and not self.people[x].min_weekly_hours
+                and x not in self.moving  # somebody this chain is placing stays put
             ]
             for x in sorted(movable):
                 mark = len(self.undo)
@@ -178,12 +190,18 @@ class _Repair:
             else:
                 return False
         self.add(pid, gid)
-        # the ejections above may have moved the person too: their clashes as they are now
-        for other in self.clashes(pid, g):
+        # leave each group that clashes, as the person's groups are now (a move below may
+        # change them)
+        moved: set[str] = set()
+        while clash_now := [c for c in self.clashes(pid, g) if c not in moved]:
+            other = clash_now[0]
             o = self.groups[other]
+            if other in tabu or pid not in o.members:
+                return False
             if len(o.members) - 1 < max(o.module.group_min, 1):
                 return False
             self.remove(pid, other)
+            moved.add(other)
             if not self.place(pid, o.module.id, depth - 1, tabu | {gid, other}):
                 return False
         return True
