@@ -486,7 +486,7 @@ def solve(
         found = _as_best(problem, built, cal) if progress is not None else None
         if found is not None and progress is not None:
             best_reported[0] = found[3]
-            progress(Progress(clock_time.perf_counter() - t0, found[3], 0.0, None, 0))
+            progress(Progress(clock_time.perf_counter() - t0, found[3], 0.0, None, 1))
 
     prep = _prepare(
         problem,
@@ -511,6 +511,9 @@ def solve(
     if kept is not None and (start is None or kept[3] <= start[3]):
         start = kept
         prep.from_previous = True
+    # a small week the search starts from scratch: the greedy answer (or else the partial plan
+    # above) is a timetable at once, reported while the search runs and kept if it stays better
+    early = _early_answer(problem, prep, last_resort) if start is None else None
 
     def report(update: Progress, stage: str) -> None:
         # only improvements, across stages; a decomposed stage's bound is not a global bound
@@ -528,7 +531,10 @@ def solve(
         progress(update)
 
     if start is not None:
-        report(Progress(clock_time.perf_counter() - t0, start[3], 0.0, None, 0), "construction")
+        # (one timetable found so far: the count the app shows)
+        report(Progress(clock_time.perf_counter() - t0, start[3], 0.0, None, 1), "construction")
+    elif early is not None:
+        report(Progress(clock_time.perf_counter() - t0, early[3], 0.0, None, 1), "greedy")
 
     search = partial(
         _search,
@@ -562,6 +568,13 @@ def solve(
     if outcome is None:
         outcome = search(defer=True, give_up=None, start=start)
     best, last_status, last_strategy = outcome.best, outcome.last_status, outcome.last_strategy
+    # the answer reported first, where the search found nothing, or placed fewer people (the
+    # model's and the measured objectives round apart: only a whole person counts here)
+    if early is not None and (
+        best is None or early[3] <= best[3] - max(problem.weights.unplaced, 1)
+    ):
+        best = early
+        stats.strategy = "greedy"
     membership, greedy, valid = prep.membership, prep.greedy, prep.valid
     stats.stopped_early = stop is not None and stop.is_set()
     if best is not None:
@@ -1318,6 +1331,20 @@ def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -
     if result.best_bound is not None and math.isinf(result.best_bound):
         result.best_bound = None
     return result
+
+
+def _early_answer(problem: Problem, prep: _Prepared, last_resort: Best | None) -> Best | None:
+    """The greedy timetable of a small week, if it breaks no rule, else the slot-first partial
+    plan (`last_resort`): the first timetable a coordinator sees while CP-SAT searches (on Move
+    Up!'s two weeks with its evaluation interviews CP-SAT's own first took 30 s)."""
+    if prep.big:
+        return None
+    found = _greedy_timetable(problem, prep.membership, prep.greedy) if prep.valid else None
+    if found is None:
+        return last_resort
+    trial = Timetable("FEASIBLE", sessions=found[0], groups=found[1])
+    trial.unplaced = list_unplaced(problem, trial, prep.cal)
+    return ("FEASIBLE", found[0], found[1], objective_value(problem, measure(problem, trial)), None)
 
 
 def _small_fallback(problem: Problem, prep: _Prepared, time_limit: float) -> Best | None:
