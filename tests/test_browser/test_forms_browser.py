@@ -32,9 +32,15 @@ def shoot(page: Any, name: str, full_page: bool = True) -> None:
 
 
 def switch_language(page: Any, code: str) -> None:
+    choice = page.locator(f"button[lang={code}]")
     page.click("#language-menu")
+    try:
+        choice.wait_for(state="visible", timeout=3000)
+    except Exception:  # noqa: BLE001 (Playwright's timeout: the menu did not open, once more)
+        page.click("#language-menu")
+        choice.wait_for(state="visible")
     with page.expect_navigation():
-        page.click(f"button[lang={code}]")
+        choice.click()
 
 
 def choose(page: Any, name: str, label: str) -> None:

@@ -34,6 +34,9 @@ def test_a_coach_takes_attendance_on_a_phone(page: Any, live_server: dict[str, A
     with page.expect_navigation():
         page.click("button[type=submit]")
     page.click("button.navbar-toggler")
+    # the menu slides open: the language menu is clickable once it stands still (under load
+    # a click during the slide opened nothing)
+    page.wait_for_selector(".navbar-collapse.collapse.show")
     switch_language(page, language)
     assert page.url.endswith("/admin/my-week/")
     fits_the_screen(page)
