@@ -220,15 +220,20 @@ def is_empty() -> bool:
         return db.session.scalar(sa.select(Organisation.id).limit(1)) is None
 
 
-def load_all(with_demo_people: bool = True, directory: Path | None = None) -> list[str]:
-    """Load every programme file; one report line per organisation ("created" or "kept")."""
+def load_all(with_demo_people: bool = True, directory: Path | None = None,
+             past_sessions: bool = True) -> list[str]:
+    """Load every programme file; one report line per organisation ("created" or "kept").
+
+    ``past_sessions=False`` leaves out the demo's invented year of held sessions (the funder
+    report's material), which is most of the loading time."""
     return [
-        load_programme(path, with_demo_people=with_demo_people)
+        load_programme(path, with_demo_people=with_demo_people, past_sessions=past_sessions)
         for path in programme_files(directory)
     ]
 
 
-def load_programme(path: Path | str, with_demo_people: bool = True) -> str:
+def load_programme(path: Path | str, with_demo_people: bool = True,
+                   past_sessions: bool = True) -> str:
     """Load one programme file in one transaction; keep an organisation that already exists."""
     path = Path(path)
     doc = read_programme(path)
@@ -239,7 +244,7 @@ def load_programme(path: Path | str, with_demo_people: bool = True) -> str:
             return f"kept {slug}: {existing.name} already exists, left as it is"
         where = _Where()
         try:
-            counts = _build(doc, with_demo_people, where)
+            counts = _build(doc, with_demo_people, where, past_sessions)
             db.session.commit()
         except RecordInvalid as exc:
             db.session.rollback()
@@ -285,7 +290,8 @@ def demo_logins(directory: Path | None = None) -> list[tuple[str, str, str]]:
 # --- building one organisation ------------------------------------------------------------
 
 
-def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dict[str, int]:
+def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where,
+           past_sessions: bool = True) -> dict[str, int]:
     session = db.session
     with where.at("organisation"):
         org_doc = _check_keys("organisation", doc.get("organisation"))
@@ -389,11 +395,13 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where) -> dic
     with where.at("trajectories (generated)"):
         trajectories = demo_trajectories.add_trajectories(org, doc, people)
         session.flush()
-    with where.at("past sessions (generated)"):
-        as_of = parse_date((doc.get("participants") or {}).get("as_of", "2026-11-16"))
-        held = demo_sessions.add_past_sessions(
-            org, list(modules.values()), [p for p, _spec in people], list(staff.values()),
-            as_of)
+    held = 0
+    if past_sessions:
+        with where.at("past sessions (generated)"):
+            as_of = parse_date((doc.get("participants") or {}).get("as_of", "2026-11-16"))
+            held = demo_sessions.add_past_sessions(
+                org, list(modules.values()), [p for p, _spec in people], list(staff.values()),
+                as_of)
 
     domain = org_doc.get("demo_domain")
     users = 0

@@ -106,7 +106,7 @@ def test_stop_keeps_the_best_timetable_so_far(threaded_app):
     from app.services import seeding
     from app.services.planning.runs import problem_of, timetable_of
 
-    seeding.load_all(with_demo_people=True)
+    seeding.load_all(with_demo_people=True, past_sessions=False)
     moveup = db.session.scalar(sa.select(Organisation).where(
         Organisation.slug == "moveup-bruxelles"))
     run = runs.create_run(None, moveup.id, WEEK, 2, time_limit=120)

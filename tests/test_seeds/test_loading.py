@@ -63,15 +63,15 @@ def test_every_file_loads_and_every_record_is_valid(app) -> None:
 
 
 def test_loading_twice_creates_nothing(app) -> None:
-    seeding.load_all()
+    seeding.load_all(past_sessions=False)
     before = counts()
-    report = seeding.load_all()
+    report = seeding.load_all(past_sessions=False)
     assert all(line.startswith("kept ") for line in report)
     assert counts() == before
 
 
 def test_realistic_numbers_per_organisation(app) -> None:
-    seeding.load_all()
+    seeding.load_all(past_sessions=False)
     expected = {"amie-antwerpen": (40, 60), "interactief-gent": (50, 70),
                 "activup-charleroi": (100, 150), "modactions-liege": (65, 95),
                 "moveup-bruxelles": (50, 70)}
@@ -89,7 +89,7 @@ def test_realistic_numbers_per_organisation(app) -> None:
 
 
 def test_characteristic_facts_survive_loading(app) -> None:
-    seeding.load_all()
+    seeding.load_all(past_sessions=False)
     via = db.session.scalar(sa.select(Module).where(Module.name.like("VIA%")))
     assert via.group_max == 10
     assert [(n.role.value, n.count) for n in via.staff_needs] == [("coach", 2)]
@@ -112,7 +112,7 @@ def test_characteristic_facts_survive_loading(app) -> None:
 
 
 def test_demo_accounts(app) -> None:
-    seeding.load_all()
+    seeding.load_all(past_sessions=False)
     logins = seeding.demo_logins()
     assert len(logins) == 25
     assert ("coordinator@activup.demo", "coordinator", "CPAS de Charleroi") in logins
@@ -209,7 +209,7 @@ def test_every_programme_has_evaluations_due_in_december_and_planned(app) -> Non
     from app.services.planning.problem import Scope, build_problem
     from app.services.trajectory import appointments, dashboard
 
-    seeding.load_all()
+    seeding.load_all(past_sessions=False)
     organisations = db.session.execute(sa.select(Organisation.id, Organisation.name)).all()
     assert len(organisations) == 5
     for organisation_id, name in organisations:
