@@ -14,7 +14,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from scheduler.problem import Module, Participant, Pin, Problem, Room, StaffMember
@@ -38,7 +38,7 @@ from scheduler.slots import (
     session_starts,
     site_cap,
 )
-from scheduler.timetable import Session, group_id, session_key
+from scheduler.timetable import Session, SessionKey, group_id, session_key
 
 # a new group's occurrence times, members, teams and rooms
 _Formed = tuple[list[int], list[str], list[dict[str, str]], list[Room | None]]
@@ -309,38 +309,57 @@ class _Constructor:
                 continue
             self.release_pins(spec.module.id)
             md, pid = spec.module, spec.label
-            q = self.people[pid]
-            dur = md.duration_minutes
             pinned = {pin.session_key for pin in self.p.pins}
             for occ, weeks in enumerate(spec.occurrences):
                 if not weeks or may_wait(spec, occ, pinned) != deferrable:
                     continue  # dropped occurrence, or not in this pass
-                done = False
-                key = session_key(spec.id, occ)
-                at = self.pin_at(key)
-                for w in weeks:
-                    for t in session_starts(self.p, spec, occ, self.starts[md.id].get(w, [])):
-                        if at is not None and t != at:
-                            continue
-                        if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
-                            continue
-                        if not self.free_for(q, t, dur):
-                            continue
-                        rooms = self._pinned_room(key, self._rooms(md, t, dur))
-                        if not md.off_site and not rooms:
-                            continue
-                        team = self._team(
-                            md, t, dur, set(), q.referent_coach_id, self._pinned_staff(key)
-                        )
-                        if team is None:
-                            continue
-                        self._place(md, spec.id, occ, t, [pid], team, rooms[0] if rooms else None)
-                        done = True
-                        break
-                    if done:
-                        break
-                if not done and not deferrable:
+                if not self.appointment(spec, occ) and not deferrable:
                     self.ungrouped.append((pid, md.id))
+
+    def appointment(self, spec: GroupSpec, occ: int) -> bool:
+        """Place one occurrence of an individual spec at its first free time (its pin, if
+        pinned); whether it found one."""
+        md, q = spec.module, self.people[spec.label]
+        dur = md.duration_minutes
+        key = session_key(spec.id, occ)
+        at = self.pin_at(key)
+        for w in spec.occurrences[occ]:
+            for t in session_starts(self.p, spec, occ, self.starts[md.id].get(w, [])):
+                if at is not None and t != at:
+                    continue
+                if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
+                    continue
+                if not self.free_for(q, t, dur):
+                    continue
+                rooms = self._pinned_room(key, self._rooms(md, t, dur))
+                if not md.off_site and not rooms:
+                    continue
+                team = self._team(md, t, dur, set(), q.referent_coach_id, self._pinned_staff(key))
+                if team is None:
+                    continue
+                self._place(md, spec.id, occ, t, [q.id], team, rooms[0] if rooms else None)
+                return True
+        return False
+
+    def rebook(self) -> None:
+        """Book people, rooms and staff again from the sessions and the pins still held (the
+        ejection chains change who attends what and who mediates)."""
+        self.book = _Book()
+        for s in self.sessions:
+            t = (s.date - self.p.horizon.start).days * DAY + minutes(s.start)
+            dur = minutes(s.end) - minutes(s.start)
+            for pid in s.participant_ids:
+                self.book.add(f"p:{pid}", t, dur)
+            if s.room_id is not None:
+                self.book.add(f"r:{s.room_id}", t, dur)
+            for sid in s.staff_roles:
+                self.book.add(f"s:{sid}", t, dur)
+                week = t // DAY // 7
+                self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
+        for held in self.reserved.values():
+            for t, dur, keys, _staff in held:
+                for key in keys:
+                    self.book.add(key, t, dur)
 
     def deferrable(self, md: Module) -> None:
         """Best effort for the sessions of a module's groups that may wait for the next horizon
@@ -1062,7 +1081,57 @@ def _attempt(
     c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
     # people the groups could not take: ejection chains through the groups formed
     ungrouped = repair(problem, c.cal, c.membership, c.sessions, c.ungrouped)
+    if ungrouped:
+        ungrouped = _second_chance(c, ungrouped)
     return Construction(c.membership, c.sessions, not ungrouped, ungrouped)
+
+
+def _second_chance(c: _Constructor, still: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Individual coaching went first, at its first free time, and may hold the only hour a
+    group of theirs could take its people: take back the appointments of the people still left
+    out, run the ejection chains again, then place the appointments anew. Kept only if fewer
+    are left out in the end."""
+    p = c.p
+    individual = {md.id for md in p.modules if md.individual}
+    out = {pid for pid, mid in still if mid not in individual}
+    pinned = {pin.session_key for pin in p.pins}
+    frozen = p.horizon.frozen_before
+    taken = [
+        s
+        for s in c.sessions
+        if s.module_id in individual
+        and set(s.participant_ids) & out
+        and s.key not in pinned
+        and (frozen is None or s.date >= frozen)
+    ]
+    if not taken:
+        return still
+    saved_sessions = [replace(s, participant_ids=list(s.participant_ids)) for s in c.sessions]
+    saved_membership = {gid: list(ids) for gid, ids in c.membership.items()}
+    saved_book = c.book
+    for s in taken:
+        c.sessions.remove(s)
+        c.by_group[s.group_id].remove(s)
+    c.rebook()
+    again = repair(p, c.cal, c.membership, c.sessions, [x for x in still if x[0] in out])
+    c.rebook()
+    specs = {spec.id: spec for spec in c.specs if spec.individual}
+    lost = []
+    for s in sorted(taken, key=lambda s: s.key):
+        key = SessionKey.parse(s.key)
+        if not c.appointment(specs[key.group_id], key.occurrence):
+            lost.append((s.participant_ids[0], s.module_id))
+    result = [x for x in still if x[0] not in out] + again + lost
+    if len(result) < len(still):
+        c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
+        return result
+    c.sessions = saved_sessions
+    c.by_group = {}
+    for s in c.sessions:
+        c.by_group.setdefault(s.group_id, []).append(s)
+    c.membership = saved_membership
+    c.book = saved_book
+    return still
 
 
 def construct(

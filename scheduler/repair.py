@@ -9,6 +9,11 @@ full group moves to another group of the module, or the person leaves a clashing
 another group of that module, and so on. Each move keeps the group sizes, levels, the rooms'
 capacities, the mediators' languages and every member's commitments and dated attendance.
 
+When no mediator of a group speaks the person's interpreter language, the chain may hand one
+of its sessions' mediator roles to another mediator who speaks every language its members need
+and is free then (availability, days off, other sessions, weekly hours); the session's time and
+room stay. Pinned and frozen sessions keep their staff.
+
 It is pure bookkeeping (no solver), a few milliseconds on a 300-person week, and the engine
 verifies its answer like any other timetable.
 """
@@ -18,8 +23,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 
-from scheduler.problem import Module, Participant, Problem
-from scheduler.slots import DAY, Calendar, minutes, site_cap
+from scheduler.problem import Module, Participant, Problem, StaffMember
+from scheduler.slots import DAY, Calendar, may_staff, minutes, site_cap
 from scheduler.timetable import Group, Session, Timetable
 
 # moves in one chain at most (the person's own join included)
@@ -46,6 +51,8 @@ class _Group:
     room_capacity: int | None
     spoken: set[str] | None  # mediators' languages spoken at every session (mediated modules)
     size_max: int
+    held: list[Session] = field(default_factory=list)  # its sessions (a swap changes their staff)
+    fixed_staff: bool = False  # pinned or frozen sessions: their staff stay
 
 
 @dataclass
@@ -62,6 +69,7 @@ class _Repair:
     undo: list[tuple[str, str, str]] = field(default_factory=list)  # (op, pid, gid)
     moving: set[str] = field(default_factory=set)  # people the chain is placing now
     checks: int = 0
+    mediators: _Mediators | None = None  # None: no mediator swaps (no mediated module)
 
     # -- moves (logged, so that a failed chain is taken back)
     def add(self, pid: str, gid: str) -> None:
@@ -80,6 +88,13 @@ class _Repair:
         while len(self.undo) > mark:
             op, pid, gid = self.undo.pop()
             g = self.groups[gid]
+            if op == "swap":
+                # pid holds "index|old|new": the session's mediator goes back
+                index, old, new = pid.split("|")
+                assert self.mediators is not None
+                self.mediators.hand(g.held[int(index)], new, old)
+                g.spoken = _spoken(self.mediators.staff, g.held)
+                continue
             if op == "add":
                 g.members.remove(pid)
                 del self.group_of[pid][g.module.id]
@@ -91,8 +106,16 @@ class _Repair:
     def attended(self, pid: str, g: _Group) -> list[_Slot]:
         return [s for s in g.slots if self.cal.attends(pid, g.module.id, s.day)]
 
-    def suits(self, pid: str, g: _Group) -> bool:
-        """Everything about `pid` in `g` except its size and the person's other groups."""
+    def unspoken(self, pid: str, g: _Group) -> str | None:
+        """The person's interpreter language if no mediator of the group speaks it."""
+        lang = self.people[pid].interpreter_language
+        if g.spoken is None or not lang or lang in g.spoken:
+            return None
+        return lang
+
+    def suits(self, pid: str, g: _Group, swap: bool = False) -> bool:
+        """Everything about `pid` in `g` except its size and the person's other groups (with
+        `swap`, a mediator who does not speak the person's language is not an obstacle)."""
         q, md = self.people[pid], g.module
         if md.allowed_levels and q.language_level not in md.allowed_levels:
             return False
@@ -100,11 +123,7 @@ class _Repair:
             self.people[x].language_level != q.language_level for x in g.members if x != pid
         ):
             return False
-        if (
-            g.spoken is not None
-            and q.interpreter_language
-            and (q.interpreter_language not in g.spoken)
-        ):
+        if self.unspoken(pid, g) and not (swap and self.mediators and not g.fixed_staff):
             return False
         dur = md.duration_minutes
         for s in self.attended(pid, g):
@@ -148,13 +167,13 @@ class _Repair:
                 continue
             self.checks += 1
             g = self.groups[gid]
-            if not self.suits(pid, g):
+            if not self.suits(pid, g, swap=True):
                 continue
             clash = self.clashes(pid, g)
             if any(c in tabu for c in clash):
                 continue  # it would undo a move of this chain
             full = self.full(g)
-            cost = len(clash) + int(full)
+            cost = len(clash) + int(full) + int(self.unspoken(pid, g) is not None)
             if cost and depth == 0:
                 continue
             options.append((cost, len(g.members), gid, clash, full))
@@ -172,15 +191,14 @@ class _Repair:
         self, pid: str, gid: str, clash: list[str], full: bool, depth: int, tabu: frozenset[str]
     ) -> bool:
         g = self.groups[gid]
+        lang = self.unspoken(pid, g)
+        if lang is not None:
+            if not (self._respeak(g, lang) or self._make_way(pid, g, lang, depth, tabu)):
+                return False
+            full = self.full(g)
         if full:
             # a member who can go elsewhere makes room (people with a rhythm of days stay)
-            movable = [
-                x
-                for x in g.members
-                if not self.people[x].min_active_days
-                and not self.people[x].min_weekly_hours
-                and x not in self.moving  # somebody this chain is placing stays put
-            ]
+            movable = [x for x in g.members if self._movable(x)]
             for x in sorted(movable):
                 mark = len(self.undo)
                 self.remove(x, gid)
@@ -207,6 +225,124 @@ class _Repair:
         return True
 
 
+    def _movable(self, x: str) -> bool:
+        # people with a rhythm of days or hours stay; so does somebody this chain is placing
+        q = self.people[x]
+        return not q.min_active_days and not q.min_weekly_hours and x not in self.moving
+
+    def _make_way(
+        self, pid: str, g: _Group, lang: str, depth: int, tabu: frozenset[str]
+    ) -> bool:
+        """One member whose language no mediator speaking `lang` also speaks moves to another
+        group of the module, and the sessions get a mediator speaking `lang`."""
+        if depth <= 0:
+            return False
+        for x in sorted(g.members):
+            other = self.people[x].interpreter_language
+            if not other or other == lang or not self._movable(x):
+                continue
+            mark = len(self.undo)
+            self.remove(x, g.id)
+            if self.place(x, g.module.id, depth - 1, tabu | {g.id}) and self._respeak(g, lang):
+                return True
+            self.rollback(mark)
+        return False
+
+    def _respeak(self, g: _Group, lang: str) -> bool:
+        """Give each session of `g` whose mediators do not speak `lang` another mediator who
+        speaks it and every language the group's members need; logged for rollback."""
+        assert self.mediators is not None
+        needed = {lang} | {
+            x for x in (self.people[m].interpreter_language for m in g.members) if x
+        }
+        mark = len(self.undo)
+        for index, s in enumerate(g.held):
+            spoken = _spoken(self.mediators.staff, [s])
+            if needed <= spoken:
+                continue
+            swapped = False
+            for old in [mid for mid, role in s.staff_roles.items() if role == "mediator"]:
+                others = _spoken(self.mediators.staff, [s], leaving=old)
+                new = self.mediators.replacement(g.module, s, old, needed - others)
+                if new is not None:
+                    self.mediators.hand(s, old, new)
+                    self.undo.append(("swap", f"{index}|{old}|{new}", g.id))
+                    swapped = True
+                    break
+            if not swapped:
+                self.rollback(mark)
+                return False
+        g.spoken = _spoken(self.mediators.staff, g.held)
+        return True
+
+
+def _spoken(
+    staff: dict[str, StaffMember], sessions: list[Session], leaving: str | None = None
+) -> set[str]:
+    """The languages the mediators of every one of `sessions` speak (`leaving` not counted)."""
+    per = [
+        {
+            lang
+            for sid, role in s.staff_roles.items()
+            if role == "mediator" and sid in staff and sid != leaving
+            for lang in staff[sid].languages
+        }
+        for s in sessions
+    ]
+    return set.intersection(*per) if per else set()
+
+
+@dataclass
+class _Mediators:
+    """Who leads what and when: enough to hand a session's mediator role to somebody else."""
+
+    problem: Problem
+    cal: Calendar
+    staff: dict[str, StaffMember]
+    busy: dict[str, list[tuple[int, int]]]  # staff id -> (start, end) of their sessions
+    minutes: dict[tuple[str, int], int]  # (staff id, week) -> minutes of sessions
+
+    def span(self, s: Session) -> tuple[int, int]:
+        t = _start(self.problem, s)
+        return t, t + minutes(s.end) - minutes(s.start)
+
+    def replacement(
+        self, module: Module, s: Session, old: str, languages: set[str]
+    ) -> str | None:
+        """A mediator (not already in the session) who may take `old`'s place in `s` and
+        speaks `languages`; None if nobody can."""
+        a, b = self.span(s)
+        week = a // (7 * DAY)
+        for member in self.problem.staff:
+            if member.id == old or member.id in s.staff_roles:
+                continue
+            if not languages <= set(member.languages):
+                continue
+            if not may_staff(module, member, "mediator"):
+                continue
+            if not self.cal.staff_free(member, a, b - a):
+                continue
+            if any(x < b and a < y for x, y in self.busy.get(member.id, ())):
+                continue
+            if self.minutes.get((member.id, week), 0) + (b - a) > member.weekly_hours * 60:
+                continue
+            return member.id
+        return None
+
+    def hand(self, s: Session, old: str, new: str) -> None:
+        """`new` takes `old`'s mediator role in `s` (bookkeeping follows)."""
+        a, b = self.span(s)
+        week = a // (7 * DAY)
+        roles = dict(s.staff_roles)
+        del roles[old]
+        roles[new] = "mediator"
+        s.staff_roles = roles
+        self.busy[old].remove((a, b))
+        self.busy.setdefault(new, []).append((a, b))
+        self.minutes[(old, week)] -= b - a
+        self.minutes[(new, week)] = self.minutes.get((new, week), 0) + b - a
+
+
 def _start(problem: Problem, s: Session) -> int:
     return (s.date - problem.horizon.start).days * DAY + minutes(s.start)
 
@@ -228,6 +364,8 @@ def repair(
     by_group: dict[str, list[Session]] = {}
     for s in sessions:
         by_group.setdefault(s.group_id, []).append(s)
+    pinned = {pin.session_key for pin in problem.pins}
+    frozen = problem.horizon.frozen_before
     groups: dict[str, _Group] = {}
     by_module: dict[str, list[str]] = {}
     for gid, members in membership.items():
@@ -262,6 +400,8 @@ def repair(
             min(caps) if caps else None,
             spoken,
             min(md.group_max, cap) if cap is not None else md.group_max,
+            held,
+            any(s.key in pinned or (frozen is not None and s.date < frozen) for s in held),
         )
         by_module.setdefault(md.id, []).append(gid)
     fixed_busy: dict[str, list[tuple[int, int]]] = {}
@@ -285,6 +425,8 @@ def repair(
         fixed_busy,
         group_of,
     )
+    if any(g.spoken is not None for g in groups.values()):
+        state.mediators = _mediators(problem, cal, staff, sessions)
     still: list[tuple[str, str]] = []
     for pid, mid in ungrouped:
         if deadline is not None and time.perf_counter() > deadline:
@@ -300,6 +442,20 @@ def repair(
             day = (s.date - problem.horizon.start).days
             s.participant_ids = [x for x in g.members if cal.attends(x, g.module.id, day)]
     return still
+
+
+def _mediators(
+    problem: Problem, cal: Calendar, staff: dict[str, StaffMember], sessions: list[Session]
+) -> _Mediators:
+    busy: dict[str, list[tuple[int, int]]] = {}
+    used: dict[tuple[str, int], int] = {}
+    for s in sessions:
+        a = _start(problem, s)
+        b = a + minutes(s.end) - minutes(s.start)
+        for sid in s.staff_roles:
+            busy.setdefault(sid, []).append((a, b))
+            used[(sid, a // (7 * DAY))] = used.get((sid, a // (7 * DAY)), 0) + b - a
+    return _Mediators(problem, cal, staff, busy, used)
 
 
 def repaired(

@@ -228,3 +228,104 @@ def test_every_construction_verifies_on_random_weeks(p) -> None:
 @SETTINGS
 def test_every_construction_verifies_on_random_staffed_weeks(p) -> None:
     _construction_verifies(p)
+
+
+def _mediated(gid: str, day: int, members: list[str], rid: str, mediator: str) -> Session:
+    s = _session(gid, day, 9, members, rid, "c1" if day == 0 else "c2")
+    s.staff_roles = {s.staff_roles and next(iter(s.staff_roles)): "coach", mediator: "mediator"}
+    return s
+
+
+def _mediator(sid: str, *languages: str) -> object:
+    return coach(sid, roles=["mediator"], languages=list(languages))
+
+
+def test_a_session_gets_a_mediator_who_speaks_the_newcomers_language_too() -> None:
+    # m#1 is full of people who need no interpreter but a; its mediator x1 speaks only
+    # Tigrinya. b needs Arabic: x2 speaks both and is free, so x2 takes over and b joins
+    m = module("m", group_max=3, max_groups=1, mediator_required=True,
+               staff_required={"coach": 1, "mediator": 1})
+    people = [person("a", interpreter_language="ti"), person("b", interpreter_language="ar"),
+              person("c")]
+    p = problem([m], people, staff=[coach("c1"), _mediator("x1", "ti"), _mediator("x2", "ti", "ar")],
+                rooms=[room("r1")], enrol={"m": ["a", "b", "c"]})
+    sessions = [_mediated("m#1", 0, ["a", "c"], "r1", "x1")]
+    membership = {"m#1": ["a", "c"]}
+    assert repair(p, Calendar(p), membership, sessions, [("b", "m")]) == []
+    assert sorted(membership["m#1"]) == ["a", "b", "c"]
+    assert sessions[0].staff_roles == {"c1": "coach", "x2": "mediator"}
+    groups = [Group("m#1", "m", membership["m#1"])]
+    assert verify(p, Timetable("FEASIBLE", sessions=sessions, groups=groups)) == []
+
+
+def test_no_mediator_is_taken_from_another_session_at_the_same_time() -> None:
+    # the same, but x2 leads another session at that hour: nothing changes
+    m = module("m", group_max=3, max_groups=1, mediator_required=True,
+               staff_required={"coach": 1, "mediator": 1})
+    n = module("n", staff_required={"mediator": 1}, mediator_required=True)
+    people = [person("a", interpreter_language="ti"), person("b", interpreter_language="ar"),
+              person("c"), person("d")]
+    p = problem([m, n], people,
+                staff=[coach("c1"), _mediator("x1", "ti"), _mediator("x2", "ti", "ar")],
+                rooms=[room("r1"), room("r2")], enrol={"m": ["a", "b", "c"], "n": ["d"]})
+    other = _session("n#1", 0, 9, ["d"], "r2", "x2")
+    other.staff_roles = {"x2": "mediator"}
+    sessions = [_mediated("m#1", 0, ["a", "c"], "r1", "x1"), other]
+    membership = {"m#1": ["a", "c"], "n#1": ["d"]}
+    assert repair(p, Calendar(p), membership, sessions, [("b", "m")]) == [("b", "m")]
+    assert sorted(membership["m#1"]) == ["a", "c"]
+    assert sessions[0].staff_roles == {"c1": "coach", "x1": "mediator"}
+
+
+def test_a_member_whose_language_blocks_the_swap_moves_to_another_group() -> None:
+    # m#1 (Monday, mediator x1: Tigrinya) holds a (Tigrinya) and c; b needs Arabic, which only
+    # x2 speaks, and b is busy on Tuesday. a can go to m#2 (Tuesday, x3 speaks Tigrinya): then
+    # x2 takes m#1 and b joins
+    m = module("m", group_max=3, max_groups=2, mediator_required=True,
+               staff_required={"coach": 1, "mediator": 1})
+    people = [person("a", interpreter_language="ti"),
+              person("b", interpreter_language="ar", unavailability=_busy(1)),
+              person("c"), person("e")]
+    p = problem([m], people,
+                staff=[coach("c1"), coach("c2"), _mediator("x1", "ti"), _mediator("x2", "ar"),
+                       _mediator("x3", "ti")],
+                rooms=[room("r1")], enrol={"m": ["a", "b", "c", "e"]})
+    sessions = [_mediated("m#1", 0, ["a", "c"], "r1", "x1"),
+                _mediated("m#2", 1, ["e"], "r1", "x3")]
+    membership = {"m#1": ["a", "c"], "m#2": ["e"]}
+    assert repair(p, Calendar(p), membership, sessions, [("b", "m")]) == []
+    assert sorted(membership["m#1"]) == ["b", "c"]
+    assert sorted(membership["m#2"]) == ["a", "e"]
+    assert sessions[0].staff_roles == {"c1": "coach", "x2": "mediator"}
+    groups = [Group(gid, "m", ids) for gid, ids in membership.items()]
+    assert verify(p, Timetable("FEASIBLE", sessions=sessions, groups=groups)) == []
+
+
+def test_an_appointment_placed_first_makes_way_for_the_only_group() -> None:
+    from scheduler.construct import construct
+    from tests.test_scheduler.factories import hours
+
+    # the workshop meets only on Monday 9:00-11:00; a's coaching may be on Monday or Tuesday
+    # morning and was booked first, at Monday 9:00. The second chance moves it to Tuesday.
+    start, end = hours(9, 11)
+    shop = module("shop", allowed_days=[0], time_windows=[TimeWindow(start, end)],
+                  max_groups=1)
+    talk = module("talk", kind="individual_coaching", allowed_days=[0, 1],
+                  time_windows=[TimeWindow(start, end)], room_kind=None, off_site=True)
+    people = [person("a", referent_coach_id="c2"), person("b"), person("c")]
+    p = problem([shop, talk], people, staff=[coach("c1"), coach("c2")], rooms=[room("r1")],
+                enrol={"shop": ["a", "b", "c"], "talk": ["a"]})
+    from scheduler.engine import _as_best
+
+    cal = Calendar(p)
+    built = construct(p, attempts=1, cal=cal)
+    assert built.ungrouped == []
+    assert sorted(built.membership["shop#1"]) == ["a", "b", "c"]
+    (appointment,) = [s for s in built.sessions if s.module_id == "talk"]
+    assert appointment.date == MONDAY + timedelta(days=1)
+    best = _as_best(p, built, cal)
+    assert best is not None
+    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    trial.unplaced = list_unplaced(p, trial)
+    assert trial.unplaced == []
+    assert verify(p, trial) == []
