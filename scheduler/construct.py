@@ -73,14 +73,24 @@ class _ModuleState:
 
 @dataclass
 class _Book:
-    busy: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # per person, room or staff key, per horizon day, the spans booked (a session never runs
+    # past midnight: asking one day is enough, and staff lists grow long over a week)
+    busy: dict[str, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
     week_load: dict[tuple[str, int], int] = field(default_factory=dict)
 
     def free(self, key: str, t: int, dur: int) -> bool:
-        return all(e <= t or t + dur <= s for s, e in self.busy.get(key, ()))
+        days = self.busy.get(key)
+        if not days:
+            return True
+        return all(e <= t or t + dur <= s for s, e in days.get(t // DAY, ()))
 
     def add(self, key: str, t: int, dur: int) -> None:
-        self.busy.setdefault(key, []).append((t, t + dur))
+        self.busy.setdefault(key, {}).setdefault(t // DAY, []).append((t, t + dur))
+
+    def remove(self, key: str, t: int, dur: int) -> None:
+        spans = self.busy.get(key, {}).get(t // DAY, [])
+        if (t, t + dur) in spans:
+            spans.remove((t, t + dur))
 
 
 @dataclass
@@ -152,9 +162,7 @@ class _Constructor:
         """Give a module's reserved pin resources back, just before its groups are formed."""
         for t, dur, held, staff in self.reserved.pop(module_id, []):
             for k in held:
-                spans = self.book.busy.get(k, [])
-                if (t, t + dur) in spans:
-                    spans.remove((t, t + dur))
+                self.book.remove(k, t, dur)
             for sid in staff:
                 self.book.week_load[(sid, t // DAY // 7)] -= dur
 
@@ -428,9 +436,7 @@ class _Constructor:
         if session.room_id is not None:
             keys.append(f"r:{session.room_id}")
         for key in keys:
-            spans = self.book.busy.get(key, [])
-            if (start, start + dur) in spans:
-                spans.remove((start, start + dur))
+            self.book.remove(key, start, dur)
         week = start // DAY // 7
         for sid in session.staff_roles:
             self.book.week_load[(sid, week)] -= dur
@@ -509,15 +515,16 @@ class _Constructor:
                 s.participant_ids = list(self.membership[s.group_id])
 
     def split_leftovers(self) -> None:
-        """Once every group module is formed: where fewer people than a group's minimum are
-        left out of a module, one more group for them (see _split_off). Done at the end, so
-        that the people it borrows keep their places in the modules formed after this one."""
+        """Once every group module is formed: where people are left out of a module, one more
+        group for them (see _split_off), borrowing members where they are fewer than a group's
+        minimum or share no time with each other. Done at the end, so that the people it
+        borrows keep their places in the modules formed after this one."""
         left: dict[str, set[str]] = {}
         for pid, mid in self.ungrouped:
             left.setdefault(mid, set()).add(pid)
         for mid, todo in left.items():
             md = self.p.module(mid)
-            if md.individual or md.open or len(todo) >= md.group_min:
+            if md.individual or md.open:
                 continue
             st = self._module_state(md)
             if st is None:
@@ -525,7 +532,20 @@ class _Constructor:
             mine = [g for g in self.membership if g.rpartition("#")[0] == mid]
             st.groups = [(g, self.membership[g], [], {}, []) for g in mine]
             st.used = {int(n) for g in mine if (n := g.rpartition("#")[2]).isdigit()}
-            self._split_off(md, st, 0, todo)
+            # one more group (per level left out, the most people first, in single-level
+            # modules), and one more for whom those leave out, as the module's limit allows
+            if md.single_level_groups:
+                levels = Counter(self.people[x].language_level for x in todo)
+                for level, _n in sorted(levels.items(), key=lambda kv: (-kv[1], kv[0])):
+                    self._split_off(
+                        md, st, 0, {x for x in todo if self.people[x].language_level == level}
+                    )
+            else:
+                for _round in range(2):
+                    taken = {x for _gid, members, *_ in st.groups for x in members}
+                    if not todo - taken:
+                        break
+                    self._split_off(md, st, 0, todo - taken)
             placed: set[str] = set()
             for gid, members, *_ in st.groups:
                 if gid not in self.membership:
@@ -599,9 +619,7 @@ class _Constructor:
                 continue
             for session in self.by_group.get(old[x], []):
                 start = (session.date - self.p.horizon.start).days * DAY + minutes(session.start)
-                spans = self.book.busy.get(f"p:{x}", [])
-                if (start, start + md.duration_minutes) in spans:
-                    spans.remove((start, start + md.duration_minutes))
+                self.book.remove(f"p:{x}", start, md.duration_minutes)
                 if x in session.participant_ids:
                     session.participant_ids.remove(x)
         self._book_group(md, st, b, label, (times, kept, teams, rooms))
@@ -672,7 +690,7 @@ class _Constructor:
         free: dict[str, set[int]] = {}
         for pid in ids:
             mine = self.cal.free_starts(self.people[pid], candidates, dur)
-            booked = self.book.busy.get(f"p:{pid}")
+            booked = f"p:{pid}" in self.book.busy
             free[pid] = (
                 {t for t in mine if self.book.free(f"p:{pid}", t, dur)} if booked else set(mine)
             )

@@ -70,6 +70,7 @@ class _Repair:
     moving: set[str] = field(default_factory=set)  # people the chain is placing now
     checks: int = 0
     mediators: _Mediators | None = None  # None: no mediator swaps (no mediated module)
+    _attended: dict[tuple[str, str], list[_Slot]] = field(default_factory=dict)
 
     # -- moves (logged, so that a failed chain is taken back)
     def add(self, pid: str, gid: str) -> None:
@@ -104,7 +105,14 @@ class _Repair:
 
     # -- checks
     def attended(self, pid: str, g: _Group) -> list[_Slot]:
-        return [s for s in g.slots if self.cal.attends(pid, g.module.id, s.day)]
+        # a group's sessions never move here: who attends which is asked again and again
+        key = (pid, g.id)
+        hit = self._attended.get(key)
+        if hit is None:
+            hit = self._attended[key] = [
+                s for s in g.slots if self.cal.attends(pid, g.module.id, s.day)
+            ]
+        return hit
 
     def unspoken(self, pid: str, g: _Group) -> str | None:
         """The person's interpreter language if no mediator of the group speaks it."""
