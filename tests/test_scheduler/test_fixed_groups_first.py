@@ -28,7 +28,8 @@ def _first(problem, **kwargs):
         seen.append(u)
         stop.set()
 
-    tt = solve(problem, time_limit=10, workers=2, progress=progress, stop=stop, **kwargs)
+    # the first timetable stops the solve: the limit only bounds a run on a loaded machine
+    tt = solve(problem, time_limit=60, workers=2, progress=progress, stop=stop, **kwargs)
     return tt, seen
 
 
