@@ -70,7 +70,8 @@ def _why(problem: Problem, cal: Calendar, q: Participant, md: Module) -> str:
         return "participant_unavailable"
     if not md.off_site and not any(room_suits(md, r) for r in problem.rooms):
         return "room"
-    return "capacity"
+    # an appointment has no group to find room in: its person, staff and room never meet
+    return "appointment" if md.individual else "capacity"
 
 
 def reason_text(rule: str, q: Participant, module_id: str) -> str:
@@ -87,6 +88,10 @@ def reason_text(rule: str, q: Participant, module_id: str) -> str:
         "capacity": (
             f"No group of {module_id} has a place, a room and a team at a time {q.name} is "
             "free, around everybody else's sessions."
+        ),
+        "appointment": (
+            f"No time for {q.name}'s {module_id} when they, the staff it needs and a room are "
+            "all free, around everybody else's sessions."
         ),
     }
     return texts.get(rule, "")

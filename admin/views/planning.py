@@ -63,6 +63,7 @@ GOAL_LABELS = {
 # why the plan leaves somebody out (the engine's rule families; see scheduler/unplaced.py)
 LEFT_OUT_REASONS = {
     "capacity": _l("no group has a place, a room and a team when this person is free"),
+    "appointment": _l("no time when this person, the staff it needs and a room are all free"),
     "participant_unavailable": _l(
         "never free when the module can take place (language course, other commitments)"
     ),

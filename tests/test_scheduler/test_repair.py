@@ -329,3 +329,24 @@ def test_an_appointment_placed_first_makes_way_for_the_only_group() -> None:
     trial.unplaced = list_unplaced(p, trial)
     assert trial.unplaced == []
     assert verify(p, trial) == []
+
+
+def test_an_appointment_left_out_says_its_people_never_meet() -> None:
+    from scheduler import solve
+    from tests.test_scheduler.factories import hours
+
+    # a's coaching (referent c2) fits only Monday 9:00-11:00, when c2 leads the workshop
+    start, end = hours(9, 11)
+    shop = module("shop", allowed_days=[0], time_windows=[TimeWindow(start, end)],
+                  max_groups=1, allowed_staff={"coach": ["c2"]})
+    talk = module("talk", kind="individual_coaching", allowed_days=[0],
+                  time_windows=[TimeWindow(start, end)], room_kind=None, off_site=True)
+    people = [person("a", referent_coach_id="c2"), person("b"), person("c")]
+    p = problem([shop, talk], people, staff=[coach("c1"), coach("c2")], rooms=[room("r1")],
+                enrol={"shop": ["b", "c"], "talk": ["a"]})
+    tt = solve(p, time_limit=5, workers=1)
+    assert verify(p, tt) == []
+    assert [(u.participant_id, u.module_id, u.reason) for u in tt.unplaced] == [
+        ("a", "talk", "appointment")
+    ]
+    assert "No time for Person a's talk" in tt.unplaced[0].message
