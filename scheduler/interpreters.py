@@ -41,12 +41,19 @@ def mediators_speak(problem: Problem, staff_roles: dict[str, str]) -> set[str]:
     }
 
 
-def needed(problem: Problem, session: Session) -> list[str]:
-    """The languages the session must book an interpreter for."""
-    md = next((m for m in problem.modules if m.id == session.module_id), None)
+def needed(
+    problem: Problem,
+    session: Session,
+    people: dict[str, Participant] | None = None,
+    modules: dict[str, Module] | None = None,
+) -> list[str]:
+    """The languages the session must book an interpreter for (`people` and `modules` by id
+    spare the look-ups when asked for many sessions)."""
+    modules = modules if modules is not None else {m.id: m for m in problem.modules}
+    md = modules.get(session.module_id)
     if md is None or not books(md):
         return []
-    people = {q.id: q for q in problem.participants}
+    people = people if people is not None else {q.id: q for q in problem.participants}
     spoken = mediators_speak(problem, session.staff_roles)
     return sorted(
         {
@@ -100,7 +107,9 @@ def book(problem: Problem, sessions: list[Session]) -> list[str]:
         busy[it.id].append((s.date, a, b))
         used[(it.id, _week(problem, s.date))] += b - a
 
-    wanted = {i: needed(problem, sessions[i]) for i in order}
+    people = {q.id: q for q in problem.participants}
+    modules = {m.id: m for m in problem.modules}
+    wanted = {i: needed(problem, sessions[i], people, modules) for i in order}
     kept: dict[int, dict[str, str]] = {}
     # the bookings that still hold are kept first, so a first fit never moves them
     for i in order:
