@@ -23,6 +23,7 @@ from app.models.enums import ModuleKind
 from app.permissions import PermissionDenied
 from app.services import interpreters
 from app.services.planning import publishing
+from app.services.planning import weeks as calendar
 from app.services.planning.problem import Scope, build_problem
 from app.services.validation import RecordInvalid
 from tests import factories
@@ -124,7 +125,7 @@ def test_the_pool_reaches_the_problem_with_its_days_off(world):
     assert hidden.interpreters[0].name == f"Interpreter {pool.id}"
 
 
-def test_a_planned_interview_books_the_interpreter_and_shows_it(world, coordinator_client):
+def test_a_planned_interview_books_the_interpreter_and_shows_it(app, world, coordinator_client):
     plannable(world)
     _interviews(world)
     made = _pool(world)
@@ -153,6 +154,15 @@ def test_a_planned_interview_books_the_interpreter_and_shows_it(world, coordinat
             db.session.get(PlannedSession, sid).module.name == "Entretien individuel"
             for sid in sessions
         )
+    # the coach who leads the interviews sees who interprets in her week
+    from tests.conftest import sign_in
+
+    coach = app.test_client()
+    sign_in(coach, world.users["staff"].email)
+    label = calendar.iso_week_label(WEEK)
+    week = coach.get(f"/admin/my-week/?week={label}").get_data(as_text=True)
+    assert 'data-testid="my-session-interpreter"' in week
+    assert "Selam Tesfamariam (ti)" in week
     # the next planning starts from what was published, bookings included
     problem = build_problem(Scope(world.org.id, WEEK, 1)).problem
     assert problem.previous is not None
