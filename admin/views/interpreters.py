@@ -21,9 +21,11 @@ class InterpreterDayOffInline(InlineFormAdmin):
 
 
 class InterpreterView(SecureModelView):
-    # coordinators (and admins) manage the pool; the contact is not for viewers
+    # coordinators (and admins) manage the pool: staff see who interprets in their own week,
+    # viewers never see the contact
     editor_roles = EDITORS
     viewer_allowed = False
+    staff_allowed = False
     column_list = ("name", "languages", "weekly_hours", "active")
     column_labels = {**FIELD_LABELS, "languages": _l("Languages interpreted")}
     column_searchable_list = ("name",)

@@ -92,7 +92,8 @@ def test_only_coordinators_and_admins_manage_the_pool(app, world, client):
     from tests.conftest import sign_in
 
     sign_in(client, world.users["staff"].email)
-    assert client.get("/admin/interpreter/new/").status_code in (302, 403)
+    assert client.get("/admin/interpreter/new/").status_code == 403
+    assert client.get("/admin/interpreter/").status_code == 403
     coordinator = app.test_client()
     sign_in(coordinator, world.users["coordinator"].email)
     assert coordinator.get("/admin/interpreter/new/").status_code == 200
