@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from admin.dashboard import DashboardView
 from admin.views.feeds import FeedsView
 from admin.views.history import HistoryView
+from admin.views.interpreters import InterpreterView
 from admin.views.my_week import MyWeekView
 from admin.views.notices import NoticesView
 from admin.views.organisation import (
@@ -40,6 +41,7 @@ from admin.views.users import UserView
 from app.models import (
     ClosureDay,
     Enrolment,
+    Interpreter,
     Module,
     Organisation,
     Participant,
@@ -92,6 +94,9 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(
         StaffMemberView(StaffMember, _l("Staff"), category=people, endpoint="staff_member")
+    )
+    admin.add_view(
+        InterpreterView(Interpreter, _l("Interpreters"), category=people, endpoint="interpreter")
     )
     admin.add_view(
         ParticipantImportView(name=_l("Import participants"), category=people,

@@ -68,6 +68,13 @@ FIELD_LABELS = {
     "room_features": _l("Room features needed"),
     "off_site": _l("Off-site (no room)"),
     "needs_mediator": _l("Needs a mediator speaking the group's language"),
+    "books_interpreter": _l(
+        "Books an external interpreter when a participant needs one and no mediator can"
+    ),
+    "contact": _l("Contact (how to book them)"),
+    "weekly_hours": _l("Hours per week (at most; empty: no limit)"),
+    "days_off": _l("Days off"),
+    "interpreters": _l("Interpreters"),
     "target_levels": _l("Target language levels"),
     "term_start": _l("Term start"),
     "term_end": _l("Term end"),

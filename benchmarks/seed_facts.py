@@ -26,6 +26,7 @@ from pathlib import Path
 
 from scheduler import Problem, Timetable, read_problem, solve, verify
 from scheduler.dropin import coverage_windows
+from scheduler.interpreters import needed
 from scheduler.slots import min_gap_days
 
 
@@ -76,7 +77,7 @@ def _facts(problem: Problem, t: Timetable) -> list[str]:
                 f"{md.name}: {len(sessions)} sessions, smallest gap within a group "
                 f"{min(gaps) if gaps else '-'} days (at least {gap} asked)"
             )
-    out += _drop_in_facts(problem, t) + _intake_facts(problem, t)
+    out += _drop_in_facts(problem, t) + _intake_facts(problem, t) + _interpreter_facts(problem, t)
     short = {(u.participant_id, u.week) for u in t.unplaced if u.rule == "min_weekly_hours"}
     needy = [q for q in problem.participants if q.min_weekly_hours or q.min_active_days]
     if needy:
@@ -182,6 +183,34 @@ def _intake_facts(problem: Problem, t: Timetable) -> list[str]:
             f"{len(enrolled)} people in referral or intake {how}"
         )
     return out
+
+
+def _interpreter_facts(problem: Problem, t: Timetable) -> list[str]:
+    """Sessions whose members need an interpreter no mediator of them speaks, and those with
+    one booked; the people needing one who got a session with an interpreter."""
+    if not any(md.books_interpreter for md in problem.modules):
+        return []
+    pending = {s.key: needed(problem, s) for s in t.sessions}
+    needing = [s for s in t.sessions if pending[s.key]]
+    booked = [s for s in needing if all(lang in s.interpreters for lang in pending[s.key])]
+    people = {q.id: q for q in problem.participants}
+    helped = {
+        pid
+        for s in booked
+        for pid in s.participant_ids
+        if people[pid].interpreter_language in s.interpreters
+    }
+    enrolled = {
+        e.participant_id
+        for e in problem.enrolments
+        if problem.module(e.module_id).books_interpreter
+        and people[e.participant_id].interpreter_language
+    }
+    return [
+        f"interpreters: {len(needing)} sessions need one, {len(booked)} have one booked; "
+        f"{len(helped)} of {len(enrolled)} people needing one planned with an interpreter "
+        f"(pool of {len(problem.interpreters)})"
+    ]
 
 
 def _capped(problem: Problem) -> Problem:

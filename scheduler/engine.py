@@ -13,7 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler import dropin, lns, replan
+from scheduler import dropin, interpreters, lns, replan
 from scheduler.bound import lower_bound
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
@@ -311,6 +311,7 @@ def extract(built: BuiltModel, solver: cp_model.CpSolver) -> tuple[list[Session]
                     staff_roles=dict(sorted(staff.items())),
                     participant_ids=built.calendar.attendees(g.module.id, t // DAY, ids),
                     off_site=g.module.off_site,
+                    interpreters=interpreters.chosen(s, solver.value),
                 )
             )
     sessions.sort(key=lambda s: (s.date, s.start, s.key))
@@ -1265,6 +1266,7 @@ def _as_best(
 
     groups = _greedy_groups(problem, built.membership, built.sessions)
     trial = Timetable("FEASIBLE", sessions=list(built.sessions), groups=groups)
+    interpreters.book(problem, trial.sessions)  # the construction books no interpreter itself
     individual = {md.id for md in problem.modules if md.individual}
     for _ in range(3):
         trial.unplaced = list_unplaced(problem, trial, cal)
@@ -1312,6 +1314,7 @@ def _greedy_timetable(
     from scheduler.verify import verify
 
     groups = _greedy_groups(problem, membership, sessions)
+    interpreters.book(problem, sessions)  # the greedy books no interpreter itself
     trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
     trial.unplaced = list_unplaced(problem, trial)  # a partial plan says what it leaves out
     if verify(problem, trial):
@@ -1321,6 +1324,8 @@ def _greedy_timetable(
 
 def _finish(problem: Problem, result: Timetable, stats: SolveStats, t0: float) -> Timetable:
     missed = dropin.assign(problem, result, stats.seed)  # who comes to each drop-in session
+    if result.feasible:
+        interpreters.book(problem, result.sessions)  # keeps the search's, drops unneeded ones
     result.goals = measure(problem, result)
     result.deferred = deferred_keys(problem, result)
     if result.feasible:

@@ -32,6 +32,14 @@ _TEMPLATES = {
     "sessions_per_day": "A group of {module} may meet at most {per_day} time(s) a day.",
     "min_days_between": "Two sessions of a group of {module} must lie at least {gap} days apart.",
     "mediator_language": "{module} needs a mediator who speaks each member's interpreter language.",
+    "interpreter_needed": "{module} needs an interpreter in {language} whenever no mediator of "
+    "its session speaks it.",
+    "interpreter_availability": "{interpreter} is not available at the times the sessions need "
+    "her or him.",
+    "interpreter_overlap": "{interpreter} (interpreter: {languages}) cannot interpret in two "
+    "sessions at once.",
+    "interpreter_hours": "{interpreter} interprets at most {interpreter_hours} a week; the "
+    "sessions that need her or him ask for more.",
     "participant_unavailable": "{participant} has too little free time outside her or his "
     "language course and other commitments.",
     "participant_overlap": "{participant} cannot attend two sessions at once.",
@@ -61,6 +69,10 @@ def _message(problem: Problem, a: Assumption) -> str:
         "gap": "",
         "staff_cap": "",
         "min_days": "",
+        "interpreter": "",
+        "language": "",
+        "languages": "",
+        "interpreter_hours": "",
     }
     fields.update(names)
     for r in a.records:
@@ -77,6 +89,10 @@ def _message(problem: Problem, a: Assumption) -> str:
         elif r.kind == "site":
             fields["cap"] = str(problem.site(r.id).group_size_cap)
             fields["staff_cap"] = str(problem.site(r.id).staff_cap)
+        elif r.kind == "interpreter":
+            it = problem.interpreter(r.id)
+            fields["languages"] = ", ".join(it.languages)
+            fields["interpreter_hours"] = f"{it.weekly_hours or 0:g} h"
         elif r.kind == "participant":
             fields["min_hours"] = f"{problem.participant(r.id).min_weekly_hours or 0:g} h"
             fields["min_days"] = str(problem.participant(r.id).min_active_days or 0)

@@ -347,8 +347,10 @@ def whole_objective(
 ) -> float:
     """The objective of a timetable of the whole week, as the engine reports it; infinite if
     it breaks a rule (a step's own problem approximates the rest of the week: never trusted)."""
+    from scheduler.interpreters import book
     from scheduler.verify import verify
 
+    book(problem, sessions)  # a step's model knows only its own sessions' bookings
     trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
     trial.unplaced = list_unplaced(problem, trial, cal)
     if verify(problem, trial):

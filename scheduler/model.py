@@ -10,7 +10,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from scheduler import dropin
+from scheduler import dropin, interpreters
 from scheduler.dates import windows
 from scheduler.problem import Module, Problem, Room, StaffMember
 from scheduler.slots import (
@@ -45,6 +45,8 @@ class SessionVars:
     rooms: dict[str, cp_model.IntVar] = field(default_factory=dict)
     staff: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     staff_any: dict[str, Lit] = field(default_factory=dict)
+    # (language, interpreter id) -> booked (scheduler/interpreters.py)
+    interpreters: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     interval: cp_model.IntervalVar | None = None
     placed: Lit = 1
     # its block is cut by the horizon's end and it is not pinned: it may be left to the next
@@ -100,6 +102,7 @@ def ref(problem: Problem, kind: str, record_id: str) -> RecordRef:
         "room": problem.rooms,
         "module": problem.modules,
         "site": problem.sites,
+        "interpreter": problem.interpreters,
     }
     lookup = tables.get(kind, [])
     name = next((r.name for r in lookup if r.id == record_id), record_id)
@@ -219,6 +222,7 @@ class _Builder:
         self._groups()
         self._module_rules()
         self._resources()
+        interpreters.constrain(self)
         self._participant_rules()
         if self.objective:
             self._goals()

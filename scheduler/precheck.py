@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import NamedTuple
 
+from scheduler import interpreters
 from scheduler.dates import wholly_past, windows
 from scheduler.problem import Module, Problem, Room, StaffMember
 from scheduler.slots import (
@@ -483,6 +484,7 @@ def precheck(
             )
     out.extend(_min_hours(problem, members))
     out.extend(_pins(problem, cal))
+    out.extend(interpreters.precheck(problem))  # a language nobody of the pool speaks
     # a referent coach's free time against her participants' appointments (Hall's condition),
     # unless a plain count of her hours already said so
     counted = {r.id for e in out if e.rule == "staff_hours" for r in e.records if r.kind == "staff"}

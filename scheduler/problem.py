@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scheduler.timetable import Timetable
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # files of these versions still read (version 1 lacks the dated fields, version 2 the staff,
-# cap and rhythm fields of version 3, version 3 the drop-in of version 4; all take defaults)
-READABLE_VERSIONS = (1, 2, 3, 4)
+# cap and rhythm fields of version 3, version 3 the drop-in of version 4, version 4 the
+# interpreter pool of version 5; all take defaults)
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
 MODULE_KINDS = (
@@ -144,6 +145,20 @@ class StaffMember:
 
 
 @dataclass
+class Interpreter:
+    """An external interpreter of the pool: a session books one for a member's interpreter
+    language that no staff mediator of the session speaks (see scheduler/interpreters.py).
+    Empty availability: any time; `weekly_hours` null: no weekly limit."""
+
+    id: str
+    name: str
+    languages: list[str]
+    availability: list[WeeklyBlock] = field(default_factory=list)
+    days_off: list[date] = field(default_factory=list)
+    weekly_hours: float | None = None
+
+
+@dataclass
 class Participant:
     id: str
     name: str
@@ -217,6 +232,10 @@ class Module:
     # a drop-in module: an open module (its groups hold no members, `open_capacity` seats per
     # offered session) whose attendees are chosen per session after the sessions are placed
     drop_in: DropIn | None = None
+    # interviews "with an interpreter if needed" (AMIE): each session books an external
+    # interpreter for a member's interpreter language no staff mediator of it speaks (not for
+    # open or drop-in sessions, which hold no fixed members)
+    books_interpreter: bool = False
 
     @property
     def open(self) -> bool:
@@ -284,6 +303,8 @@ class Problem:
     modules: list[Module] = field(default_factory=list)
     enrolments: list[Enrolment] = field(default_factory=list)
     pins: list[Pin] = field(default_factory=list)
+    # the external interpreters sessions may book (format 5)
+    interpreters: list[Interpreter] = field(default_factory=list)
     previous: Timetable | None = None
     weights: Weights = field(default_factory=Weights)
     newcomer_days: int = 42
@@ -305,6 +326,9 @@ class Problem:
 
     def staff_member(self, staff_id: str) -> StaffMember:
         return next(s for s in self.staff if s.id == staff_id)
+
+    def interpreter(self, interpreter_id: str) -> Interpreter:
+        return next(i for i in self.interpreters if i.id == interpreter_id)
 
     def participant(self, participant_id: str) -> Participant:
         return next(p for p in self.participants if p.id == participant_id)

@@ -477,6 +477,7 @@ def repaired(
     """The timetable with ejection chains placing whom it leaves out of a group module, if
     that verifies and lowers the objective; None otherwise (the input is left untouched)."""
     from scheduler.goals import left_out, measure, objective_value
+    from scheduler.interpreters import book
     from scheduler.unplaced import list_unplaced
     from scheduler.verify import verify
 
@@ -490,6 +491,7 @@ def repaired(
     if len(still) == len(missing):
         return None
     new_groups = [replace(g, participant_ids=membership[g.id]) for g in groups]
+    book(problem, new_sessions)  # a member placed may need an interpreter
     trial = Timetable("FEASIBLE", sessions=new_sessions, groups=new_groups)
     trial.unplaced = list_unplaced(problem, trial, cal)
     if verify(problem, trial):

@@ -63,6 +63,7 @@ def kept_from_previous(problem: Problem) -> tuple[dict[str, list[str]], list[Ses
                 dict(s.staff_roles),
                 list(members),
                 s.off_site,
+                dict(s.interpreters),
             )
         )
     return membership, sessions

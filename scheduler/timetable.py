@@ -90,6 +90,8 @@ class Session:
     staff_roles: dict[str, str] = field(default_factory=dict)
     participant_ids: list[str] = field(default_factory=list)
     off_site: bool = False
+    # the external interpreter booked per language (language -> interpreter id)
+    interpreters: dict[str, str] = field(default_factory=dict)
 
     @property
     def staff_ids(self) -> list[str]:

@@ -8,6 +8,7 @@ rule that alone rules the placement out, else the capacity left by everybody els
 
 from __future__ import annotations
 
+from scheduler import interpreters
 from scheduler.goals import left_out
 from scheduler.problem import Module, Participant, Problem
 from scheduler.slots import Calendar, may_staff, module_starts, room_suits
@@ -65,6 +66,8 @@ def _why(problem: Problem, cal: Calendar, q: Participant, md: Module) -> str:
         ]
         if not speakers:
             return "mediator_language"
+    if interpreters.unspoken(problem, md, q):
+        return "interpreter_needed"
     starts = [t for ts in module_starts(problem, md, cal.days).values() for t in ts]
     if not cal.free_starts(q, starts, md.duration_minutes):
         return "participant_unavailable"
@@ -79,6 +82,10 @@ def reason_text(rule: str, q: Participant, module_id: str) -> str:
         "language_level": f"{q.name}'s language level is not allowed in {module_id}.",
         "mediator_language": (
             f"No mediator speaks {q.name}'s interpreter language ({q.interpreter_language})."
+        ),
+        "interpreter_needed": (
+            f"No interpreter of the pool speaks {q.name}'s interpreter language "
+            f"({q.interpreter_language})."
         ),
         "participant_unavailable": (
             f"{q.name} is never free when {module_id} can take place (language course, "

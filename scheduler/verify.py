@@ -750,6 +750,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     ("staff", mid),
                 )
     out += _drop_in(problem, timetable, attends, span)
+    out += _interpreters(problem, timetable)
     return out
 
 
@@ -839,4 +840,86 @@ def _drop_in(
                             [RecordRef("participant", pid), RecordRef("module", md.id)],
                         )
                     )
+    return out
+
+
+def _interpreters(problem: Problem, timetable: Timetable) -> list[Violation]:
+    """External interpreters: each member's interpreter language that no mediator of a session
+    of a booking module speaks has one interpreter booked, of the pool, speaking it, available
+    over the whole session, not on a day off, in one session at a time, within weekly hours."""
+    out: list[Violation] = []
+    pool = {i.id: i for i in problem.interpreters}
+    modules = {md.id: md for md in problem.modules}
+    people = {q.id: q for q in problem.participants}
+    staff = {m.id: m for m in problem.staff}
+    taken: dict[str, list[Session]] = defaultdict(list)
+    worked: Counter[tuple[str, int]] = Counter()
+
+    def v(rule: str, message: str, *refs: tuple[str, str]) -> None:
+        out.append(Violation(rule, message, [RecordRef(k, i, i) for k, i in refs]))
+
+    for s in timetable.sessions:
+        a, b = _m(s.start), _m(s.end)
+        for lang, iid in sorted(s.interpreters.items()):
+            it = pool.get(iid)
+            if it is None or lang not in it.languages:
+                v(
+                    "interpreter_booking",
+                    f"{s.key} books {iid} for {lang}, who is not an interpreter of the pool "
+                    f"speaking {lang}.",
+                    ("session", s.key),
+                    ("interpreter", iid),
+                )
+                continue
+            blocks = [x for x in it.availability if x.weekday == s.date.weekday()]
+            inside = not it.availability or any(_m(x.start) <= a and b <= _m(x.end) for x in blocks)
+            if s.date in it.days_off or not inside:
+                v(
+                    "interpreter_availability",
+                    f"{it.name} is not available for {s.key} on {_day(s.date)}.",
+                    ("session", s.key),
+                    ("interpreter", iid),
+                )
+            taken[iid].append(s)
+            worked[(iid, (s.date - problem.horizon.start).days // 7)] += b - a
+        md = modules.get(s.module_id)
+        if md is None or not md.books_interpreter or md.open:
+            continue
+        spoken = {
+            lang
+            for mid, role in s.staff_roles.items()
+            if role == "mediator" and mid in staff
+            for lang in staff[mid].languages
+        }
+        for pid in s.participant_ids:
+            q = people.get(pid)
+            needs = q.interpreter_language if q is not None else None
+            if q is None or not needs or needs in spoken or needs in s.interpreters:
+                continue
+            v(
+                "interpreter_needed",
+                f"{q.name} needs an interpreter in {needs} at {s.key}: no mediator of the session "
+                "speaks it and none is booked.",
+                ("session", s.key),
+                ("participant", pid),
+            )
+    for iid, mine in taken.items():
+        mine.sort(key=lambda x: (x.date, x.start))
+        for x, y in zip(mine, mine[1:], strict=False):
+            if x.date == y.date and _m(y.start) < _m(x.end):
+                v(
+                    "interpreter_overlap",
+                    f"{pool[iid].name} is booked in {x.key} and {y.key} at once.",
+                    ("interpreter", iid),
+                    ("session", x.key),
+                    ("session", y.key),
+                )
+    for (iid, week), used in sorted(worked.items()):
+        cap = pool[iid].weekly_hours
+        if cap is not None and used > cap * 60 + 1e-6:
+            v(
+                "interpreter_hours",
+                f"{pool[iid].name} interprets {used / 60:g} h in week {week + 1}.",
+                ("interpreter", iid),
+            )
     return out

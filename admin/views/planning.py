@@ -69,6 +69,7 @@ LEFT_OUT_REASONS = {
     ),
     "language_level": _l("the module does not accept this language level"),
     "mediator_language": _l("no mediator speaks this person's interpreter language"),
+    "interpreter_needed": _l("no interpreter of the pool speaks this person's language"),
     "room": _l("no room suits the module"),
     "min_weekly_hours": _l("fewer hours this week than the programme's minimum"),
 }

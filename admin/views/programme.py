@@ -78,6 +78,7 @@ class ModuleView(SecureModelView):
         "max_groups",
         "staff_needs",
         "needs_mediator",
+        "books_interpreter",
         "room_kind",
         "room_features",
         "off_site",

@@ -4,6 +4,12 @@ from app.models.attendance import Attendance
 from app.models.audit import AuditEvent
 from app.models.base import BRUSSELS, Base, OrganisationScoped, now_brussels
 from app.models.feeds import FeedSubject, FeedToken
+from app.models.interpreters import (
+    Interpreter,
+    InterpreterAvailability,
+    InterpreterDayOff,
+    SessionInterpreter,
+)
 from app.models.notices import Notice, NoticeChange, NoticeChannel
 from app.models.organisation import (
     ClosureDay,
@@ -45,6 +51,10 @@ from app.models.trajectory import (
 from app.models.users import User
 
 __all__ = [
+    "Interpreter",
+    "InterpreterAvailability",
+    "InterpreterDayOff",
+    "SessionInterpreter",
     "Attendance",
     "AuditEvent",
     "FeedSubject",

@@ -110,6 +110,11 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     # The trajectories' evaluation interviews: nobody is enrolled by hand; each planning enrols,
     # for the days around its due date, every participant whose evaluation falls due then.
     evaluation: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Interviews "with an interpreter if needed" (AMIE): each session books an external
+    # interpreter for a participant's interpreter language no staff mediator of it speaks.
+    books_interpreter: so.Mapped[bool] = so.mapped_column(
+        default=False, server_default=sa.false()
+    )
     optional: so.Mapped[bool] = so.mapped_column(default=False)
     # Sexuality, domestic violence: never mandatory.
     sensitive_topic: so.Mapped[bool] = so.mapped_column(default=False)

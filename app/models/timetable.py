@@ -13,6 +13,7 @@ from app.models.base import AwareDateTime, Base, OrganisationScoped, enum_column
 from app.models.enums import RunStatus, SessionStatus
 
 if TYPE_CHECKING:
+    from app.models.interpreters import SessionInterpreter
     from app.models.organisation import Room, Site
     from app.models.people import Participant, StaffMember
     from app.models.programme import Module
@@ -125,6 +126,10 @@ class DraftSession(OrganisationScoped, Base):
     # {staff member id: role}, and the participants' ids.
     staff_roles: so.Mapped[dict[str, str]] = so.mapped_column(sa.JSON, default=dict)
     participant_ids: so.Mapped[list[int]] = so.mapped_column(sa.JSON, default=list)
+    # {language: interpreter id} the engine booked (external interpreters)
+    interpreters: so.Mapped[dict[str, int]] = so.mapped_column(
+        sa.JSON, default=dict, server_default="{}"
+    )
     pinned: so.Mapped[bool] = so.mapped_column(default=False)
     moved_by_hand: so.Mapped[bool] = so.mapped_column(default=False)
 
@@ -195,6 +200,11 @@ class PlannedSession(OrganisationScoped, Base):
     )
     attendees: so.Mapped[list[SessionParticipant]] = so.relationship(
         back_populates="session", cascade="all, delete-orphan"
+    )
+    interpreters: so.Mapped[list[SessionInterpreter]] = so.relationship(
+        back_populates="session",
+        cascade="all, delete-orphan",
+        order_by="SessionInterpreter.language",
     )
 
     @property

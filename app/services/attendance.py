@@ -22,6 +22,7 @@ from app.models import (
     Attendance,
     Participant,
     PlannedSession,
+    SessionInterpreter,
     SessionParticipant,
     SessionStaff,
     User,
@@ -107,6 +108,9 @@ def sessions_led(staff_member_id: int, week_start: dt.date, weeks: int = 1) -> l
                 so.selectinload(PlannedSession.module),
                 so.selectinload(PlannedSession.room),
                 so.selectinload(PlannedSession.staff).selectinload(SessionStaff.staff_member),
+                so.selectinload(PlannedSession.interpreters).selectinload(
+                    SessionInterpreter.interpreter
+                ),
             )
             .order_by(PlannedSession.starts_at, PlannedSession.id)
         )

@@ -35,6 +35,7 @@ from app.models import (
     now_brussels,
 )
 from app.models.audit import AuditEvent
+from app.models.interpreters import Interpreter, InterpreterAvailability, InterpreterDayOff
 from app.models.trajectory import (
     Evaluation,
     ExitDestination,
@@ -76,6 +77,9 @@ AUDITED: dict[type, str] = {
     ExitDestination: "exit_destination",
     GoalTheme: "goal_theme",
     IntakeItem: "intake_item",
+    Interpreter: "interpreter",
+    InterpreterAvailability: "interpreter_availability",
+    InterpreterDayOff: "interpreter_day_off",
 }
 # A child's change also belongs to its owner's history, and bumps the owner's version so
 # that a concurrent edit of the owner's page is detected.
@@ -91,6 +95,8 @@ OWNER_OF: dict[type, str] = {
     Evaluation: "trajectory",
     SatisfactionSurvey: "trajectory",
     IntakeScore: "trajectory",
+    InterpreterAvailability: "interpreter",
+    InterpreterDayOff: "interpreter",
 }
 SECRET_FIELDS = frozenset({"password_hash", "totp_secret"})
 SKIPPED_FIELDS = frozenset({"created_at", "updated_at", "version", "changed_at"})

@@ -25,6 +25,9 @@ from app.extensions import db
 from app.models import (
     ClosureDay,
     Enrolment,
+    Interpreter,
+    InterpreterAvailability,
+    InterpreterDayOff,
     Module,
     ModuleStaffNeed,
     ModuleTimeWindow,
@@ -73,6 +76,7 @@ _KEYS = {
         "sites",
         "closure_days",
         "staff",
+        "interpreters",
         "modules",
         "participants",
     },
@@ -151,7 +155,9 @@ _KEYS = {
         "drop_in",
         "drop_in_every_weeks",
         "evaluation",
+        "books_interpreter",
     },
+    "interpreter": {"name", "languages", "availability", "days_off", "weekly_hours", "contact"},
 }
 
 
@@ -361,6 +367,12 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where,
                 demo_staff = member
             session.flush()
 
+    pool = doc.get("interpreters") or []
+    for i, interpreter_doc in enumerate(pool):
+        with where.at(f"interpreters[{i}] {interpreter_doc.get('name')!r}"):
+            _interpreter(org, _check_keys("interpreter", interpreter_doc))
+            session.flush()
+
     modules: dict[str, Module] = {}
     for i, module_doc in enumerate(doc.get("modules") or []):
         with where.at(f"modules[{i}] {module_doc.get('name')!r}"):
@@ -375,6 +387,7 @@ def _build(doc: Mapping[str, Any], with_demo_people: bool, where: _Where,
         "rooms": rooms,
         "closure days": len(closures),
         "staff": len(staff),
+        "interpreters": len(pool),
         "modules": len(modules),
     }
     if not with_demo_people:
@@ -491,6 +504,31 @@ def _staff(org: Organisation, data: Mapping[str, Any]) -> StaffMember:
     return member
 
 
+def _interpreter(org: Organisation, data: Mapping[str, Any]) -> Interpreter:
+    """An external interpreter of the pool (invented: name, languages, when they can come)."""
+    interpreter = Interpreter(
+        organisation=org,
+        name=_required(data, "name"),
+        languages=[str(code) for code in _required(data, "languages")],
+        weekly_hours=_decimal(data.get("weekly_hours")),
+        contact=data.get("contact"),
+    )
+    for weekday, start, end in expand_blocks(data.get("availability")):
+        interpreter.availability.append(
+            InterpreterAvailability(
+                organisation=org, weekday=weekday, start_time=start, end_time=end
+            )
+        )
+    for day_off in data.get("days_off") or []:
+        first = parse_date(day_off["start"] if isinstance(day_off, Mapping) else day_off)
+        last = parse_date(day_off.get("end", first)) if isinstance(day_off, Mapping) else first
+        interpreter.days_off.append(
+            InterpreterDayOff(organisation=org, start_date=first, end_date=last)
+        )
+    db.session.add(interpreter)
+    return interpreter
+
+
 def _module(
     org: Organisation,
     programme: Programme,
@@ -549,6 +587,7 @@ def _module(
         if data.get("drop_in_every_weeks") is not None
         else None,
         evaluation=bool(data.get("evaluation", False)),
+        books_interpreter=bool(data.get("books_interpreter", False)),
     )
     leads = data.get("lead_staff") or []
     unknown = [str(key) for key in leads if str(key) not in staff]

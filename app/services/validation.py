@@ -574,6 +574,10 @@ def _register_trajectory_rules() -> None:
 
     VALIDATORS.update(rules.VALIDATORS)
     OWNERS.update(rules.OWNERS)
+    from app.services import interpreters  # it imports FieldError from here
+
+    VALIDATORS.update(interpreters.VALIDATORS)
+    OWNERS.update(interpreters.OWNERS)
 
 
 def validate(record: Any) -> list[FieldError]:

@@ -19,6 +19,7 @@ from app.models import (
     Base,
     DraftSession,
     Enrolment,
+    Interpreter,
     Module,
     ModuleTimeWindow,
     Notice,
@@ -48,6 +49,7 @@ SECRET_MODULE = "Geheime module"
 SECRET_MOTIVATION = "Geheime motivatie"
 SECRET_GOAL = "Geheim doel"
 SECRET_DESTINATION = "Geheime bestemming"
+SECRET_INTERPRETER = "Geheime tolk"
 
 
 def other_organisation_secrets(world: factories.World) -> list[str]:
@@ -64,6 +66,7 @@ def other_organisation_secrets(world: factories.World) -> list[str]:
         SECRET_MOTIVATION,
         SECRET_GOAL,
         SECRET_DESTINATION,
+        SECRET_INTERPRETER,
         *people,
         *emails,
     ]
@@ -79,6 +82,9 @@ def give_other_organisation_a_history(world: factories.World) -> None:
     for person in world.other_participants:
         factories.enrolment(person, module)
         person.referent_coach = other_coach
+    db.session.add(
+        Interpreter(organisation=world.other_org, name=SECRET_INTERPRETER, languages=["ti"])
+    )
     db.session.commit()
     other_world = factories.World(
         world.other_org,

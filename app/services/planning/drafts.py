@@ -43,6 +43,7 @@ def draft_rows(
                 room_id=int(session.room_id) if session.room_id else None,
                 off_site=session.off_site,
                 staff_roles=dict(session.staff_roles),
+                interpreters={lang: int(i) for lang, i in session.interpreters.items()},
                 participant_ids=sorted(
                     int(p)
                     for p in (

@@ -45,6 +45,8 @@ class Block:
     note: str = ""
     # Who is in the session (coordinators only; empty for viewers).
     members: tuple[str, ...] = ()
+    # the external interpreters booked, "name (language)"
+    interpreters: str = ""
     origin: int = DAY_START  # minutes after midnight of the grid's first row
 
     @property

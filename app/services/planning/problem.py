@@ -34,6 +34,7 @@ from app.models.enums import (
     SessionStatus,
     TrajectoryStatus,
 )
+from app.services import interpreters as interpreter_pool
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
 from app.services.trajectory import appointments, timeline
@@ -315,6 +316,7 @@ def _module(
         **_right_staff(module, staff_roles, working_language),
         min_days_between=module.min_days_between,
         once_per_person=module.once_per_person,
+        books_interpreter=module.books_interpreter,
     )
 
 
@@ -364,6 +366,7 @@ def _evaluation_module(
         off_site=module.off_site,
         sessions_total=1,
         **_right_staff(module, staff_roles, working_language),
+        books_interpreter=module.books_interpreter,
     )
 
 
@@ -476,6 +479,7 @@ def published_sessions(scope: Scope, include_cancelled: bool = False) -> list[Pl
             so.selectinload(PlannedSession.staff),
             so.selectinload(PlannedSession.attendees),
             so.selectinload(PlannedSession.module),
+            so.selectinload(PlannedSession.interpreters),
         )
         .order_by(PlannedSession.starts_at)
     )
@@ -521,6 +525,7 @@ def _previous(built: BuiltProblem) -> tuple[scheduler.Timetable | None, list[sch
                 staff_roles=staff_roles,
                 participant_ids=participant_ids,
                 off_site=session.off_site,
+                interpreters={b.language: str(b.interpreter_id) for b in session.interpreters},
             )
         )
         frozen = built.problem.horizon.frozen_before
@@ -655,6 +660,11 @@ def build_problem(
                 for p in sorted(participants.values(), key=lambda p: p.id)
             ],
             modules=engine_modules,
+            # days before today are frozen, as for staff absences
+            interpreters=interpreter_pool.engine_pool(
+                [d for d in scope.days() if scope.today is None or d >= scope.today],
+                pseudonymise,
+            ),
             enrolments=[
                 scheduler.Enrolment(
                     participant_id=str(e.participant_id),

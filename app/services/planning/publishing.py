@@ -13,6 +13,7 @@ from app.models import (
     Module,
     PlannedSession,
     PlanningRun,
+    SessionInterpreter,
     SessionParticipant,
     SessionStaff,
     User,
@@ -113,7 +114,26 @@ def _apply(session: PlannedSession, draft: drafts.DraftSession, now: dt.datetime
                 participant_id=participant_id, organisation_id=session.organisation_id
             )
         )
+    _apply_interpreters(session, draft)
     session.changed_at = now
+
+
+def _apply_interpreters(session: PlannedSession, draft: drafts.DraftSession) -> None:
+    """The interpreters the draft booked, one per language (link rows updated in place)."""
+    wanted = {lang: int(i) for lang, i in (draft.interpreters or {}).items()}
+    for link in list(session.interpreters):
+        if link.language not in wanted:
+            session.interpreters.remove(link)
+        else:
+            link.interpreter_id = wanted.pop(link.language)
+    for lang, interpreter_id in sorted(wanted.items()):
+        session.interpreters.append(
+            SessionInterpreter(
+                interpreter_id=interpreter_id,
+                language=lang,
+                organisation_id=session.organisation_id,
+            )
+        )
 
 
 def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
@@ -174,6 +194,8 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
                     _apply(session, draft, now)
                     session.published_at = now
                     session.published_by_id = user.id if user else None
+                else:
+                    _apply_interpreters(session, draft)  # a booking alone moves nothing
             for session in matching.removed:
                 if session.starts_at < past:
                     continue

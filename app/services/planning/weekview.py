@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Module, Participant, PlannedSession, PlanningRun, Room, StaffMember
+from app.models import (
+    Interpreter,
+    Module,
+    Participant,
+    PlannedSession,
+    PlanningRun,
+    Room,
+    StaffMember,
+)
 from app.models.enums import ModuleKind
 from app.services.planning import keys
 from app.services.planning.grid import Block
@@ -23,14 +31,16 @@ class Lookups:
     modules: dict[int, Module]
     rooms: dict[int, Room]
     staff: dict[int, StaffMember]
+    interpreters: dict[int, Interpreter] = field(default_factory=dict)
 
 
 def lookups() -> Lookups:
-    """Everything a grid names, in three queries whatever the number of sessions."""
+    """Everything a grid names, in four queries whatever the number of sessions."""
     return Lookups(
         {m.id: m for m in db.session.scalars(sa.select(Module))},
         {r.id: r for r in db.session.scalars(sa.select(Room))},
         {s.id: s for s in db.session.scalars(sa.select(StaffMember))},
+        {i.id: i for i in db.session.scalars(sa.select(Interpreter))},
     )
 
 
@@ -55,6 +65,14 @@ def _staff_names(ids: list[int], look: Lookups) -> str:
     return ", ".join(look.staff[i].first_name for i in ids if i in look.staff)
 
 
+def _interpreter_names(booked: dict[str, int], look: Lookups) -> str:
+    return ", ".join(
+        f"{look.interpreters[i].name} ({lang})"
+        for lang, i in sorted(booked.items())
+        if i in look.interpreters
+    )
+
+
 def draft_blocks(run: PlanningRun, look: Lookups) -> list[Block]:
     return [
         Block(
@@ -65,6 +83,9 @@ def draft_blocks(run: PlanningRun, look: Lookups) -> list[Block]:
             ends_at=d.ends_at,
             place=_place(d.room_id, d.off_site, look),
             staff=_staff_names([int(i) for i in d.staff_roles], look),
+            interpreters=_interpreter_names(
+                {lang: int(i) for lang, i in (d.interpreters or {}).items()}, look
+            ),
             head_count=len(d.participant_ids),
             group_key=d.group_key,
             pinned=d.pinned,
@@ -85,6 +106,9 @@ def published_blocks(sessions: list[PlannedSession], look: Lookups) -> list[Bloc
             ends_at=s.ends_at,
             place=_place(s.room_id, s.off_site, look),
             staff=_staff_names([x.staff_member_id for x in s.staff], look),
+            interpreters=_interpreter_names(
+                {x.language: x.interpreter_id for x in s.interpreters}, look
+            ),
             head_count=len(s.attendees),
             group_key=s.group_key,
             cancelled=s.is_cancelled,

@@ -17,8 +17,18 @@ from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import BRUSSELS, DraftSession, Module, Participant, PlanningRun, Room, StaffMember
+from app.models import (
+    BRUSSELS,
+    DraftSession,
+    Interpreter,
+    Module,
+    Participant,
+    PlanningRun,
+    Room,
+    StaffMember,
+)
 from app.models.enums import StaffRole
+from app.models.vocab import language_name
 from app.services.planning import keys
 
 
@@ -232,6 +242,28 @@ SENTENCES: dict[str, Sentence] = {
     "drop_in": lambda n, d: _(
         "%(participant)s could not come to %(module)s in the weeks asked (commitments or seats).",
         participant=n.of("participant") or _this(), module=n.of("module") or _this()),
+    "interpreter_needed": lambda n, d: _(
+        "%(who)s needs an interpreter in %(language)s for %(module)s, and no interpreter of the "
+        "pool (nor a mediator of the session) can come then.",
+        who=n.of("participant") or _("A participant"),
+        language=n.of("language") or (language_name(str(d["language"])) if d.get("language")
+                                      else "?"),
+        module=n.of("module") or n.of("session") or _this()),
+    "interpreter_booking": lambda n, d: _(
+        "%(what)s books an interpreter who is not in the pool or does not speak the language.",
+        what=n.of("session") or _this()),
+    "interpreter_availability": lambda n, d: _(
+        "%(interpreter)s is not available for %(what)s (availability or a day off).",
+        interpreter=n.of("interpreter") or _("The interpreter"),
+        what=n.of("session") or n.of("module") or _this()),
+    "interpreter_overlap": lambda n, d: _(
+        "%(interpreter)s cannot interpret in two sessions at once (%(what)s).",
+        interpreter=n.of("interpreter") or _("The interpreter"),
+        what=n.of("session") or n.of("module") or _this()),
+    "interpreter_hours": lambda n, d: _(
+        "%(interpreter)s would interpret more hours a week than agreed (%(what)s).",
+        interpreter=n.of("interpreter") or _("The interpreter"),
+        what=n.of("session") or n.of("module") or _("the sessions that need her or him")),
     "explain_cut_short": lambda n, d: _(
         "The time allowed ran out before the reason could be found; plan again with more time "
         "for a detailed reason."),
@@ -287,7 +319,9 @@ class RecordNames:
 
     def _lookup(self, kind: str, record_id: str, given: str) -> str:
         models = {"participant": Participant, "staff": StaffMember, "room": Room,
-                  "module": Module}
+                  "module": Module, "interpreter": Interpreter}
+        if kind == "language" and record_id:
+            return language_name(record_id)
         if kind in models and record_id.isdigit():
             record = db.session.get(models[kind], int(record_id))
             if record is not None:
