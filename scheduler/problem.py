@@ -15,6 +15,9 @@ FORMAT_VERSION = 4
 READABLE_VERSIONS = (1, 2, 3, 4)
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
+# the seat of a participant's referring social worker in an individual session (`with_referrer`):
+# a role of the timetable's `staff_roles`, not one a staff member holds
+REFERRER = "referrer"
 MODULE_KINDS = (
     "group_session",
     "info_session",
@@ -152,7 +155,12 @@ class Participant:
     interpreter_language: str | None = None
     unavailability: list[Unavailability] = field(default_factory=list)
     days_off: list[date] = field(default_factory=list)
+    # the participant's referent (their coach, or a social worker): which role they take in an
+    # individual session is the module's `referent_role`
     referent_coach_id: str | None = None
+    # the social worker who referred them (a staff id; null or not among the staff: someone
+    # outside the problem), who joins the sessions of `with_referrer` modules
+    referrer_id: str | None = None
     entry_date: date | None = None
     min_weekly_hours: float | None = None
     # the last day the participant is in the programme (null = open); with `entry_date` it
@@ -214,6 +222,12 @@ class Module:
     # once per person (GOAL's welcome day): each group meets once in the horizon; the web app
     # sends only the people who have not had it yet
     once_per_person: bool = False
+    # individual sessions: the role the participant's referent takes (one of its seats; the
+    # role gets one seat if `staff_required` names none); null: any qualified staff
+    referent_role: str | None = "coach"
+    # individual sessions: the participant's referring social worker joins (Brussels' final
+    # evaluation), in a seat of their own (REFERRER), when they are a staff member here
+    with_referrer: bool = False
     # a drop-in module: an open module (its groups hold no members, `open_capacity` seats per
     # offered session) whose attendees are chosen per session after the sessions are placed
     drop_in: DropIn | None = None

@@ -517,11 +517,23 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                         ("room", room.id),
                         ("session", s.key),
                     )
-        # staff and roles
+        # staff and roles; an individual session: the referent in the module's referent role,
+        # and the referring social worker where the module asks for them (a staff member here)
+        owner_id = s.group_id.rpartition("#")[2] if md.individual else ""
+        person = people.get(owner_id)
         required = dict(md.staff_required)
-        if md.individual:
-            required.setdefault("coach", 1)
-        got = Counter(s.staff_roles.values())
+        if md.individual and md.referent_role:
+            required.setdefault(md.referent_role, 1)
+        referrer = (
+            person.referrer_id
+            if md.individual and md.with_referrer and person is not None
+            else None
+        )
+        if referrer not in staff or (
+            md.referent_role and person is not None and person.referent_coach_id == referrer
+        ):
+            referrer = None  # outside the problem, or already there as the referent
+        got = Counter(r for r in s.staff_roles.values() if r != "referrer")
         staff_cap = sites[md.site_id].staff_cap
         if staff_cap is not None and len(s.staff_roles) > staff_cap:
             v(
@@ -536,9 +548,23 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 f"Session {s.key} has staff {dict(got)}; {md.name} needs {required}.",
                 ("session", s.key),
             )
+        seated = [mid for mid, role in s.staff_roles.items() if role == "referrer"]
+        if seated != ([referrer] if referrer else []) and person is not None:
+            who = staff[referrer].name if referrer else "nobody"
+            v(
+                "referrer",
+                f"Session {s.key} of {md.name} with {person.name} seats "
+                f"{', '.join(staff[x].name if x in staff else x for x in seated) or 'nobody'} "
+                f"as the referring social worker; it needs {who}.",
+                ("session", s.key),
+                ("participant", person.id),
+                *[("staff", x) for x in sorted({*seated, *([referrer] if referrer else [])})],
+            )
         for mid, role in s.staff_roles.items():
             member = staff.get(mid)
-            if member is None or role not in member.roles:
+            if role == "referrer" and member is not None and mid == referrer:
+                pass  # a seat of its own: no role, site or qualification asked
+            elif member is None or role not in member.roles:
                 v(
                     "staff_roles",
                     f"{mid} cannot act as {role} in {s.key}.",
@@ -603,15 +629,19 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     ("staff", mid),
                     ("session", s.key),
                 )
-        if md.individual:
-            pid = s.group_id.rpartition("#")[2]
-            referent = people[pid].referent_coach_id if pid in people else None
-            coaches = [mid for mid, role in s.staff_roles.items() if role == "coach"]
-            if coaches != [referent]:
+        if md.individual and md.referent_role:
+            referent = person.referent_coach_id if person is not None else None
+            holders = [mid for mid, role in s.staff_roles.items() if role == md.referent_role]
+            if referent is None or referent not in holders:
+                name = person.name if person is not None else owner_id
                 v(
                     "staff_roles",
-                    f"Session {s.key} is not led by the referent coach.",
+                    f"Session {s.key} of {md.name} with {name} does not have "
+                    f"{staff[referent].name if referent in staff else 'their referent'}, "
+                    f"their referent, as {md.referent_role}.",
                     ("session", s.key),
+                    ("participant", owner_id),
+                    *([("staff", referent)] if referent else []),
                 )
         if md.mediator_required:
             spoken = {
