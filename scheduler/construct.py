@@ -99,6 +99,7 @@ class _Constructor:
         self.book = _Book()
         self.people = {q.id: q for q in problem.participants}
         self.staff_ids = {m.id for m in problem.staff}
+        self.spans_of: dict[str, list[tuple[int, int] | None]] = {}
         self.members = enrolled(problem)
         self.sessions: list[Session] = []
         self.by_group: dict[str, list[Session]] = {}
@@ -377,6 +378,8 @@ class _Constructor:
                     else set()
                 )
                 for t in (t for w in weeks for t in self.starts[md.id].get(w, [])):
+                    if not spec.in_span(occ, t):
+                        continue
                     if not self._rhythm_ok(md, spec.occurrences, gid, t) or not all(
                         self.free_for(q, t, dur) for q in people
                     ):
@@ -623,6 +626,8 @@ class _Constructor:
         if not numbered:
             return None
         occurrences = [w for _, w in numbered]
+        # a monthly rhythm's occurrences keep to their calendar months' days
+        self.spans_of[md.id] = [first.span(i) if first is not None else None for i, _ in numbered]
         if md.single_level_groups:
             by_level: dict[str, list[str]] = {}
             for pid in ids:
@@ -691,6 +696,12 @@ class _Constructor:
                 labels.add(int(label))
         return sorted(labels)
 
+    def _in_span(self, module_id: str, j: int, t: int) -> bool:
+        """Whether `t` lies in the days of the j-th occurrence groups form around."""
+        spans = self.spans_of.get(module_id, [])
+        span = spans[j] if j < len(spans) else None
+        return span is None or span[0] <= t // DAY <= span[1]
+
     def _timeless(
         self, md: Module, todo: set[str], free: dict[str, set[int]], target: int
     ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
@@ -732,7 +743,7 @@ class _Constructor:
         first = [
             t
             for t in sorted(counts, key=lambda t: (not planned(t), -counts[t], t))
-            if t // DAY // 7 in occurrences[0]
+            if t // DAY // 7 in occurrences[0] and self._in_span(md.id, 0, t)
         ]
         pinned = self.pin_at(keys[0]) if keys else None
         if pinned is not None:
@@ -781,7 +792,7 @@ class _Constructor:
             pinned = self.pin_at(keys[j]) if j < len(keys) else None
             for w in weeks:
                 for t in starts.get(w, []):
-                    if pinned is not None and t != pinned:
+                    if (pinned is not None and t != pinned) or not self._in_span(md.id, j, t):
                         continue
                     day = t // DAY
                     if sum(1 for x in times if x // DAY == day) >= md.max_sessions_per_day:

@@ -99,7 +99,7 @@ def greedy_membership(
             for pid in ids
         }
         blocks: dict[tuple[int, ...], int] = {}
-        optional = cut_by_end(module.frequency, problem.horizon.weeks)
+        optional = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
         for occ, weeks in enumerate(module_occurrences(problem, module)):
             if not weeks or occ in optional:
                 continue  # dropped, or its block is cut by the horizon's end (may wait)
@@ -206,7 +206,8 @@ def greedy_construct(problem: Problem) -> tuple[dict[str, list[str]], list[Sessi
     order = sorted(
         (md for md in problem.modules if not md.individual),
         key=lambda md: (
-            -len(occurrence_weeks(md.frequency, problem.horizon.weeks)) * md.duration_minutes,
+            -len(occurrence_weeks(md.frequency, problem.horizon.weeks, problem.horizon.start))
+            * md.duration_minutes,
             md.id,
         ),
     )

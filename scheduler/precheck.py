@@ -713,7 +713,8 @@ def _pins(problem: Problem, cal: Calendar) -> list[Explanation]:
         starts = module_starts(problem, md, cal.days)
         day = (pin.date - problem.horizon.start).days
         t = day * 1440 + minutes(pin.start)
-        if t not in [s for w in spec.occurrences[int(occ)] for s in starts.get(w, [])]:
+        at = [s for w in spec.occurrences[int(occ)] for s in starts.get(w, [])]
+        if t not in at or not spec.in_span(int(occ), t):
             out.append(
                 Explanation(
                     "pin",

@@ -9,10 +9,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scheduler.timetable import Timetable
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 # files of these versions still read (version 1 lacks the dated fields, version 2 the staff,
-# cap and rhythm fields of version 3, version 3 the drop-in of version 4; all take defaults)
-READABLE_VERSIONS = (1, 2, 3, 4)
+# cap and rhythm fields of version 3, version 3 the drop-in of version 4, version 4 the role
+# mix of version 5; all take defaults). Before version 5 `monthly` meant a block of 4 weeks:
+# io.py reads it as `every_n_weeks` of 4 (with its 21 days' spacing), so an old file keeps its
+# meaning
+READABLE_VERSIONS = (1, 2, 3, 4, 5)
+# the first version in which `monthly` is a calendar month
+CALENDAR_MONTHS_SINCE = 5
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
 # the seat of a participant's referring social worker in an individual session (`with_referrer`):
@@ -68,7 +73,8 @@ class Frequency:
     """How often a group (or a participant, for individual coaching) meets.
 
     per_week: `count` sessions every week; every_n_weeks: one session in every
-    block of `interval_weeks` weeks; monthly: one session in every block of 4 weeks.
+    block of `interval_weeks` weeks; monthly: one session in each calendar month (format
+    version 5; before it, a block of 4 weeks).
     A block that the horizon's end cuts short may leave its session to the next horizon
     (optional, but preferred: see the `deferred_sessions` goal).
     """
@@ -77,7 +83,9 @@ class Frequency:
     count: int = 1
     interval_weeks: int = 1
     # Blocks are aligned across horizons: `phase` weeks of the first block lie before the
-    # horizon start, and `skip_first_block` says that cut block already had its session.
+    # horizon start, and `skip_first_block` says that cut block already had its session
+    # (monthly: the calendar months place the blocks, `phase` is unused, and
+    # `skip_first_block` says the group already met in the month the horizon starts in).
     phase: int = 0
     skip_first_block: bool = False
 

@@ -141,9 +141,9 @@ def test_a_drop_in_problem_reads_back_and_an_older_file_still_reads():
     p = problem([group()], [person("a")], weeks=2)
     again = loads_problem(dumps(p))
     assert again.modules[0].drop_in == DropIn(every_weeks=2, per_week=1, required=True)
-    assert again.format_version == 4
+    assert again.format_version == 5
     old = dumps(problem([module("m1")], [person("a")])).replace(
-        '"format_version": 4', '"format_version": 3'
+        '"format_version": 5', '"format_version": 3'
     )
     old = old.replace('      "drop_in": null,\n', "")
     assert loads_problem(old).modules[0].drop_in is None

@@ -49,7 +49,9 @@ def test_an_old_individual_module_still_adds_the_referent_coach(solved):
 
 def test_ghent_interview_by_the_referent_social_worker_and_a_mediator(solved):
     # Ghent: the social worker who follows the participant, with a mediator; no coach at all
-    md = interview(staff_required={"social_worker": 1, "mediator": 1}, referent_role="social_worker")
+    md = interview(
+        staff_required={"social_worker": 1, "mediator": 1}, referent_role="social_worker"
+    )
     # sw1 has more hours free: without the rule the even-load goal would pick her
     p = problem(
         [md],
@@ -90,7 +92,8 @@ def test_the_referent_takes_one_of_several_seats(solved):
     )
     t = solved(p)
     (s,) = t.sessions
-    assert "c3" in s.staff_roles and len(s.staff_roles) == 2
+    assert "c3" in s.staff_roles
+    assert len(s.staff_roles) == 2
 
     broken = copy.deepcopy(t)
     broken.sessions[0].staff_roles = {"c1": "coach", "c2": "coach"}
@@ -119,7 +122,9 @@ def test_the_referring_social_worker_joins_the_final_evaluation(solved):
     t = solved(p)
     (s,) = t.sessions
     assert s.staff_roles == {"c1": "coach", "sw": "referrer"}
-    assert s.date.weekday() == 3 and time(9) <= s.start and s.end <= time(12)
+    assert s.date.weekday() == 3
+    assert time(9) <= s.start
+    assert s.end <= time(12)
 
     # without them, the verifier names the session, the participant and the referrer
     broken = copy.deepcopy(t)
@@ -176,7 +181,9 @@ def test_a_group_module_cannot_ask_for_the_referrer():
     md = module("g", with_referrer=True)
     p = problem([md], [person("a", referrer_id="c1")])
     (e,) = precheck(p)
-    assert e.rule == "invalid" and ("module", "g") in refs(e)
+    assert e.rule == "invalid"
+    assert ("module", "g") in refs(e)
     p = problem([interview(referent_role="driver")], [person("a", referent_coach_id="c1")])
     (e,) = precheck(p)
-    assert e.rule == "invalid" and "driver" in e.message
+    assert e.rule == "invalid"
+    assert "driver" in e.message
