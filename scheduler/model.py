@@ -786,7 +786,9 @@ class _Builder:
             return
         # sessions sharing the same week block are interchangeable: keep them in time order
         for a, b in zip(g.sessions, g.sessions[1:], strict=False):
-            if g.spec.occurrences[a.occurrence] == g.spec.occurrences[b.occurrence]:
+            if g.spec.occurrences[a.occurrence] == g.spec.occurrences[b.occurrence] and (
+                g.spec.span(a.occurrence) == g.spec.span(b.occurrence)
+            ):
                 assert a.start is not None
                 assert b.start is not None
                 c = self.m.add(a.start + a.duration <= b.start)
