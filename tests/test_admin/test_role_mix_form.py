@@ -29,7 +29,7 @@ def test_an_individual_module_without_a_bound_referent_and_with_the_referrer(
     coordinator_client, world
 ):
     response = coordinator_client.post(
-        "/admin/module/new/", data=individual(world, referent_role="", with_referrer="y")
+        "/admin/module/new/", data=individual(world, referent_role="__None", with_referrer="y")
     )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     created = saved("Gesprek met bemiddelaar")
