@@ -160,6 +160,12 @@ def test_a_referrer_never_available_is_named_before_planning():
     p = brussels(referrer_availability=[WeeklyBlock(5, time(9), time(12))])  # Saturdays only
     (e,) = [e for e in precheck(p) if e.rule == "referrer"]
     assert refs(e) >= {("staff", "sw"), ("participant", "a"), ("module", "int")}
+    # the plan leaves the evaluation out and says why, naming the referrer
+    t = solve(p, time_limit=5)
+    assert verify(p, t) == []
+    assert [u.module_id for u in t.unplaced] == ["int"]
+    (e,) = [e for e in t.explanations if e.rule == "referrer"]
+    assert ("staff", "sw") in refs(e)
 
 
 def test_a_referrer_outside_the_problem_is_not_planned(solved):
