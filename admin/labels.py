@@ -85,6 +85,11 @@ FIELD_LABELS = {
     "lead_qualification": _l("Qualification its leaders must hold"),
     "min_days_between": _l("Days between two sessions of a group (at least; monthly: 21)"),
     "once_per_person": _l("Once per participant (e.g. a welcome day)"),
+    "referent_role": _l(
+        "Individual sessions: the role the participant's referent takes (empty: "
+        "any staff with the roles needed)"
+    ),
+    "with_referrer": _l("Individual sessions: the referring social worker takes part"),
     "drop_in": _l("Drop-in: people come to the offered session their commitments leave free"),
     "drop_in_every_weeks": _l("Drop-in: each person comes at least every … weeks (a hard rule)"),
     "evaluation": _l("Evaluation interviews (planned on the trajectories' due dates)"),

@@ -40,6 +40,7 @@ from scheduler.goals import extra_coaches, load_points, load_spread, preferred_t
 from scheduler.model import GroupVars, Lit, SessionVars, skeleton
 from scheduler.problem import Module, Problem
 from scheduler.slots import Calendar, room_suits
+from scheduler.staffing import required_roles
 
 
 @dataclass
@@ -217,9 +218,8 @@ class _Relaxation:
     def _counted_session(self, g: GroupVars, s: SessionVars, active: Lit) -> dict[str, Lit]:
         """A session with no time: its staff per role, and its deferral if it may wait."""
         m = self.m
-        required = dict(g.module.staff_required)
-        if g.spec.individual:
-            required.setdefault("coach", 1)
+        person = self.b.participants.get(g.spec.label) if g.spec.individual else None
+        required = required_roles(g.module, person, self.b.staff)
         placed: Lit = active
         if s.optional and s.starts:
             placed = self.bool()

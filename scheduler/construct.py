@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from scheduler.problem import Module, Participant, Pin, Problem, Room, StaffMember
+from scheduler.problem import REFERRER, Module, Participant, Pin, Problem, Room, StaffMember
 from scheduler.repair import repair
 from scheduler.slots import (
     DAY,
@@ -38,6 +38,7 @@ from scheduler.slots import (
     session_starts,
     site_cap,
 )
+from scheduler.staffing import bound_staff, required_roles
 from scheduler.timetable import Session, SessionKey, group_id, session_key
 
 # a new group's occurrence times, members, teams and rooms
@@ -107,6 +108,8 @@ class _Constructor:
         self.cal = cal or Calendar(problem)
         self.book = _Book()
         self.people = {q.id: q for q in problem.participants}
+        self.staff_ids = {m.id for m in problem.staff}
+        self.spans_of: dict[str, list[tuple[int, int] | None]] = {}
         self.members = enrolled(problem)
         self.sessions: list[Session] = []
         self.by_group: dict[str, list[Session]] = {}
@@ -189,10 +192,15 @@ class _Constructor:
             r for r in suits if self.cal.room_open(r, t) and self.book.free(f"r:{r.id}", t, dur)
         ]
 
-    def _staff(self, md: Module, role: str, t: int, dur: int, taken: set[str]) -> list[StaffMember]:
+    def _staff(
+        self, md: Module, role: str, t: int, dur: int, taken: set[str], who: str | None = None
+    ) -> list[StaffMember]:
+        """Staff free to take `role` at `t` (the referrer's seat: only `who`)."""
         week = self.cal.day(t).week
         able = self._able.get((md.id, role))
-        if able is None:
+        if role == REFERRER:
+            able = [m for m in self.p.staff if m.id == who]
+        elif able is None:
             able = self._able[(md.id, role)] = [m for m in self.p.staff if may_staff(md, m, role)]
         out = [
             m
@@ -213,23 +221,26 @@ class _Constructor:
         t: int,
         dur: int,
         languages: set[str] | Counter[str],
-        referent: str | None = None,
+        person: Participant | None = None,
         only: set[str] | None = None,
     ) -> dict[str, str] | None:
-        """Staff per role free at `t` (`only`: a pin's staff, exactly these)."""
+        """Staff per role free at `t` (`person`: whose individual session it is; `only`: a
+        pin's staff, exactly these)."""
         team: dict[str, str] = {}
-        required = dict(md.staff_required)
-        if md.individual:
-            required.setdefault("coach", 1)
+        required = required_roles(md, person, self.staff_ids)
+        bound = bound_staff(md, person, self.staff_ids)
         cap = self.p.site(md.site_id).staff_cap
         if cap is not None and sum(c for c in required.values() if c > 0) > cap:
             return None  # the site's "+ M staff" cap: no team can hold the session
         for role, count in sorted(required.items()):
             if count <= 0:
                 continue
-            options = self._staff(md, role, t, dur, set(team))
-            if referent is not None and role == "coach":
-                options = [m for m in options if m.id == referent]
+            options = self._staff(md, role, t, dur, set(team), bound.get(role))
+            if role in bound:
+                # the referent takes one of the role's seats: first, or no team
+                if not any(m.id == bound[role] for m in options):
+                    return None
+                options.sort(key=lambda m: m.id != bound[role])
             if only is not None:
                 options = [m for m in options if m.id in only]
             if role == "mediator" and languages:
@@ -342,7 +353,7 @@ class _Constructor:
                 rooms = self._pinned_room(key, self._rooms(md, t, dur))
                 if not md.off_site and not rooms:
                     continue
-                team = self._team(md, t, dur, set(), q.referent_coach_id, self._pinned_staff(key))
+                team = self._team(md, t, dur, set(), q, self._pinned_staff(key))
                 if team is None:
                     continue
                 self._place(md, spec.id, occ, t, [q.id], team, rooms[0] if rooms else None)
@@ -396,6 +407,8 @@ class _Constructor:
                     else set()
                 )
                 for t in (t for w in weeks for t in self.starts[md.id].get(w, [])):
+                    if not spec.in_span(occ, t):
+                        continue
                     if not self._rhythm_ok(md, spec.occurrences, gid, t) or not all(
                         self.free_for(q, t, dur) for q in people
                     ):
@@ -652,6 +665,8 @@ class _Constructor:
         if not numbered:
             return None
         occurrences = [w for _, w in numbered]
+        # a monthly rhythm's occurrences keep to their calendar months' days
+        self.spans_of[md.id] = [first.span(i) if first is not None else None for i, _ in numbered]
         if md.single_level_groups:
             by_level: dict[str, list[str]] = {}
             for pid in ids:
@@ -720,6 +735,12 @@ class _Constructor:
                 labels.add(int(label))
         return sorted(labels)
 
+    def _in_span(self, module_id: str, j: int, t: int) -> bool:
+        """Whether `t` lies in the days of the j-th occurrence groups form around."""
+        spans = self.spans_of.get(module_id, [])
+        span = spans[j] if j < len(spans) else None
+        return span is None or span[0] <= t // DAY <= span[1]
+
     def _timeless(
         self, md: Module, todo: set[str], free: dict[str, set[int]], target: int
     ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
@@ -761,7 +782,7 @@ class _Constructor:
         first = [
             t
             for t in sorted(counts, key=lambda t: (not planned(t), -counts[t], t))
-            if t // DAY // 7 in occurrences[0]
+            if t // DAY // 7 in occurrences[0] and self._in_span(md.id, 0, t)
         ]
         pinned = self.pin_at(keys[0]) if keys else None
         if pinned is not None:
@@ -810,7 +831,7 @@ class _Constructor:
             pinned = self.pin_at(keys[j]) if j < len(keys) else None
             for w in weeks:
                 for t in starts.get(w, []):
-                    if pinned is not None and t != pinned:
+                    if (pinned is not None and t != pinned) or not self._in_span(md.id, j, t):
                         continue
                     day = t // DAY
                     if sum(1 for x in times if x // DAY == day) >= md.max_sessions_per_day:

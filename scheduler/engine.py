@@ -1141,10 +1141,11 @@ def _canonical(
         spec = specs.get(gid)
         if spec is None or gid in pinned:
             continue
-        blocks: dict[tuple[int, ...], list[Session]] = {}
+        blocks: dict[tuple[object, ...], list[Session]] = {}
         for x in mine:
             occ = int(x.key.rpartition("@")[2])
-            blocks.setdefault(tuple(spec.occurrences[occ]), []).append(x)
+            # two months sharing a week are two blocks
+            blocks.setdefault((*spec.occurrences[occ], spec.span(occ)), []).append(x)
         for block in blocks.values():
             keys = sorted(int(x.key.rpartition("@")[2]) for x in block)
             for occ, x in zip(keys, sorted(block, key=lambda x: (x.date, x.start)), strict=True):

@@ -23,6 +23,7 @@ from datetime import time
 
 from scheduler.problem import Problem, StaffMember, WeeklyBlock
 from scheduler.slots import clock, may_staff, minutes, room_suits
+from scheduler.staffing import bound_staff, module_roles
 from scheduler.timetable import Group, Session
 
 
@@ -49,10 +50,16 @@ def focus(
     people |= {pid for s in free for pid in s.participant_ids}
     staff = {sid for s in free for sid in s.staff_roles}
     rooms = {s.room_id for s in free if s.room_id is not None}
-    roles = {role for mid in touched for role in modules[mid].staff_required} | {"coach"}
+    roles = {role for mid in touched for role in module_roles(modules[mid])} | {"coach"}
     for mid in touched:
         md = modules[mid]
         staff |= {m.id for m in problem.staff for role in roles if may_staff(md, m, role)}
+    # referents and referrers bound to the individual sessions of the people concerned
+    staff_ids = {m.id for m in problem.staff}
+    for q in problem.participants:
+        if q.id in people:
+            for mid in touched:
+                staff |= {x for x in bound_staff(modules[mid], q, staff_ids).values() if x}
         rooms |= {r.id for r in problem.rooms if room_suits(md, r)}
     held = {e.module_id for e in problem.enrolments if e.participant_id in people}
     held |= {s.module_id for s in sessions if s.room_id in rooms}

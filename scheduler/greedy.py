@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from scheduler.problem import Problem
+from scheduler.problem import REFERRER, Problem
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -26,6 +26,7 @@ from scheduler.slots import (
     room_suits,
     session_starts,
 )
+from scheduler.staffing import bound_staff, required_roles
 from scheduler.timetable import Session, group_id
 
 
@@ -98,7 +99,7 @@ def greedy_membership(
             for pid in ids
         }
         blocks: dict[tuple[int, ...], int] = {}
-        optional = cut_by_end(module.frequency, problem.horizon.weeks)
+        optional = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
         for occ, weeks in enumerate(module_occurrences(problem, module)):
             if not weeks or occ in optional:
                 continue  # dropped, or its block is cut by the horizon's end (may wait)
@@ -205,7 +206,8 @@ def greedy_construct(problem: Problem) -> tuple[dict[str, list[str]], list[Sessi
     order = sorted(
         (md for md in problem.modules if not md.individual),
         key=lambda md: (
-            -len(occurrence_weeks(md.frequency, problem.horizon.weeks)) * md.duration_minutes,
+            -len(occurrence_weeks(md.frequency, problem.horizon.weeks, problem.horizon.start))
+            * md.duration_minutes,
             md.id,
         ),
     )
@@ -371,9 +373,10 @@ def _team(
 ) -> dict[str, str] | None:
     md = spec.module
     week = cal.day(t).week
-    required = dict(md.staff_required)
-    if spec.individual:
-        required.setdefault("coach", 1)
+    person = problem.participant(spec.label) if spec.individual else None
+    staff_ids = {m.id for m in problem.staff}
+    required = required_roles(md, person, staff_ids)
+    bound = bound_staff(md, person, staff_ids)
     cap = problem.site(md.site_id).staff_cap
     if cap is not None and sum(c for c in required.values() if c > 0) > cap:
         return None  # the site's "+ M staff" cap: no team can hold the session
@@ -389,21 +392,23 @@ def _team(
         options = [
             m
             for m in problem.staff
-            if may_staff(md, m, role)
+            if (m.id == bound.get(role) if role == REFERRER else may_staff(md, m, role))
             and m.id not in team
             and cal.staff_free(m, t, dur)
             and free(f"s:{m.id}", t, dur)
             and week_load.get((m.id, week), 0) + dur <= m.weekly_hours * 60
         ]
-        if spec.individual and role == "coach":
-            referent = problem.participant(spec.label).referent_coach_id
-            options = [m for m in options if m.id == referent]
         if role == "mediator" and languages:
             options.sort(key=lambda m: -len(languages & set(m.languages)))
         else:
             options.sort(
                 key=lambda m: (week_load.get((m.id, week), 0) / max(m.weekly_hours, 1), m.id)
             )
+        if role in bound:
+            # the referent takes one of the role's seats: first, or no team
+            if not any(m.id == bound[role] for m in options):
+                return None
+            options.sort(key=lambda m: m.id != bound[role])
         if len(options) < count:
             return None
         for m in options[:count]:

@@ -12,7 +12,13 @@ from typing import Any, TypeVar, Union
 
 from scheduler import problem as problem_module
 from scheduler import timetable as timetable_module
-from scheduler.problem import FORMAT_VERSION, READABLE_VERSIONS, Problem
+from scheduler.problem import (
+    CALENDAR_MONTHS_SINCE,
+    FORMAT_VERSION,
+    READABLE_VERSIONS,
+    Frequency,
+    Problem,
+)
 from scheduler.timetable import FORMAT_VERSION as TIMETABLE_VERSION
 from scheduler.timetable import Timetable
 
@@ -131,9 +137,29 @@ def to_dict(value: Problem | Timetable) -> dict[str, Any]:
 def problem_from_dict(data: dict[str, Any]) -> Problem:
     _check_version(data, "problem")
     decoded: Problem = _decode(Problem, data, "problem")
+    if data.get("format_version", FORMAT_VERSION) < CALENDAR_MONTHS_SINCE:
+        _four_week_months(decoded)
     # an older file reads with the new fields' defaults: it is now a problem of this version
     decoded.format_version = FORMAT_VERSION
     return decoded
+
+
+def _four_week_months(problem: Problem) -> None:
+    """An old file's `monthly` was one session in every block of 4 weeks, spaced 21 days by
+    default: the same rhythm in this version's terms (`monthly` is now a calendar month)."""
+
+    def blocks(freq: Frequency) -> Frequency:
+        if freq.kind != "monthly":
+            return freq
+        return dataclasses.replace(freq, kind="every_n_weeks", interval_weeks=4)
+
+    for md in problem.modules:
+        if md.frequency.kind == "monthly" and md.min_days_between is None:
+            md.min_days_between = 21
+        md.frequency = blocks(md.frequency)
+    for e in problem.enrolments:
+        if e.frequency is not None:
+            e.frequency = blocks(e.frequency)
 
 
 def timetable_from_dict(data: dict[str, Any]) -> Timetable:

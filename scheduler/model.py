@@ -12,7 +12,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import dropin, interpreters
 from scheduler.dates import windows
-from scheduler.problem import Module, Problem, Room, StaffMember
+from scheduler.problem import REFERRER, Module, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -26,6 +26,7 @@ from scheduler.slots import (
     room_suits,
     session_starts,
 )
+from scheduler.staffing import bound_staff, required_roles
 from scheduler.timetable import RecordRef, Session
 
 Lit = cp_model.IntVar | int
@@ -312,17 +313,19 @@ class _Builder:
             for pid, lit in group.member.items()
             if isinstance(lit, int) and lit
         ]
-        coach = None
+        fixed: list[StaffMember] = []
         if group.spec.individual:
-            people = [self.participants[group.spec.label]]
-            coach = self.staff.get(self.participants[group.spec.label].referent_coach_id or "")
+            person = self.participants[group.spec.label]
+            people = [person]
+            bound = bound_staff(group.module, person, self.staff).values()
+            fixed = [self.staff[mid] for mid in bound if mid in self.staff]
         # one member per set of commitments: the others are free at the same times
         alike = {self.cal.same_commitments(q): q for q in people}
         out = list(starts)
         for q in alike.values():
             free = set(self.cal.free_starts(q, out, dur))
             out = [t for t in out if t in free]
-        return [t for t in out if coach is None or self.cal.staff_free(coach, t, dur)]
+        return [t for t in out if all(self.cal.staff_free(m, t, dur) for m in fixed)]
 
     def _session(self, s: SessionVars) -> None:
         group, module = s.group, s.group.module
@@ -417,9 +420,9 @@ class _Builder:
     def _staff(self, s: SessionVars) -> None:
         group, module = s.group, s.group.module
         enforce = self.assume("staff_roles", ("module", module.id))
-        required = dict(module.staff_required)
-        if group.spec.individual:
-            required.setdefault("coach", 1)
+        person = self.participants.get(group.spec.label) if group.spec.individual else None
+        required = required_roles(module, person, self.staff)
+        bound = bound_staff(module, person, self.staff)
         staff_cap = self.p.site(module.site_id).staff_cap
         if staff_cap is not None and sum(c for c in required.values() if c > 0) > staff_cap:
             # the site's "+ M staff" cap: a session needing more staff cannot be held
@@ -440,9 +443,12 @@ class _Builder:
                     m for m in self.p.staff if may_staff(module, m, role)
                 ]
             candidates = able
-            if group.spec.individual and role == "coach":
-                referent = self.participants[group.spec.label].referent_coach_id
-                candidates = [m for m in candidates if m.id == referent]
+            # the participant's referent (or referrer) holds one of the role's seats
+            fixed = bound.get(role)
+            if role == REFERRER:
+                candidates = [self.staff[fixed]] if fixed in self.staff else []
+            elif role in bound and count == 1:
+                candidates = [m for m in candidates if m.id == fixed]
             held = self.frozen.get(s.key)
             if held is not None:
                 kept = [m for m in candidates if held.staff_roles.get(m.id) == role]
@@ -459,9 +465,18 @@ class _Builder:
                 if self.explain:
                     self.m.add(v <= s.placed)
                 lits.append(v)
-            self.add(self.m.add(sum(lits) == count * s.placed), enforce)
-            if not enforce:
+            seated = enforce
+            if role == REFERRER:
+                # the participant's referring social worker takes part (Brussels' evaluation)
+                seated = self.assume(
+                    "referrer", ("participant", group.spec.label), ("staff", fixed or "")
+                )
+            self.add(self.m.add(sum(lits) == count * s.placed), seated)
+            if not seated:
                 self.m.add(sum(lits) <= count)
+            if role in bound and count > 1:
+                seat = s.staff.get((fixed or "", role))
+                self.add(self.m.add((seat if seat is not None else 0) == s.placed), enforce)
         by_member: dict[str, list[cp_model.IntVar]] = {}
         for (mid, _role), v in s.staff.items():
             by_member.setdefault(mid, []).append(v)
@@ -775,7 +790,9 @@ class _Builder:
             return
         # sessions sharing the same week block are interchangeable: keep them in time order
         for a, b in zip(g.sessions, g.sessions[1:], strict=False):
-            if g.spec.occurrences[a.occurrence] == g.spec.occurrences[b.occurrence]:
+            if g.spec.occurrences[a.occurrence] == g.spec.occurrences[b.occurrence] and (
+                g.spec.span(a.occurrence) == g.spec.span(b.occurrence)
+            ):
                 assert a.start is not None
                 assert b.start is not None
                 c = self.m.add(a.start + a.duration <= b.start)
@@ -1146,6 +1163,7 @@ def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
             tuple(sorted(spans.get(q.id, []))),
             tuple(sorted(enrolled.get(q.id, []))),
             tuple(sorted(prev.get(q.id, []))),
+            q.referrer_id,
         )
         classes.setdefault(key, []).append(q.id)
     out = []

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from scheduler import interpreters
 from scheduler.dates import wholly_past, windows
-from scheduler.problem import Module, Problem, Room, StaffMember
+from scheduler.problem import REFERRER, ROLES, Module, Participant, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -26,6 +26,7 @@ from scheduler.slots import (
     room_suits,
     site_cap,
 )
+from scheduler.staffing import bound_staff, referent_for, required_roles
 from scheduler.timetable import Explanation, RecordRef
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -121,6 +122,14 @@ def _invalid(problem: Problem) -> list[Explanation]:
             bad(f"Module {md.name} allows unknown staff {', '.join(unknown)}.", ref)
         if md.min_days_between is not None and md.min_days_between < 0:
             bad(f"Module {md.name} asks for a negative number of days between sessions.", ref)
+        if md.referent_role is not None and md.referent_role not in ROLES:
+            bad(f"Module {md.name} binds the referent to an unknown role {md.referent_role}.", ref)
+        if md.with_referrer and not md.individual:
+            bad(
+                f"Module {md.name} asks for the referring social worker, but only individual "
+                "sessions can.",
+                ref,
+            )
     for e in problem.enrolments:
         if e.participant_id not in people or e.module_id not in modules:
             bad(f"An enrolment links unknown records ({e.participant_id}, {e.module_id}).")
@@ -172,7 +181,7 @@ def precheck(
         starts = module_starts(problem, md, cal.days)
         n = len(ids)
         # the site's "+ M staff": a session needs no more staff than the cap allows
-        per_session = sum(c for c in md.staff_required.values() if c > 0)
+        per_session = sum(required_roles(md).values())
         if site.staff_cap is not None and per_session > site.staff_cap and ids:
             out.append(
                 Explanation(
@@ -316,10 +325,7 @@ def precheck(
                     )
                     break
         # staff by role: does anyone hold it, and are there enough hours over the horizon?
-        required = dict(md.staff_required)
-        if md.individual:
-            required.setdefault("coach", 1)
-        for role, count in required.items():
+        for role, count in required_roles(md).items():
             if count <= 0 or not needs_session:
                 continue
             holders = [m for m in problem.staff if may_staff(md, m, role)]
@@ -334,8 +340,8 @@ def precheck(
                     )
                 )
                 continue
-            if md.individual and role == "coach":
-                continue
+            if md.individual and role == md.referent_role:
+                continue  # the referent's hours: per referent, below
             dur = md.duration_minutes
             sessions = sum(1 for w in _required(my_specs[0], defer) if w) if my_specs else 0
             min_groups = max(
@@ -376,16 +382,24 @@ def precheck(
         for spec in my_specs:
             for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
                 q = people[pid]
-                coach = staff.get(q.referent_coach_id or "") if md.individual else None
-                if md.individual and coach is None and any(_required(spec, defer)):
+                referent = referent_for(md, q)
+                if (
+                    referent is not None
+                    and referent[1] not in staff
+                    and any(_required(spec, defer))
+                ):
                     out.append(
                         Explanation(
                             "staff_roles",
-                            f"Participant {q.name} has no referent coach for {md.name}.",
+                            f"Participant {q.name} has no referent for {md.name}, which needs "
+                            f"the participant's referent as {referent[0].replace('_', ' ')}.",
                             [_r("participant", q.id, q.name), mref],
                         )
                     )
                     continue
+                # the referent and (where asked) the referring social worker: both must come
+                bound = bound_staff(md, q, staff) if md.individual else {}
+                fixed = [(role, staff[x]) for role, x in bound.items() if x in staff]
                 for weeks_of in _required(spec, defer):
                     cands = [t for w in weeks_of for t in starts.get(w, [])]
                     if (pid, md.id) in cal.windows:
@@ -401,7 +415,7 @@ def precheck(
                     # without a coach to match, one free start is enough (stop at it)
                     free = (
                         [t for t in cands if cal.participant_free(q, t, dur)]
-                        if coach is not None
+                        if fixed
                         else next(([t] for t in cands if cal.participant_free(q, t, dur)), [])
                     )
                     if not free:
@@ -417,21 +431,9 @@ def precheck(
                             )
                         )
                         break
-                    if coach is not None and not any(
-                        cal.staff_free(coach, t, md.duration_minutes) for t in free
-                    ):
-                        out.append(
-                            Explanation(
-                                "staff_availability",
-                                f"{coach.name}, the referent coach, is never available when "
-                                f"participant {q.name} is free for {md.name}.",
-                                [
-                                    _r("staff", coach.id, coach.name),
-                                    _r("participant", q.id, q.name),
-                                    mref,
-                                ],
-                            )
-                        )
+                    late = _bound_unavailable(cal, md, q, fixed, free)
+                    if late is not None:
+                        out.append(late)
                         break
             if not md.individual:
                 break
@@ -464,11 +466,13 @@ def precheck(
     for spec in specs:
         if spec.individual:
             q = people[spec.label]
-            if q.referent_coach_id:
-                per_coach[q.referent_coach_id] = (
-                    per_coach.get(q.referent_coach_id, 0)
-                    + sum(1 for w in _required(spec, defer) if w) * spec.module.duration_minutes
-                )
+            # the referent, and a referring social worker who joins: bound to each session
+            for mid in bound_staff(spec.module, q, staff).values():
+                if mid in staff:
+                    per_coach[mid] = (
+                        per_coach.get(mid, 0)
+                        + sum(1 for w in _required(spec, defer) if w) * spec.module.duration_minutes
+                    )
     for mid, need in sorted(per_coach.items()):
         m = staff[mid]
         if m.weekly_hours * 60 * weeks < need:
@@ -711,7 +715,8 @@ def _pins(problem: Problem, cal: Calendar) -> list[Explanation]:
         starts = module_starts(problem, md, cal.days)
         day = (pin.date - problem.horizon.start).days
         t = day * 1440 + minutes(pin.start)
-        if t not in [s for w in spec.occurrences[int(occ)] for s in starts.get(w, [])]:
+        at = [s for w in spec.occurrences[int(occ)] for s in starts.get(w, [])]
+        if t not in at or not spec.in_span(int(occ), t):
             out.append(
                 Explanation(
                     "pin",
@@ -844,14 +849,16 @@ def coach_matching(
         if not spec.individual:
             continue
         q = people[spec.label]
-        if q.referent_coach_id not in staff:
-            continue
         md = spec.module
         if md.id not in starts_of:
             starts_of[md.id] = module_starts(problem, md, cal.days)
-        for weeks_of in _required(spec, defer):
-            if weeks_of:
-                by_coach.setdefault(q.referent_coach_id, []).append((q.id, md, weeks_of))
+        # each member bound to the sessions (referent, referrer) serves them like a coach
+        for mid in bound_staff(md, q, staff).values():
+            if mid not in staff:
+                continue
+            for weeks_of in _required(spec, defer):
+                if weeks_of:
+                    by_coach.setdefault(mid, []).append((q.id, md, weeks_of))
     out: list[Explanation] = []
     for mid, appointments in sorted(by_coach.items()):
         coach = staff[mid]
@@ -902,6 +909,36 @@ def coach_matching(
             )
         )
     return out
+
+
+def _bound_unavailable(
+    cal: Calendar,
+    md: Module,
+    q: Participant,
+    fixed: list[tuple[str, StaffMember]],
+    free: list[int],
+) -> Explanation | None:
+    """The referent or referring social worker bound to an individual session who is never
+    available when the participant is free for it."""
+    for role, member in fixed:
+        if any(cal.staff_free(member, t, md.duration_minutes) for t in free):
+            continue
+        who = (
+            "the referring social worker"
+            if role == REFERRER
+            else f"the referent ({role.replace('_', ' ')})"
+        )
+        return Explanation(
+            "referrer" if role == REFERRER else "staff_availability",
+            f"{member.name}, {who}, is never available when participant {q.name} is free "
+            f"for {md.name}.",
+            [
+                _r("staff", member.id, member.name),
+                _r("participant", q.id, q.name),
+                _r("module", md.id, md.name),
+            ],
+        )
+    return None
 
 
 def _staff_terms(md: Module, role: str) -> str:

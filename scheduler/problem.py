@@ -12,10 +12,17 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 5
 # files of these versions still read (version 1 lacks the dated fields, version 2 the staff,
 # cap and rhythm fields of version 3, version 3 the drop-in of version 4, version 4 the
-# interpreter pool of version 5; all take defaults)
+# interpreter pool and the role mix of version 5; all take defaults). Before version 5
+# `monthly` meant a block of 4 weeks: io.py reads it as `every_n_weeks` of 4 (with its 21 days'
+# spacing), so an old file keeps its meaning
 READABLE_VERSIONS = (1, 2, 3, 4, 5)
+# the first version in which `monthly` is a calendar month
+CALENDAR_MONTHS_SINCE = 5
 
 ROLES = ("coach", "social_worker", "mediator", "language_teacher", "team_lead")
+# the seat of a participant's referring social worker in an individual session (`with_referrer`):
+# a role of the timetable's `staff_roles`, not one a staff member holds
+REFERRER = "referrer"
 MODULE_KINDS = (
     "group_session",
     "info_session",
@@ -66,7 +73,8 @@ class Frequency:
     """How often a group (or a participant, for individual coaching) meets.
 
     per_week: `count` sessions every week; every_n_weeks: one session in every
-    block of `interval_weeks` weeks; monthly: one session in every block of 4 weeks.
+    block of `interval_weeks` weeks; monthly: one session in each calendar month (format
+    version 5; before it, a block of 4 weeks).
     A block that the horizon's end cuts short may leave its session to the next horizon
     (optional, but preferred: see the `deferred_sessions` goal).
     """
@@ -75,7 +83,9 @@ class Frequency:
     count: int = 1
     interval_weeks: int = 1
     # Blocks are aligned across horizons: `phase` weeks of the first block lie before the
-    # horizon start, and `skip_first_block` says that cut block already had its session.
+    # horizon start, and `skip_first_block` says that cut block already had its session
+    # (monthly: the calendar months place the blocks, `phase` is unused, and
+    # `skip_first_block` says the group already met in the month the horizon starts in).
     phase: int = 0
     skip_first_block: bool = False
 
@@ -167,7 +177,12 @@ class Participant:
     interpreter_language: str | None = None
     unavailability: list[Unavailability] = field(default_factory=list)
     days_off: list[date] = field(default_factory=list)
+    # the participant's referent (their coach, or a social worker): which role they take in an
+    # individual session is the module's `referent_role`
     referent_coach_id: str | None = None
+    # the social worker who referred them (a staff id; null or not among the staff: someone
+    # outside the problem), who joins the sessions of `with_referrer` modules
+    referrer_id: str | None = None
     entry_date: date | None = None
     min_weekly_hours: float | None = None
     # the last day the participant is in the programme (null = open); with `entry_date` it
@@ -229,6 +244,12 @@ class Module:
     # once per person (GOAL's welcome day): each group meets once in the horizon; the web app
     # sends only the people who have not had it yet
     once_per_person: bool = False
+    # individual sessions: the role the participant's referent takes (one of its seats; the
+    # role gets one seat if `staff_required` names none); null: any qualified staff
+    referent_role: str | None = "coach"
+    # individual sessions: the participant's referring social worker joins (Brussels' final
+    # evaluation), in a seat of their own (REFERRER), when they are a staff member here
+    with_referrer: bool = False
     # a drop-in module: an open module (its groups hold no members, `open_capacity` seats per
     # offered session) whose attendees are chosen per session after the sessions are placed
     drop_in: DropIn | None = None

@@ -104,7 +104,14 @@ RULES: tuple[Rule, ...] = (
     ),
     _r(
         "staff_roles",
-        "the staff count per role; individual coaching by the referent coach",
+        "the staff count per role; an individual session with the referent in its role",
+        PRECHECK,
+        MODEL,
+        VERIFY,
+    ),
+    _r(
+        "referrer",
+        "an individual session that asks for it has the participant's referring social worker",
         PRECHECK,
         MODEL,
         VERIFY,

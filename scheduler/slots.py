@@ -50,30 +50,77 @@ def horizon_days(problem: Problem) -> list[Day]:
     return out
 
 
-def _blocks(frequency: Frequency, weeks: int) -> list[tuple[list[int], bool]]:
-    """Each occurrence's weeks, and whether its block runs on past the horizon's end."""
+Span = tuple[int, int]  # an occurrence's first and last day (horizon day indices)
+
+
+def month_spans(start: date, weeks: int) -> list[tuple[Span, bool, bool]]:
+    """The calendar months the horizon meets: their days inside it, and whether the horizon's
+    start (the month began before it) or its end (the month runs on past it) cuts them."""
+    last = 7 * weeks - 1
+    out, lo = [], 0
+    while lo <= last:
+        day = start + timedelta(days=lo)
+        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+        hi = min((following - start).days - 1, last)
+        out.append(((lo, hi), day.day > 1, (following - start).days - 1 > last))
+        lo = hi + 1
+    return out
+
+
+def _blocks(
+    frequency: Frequency, weeks: int, start: date | None = None
+) -> list[tuple[list[int], bool, Span]]:
+    """Each occurrence's weeks, whether its block runs on past the horizon's end, and its days.
+
+    `monthly` is one session in each calendar month (`start`, the horizon's first day, places
+    the months); a month begun before the horizon is skipped with `skip_first_block`."""
     if frequency.kind == "per_week":
-        return [([w], False) for w in range(weeks) for _ in range(max(frequency.count, 0))]
-    interval = 4 if frequency.kind == "monthly" else max(frequency.interval_weeks, 1)
+        return [
+            ([w], False, (7 * w, 7 * w + 6))
+            for w in range(weeks)
+            for _ in range(max(frequency.count, 0))
+        ]
+    if frequency.kind == "monthly":
+        if start is None:
+            raise ValueError("a monthly rhythm needs the horizon's start")
+        months = [
+            (list(range(lo // 7, hi // 7 + 1)), cut_end, (lo, hi))
+            for (lo, hi), _, cut_end in month_spans(start, weeks)
+        ]
+        if frequency.skip_first_block and month_spans(start, weeks)[0][1]:
+            months = months[1:]
+        return months
+    interval = max(frequency.interval_weeks, 1)
     phase = frequency.phase % interval
-    blocks, start, end = [], 0, interval - phase
-    while start < weeks:
-        blocks.append((list(range(start, min(end, weeks))), end > weeks))
-        start, end = end, end + interval
+    blocks: list[tuple[list[int], bool, Span]] = []
+    first, end = 0, interval - phase
+    while first < weeks:
+        last = min(end, weeks)
+        blocks.append((list(range(first, last)), end > weeks, (7 * first, 7 * last - 1)))
+        first, end = end, end + interval
     if phase and frequency.skip_first_block:
         blocks = blocks[1:]
     return blocks
 
 
-def occurrence_weeks(frequency: Frequency, weeks: int) -> list[list[int]]:
-    """The weeks each occurrence may fall in, in occurrence order."""
-    return [block for block, _ in _blocks(frequency, weeks)]
+def occurrence_weeks(
+    frequency: Frequency, weeks: int, start: date | None = None
+) -> list[list[int]]:
+    """The weeks each occurrence may fall in, in occurrence order (`start`: the horizon's
+    first day, which a monthly rhythm needs)."""
+    return [block for block, _, _ in _blocks(frequency, weeks, start)]
 
 
-def cut_by_end(frequency: Frequency, weeks: int) -> frozenset[int]:
+def occurrence_spans(frequency: Frequency, weeks: int, start: date | None = None) -> list[Span]:
+    """The days each occurrence may fall on: its weeks, or for a monthly rhythm the part of
+    its calendar month inside them."""
+    return [span for _, _, span in _blocks(frequency, weeks, start)]
+
+
+def cut_by_end(frequency: Frequency, weeks: int, start: date | None = None) -> frozenset[int]:
     """Occurrences whose block the horizon's end cuts short: the rest of the block lies in the
     next horizon, so the session may be deferred there (optional but preferred)."""
-    return frozenset(i for i, (_, cut) in enumerate(_blocks(frequency, weeks)) if cut)
+    return frozenset(i for i, (_, cut, _) in enumerate(_blocks(frequency, weeks, start)) if cut)
 
 
 def module_occurrences(
@@ -84,19 +131,23 @@ def module_occurrences(
 
     An occurrence is dropped when every allowed weekday of its week block falls on a holiday,
     (unless off-site) a closure of the module's site, or outside the module's term: the group
-    simply does not meet then.
+    simply does not meet then. A calendar month's part inside the horizon holding none of the
+    allowed weekdays is dropped too (its session falls before or after the horizon).
     """
     h = problem.horizon
-    blocks = occurrence_weeks(frequency or module.frequency, h.weeks)
+    freq = frequency or module.frequency
+    blocks = _blocks(freq, h.weeks, h.start)
     closed = _closed(problem, module)
-    if not closed and module.term_start is None and module.term_end is None:
-        return blocks
-    allowed = sorted({d for d in module.allowed_days if 0 <= d < 7})
+    monthly = freq.kind == "monthly"
+    if not closed and module.term_start is None and module.term_end is None and not monthly:
+        return [weeks for weeks, _, _ in blocks]
+    allowed = {d for d in module.allowed_days if 0 <= d < 7}
     out = []
-    for weeks in blocks:
-        days = [h.start + timedelta(days=7 * w + d) for w in weeks for d in allowed]
+    for weeks, _, (lo, hi) in blocks:
+        days = [h.start + timedelta(days=i) for i in range(lo, hi + 1) if (i % 7) in allowed]
         shut = [d in closed or not in_term(module, d) for d in days]
-        out.append([] if days and all(shut) else weeks)
+        empty = monthly and allowed and not days
+        out.append([] if (days and all(shut)) or empty else weeks)
     return out
 
 
@@ -183,6 +234,9 @@ def session_starts(
     frozen = 0 if any(pin.session_key == key for pin in problem.pins) else frozen_days(problem)
     lo, hi = spec.window if spec.window is not None else (0, 7 * problem.horizon.weeks)
     lo = max(lo, frozen)
+    span = spec.span(occurrence)
+    if span is not None:
+        lo, hi = max(lo, span[0]), min(hi, span[1])
     return [t for t in starts if lo <= t // DAY <= hi]
 
 
@@ -383,9 +437,19 @@ class GroupSpec:
     deferrable: frozenset[int] = frozenset()
     # individual coaching: the days of the participant's enrolment (None = the whole horizon)
     window: Window = None
+    # each occurrence's days (a monthly rhythm: its calendar month's part); empty: its weeks
+    spans: list[Span] = field(default_factory=list)
 
     def key(self, occurrence: int) -> str:
         return session_key(self.id, occurrence)
+
+    def span(self, occurrence: int) -> Span | None:
+        """The days an occurrence may fall on, or None when its weeks say it all."""
+        return self.spans[occurrence] if occurrence < len(self.spans) else None
+
+    def in_span(self, occurrence: int, t: int) -> bool:
+        span = self.span(occurrence)
+        return span is None or span[0] <= t // DAY <= span[1]
 
 
 def enrolled(problem: Problem) -> dict[str, list[str]]:
@@ -475,18 +539,30 @@ def group_specs(problem: Problem) -> list[GroupSpec]:
                     [pid],
                     True,
                     module_occurrences(problem, module, freq),
-                    cut_by_end(freq, problem.horizon.weeks),
+                    cut_by_end(freq, problem.horizon.weeks, problem.horizon.start),
                     spans.get((pid, module.id)),
+                    _month_days(problem, freq),
                 )
                 done = enrolment.sessions_done if enrolment else None
                 specs.append(_dated(problem, spec, pinned, remaining_sessions(module, done)))
         else:
             occ = module_occurrences(problem, module)
-            cut = cut_by_end(module.frequency, problem.horizon.weeks)
+            cut = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
+            days = _month_days(problem, module.frequency)
             for k in range(1, max_groups(module, len(ids), site_cap(problem, module)) + 1):
-                spec = GroupSpec(group_id(module.id, k), module, str(k), list(ids), False, occ, cut)
+                spec = GroupSpec(
+                    group_id(module.id, k), module, str(k), list(ids), False, occ, cut, None, days
+                )
                 specs.append(_dated(problem, spec, pinned, remaining_sessions(module)))
     return specs
+
+
+def _month_days(problem: Problem, frequency: Frequency) -> list[Span]:
+    """A monthly rhythm's occurrence days (its calendar months); empty for the others, whose
+    occurrences take every day of their weeks."""
+    if frequency.kind != "monthly":
+        return []
+    return occurrence_spans(frequency, problem.horizon.weeks, problem.horizon.start)
 
 
 def _dated(problem: Problem, spec: GroupSpec, pinned: set[str], remaining: int | None) -> GroupSpec:
@@ -506,10 +582,10 @@ def _dated(problem: Problem, spec: GroupSpec, pinned: set[str], remaining: int |
     per_day = max(module.max_sessions_per_day, 1)
     out: list[list[int]] = []
     kept = 0
-    in_block: dict[tuple[int, ...], int] = {}
+    in_block: dict[tuple[object, ...], int] = {}
     for occ, weeks in enumerate(spec.occurrences):
         first = lo if spec.key(occ) in pinned else max(lo, frozen)
-        days = [7 * w + d for w in weeks for d in allowed]
+        days = [7 * w + d for w in weeks for d in allowed if spec.in_span(occ, (7 * w + d) * DAY)]
         open_days = [
             i
             for i in days
@@ -517,7 +593,7 @@ def _dated(problem: Problem, spec: GroupSpec, pinned: set[str], remaining: int |
             and (problem.horizon.start + timedelta(days=i)) not in closed
             and in_term(module, problem.horizon.start + timedelta(days=i))
         ]
-        block = tuple(weeks)
+        block = (*weeks, spec.span(occ))  # two months sharing a week are two blocks
         full = spec.key(occ) not in pinned and in_block.get(block, 0) >= len(open_days) * per_day
         if not weeks or not open_days or full or (remaining is not None and kept >= remaining):
             out.append([])

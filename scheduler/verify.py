@@ -26,20 +26,40 @@ def _m(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
-def _week_blocks(freq: Frequency, weeks: int) -> list[tuple[set[int], bool]]:
-    """Each occurrence's weeks, and whether the horizon's end cuts its block short (then its
-    session may be missing: it falls in the next horizon)."""
+Block = tuple[set[int], bool, int, int]  # weeks, cut by the horizon's end, first and last day
+
+
+def _week_blocks(freq: Frequency, weeks: int, start: date) -> list[Block]:
+    """Each occurrence's weeks, whether the horizon's end cuts its block short (then its
+    session may be missing: it falls in the next horizon), and its first and last day."""
     if freq.kind == "per_week":
-        return [({w}, False) for w in range(weeks) for _ in range(freq.count)]
-    step = 4 if freq.kind == "monthly" else max(freq.interval_weeks, 1)
+        return [({w}, False, 7 * w, 7 * w + 6) for w in range(weeks) for _ in range(freq.count)]
+    if freq.kind == "monthly":
+        return _month_blocks(freq, weeks, start)
+    step = max(freq.interval_weeks, 1)
     offset = freq.phase % step
     firsts = [0, *range(step - offset if offset else step, weeks, step)]
     blocks = []
     for a, b in zip(firsts, [*firsts[1:], weeks], strict=True):
         # a full block would end at `a + step` (the first one `step - offset` weeks in)
         full_end = step - offset if a == 0 else a + step
-        blocks.append((set(range(a, min(b, weeks))), full_end > weeks))
+        last = min(b, weeks)
+        blocks.append((set(range(a, last)), full_end > weeks, 7 * a, 7 * last - 1))
     return blocks[1:] if offset and freq.skip_first_block else blocks
+
+
+def _month_blocks(freq: Frequency, weeks: int, start: date) -> list[Block]:
+    """Monthly: one block per calendar month the horizon meets (the month it starts in is
+    skipped with `skip_first_block` when it began before the horizon)."""
+    end = start + timedelta(days=7 * weeks)
+    blocks = []
+    day = start
+    while day < end:
+        nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+        lo, hi = (day - start).days, (min(nxt, end) - start).days - 1
+        blocks.append((set(range(lo // 7, hi // 7 + 1)), nxt > end, lo, hi))
+        day = nxt
+    return blocks[1:] if start.day > 1 and freq.skip_first_block else blocks
 
 
 def _opening(problem: Problem, module: Module, weekday: int) -> list[tuple[int, int]]:
@@ -233,7 +253,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 overrides.get((g.participant_ids[0] if g.participant_ids else "", md.id))
                 or md.frequency
             )
-        blocks = _week_blocks(freq, h.weeks)
+        blocks = _week_blocks(freq, h.weeks, h.start)
         # an occurrence whose allowed days are all holidays or site closures is dropped; the
         # others keep their numbers
         closed = set(h.holidays) | (set() if md.off_site else set(sites[md.site_id].closures))
@@ -242,7 +262,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         owner = g.participant_ids[0] if md.individual and g.participant_ids else None
 
         def dropped(
-            block: set[int],
+            block: Block,
             key: str,
             closed: set[date] = closed,
             allowed: set[int] = allowed,
@@ -251,20 +271,22 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         ) -> bool:
             """No day of the block is open to the group: each is a holiday or closure, outside
             the term, frozen (unless the occurrence is pinned) or outside an individual
-            enrolment's days."""
-            return bool([h.start + timedelta(days=7 * w + d) for w in block for d in allowed]) and (
-                not open_count(block, key)
-            )
+            enrolment's days (a month's part in the horizon may hold no allowed day at all)."""
+            return bool(allowed) and not open_count(block, key)
 
         def open_count(
-            block: set[int],
+            block: Block,
             key: str,
             closed: set[date] = closed,
             allowed: set[int] = allowed,
             md: Module = md,
             owner: str | None = owner,
         ) -> int:
-            days = [h.start + timedelta(days=7 * w + d) for w in block for d in allowed]
+            days = [
+                d
+                for i in range(block[2], block[3] + 1)
+                if (d := h.start + timedelta(days=i)).weekday() in allowed
+            ]
             open_days = [
                 d
                 for d in days
@@ -276,7 +298,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             ]
             return len(open_days)
 
-        expected: dict[str, set[int]] = {}
+        expected: dict[str, Block] = {}
         total = md.sessions_total
         if md.once_per_person:
             total = 1  # once in the horizon, for the people who have not had it yet
@@ -293,23 +315,24 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             or total is not None
         )
         in_block: Counter[tuple[int, ...]] = Counter()
-        for i, (block_weeks, _) in enumerate(blocks):
+        for i, block in enumerate(blocks):
             key = f"{g.id}@{i}"
+            block_weeks = (*sorted(block[0]), block[2], block[3])
             # dates leave a week block shared by several occurrences only so many sessions:
             # its open days times the sessions a day
-            room_for = open_count(block_weeks, key) * max(md.max_sessions_per_day, 1)
+            room_for = open_count(block, key) * max(md.max_sessions_per_day, 1)
             if (
-                dropped(block_weeks, key)
+                dropped(block, key)
                 or (total is not None and len(expected) >= total)
-                or (dated and key not in pinned_at and in_block[tuple(block_weeks)] >= room_for)
+                or (dated and key not in pinned_at and in_block[block_weeks] >= room_for)
             ):
                 continue
-            expected[key] = block_weeks
-            in_block[tuple(block_weeks)] += 1
-        may_wait = {f"{g.id}@{i}" for i, (_, cut) in enumerate(blocks) if cut}
+            expected[key] = block
+            in_block[block_weeks] += 1
+        may_wait = {f"{g.id}@{i}" for i, (_, cut, _, _) in enumerate(blocks) if cut}
         have = {s.key: s for s in by_group.get(g.id, [])}
         if not md.individual:
-            for i, (_, cut) in enumerate(blocks):
+            for i, (_, cut, _, _) in enumerate(blocks):
                 if cut and f"{g.id}@{i}" in expected:
                     held_by[(md.id, i)].add(f"{g.id}@{i}" in have)
         for key in expected.keys() - have.keys() - may_wait:
@@ -323,12 +346,25 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             if key not in expected:
                 v("frequency", f"Session {key} is not an occurrence of {g.id}.", ("session", key))
                 continue
-            week = (s.date - h.start).days // 7
-            if not h.start <= s.date < end_date or week not in expected[key]:
+            index = (s.date - h.start).days
+            weeks_of, _, lo, hi = expected[key]
+            outside = not h.start <= s.date < end_date or index // 7 not in weeks_of
+            if outside and freq.kind != "monthly":
                 v(
                     "frequency",
                     f"Session {key} is on {s.date}, outside its weeks.",
                     ("session", key),
+                )
+            elif outside or not lo <= index <= hi:
+                # a monthly rhythm: once in each calendar month
+                v(
+                    "frequency",
+                    f"Session {key} of {md.name} is on {s.date:%d/%m/%Y}, outside its month "
+                    f"({_day(h.start + timedelta(days=lo))} to "
+                    f"{_day(h.start + timedelta(days=hi))}); group {g.id} meets once a month.",
+                    ("session", key),
+                    ("group", g.id),
+                    ("module", md.id),
                 )
             if md.drop_in is not None:
                 continue  # attendees chosen per session: checked in _drop_in below
@@ -517,11 +553,23 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                         ("room", room.id),
                         ("session", s.key),
                     )
-        # staff and roles
+        # staff and roles; an individual session: the referent in the module's referent role,
+        # and the referring social worker where the module asks for them (a staff member here)
+        owner_id = s.group_id.rpartition("#")[2] if md.individual else ""
+        person = people.get(owner_id)
         required = dict(md.staff_required)
-        if md.individual:
-            required.setdefault("coach", 1)
-        got = Counter(s.staff_roles.values())
+        if md.individual and md.referent_role:
+            required.setdefault(md.referent_role, 1)
+        referrer = (
+            person.referrer_id
+            if md.individual and md.with_referrer and person is not None
+            else None
+        )
+        if referrer not in staff or (
+            md.referent_role and person is not None and person.referent_coach_id == referrer
+        ):
+            referrer = None  # outside the problem, or already there as the referent
+        got = Counter(r for r in s.staff_roles.values() if r != "referrer")
         staff_cap = sites[md.site_id].staff_cap
         if staff_cap is not None and len(s.staff_roles) > staff_cap:
             v(
@@ -536,9 +584,23 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 f"Session {s.key} has staff {dict(got)}; {md.name} needs {required}.",
                 ("session", s.key),
             )
+        seated = [mid for mid, role in s.staff_roles.items() if role == "referrer"]
+        if seated != ([referrer] if referrer else []) and person is not None:
+            who = staff[referrer].name if referrer else "nobody"
+            v(
+                "referrer",
+                f"Session {s.key} of {md.name} with {person.name} seats "
+                f"{', '.join(staff[x].name if x in staff else x for x in seated) or 'nobody'} "
+                f"as the referring social worker; it needs {who}.",
+                ("session", s.key),
+                ("participant", person.id),
+                *[("staff", x) for x in sorted({*seated, *([referrer] if referrer else [])})],
+            )
         for mid, role in s.staff_roles.items():
             member = staff.get(mid)
-            if member is None or role not in member.roles:
+            if role == "referrer" and member is not None and mid == referrer:
+                pass  # a seat of its own: no role, site or qualification asked
+            elif member is None or role not in member.roles:
                 v(
                     "staff_roles",
                     f"{mid} cannot act as {role} in {s.key}.",
@@ -603,15 +665,19 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     ("staff", mid),
                     ("session", s.key),
                 )
-        if md.individual:
-            pid = s.group_id.rpartition("#")[2]
-            referent = people[pid].referent_coach_id if pid in people else None
-            coaches = [mid for mid, role in s.staff_roles.items() if role == "coach"]
-            if coaches != [referent]:
+        if md.individual and md.referent_role:
+            referent = person.referent_coach_id if person is not None else None
+            holders = [mid for mid, role in s.staff_roles.items() if role == md.referent_role]
+            if referent is None or referent not in holders:
+                name = person.name if person is not None else owner_id
                 v(
                     "staff_roles",
-                    f"Session {s.key} is not led by the referent coach.",
+                    f"Session {s.key} of {md.name} with {name} does not have "
+                    f"{staff[referent].name if referent in staff else 'their referent'}, "
+                    f"their referent, as {md.referent_role}.",
                     ("session", s.key),
+                    ("participant", owner_id),
+                    *([("staff", referent)] if referent else []),
                 )
         if md.mediator_required:
             spoken = {

@@ -14,7 +14,7 @@ from admin.labels import FIELD_LABELS
 from admin.views.organisation import WeeklyInline
 from app.extensions import db
 from app.models import ModuleStaffNeed, ModuleTimeWindow, Participant
-from app.models.enums import LanguageLevel, Qualification
+from app.models.enums import LanguageLevel, Qualification, StaffRole
 from app.models.vocab import feature_choices, language_choices
 from app.services import entry_warnings
 
@@ -92,6 +92,8 @@ class ModuleView(SecureModelView):
         "lead_qualification",
         "min_days_between",
         "once_per_person",
+        "referent_role",
+        "with_referrer",
         "drop_in",
         "drop_in_every_weeks",
         "evaluation",
@@ -106,6 +108,7 @@ class ModuleView(SecureModelView):
         "delivery_language": Select2Field,
         "lead_staff_ids": StaffIdListField,
         "lead_qualification": Select2Field,
+        "referent_role": Select2Field,
     }
     form_args = {
         "room_features": {"choices": feature_choices(), "label": FIELD_LABELS["room_features"]},
@@ -123,6 +126,11 @@ class ModuleView(SecureModelView):
             "allow_blank": True,
             "label": FIELD_LABELS["lead_qualification"],
         },
+        "referent_role": {
+            "choices": StaffRole.choices(),
+            "allow_blank": True,
+            "label": FIELD_LABELS["referent_role"],
+        },
     }
 
     def create_form(self, obj: Any = None) -> Any:
@@ -139,6 +147,7 @@ class ModuleView(SecureModelView):
     def on_model_change(self, form: Any, model: Any, is_created: bool) -> None:
         model.lead_staff_ids = [int(i) for i in form.lead_staff_ids.data or []]
         model.lead_qualification = form.lead_qualification.data or None
+        model.referent_role = form.referent_role.data or ""  # "": nobody bound
         super().on_model_change(form, model, is_created)
     inline_models = (WeeklyInline(ModuleTimeWindow), StaffNeedInline(ModuleStaffNeed))
 

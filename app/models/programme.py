@@ -101,6 +101,14 @@ class Module(OrganisationScoped, Versioned, Timestamped, Base):
     # (empty: 21 for a monthly module), and once in each participant's trajectory (GOAL).
     min_days_between: so.Mapped[int | None] = so.mapped_column(sa.SmallInteger)
     once_per_person: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
+    # Individual sessions: the role the participant's referent takes (a StaffRole; "" = any
+    # qualified staff of the roles it needs, e.g. Ghent's social worker and mediator: not NULL,
+    # which the ORM would replace by the default), and whether the referring social worker
+    # joins (Brussels' three-way final evaluation).
+    referent_role: so.Mapped[str] = so.mapped_column(
+        sa.String(32), default="coach", server_default="coach"
+    )
+    with_referrer: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     # A drop-in module (AMIE's group): its sessions are offered and people come on the one their
     # other commitments leave free; who comes is chosen per session, at least once every
     # `drop_in_every_weeks` weeks (a hard rule; empty: the programme's group activity rhythm,

@@ -152,6 +152,8 @@ _KEYS = {
         "lead_qualification",
         "min_days_between",
         "once_per_person",
+        "referent_role",
+        "with_referrer",
         "drop_in",
         "drop_in_every_weeks",
         "evaluation",
@@ -582,6 +584,11 @@ def _module(
         if data.get("min_days_between") is not None
         else None,
         once_per_person=bool(data.get("once_per_person", False)),
+        # the referent's role in individual sessions (null: "", nobody bound); "coach" if absent
+        referent_role=StaffRole(data["referent_role"]).value
+        if data.get("referent_role")
+        else ("" if "referent_role" in data else "coach"),
+        with_referrer=bool(data.get("with_referrer", False)),
         drop_in=bool(data.get("drop_in", False)),
         drop_in_every_weeks=int(data["drop_in_every_weeks"])
         if data.get("drop_in_every_weeks") is not None

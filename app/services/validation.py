@@ -324,6 +324,13 @@ def validate_module(module: Module) -> Iterator[FieldError]:
                 start=f"{module.term_start:%d/%m/%Y}",
             ),
         )
+    if module.with_referrer and module.kind is not ModuleKind.INDIVIDUAL_COACHING:
+        yield FieldError(
+            "with_referrer",
+            _("Referring social worker: only an individual session can ask for them."),
+        )
+    if module.referent_role and module.referent_role not in {r.value for r in StaffRole}:
+        yield FieldError("referent_role", _("Referent's role: not a staff role."))
     if module.sensitive_topic and not module.optional:
         yield FieldError(
             "optional", _("Optional: a module on a sensitive topic can never be mandatory.")

@@ -44,18 +44,22 @@ def _monthly_day(mid: str = "goal", **kw: object):
 
 
 def test_only_the_block_cut_by_the_horizon_end_may_wait():
+    four = Frequency("every_n_weeks", interval_weeks=4)
+    assert occurrence_weeks(four, 1) == [[0]]
+    assert cut_by_end(four, 1) == {0}
+    assert cut_by_end(four, 4) == set()  # a whole block: required
+    assert occurrence_weeks(four, 6) == [[0, 1, 2, 3], [4, 5]]
+    assert cut_by_end(four, 6) == {1}
+    # monthly: calendar months; a week inside January is cut by the horizon's end
     monthly = Frequency("monthly")
-    assert occurrence_weeks(monthly, 1) == [[0]]
-    assert cut_by_end(monthly, 1) == {0}
-    assert cut_by_end(monthly, 4) == set()  # a whole block: required
-    assert occurrence_weeks(monthly, 6) == [[0, 1, 2, 3], [4, 5]]
-    assert cut_by_end(monthly, 6) == {1}
+    assert occurrence_weeks(monthly, 1, MONDAY) == [[0]]
+    assert cut_by_end(monthly, 1, MONDAY) == {0}
     # the block cut by the start ends inside the horizon: required (unless it already met)
     late = Frequency("every_n_weeks", interval_weeks=3, phase=2)
     assert occurrence_weeks(late, 2) == [[0], [1]]
     assert cut_by_end(late, 2) == {1}
     # cut at both ends (one week in the middle of a month): may wait as well
-    assert cut_by_end(Frequency("monthly", phase=1), 1) == {0}
+    assert cut_by_end(Frequency("every_n_weeks", interval_weeks=4, phase=1), 1) == {0}
     assert cut_by_end(Frequency("per_week", 2), 1) == set()
 
 

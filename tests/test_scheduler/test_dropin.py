@@ -145,7 +145,8 @@ def test_a_drop_in_problem_reads_back_and_an_older_file_still_reads():
     old = dumps(problem([module("m1")], [person("a")])).replace(
         '"format_version": 5', '"format_version": 3'
     )
-    old = old.replace('      "drop_in": null,\n', "").replace(',\n      "books_interpreter": false', "")
+    old = old.replace('      "drop_in": null,\n', "")
+    old = old.replace(',\n      "books_interpreter": false', "")
     old = old.replace('  "interpreters": [],\n', "")
     assert loads_problem(old).modules[0].drop_in is None
 

@@ -314,7 +314,8 @@ def staffed_problems(draw) -> Problem:
             f"p{i}",
             f"Person {i}",
             unavailability=draw(blocks()),
-            referent_coach_id="c0",
+            referent_coach_id=draw(st.sampled_from(["c0", "c1"])),
+            referrer_id=draw(st.sampled_from([None, "c2", "m0", "outside"])),
             interpreter_language=draw(st.sampled_from([None, None, *langs])),
             min_active_days=draw(st.sampled_from([None, None, 2])),
         )
@@ -357,6 +358,7 @@ def staffed_problems(draw) -> Problem:
                             Frequency("per_week", 1),
                             Frequency("every_n_weeks", 1, 2),
                             Frequency("monthly"),
+                            Frequency("monthly", skip_first_block=True),
                         ]
                     )
                 ),
@@ -374,8 +376,25 @@ def staffed_problems(draw) -> Problem:
                 once_per_person=draw(st.integers(0, 4)) == 0,
             )
         )
+    if draw(st.booleans()):
+        # an individual session's role mix: the referent's role (or nobody bound), the
+        # referring social worker (a staff member, or someone outside the problem)
+        modules.append(
+            Module(
+                "ind",
+                "Interview",
+                "site",
+                kind="individual_coaching",
+                duration_minutes=60,
+                frequency=draw(st.sampled_from([Frequency("per_week", 1), Frequency("monthly")])),
+                staff_required=draw(st.sampled_from([{"coach": 1}, {"coach": 1, "mediator": 1}])),
+                referent_role=draw(st.sampled_from(["coach", None])),
+                with_referrer=draw(st.booleans()),
+                room_kind=None,
+            )
+        )
     enrol = {m.id: [q.id for q in people if draw(st.booleans())] for m in modules}
-    return problem(
+    p = problem(
         modules,
         people,
         staff=staff,
@@ -388,6 +407,12 @@ def staffed_problems(draw) -> Problem:
             staff_cap=draw(st.sampled_from([None, 2, 1])),
         ),
     )
+    # calendar months: a horizon inside January, one across January and February, one across
+    # March and April (a week shared by two months)
+    p.horizon.start = draw(
+        st.sampled_from([date(2026, 1, 5), date(2027, 1, 18), date(2026, 3, 23)])
+    )
+    return p
 
 
 @SETTINGS
@@ -403,7 +428,18 @@ def test_staffed_answers_verify_clean_and_keep_the_right_people(p: Problem):
     site_ = p.sites[0]
     for s in t.sessions:
         md = p.module(s.module_id)
+        if md.individual:
+            q = p.participant(s.participant_ids[0])
+            if md.referent_role:
+                assert s.staff_roles.get(q.referent_coach_id or "") == md.referent_role
+            joins = md.with_referrer and q.referrer_id in {m.id for m in p.staff}
+            if joins and not (md.referent_role and q.referrer_id == q.referent_coach_id):
+                assert s.staff_roles.get(q.referrer_id or "") == "referrer"
+            else:
+                assert "referrer" not in s.staff_roles.values()
         for sid, role in s.staff_roles.items():
+            if role == "referrer":
+                continue
             member = p.staff_member(sid)
             assert not md.allowed_staff.get(role) or sid in md.allowed_staff[role]
             assert set(md.required_qualifications.get(role, [])) <= set(member.qualifications)
@@ -418,6 +454,13 @@ def test_staffed_answers_verify_clean_and_keep_the_right_people(p: Problem):
         if spacing is None:
             spacing = 21 if md.frequency.kind == "monthly" else 0
         assert all((b - a).days >= spacing for a, b in itertools.pairwise(dates))
+        if md.frequency.kind == "monthly" and not md.individual:
+            # once in each calendar month; the first month skipped when it already met
+            months = [(d.year, d.month) for d in dates]
+            assert len(months) == len(set(months))
+            first = (p.horizon.start.year, p.horizon.start.month)
+            if md.frequency.skip_first_block and p.horizon.start.day > 1:
+                assert first not in months
         if md.once_per_person:
             assert len(dates) <= 1
     # the days a week: met, or the week is listed as short of the weekly minimum

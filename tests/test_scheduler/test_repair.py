@@ -247,8 +247,8 @@ def test_a_session_gets_a_mediator_who_speaks_the_newcomers_language_too() -> No
                staff_required={"coach": 1, "mediator": 1})
     people = [person("a", interpreter_language="ti"), person("b", interpreter_language="ar"),
               person("c")]
-    p = problem([m], people, staff=[coach("c1"), _mediator("x1", "ti"), _mediator("x2", "ti", "ar")],
-                rooms=[room("r1")], enrol={"m": ["a", "b", "c"]})
+    staff = [coach("c1"), _mediator("x1", "ti"), _mediator("x2", "ti", "ar")]
+    p = problem([m], people, staff=staff, rooms=[room("r1")], enrol={"m": ["a", "b", "c"]})
     sessions = [_mediated("m#1", 0, ["a", "c"], "r1", "x1")]
     membership = {"m#1": ["a", "c"]}
     assert repair(p, Calendar(p), membership, sessions, [("b", "m")]) == []

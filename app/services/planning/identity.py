@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import scheduler
 from app.models.enums import Frequency
 from app.services.planning import weeks as calendar
-from scheduler.slots import occurrence_weeks
+from scheduler.slots import occurrence_spans
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,8 @@ def occurrence_identities(
     out: list[Identity] = []
     previous_block: dt.date | None = None
     rank = 0
-    for block_weeks in occurrence_weeks(engine_frequency, weeks):
-        first_day = horizon_start + dt.timedelta(weeks=block_weeks[0])
+    for first, _last in occurrence_spans(engine_frequency, weeks, horizon_start):
+        first_day = horizon_start + dt.timedelta(days=first)
         block = calendar.block_start(rhythm, first_day)
         rank = rank + 1 if block == previous_block else 0
         out.append(Identity(group_key, block, rank))

@@ -26,6 +26,7 @@ from app.models import (
     SessionParticipant,
     Site,
     StaffMember,
+    Trajectory,
 )
 from app.models.enums import (
     EnrolmentStatus,
@@ -34,6 +35,7 @@ from app.models.enums import (
     SessionStatus,
     TrajectoryStatus,
 )
+from app.models.trajectory import EvaluationKind
 from app.services import interpreters as interpreter_pool
 from app.services.planning import identity
 from app.services.planning import weeks as calendar
@@ -103,9 +105,11 @@ def engine_frequency(
     if frequency in (None, Frequency.PER_WEEK):
         return scheduler.Frequency(kind="per_week", count=per_period)
     phase = calendar.phase(frequency, horizon_start)
-    skip = bool(phase) and already_met
     if frequency is Frequency.MONTHLY:
-        return scheduler.Frequency(kind="monthly", phase=phase, skip_first_block=skip)
+        # once in each calendar month: the month the horizon starts in may have had it
+        skip = horizon_start.day > 1 and already_met
+        return scheduler.Frequency(kind="monthly", skip_first_block=skip)
+    skip = bool(phase) and already_met
     return scheduler.Frequency(
         kind="every_n_weeks",
         interval_weeks=frequency.period_weeks,
@@ -115,14 +119,17 @@ def engine_frequency(
 
 
 def _met_before(scope: Scope) -> set[str]:
-    """Group keys and module ids that met in the weeks just before the horizon (same block)."""
-    start = dt.datetime.combine(scope.week_start - dt.timedelta(weeks=4), dt.time(0), BRUSSELS)
+    """Group keys and module ids that met in the weeks just before the horizon (same block; a
+    monthly one: since the first day of the month)."""
+    first = min(scope.week_start - dt.timedelta(weeks=4), scope.week_start.replace(day=1))
+    start = dt.datetime.combine(first, dt.time(0), BRUSSELS)
     end = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
     rows = db.session.execute(
         sa.select(
             PlannedSession.group_key,
             PlannedSession.module_id,
             PlannedSession.week_start,
+            PlannedSession.starts_at,
         ).where(
             PlannedSession.starts_at >= start,
             PlannedSession.starts_at < end,
@@ -130,9 +137,11 @@ def _met_before(scope: Scope) -> set[str]:
         )
     ).all()
     met: set[str] = set()
-    for group_key, module_id, block_start in rows:
-        met.add(f"{group_key}|{block_start.isoformat()}")
-        met.add(f"{module_id}|{block_start.isoformat()}")
+    for group_key, module_id, block_start, starts_at in rows:
+        month = starts_at.astimezone(BRUSSELS).date().replace(day=1).isoformat()
+        for key in (group_key, str(module_id)):
+            met.add(f"{key}|{block_start.isoformat()}")
+            met.add(f"{key}|month|{month}")  # a calendar month, whatever the session's identity
     return met
 
 
@@ -187,7 +196,41 @@ def _module_done(done: dict[str, int], module_id: int) -> int:
 def _already_met(met: set[str], key: str, rhythm: Frequency | None, start: dt.date) -> bool:
     """Whether the frequency block cut by the horizon start already had its session; if not,
     the rule (once per block) asks for it in the part of the block still to come."""
+    if rhythm is Frequency.MONTHLY:
+        return f"{key}|month|{start.replace(day=1).isoformat()}" in met
     return f"{key}|{calendar.block_start(rhythm, start).isoformat()}" in met
+
+
+def _referrers(
+    people: Iterable[Participant], enrolments: list[Enrolment], due: list[_Evaluation]
+) -> dict[int, int]:
+    """Each participant's referring social worker (their latest trajectory's referrer, else
+    the participant's own), for those with an individual module that asks for them. In an
+    evaluation module that asks for them, only the final evaluation does (Brussels' three-way
+    interview): a participant due for a mid-term evaluation there is sent without one."""
+    asked = {
+        e.participant_id
+        for e in enrolments
+        if e.module.with_referrer and e.module.kind is ModuleKind.INDIVIDUAL_COACHING
+    }
+    asked |= {
+        a.participant.id for a in due if a.module.with_referrer and a.kind is EvaluationKind.FINAL
+    }
+    if not asked:
+        return {}
+    latest = dict(
+        db.session.execute(
+            sa.select(Trajectory.participant_id, Trajectory.referrer_id)
+            .where(Trajectory.participant_id.in_(asked), Trajectory.referrer_id.is_not(None))
+            .order_by(Trajectory.referred_on, Trajectory.id)
+        ).all()
+    )
+    out: dict[int, int] = {}
+    for person in people:
+        referrer = latest.get(person.id) or person.referring_social_worker_id
+        if person.id in asked and referrer is not None:
+            out[person.id] = referrer
+    return out
 
 
 def _blocks(blocks: Iterable) -> list[scheduler.WeeklyBlock]:
@@ -249,6 +292,7 @@ class _Evaluation:
     participant: Participant
     start_on: dt.date
     end_on: dt.date | None
+    kind: EvaluationKind | None = None
 
 
 def _evaluations(scope: Scope, site_ids: set[int], default_site: int) -> list[_Evaluation]:
@@ -258,7 +302,7 @@ def _evaluations(scope: Scope, site_ids: set[int], default_site: int) -> list[_E
     if module is None or (module.site_id or default_site) not in site_ids:
         return []
     return [
-        _Evaluation(module, a.trajectory.participant, a.start_on, a.end_on)
+        _Evaluation(module, a.trajectory.participant, a.start_on, a.end_on, a.kind)
         for a in appointments.appointments(module, scope.week_start, scope.week_end)
     ]
 
@@ -317,6 +361,8 @@ def _module(
         min_days_between=module.min_days_between,
         once_per_person=module.once_per_person,
         books_interpreter=module.books_interpreter,
+
+        **_role_mix(module),
     )
 
 
@@ -367,7 +413,17 @@ def _evaluation_module(
         sessions_total=1,
         **_right_staff(module, staff_roles, working_language),
         books_interpreter=module.books_interpreter,
+
+        **_role_mix(module),
     )
+
+
+def _role_mix(module: Module) -> dict:
+    """An individual session's staff: the role the referent takes (empty: nobody bound) and
+    whether the referring social worker joins; a group module sends the defaults."""
+    if module.kind is not ModuleKind.INDIVIDUAL_COACHING and not module.evaluation:
+        return {}
+    return {"referent_role": module.referent_role or None, "with_referrer": module.with_referrer}
 
 
 def _right_staff(
@@ -378,8 +434,10 @@ def _right_staff(
     mediator's, and the delivery language when it is not the organisation's own (a Tigrinya
     welcome day needs a mediator who speaks Tigrinya; a French one any mediator)."""
     roles = [need.role.value for need in module.staff_needs if need.count > 0]
-    if module.kind is ModuleKind.INDIVIDUAL_COACHING and "coach" not in roles:
-        roles.append("coach")
+    referent = module.referent_role
+    individual = module.kind is ModuleKind.INDIVIDUAL_COACHING or module.evaluation
+    if individual and referent and referent not in roles:
+        roles.append(referent)
     allowed: dict[str, list[str]] = {}
     for role in roles:
         ids = [str(i) for i in module.lead_staff_ids or [] if role in staff_roles.get(i, [])]
@@ -398,7 +456,9 @@ def _right_staff(
     }
 
 
-def _participant(person: Participant, name: str) -> scheduler.Participant:
+def _participant(
+    person: Participant, name: str, referrer_id: int | None = None
+) -> scheduler.Participant:
     hours = person.programme.min_weekly_hours if person.programme else None
     days = person.programme.min_active_days if person.programme else None
     if person.trajectory_status in INTAKE_STATUSES:
@@ -420,6 +480,7 @@ def _participant(person: Participant, name: str) -> scheduler.Participant:
             for b in person.weekly_blocks
         ],
         referent_coach_id=str(person.referent_coach_id) if person.referent_coach_id else None,
+        referrer_id=str(referrer_id) if referrer_id else None,
         # people in referral or intake have not entered yet: their entry date does not hold
         # them back from the intake sessions before it
         entry_date=None if person.trajectory_status in INTAKE_STATUSES else person.entry_date,
@@ -595,6 +656,7 @@ def build_problem(
             modules[appointment.module.id] = appointment.module
             participants[appointment.participant.id] = appointment.participant
         programmes = _select(sa.select(Programme))
+        referrers = _referrers(participants.values(), enrolments, due)
         met = _met_before(scope)
         done = _sessions_done(scope, modules.values())
         engine_modules = [
@@ -656,7 +718,9 @@ def build_problem(
                 _staff(m, scope, f"Staff {m.id}" if pseudonymise else m.full_name) for m in staff
             ],
             participants=[
-                _participant(p, f"Participant {p.id}" if pseudonymise else p.full_name)
+                _participant(
+                    p, f"Participant {p.id}" if pseudonymise else p.full_name, referrers.get(p.id)
+                )
                 for p in sorted(participants.values(), key=lambda p: p.id)
             ],
             modules=engine_modules,

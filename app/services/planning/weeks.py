@@ -78,13 +78,19 @@ def block_weeks(frequency: Frequency | None) -> int:
 
 
 def phase(frequency: Frequency | None, horizon_start: dt.date) -> int:
-    """Weeks of the current frequency block already past at the horizon start."""
+    """Weeks of the current frequency block already past at the horizon start (monthly: the
+    calendar months place the blocks, there is no phase)."""
+    if frequency is Frequency.MONTHLY:
+        return 0
     weeks = block_weeks(frequency)
     return ((horizon_start - EPOCH_MONDAY).days // 7) % weeks
 
 
 def block_start(frequency: Frequency | None, day: dt.date) -> dt.date:
-    """The Monday on which the frequency block holding `day` starts."""
+    """The Monday on which the frequency block holding `day` starts (monthly: the first day
+    of its calendar month)."""
+    if frequency is Frequency.MONTHLY:
+        return day.replace(day=1)
     monday = monday_of(day)
     return monday - dt.timedelta(weeks=phase(frequency, monday))
 

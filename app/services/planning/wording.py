@@ -57,6 +57,8 @@ def _hours(minutes: Any) -> str:
 
 
 def _role(code: Any) -> str:
+    if str(code) == "referrer":
+        return _("referring social worker")
     try:
         return StaffRole(str(code)).label
     except ValueError:
@@ -239,6 +241,11 @@ SENTENCES: dict[str, Sentence] = {
     "sessions_total": lambda n, d: _(
         "%(what)s would have more sessions than its course has left.",
         what=n.of("group") or n.of("module") or _this()),
+    "referrer": lambda n, d: _(
+        "%(staff)s, who referred %(participant)s, must take part in %(what)s but is not free "
+        "then (availability, hours or another session).", staff=n.of("staff") or _this(),
+        participant=n.of("participant") or _this(),
+        what=n.of("module") or n.of("session") or _this()),
     "drop_in": lambda n, d: _(
         "%(participant)s could not come to %(module)s in the weeks asked (commitments or seats).",
         participant=n.of("participant") or _this(), module=n.of("module") or _this()),
