@@ -314,14 +314,15 @@ def fingerprint_statement(kind: FeedSubject) -> sa.Select[Any]:
     add columns to ask it together with something else in one round trip."""
     org = sa.bindparam(ORG)
     # Renaming a module, room, site, staff member or the organisation renames the events.
-    named = sa.union_all(*(
-        sa.select(sa.func.max(model.updated_at).label("at")).where(model.organisation_id == org)
-        for model in (Module, Room, Site, StaffMember)
-    ), sa.select(Organisation.updated_at.label("at")).where(Organisation.id == org))
-    renamed = sa.select(sa.func.max(named.subquery().c.at)).scalar_subquery()
+    # One scalar subquery each, not their maximum over a UNION: half the planning time on
+    # PostgreSQL (0.33 ms against 0.68), which a 304 pays on every request.
+    renamed = [sa.select(sa.func.max(model.updated_at)).where(model.organisation_id == org)
+               .scalar_subquery() for model in (Module, Room, Site, StaffMember)]
+    renamed.append(sa.select(Organisation.updated_at).where(Organisation.id == org)
+                   .scalar_subquery())
     return (sa.select(sa.func.count(PlannedSession.id), sa.func.max(PlannedSession.changed_at),
                       sa.func.max(PlannedSession.id), sa.func.sum(PlannedSession.revision),
-                      renamed)
+                      *renamed)
             .where(*_selected(kind)))
 
 
