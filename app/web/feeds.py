@@ -89,7 +89,8 @@ class RateLimiter:
 
 
 class FeedCache:
-    """Built feeds by (subject, window, fingerprint): a 304 costs one small query."""
+    """An LRU: built feeds by (subject, window, fingerprint), so a 304 costs one small query;
+    also active tokens' links by the token's hash."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
