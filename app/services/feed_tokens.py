@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -191,3 +192,50 @@ def touch(token: FeedToken, now: dt.datetime | None = None) -> None:
     with tenancy.organisation_scope(token.organisation_id):
         token.last_used_at = now
         db.session.commit()
+
+
+@dataclass(frozen=True)
+class Link:
+    """What never changes about a token: a process may keep it by the token's hash, and ask
+    only whether the token is still active (`state_columns`) on each request."""
+
+    id: int
+    organisation_id: int
+    subject_kind: FeedSubject
+    subject_key: str
+    token_hash: str
+
+
+def link_of(plain: str) -> Link | None:
+    token = lookup(plain)
+    if token is None:
+        return None
+    return Link(token.id, token.organisation_id, token.subject_kind, token.subject_key,
+                token.token_hash)
+
+
+BOUND_HASH = "token_hash"
+
+
+def state_columns() -> tuple[sa.ColumnElement[Any], sa.ColumnElement[Any]]:
+    """Whether the token of the bound `token_hash` is still active, and when it was last
+    used: two columns to add to another query (a revoked link stops at once)."""
+    token_hash = sa.bindparam(BOUND_HASH)
+    active = sa.exists().where(FeedToken.token_hash == token_hash,
+                               FeedToken.revoked_at.is_(None))
+    last_used = sa.select(FeedToken.last_used_at).where(FeedToken.token_hash == token_hash)
+    return active.label("active"), last_used.scalar_subquery().label("last_used_at")
+
+
+def note_use(link: Link, last_used_at: dt.datetime | None,
+             now: dt.datetime | None = None) -> None:
+    """`touch` for a link: a write at most once per TOUCH_EVERY, nothing read before."""
+    now = now or now_brussels()
+    if last_used_at is not None and now - last_used_at < TOUCH_EVERY:
+        return
+    with tenancy.organisation_scope(link.organisation_id):
+        token = db.session.scalar(sa.select(FeedToken).where(
+            FeedToken.id == link.id, FeedToken.organisation_id == link.organisation_id))
+        if token is not None:
+            token.last_used_at = now
+            db.session.commit()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import functools
 import logging
 import re
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from app import tenancy
 from app.extensions import db
-from app.models import BRUSSELS, FeedSubject, FeedToken, Organisation, Participant
+from app.models import BRUSSELS, FeedSubject, Organisation, Participant
 from app.services import calendars, feed_tokens
 from app.services import participant_week as participant_week_service
 
@@ -29,6 +31,7 @@ ENDPOINT = "feeds.feed"
 NOT_FOUND = "This calendar link does not exist or was revoked.\n"
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "parcours.feeds")
 CACHE_SIZE = 256
+LINKS_SIZE = 4096  # active tokens' links kept per process
 log = logging.getLogger("parcours.feeds")
 
 # Not /admin/feeds/<kind>/<key>: which subject a coordinator viewed belongs in the log.
@@ -86,26 +89,31 @@ class RateLimiter:
 
 
 class FeedCache:
-    """Built feeds by (subject, window, fingerprint): a 304 costs two small queries."""
+    """An LRU: built feeds by (subject, window, fingerprint), so a 304 costs one small query;
+    also active tokens' links by the token's hash."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self._items: collections.OrderedDict[Any, calendars.Feed] = collections.OrderedDict()
+        self._items: collections.OrderedDict[Any, Any] = collections.OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Any) -> calendars.Feed | None:
+    def get(self, key: Any) -> Any:
         with self._lock:
-            feed = self._items.get(key)
-            if feed is not None:
+            found = self._items.get(key)
+            if found is not None:
                 self._items.move_to_end(key)
-            return feed
+            return found
 
-    def put(self, key: Any, feed: calendars.Feed) -> None:
+    def put(self, key: Any, value: Any) -> None:
         with self._lock:
-            self._items[key] = feed
+            self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
+
+    def forget(self, key: Any) -> None:
+        with self._lock:
+            self._items.pop(key, None)
 
 
 def _state() -> dict[str, Any]:
@@ -116,27 +124,54 @@ def brussels_today() -> dt.date:
     return dt.datetime.now(BRUSSELS).date()
 
 
-def feed_of(token: FeedToken, today: dt.date | None = None) -> calendars.Feed | None:
-    """The token's feed, from the cache when nothing it shows has changed."""
+def window_of(today: dt.date | None = None) -> calendars.Window:
     config = current_app.config
-    today = today or brussels_today()
-    window = calendars.Window.around(today, int(config.get("FEED_PAST_DAYS", 28)),
-                                     int(config.get("FEED_FUTURE_DAYS", 183)))
-    kind, key = token.subject_kind, token.subject_key
-    with tenancy.organisation_scope(token.organisation_id):
-        stamp = calendars.fingerprint(token.organisation_id, kind, key, window)
-        cache_key = (token.organisation_id, kind, key, window, stamp)
-        cache: FeedCache = _state()["cache"]
-        feed = cache.get(cache_key)
-        if feed is None:
-            organisation = db.session.get(Organisation, token.organisation_id)
+    return calendars.Window.around(today or brussels_today(),
+                                   int(config.get("FEED_PAST_DAYS", 28)),
+                                   int(config.get("FEED_FUTURE_DAYS", 183)))
+
+
+@functools.cache
+def _revalidation(kind: FeedSubject) -> sa.Select[Any]:
+    """The feed's fingerprint and whether its token is still active, in one query."""
+    return calendars.fingerprint_statement(kind).add_columns(*feed_tokens.state_columns())
+
+
+@dataclass(frozen=True)
+class Check:
+    active: bool
+    last_used_at: dt.datetime | None
+    fingerprint: tuple[Any, ...]
+
+
+def check(link: feed_tokens.Link, window: calendars.Window) -> Check:
+    """The one query of a request answered from the cache (a 200 or a 304)."""
+    params = calendars.fingerprint_params(link.organisation_id, link.subject_kind,
+                                          link.subject_key, window)
+    params[feed_tokens.BOUND_HASH] = link.token_hash
+    # Core on the session's connection: the statement filters by organisation itself.
+    *stamp, active, last_used_at = db.session.connection().execute(
+        _revalidation(link.subject_kind), params).one()
+    return Check(bool(active), last_used_at, tuple(stamp))
+
+
+def feed_of(link: feed_tokens.Link, window: calendars.Window,
+            fingerprint: tuple[Any, ...]) -> calendars.Feed | None:
+    """The link's feed, from the cache when nothing it shows has changed."""
+    kind, key = link.subject_kind, link.subject_key
+    cache_key = (link.organisation_id, kind, key, window, fingerprint)
+    cache: FeedCache = _state()["cache"]
+    feed = cache.get(cache_key)
+    if feed is None:
+        with tenancy.organisation_scope(link.organisation_id):
+            organisation = db.session.get(Organisation, link.organisation_id)
             if organisation is None:
                 return None
             feed = calendars.build(organisation, kind, key, window)
-            if feed is None:
-                return None
-            cache.put(cache_key, feed)
-        return feed
+        if feed is None:
+            return None
+        cache.put(cache_key, feed)
+    return feed
 
 
 def _not_found() -> Response:
@@ -144,21 +179,40 @@ def _not_found() -> Response:
     return Response(NOT_FOUND, 404, mimetype="text/plain")
 
 
+def _link(token: str) -> feed_tokens.Link | None:
+    """The token's link, kept per process by its hash once found active."""
+    links: FeedCache = _state()["links"]
+    token_hash = feed_tokens.hash_token(token)
+    link = links.get(token_hash)
+    if link is None:
+        link = feed_tokens.link_of(token)
+        if link is not None:
+            links.put(token_hash, link)
+    return link  # type: ignore[no-any-return]
+
+
 @bp.get("/feeds/<token>.ics")
 def feed(token: str) -> Response:
-    record = feed_tokens.lookup(token)
-    if record is None:
+    if not token or len(token) > 128:
         return _not_found()
-    wait = _state()["limiter"].retry_after(record.id)
+    link = _link(token)
+    if link is None:
+        return _not_found()
+    wait = _state()["limiter"].retry_after(link.id)
     if wait:
         response = Response("Too many requests for this calendar link.\n", 429,
                             mimetype="text/plain")
         response.headers["Retry-After"] = str(wait)
         return response
-    built = feed_of(record)
+    window = window_of()
+    state = check(link, window)
+    if not state.active:  # revoked (or removed) since this process kept it
+        _state()["links"].forget(link.token_hash)
+        return _not_found()
+    built = feed_of(link, window, state.fingerprint)
     if built is None:
         return _not_found()
-    feed_tokens.touch(record)
+    feed_tokens.note_use(link, state.last_used_at)
     response = Response(built.body, mimetype="text/calendar")  # adds charset=utf-8
     response.set_etag(built.etag)
     if built.last_modified is not None:
@@ -205,7 +259,7 @@ def participant_week(token: str) -> Response:
 def init_app(app: Flask) -> None:
     """Register the feed route, its per-process state and the log filter."""
     limit, seconds = app.config.get("FEED_RATE_LIMIT", (60, 600))
-    app.extensions["parcours_feeds"] = {"cache": FeedCache(),
+    app.extensions["parcours_feeds"] = {"cache": FeedCache(), "links": FeedCache(LINKS_SIZE),
                                         "limiter": RateLimiter(limit, seconds)}
     app.register_blueprint(bp)
     install_log_filter(app)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pytest
+import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import (
@@ -83,6 +85,21 @@ def new_token(world: factories.World, kind: FeedSubject, key: object,
               name: str = "Phone") -> str:
     return feed_tokens.create(world.org.id, kind, str(key), name,
                               world.users["coordinator"])[1]
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements sent to the database inside the block."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from app.models.enums import Language, StaffRole
 from app.services import calendars
 from app.services.planning.publishing import REMOVED_BY_REPLANNING
 from tests import factories
-from tests.test_feeds.conftest import CHANGED, TODAY, at, planned
+from tests.test_feeds.conftest import CHANGED, TODAY, at, planned, statements
 from tests.test_feeds.parsers import PARSERS
 
 WINDOW = calendars.Window.around(TODAY)
@@ -362,3 +362,28 @@ def test_reused_content_lines_give_the_librarys_bytes():
         for text in texts:
             assert calendars.event_bytes._serialise(text) == calendars.vevent(text).to_ical(
                 sorted=False)
+
+
+def test_a_build_asks_the_database_three_questions_whatever_the_feed_holds(world, room):
+    """The subject, its sessions with all they show (module, place, staff, head count) in one
+    query, and what passing days and moves away changed: not a query per kind of record or
+    per session (a 500-event feed rebuilds in milliseconds, docs/benchmarks.md)."""
+    other_module = factories.module(world.programme, name="Atelier cuisine")
+    other_room = factories.room(world.site, name="Salle 2")
+    planned(world, at(dt.date(2026, 12, 1), 9), room=room)
+    planned(world, at(dt.date(2026, 12, 2), 9), room=other_room, module=other_module,
+            staff=[(world.coach, "coach"), (world.social_worker, "social_worker")])
+    planned(world, at(dt.date(2026, 12, 3), 9), off_site=True, cancelled="Grève")
+    planned(world, at(dt.date(2026, 12, 4), 9), room=room, staff=[])
+    org, me = world.org, world.participants[0]
+    for kind, key, events in ((FeedSubject.STAFF, world.coach.id, 3),
+                              (FeedSubject.ROOM, room.id, 2),
+                              (FeedSubject.PARTICIPANT, me.id, 4),
+                              (FeedSubject.MODULE, world.module.id, 3)):
+        db.session.expire_all()
+        org_id = org.id  # loaded before counting; nothing else is, nothing is lazy-loaded
+        with tenancy.organisation_scope(org_id), statements() as seen:
+            feed = calendars.build(org, kind, str(key), WINDOW)
+        assert feed is not None
+        assert feed.events == events
+        assert len(seen) == 3, (kind, seen)

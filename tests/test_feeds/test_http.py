@@ -12,10 +12,10 @@ from werkzeug.serving import make_server
 from app.extensions import db
 from app.models import FeedSubject, FeedToken, Room
 from app.models.enums import RoomKind
-from app.services import feed_tokens
+from app.services import calendars, feed_tokens
 from app.web import feeds as feed_web
 from tests.conftest import sign_in
-from tests.test_feeds.conftest import TODAY, at, backdate, new_token, planned
+from tests.test_feeds.conftest import TODAY, at, backdate, new_token, planned, statements
 
 
 def test_a_staff_feed_over_http(client, world, room):
@@ -230,3 +230,29 @@ def test_admin_paths_stay_readable_in_logs():
         '"GET /admin/feeds/staff/2 HTTP/1.1"')
     assert feed_web.redact("https://parcours.example/feeds/s3cr3t.html?lang=ar") == (
         "https://parcours.example/feeds/[redacted].ics?lang=ar")
+
+
+def test_a_cached_feed_costs_one_query_and_no_build(client, world, room, monkeypatch):
+    """Calendars poll all day: once a feed is built, a 304 or a 200 from the cache asks the
+    database one question (is the link still active, has anything the feed shows changed)
+    and builds nothing; a revoked link stops at once all the same."""
+    for day in range(1, 4):
+        planned(world, at(TODAY + dt.timedelta(days=day), 9), room=room)
+    token, plain = feed_tokens.create(world.org.id, FeedSubject.STAFF, str(world.coach.id),
+                                      "Phone", None)
+    url = f"/feeds/{plain}.ics"
+    first = client.get(url)
+
+    def no_build(*args: object) -> None:
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(calendars, "build", no_build)
+    with statements() as seen:
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        since = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
+        full = client.get(url)
+    assert (again.status_code, since.status_code, full.status_code) == (304, 304, 200)
+    assert full.get_data() == first.get_data()
+    assert len(seen) == 3, seen
+    feed_tokens.revoke(token, None)
+    assert client.get(url).status_code == 404
