@@ -125,6 +125,9 @@ class _Constructor:
         # take it: asked for every candidate time
         self._suits: dict[str, list[Room]] = {}
         self._able: dict[tuple[str, str], list[StaffMember]] = {}
+        self._modules_of: dict[str, list[Module]] = {}  # per participant, their group modules
+        # (participant, module) appointments an earlier attempt could not place
+        self.missed: set[tuple[str, str]] = set()
 
     def pin_at(self, key: str) -> int | None:
         """The pinned start of session `key` (minutes from the horizon's start), if pinned."""
@@ -301,11 +304,15 @@ class _Constructor:
         )
 
     # -- individual coaching: the referent coach is fixed, so it goes first
-    def individual(self, deferrable: bool = False) -> None:
+    def individual(self, deferrable: bool = False, needy: bool | None = None) -> None:
         """Place the appointments (`deferrable`: only those whose block the horizon's end cuts
-        short, best effort, once everything required is placed)."""
+        short, best effort, once everything required is placed; `needy`: only those of people
+        with a weekly minimum free to take one of several weeks (True) or only the others'
+        (False))."""
         for spec in self.specs:
             if not spec.individual:
+                continue
+            if needy is not None and needy != self._after_groups(spec):
                 continue
             self.release_pins(spec.module.id)
             md, pid = spec.module, spec.label
@@ -318,8 +325,9 @@ class _Constructor:
                 done = False
                 key = session_key(spec.id, occ)
                 at = self.pin_at(key)
-                for w in weeks:
-                    for t in session_starts(self.p, spec, occ, self.starts[md.id].get(w, [])):
+                for w in self._appointment_weeks(q, weeks):
+                    times = session_starts(self.p, spec, occ, self.starts[md.id].get(w, []))
+                    for t in self._appointment_order(q, times, dur):
                         if at is not None and t != at:
                             continue
                         if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
@@ -341,6 +349,91 @@ class _Constructor:
                         break
                 if not done and not deferrable:
                     self.ungrouped.append((pid, md.id))
+
+    @staticmethod
+    def _needy(q: Participant) -> bool:
+        """Somebody with a weekly minimum: their group modules must all be held, so their
+        appointments are spread and, where they may take one of several weeks, placed after
+        those (around them)."""
+        return bool(q.min_weekly_hours or q.min_active_days)
+
+    def _after_groups(self, spec: GroupSpec) -> bool:
+        """An appointment series placed after the group modules, around them: somebody with
+        a weekly minimum, unless an earlier attempt could not place it there (then it goes
+        first, where their groups may need the hour least)."""
+        return self._needy(self.people[spec.label]) and (
+            (spec.label, spec.module.id) not in self.missed
+        )
+
+    def _appointment_weeks(self, q: Participant, weeks: list[int]) -> list[int]:
+        """The weeks an appointment may take, for somebody with a weekly minimum the least
+        loaded first: Move Up!'s 25 evaluations of a three-week block all went into its first
+        week, Monday 9:00 on, and took the coaches every group module of that week needed."""
+        if not self._needy(q):
+            return weeks
+        return sorted(weeks, key=lambda w: (self._appointment_load(q, w * 7, 7), w))
+
+    def _appointment_order(self, q: Participant, times: list[int], dur: int) -> list[int]:
+        """The starts an appointment tries, for somebody with a weekly minimum on a day they
+        have no activity yet first (it counts towards `min_active_days`), then on the days
+        their coach (or all appointments) are least busy: spread rather than packed."""
+        if not self._needy(q):
+            return times
+        return sorted(
+            times,
+            key=lambda t: (
+                self._active_day(q, t // DAY),
+                self._demand(q, t, dur),
+                self._appointment_load(q, t // DAY, 1),
+                t,
+            ),
+        )
+
+    def _demand(self, q: Participant, t: int, length: int) -> float:
+        """How much q's group modules may need the hour of an appointment at `t`: per module,
+        its sessions that week times the share of its starts that overlap (Move Up!'s
+        evaluations, due in the first week, took the two mornings its budget workshop has)."""
+        week = t // DAY // 7
+        total = 0.0
+        for md in self._group_modules_of(q.id):
+            starts = self.starts[md.id].get(week, [])
+            spec = self.spec_of.get(md.id)
+            if not starts or spec is None:
+                continue
+            held = sum(1 / len(w) for w in spec.occurrences if week in w)
+            dur = md.duration_minutes
+            near = sum(1 for x in starts if x < t + length and t < x + dur)
+            total += held * near / len(starts)
+        return round(total, 2)
+
+    def _group_modules_of(self, pid: str) -> list[Module]:
+        found = self._modules_of.get(pid)
+        if found is None:
+            found = self._modules_of[pid] = [
+                md
+                for md in self.p.modules
+                if not md.individual and pid in self.members.get(md.id, ())
+            ]
+        return found
+
+    def _active_day(self, q: Participant, day: int) -> bool:
+        """Whether q has a session on `day` already (only asked for `min_active_days`)."""
+        if not q.min_active_days:
+            return False
+        return any(s // DAY == day for s, _ in self.book.busy.get(f"p:{q.id}", ()))
+
+    def _appointment_load(self, q: Participant, first_day: int, days: int) -> int:
+        """Minutes booked on `days` days from `first_day` for q's referent coach, else for
+        every appointment placed so far."""
+        lo, hi = first_day * DAY, (first_day + days) * DAY
+        if q.referent_coach_id is not None:
+            spans = self.book.busy.get(f"s:{q.referent_coach_id}", [])
+            return sum(e - s for s, e in spans if lo <= s < hi)
+        return sum(
+            minutes(x.end) - minutes(x.start)
+            for x in self.sessions
+            if lo <= (x.date - self.p.horizon.start).days * DAY < hi
+        )
 
     def deferrable(self, md: Module) -> None:
         """Best effort for the sessions of a module's groups that may wait for the next horizon
@@ -1030,8 +1123,10 @@ def _attempt(
     urgent: set[str],
     cal: Calendar | None = None,
     plan: dict[str, list[int]] | None = None,
+    missed: set[tuple[str, str]] | None = None,
 ) -> Construction:
     c = _Constructor(problem, cal)
+    c.missed = missed or set()
     # people with a weekly minimum need every module they are enrolled in: grouped first
     c.urgent = urgent | {q.id for q in problem.participants if q.min_weekly_hours}
     c.plan = {mid: Counter(ts) for mid, ts in (plan or {}).items()}
@@ -1043,7 +1138,7 @@ def _attempt(
             md.id, max_groups(md, len(c.members[md.id]), site_cap(problem, md))
         ):
             c.module(md, pinned_only=True)
-    c.individual()
+    c.individual(needy=False)
     rank = {mid: i for i, mid in enumerate(first)}
 
     def tightness(md: Module) -> tuple[int, int, float, str]:
@@ -1055,6 +1150,9 @@ def _attempt(
     for md in group_modules:
         c.module(md)
     c.split_leftovers()
+    # the appointments of people with a weekly minimum that may take one of several weeks,
+    # around their group modules
+    c.individual(needy=True)
     # then, best effort, the sessions that may wait for the next horizon
     c.individual(deferrable=True)
     for md in group_modules:
@@ -1083,11 +1181,12 @@ def construct(
     """
     first: list[str] = []
     urgent: set[str] = set()
+    missed: set[tuple[str, str]] = set()
     best: Construction | None = None
     longest = 0.0
     for _ in range(max(attempts, 1)):
         began = time.perf_counter()
-        result = _attempt(problem, first, urgent, cal, plan)
+        result = _attempt(problem, first, urgent, cal, plan, missed)
         longest = max(longest, time.perf_counter() - began)
         if best is None and on_first is not None and not result.complete:
             on_first(result)  # reported while the next attempts run
@@ -1099,5 +1198,6 @@ def construct(
         failed = list(dict.fromkeys(mid for _, mid in result.ungrouped))
         first = [*failed, *(m for m in first if m not in failed)]
         urgent |= {pid for pid, _ in result.ungrouped}
+        missed |= set(result.ungrouped)
     assert best is not None
     return best
