@@ -40,6 +40,9 @@ from scheduler.slots import (
 )
 from scheduler.timetable import Session, group_id, session_key
 
+# a member with `min_active_days` who gains a day counts this much of a member free at a time
+DAY_WEIGHT = 0.5
+
 # a new group's occurrence times, members, teams and rooms
 _Formed = tuple[list[int], list[str], list[dict[str, str]], list[Room | None]]
 
@@ -804,7 +807,11 @@ class _Constructor:
             counts.update(free[pid])
         best: (
             tuple[
-                tuple[int, bool, int], list[int], list[str], list[dict[str, str]], list[Room | None]
+                tuple[float, bool, int],
+                list[int],
+                list[str],
+                list[dict[str, str]],
+                list[Room | None],
             ]
             | None
         ) = None
@@ -813,10 +820,21 @@ class _Constructor:
         def planned(t: int) -> bool:
             return plan is not None and plan[t] > 0
 
-        # the planned starts first, then where the most people are free
+        # the planned starts first, then where the most people are free (and, among those,
+        # on a day the most members with `min_active_days` do not have yet)
+        active = self._active_days(todo)
         first = [
             t
-            for t in sorted(counts, key=lambda t: (not planned(t), -counts[t], t))
+            for t in sorted(
+                counts,
+                key=lambda t: (
+                    not planned(t),
+                    -counts[t]
+                    - DAY_WEIGHT
+                    * sum(1 for x, days in active.items() if t in free[x] and t // DAY not in days),
+                    t,
+                ),
+            )
             if t // DAY // 7 in occurrences[0]
         ]
         pinned = self.pin_at(keys[0]) if keys else None
@@ -824,7 +842,11 @@ class _Constructor:
             first = [pinned]  # a pinned first occurrence: there and nowhere else
         tried = 0
         for t0 in first:
-            if best is not None and (min(counts[t0], target), planned(t0)) <= best[0][:2]:
+            if (
+                best is not None
+                and not active
+                and (min(counts[t0], target), planned(t0)) <= best[0][:2]
+            ):
                 break
             tried += 1
             if tried > 80:
@@ -833,10 +855,14 @@ class _Constructor:
             if chosen is None:
                 continue
             times, members, teams, rooms = chosen
-            score = (len(members), planned(t0), -sum(times))
+            # members with `min_active_days` count a little more for each day they gain
+            gained = sum(
+                t // DAY not in active[x] for x in members if x in active for t in times
+            ) / max(len(times), 1)
+            score = (len(members) + DAY_WEIGHT * gained, planned(t0), -sum(times))
             if best is None or score > best[0]:
                 best = (score, times, members, teams, rooms)
-                if len(members) >= target:
+                if len(members) >= target and not active:
                     break
         if best is None or len(best[2]) < md.group_min:
             return None
@@ -859,6 +885,7 @@ class _Constructor:
         starts = self.starts[md.id]
         pool = {pid for pid in todo if t0 in free[pid]}
         times = [t0]
+        active = self._active_days(pool)
         alternate = alternates(md, occurrences)
         gap = min_gap_days(md)
         for j, weeks in enumerate(occurrences[1:], start=1):
@@ -885,7 +912,12 @@ class _Constructor:
             t = max(
                 options,
                 key=lambda t: (
-                    options[t],
+                    # the members free, and half a member for each with `min_active_days` who
+                    # does not have that day yet (one more day is worth losing one of two
+                    # people to the module's next group)
+                    options[t]
+                    + DAY_WEIGHT
+                    * sum(1 for x, days in active.items() if t // DAY not in days and t in free[x]),
                     (t - times[-1]) % week == 0,
                     (t - t0) % week == 0,
                     -abs(t % DAY - t0 % DAY),
@@ -894,6 +926,8 @@ class _Constructor:
             )
             times.append(t)
             pool = {pid for pid in pool if t in free[pid]}
+            for days in active.values():
+                days.add(t // DAY)
         # rooms and staff at every time, for a group of the size we can fill
         size = min(len(pool), size_max)
         rooms: list[Room | None] = []
@@ -931,6 +965,15 @@ class _Constructor:
         if len(members) < md.group_min:
             return None
         return times, members, teams, rooms
+
+    def _active_days(self, pids: set[str]) -> dict[str, set[int]]:
+        """The days already holding a session of each of `pids` who has `min_active_days`
+        (the construction aims the next sessions at the other days)."""
+        return {
+            pid: {s // DAY for s, _ in self.book.busy.get(f"p:{pid}", ())}
+            for pid in pids
+            if self.people[pid].min_active_days
+        }
 
     def _team_planned(
         self,
