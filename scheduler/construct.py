@@ -43,6 +43,9 @@ from scheduler.timetable import Session, group_id, session_key
 # a member with `min_active_days` who gains a day counts this much of a member free at a time
 DAY_WEIGHT = 0.5
 
+# the best times per occurrence checked for a free room and team before settling on the best
+HOLDABLE_TRIES = 12
+
 # a new group's occurrence times, members, teams and rooms
 _Formed = tuple[list[int], list[str], list[dict[str, str]], list[Room | None]]
 
@@ -909,7 +912,7 @@ class _Constructor:
                 return None
             # same time of day as before when it is as good (a regular rhythm)
             week = 7 * DAY
-            t = max(
+            ranked = sorted(
                 options,
                 key=lambda t: (
                     # the members free, and half a member for each with `min_active_days` who
@@ -923,7 +926,12 @@ class _Constructor:
                     -abs(t % DAY - t0 % DAY),
                     -t,
                 ),
+                reverse=True,
             )
+            # the best time where a room and a team are still free (under Liège's cap of
+            # 3 + 1 the coaches' Monday mornings were all taken, and every third group of a
+            # morning module failed there though other mornings were free)
+            t = next((x for x in ranked[:HOLDABLE_TRIES] if self._holdable(md, x)), ranked[0])
             times.append(t)
             pool = {pid for pid in pool if t in free[pid]}
             for days in active.values():
@@ -965,6 +973,13 @@ class _Constructor:
         if len(members) < md.group_min:
             return None
         return times, members, teams, rooms
+
+    def _holdable(self, md: Module, t: int) -> bool:
+        """Whether a room (unless off site) and a team are free for a session at `t`."""
+        dur = md.duration_minutes
+        if not md.off_site and not self._rooms(md, t, dur):
+            return False
+        return self._team(md, t, dur, set()) is not None
 
     def _active_days(self, pids: set[str]) -> dict[str, set[int]]:
         """The days already holding a session of each of `pids` who has `min_active_days`

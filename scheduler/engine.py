@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import dropin, lns, replan
 from scheduler.bound import lower_bound
+from scheduler.caps import under_caps
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.greedy import (
@@ -432,6 +433,8 @@ def solve(
     stage requires them all; only if it is proven impossible, or finds nothing within
     `REQUIRED_GIVE_UP_SHARE` of the time limit, does the model that may defer them run."""
     t0 = clock_time.perf_counter()
+    # a site cap below a module's group minimum splits its groups (scheduler/caps.py)
+    problem = under_caps(problem)
     stats = SolveStats(workers=workers, seed=seed)
     result = Timetable(
         status="UNKNOWN", problem_name=problem.name, timezone=problem.horizon.timezone
@@ -610,7 +613,15 @@ def solve(
     else:
         result.status = "INFEASIBLE"
     leaves_out = result.feasible and bool(left_out(problem, result))
-    if issues and (result.status == "INFEASIBLE" or leaves_out):
+    # an open session the site's staff cap forbids is left out with nobody listed: the
+    # prechecks' finding is what names it
+    forbidden = any(
+        r.kind == "module" and problem.module(r.id).open
+        for e in issues
+        if e.rule == "site_cap"
+        for r in e.records
+    )
+    if issues and (result.status == "INFEASIBLE" or leaves_out or forbidden):
         result.explanations = issues  # the prechecks' arithmetic already names the records
     elif explain_infeasible and (
         result.status == "INFEASIBLE"
