@@ -912,7 +912,7 @@ class _Constructor:
                 return None
             # same time of day as before when it is as good (a regular rhythm)
             week = 7 * DAY
-            ranked = sorted(
+            by_score = sorted(
                 options,
                 key=lambda t: (
                     # the members free, and half a member for each with `min_active_days` who
@@ -931,7 +931,9 @@ class _Constructor:
             # the best time where a room and a team are still free (under Liège's cap of
             # 3 + 1 the coaches' Monday mornings were all taken, and every third group of a
             # morning module failed there though other mornings were free)
-            t = next((x for x in ranked[:HOLDABLE_TRIES] if self._holdable(md, x)), ranked[0])
+            t = next(
+                (x for x in by_score[:HOLDABLE_TRIES] if self._holdable(md, x)), by_score[0]
+            )
             times.append(t)
             pool = {pid for pid in pool if t in free[pid]}
             for days in active.values():
