@@ -931,9 +931,7 @@ class _Constructor:
             # the best time where a room and a team are still free (under Liège's cap of
             # 3 + 1 the coaches' Monday mornings were all taken, and every third group of a
             # morning module failed there though other mornings were free)
-            t = next(
-                (x for x in by_score[:HOLDABLE_TRIES] if self._holdable(md, x)), by_score[0]
-            )
+            t = next((x for x in by_score[:HOLDABLE_TRIES] if self._holdable(md, x)), by_score[0])
             times.append(t)
             pool = {pid for pid in pool if t in free[pid]}
             for days in active.values():
