@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         most_staff = max((len(s.staff_roles) for s in c.sessions), default=0)
         why = sorted({e.rule for e in c.explanations})
         # each left-out entry's own reason (where no explanation had time to run)
-        reasons = Counter(u.rule for u in c.unplaced)
+        reasons = Counter(u.reason or u.rule for u in c.unplaced)
         print(
             f"   cap 3 + 1: {c.status}, groups {groups} -> {capped_groups}, largest {biggest}, "
             f"most staff in a session {most_staff}, left out {len(c.unplaced)}, "
