@@ -931,7 +931,10 @@ class _Constructor:
             # the best time where a room and a team are still free (under Liège's cap of
             # 3 + 1 the coaches' Monday mornings were all taken, and every third group of a
             # morning module failed there though other mornings were free)
-            t = next((x for x in by_score[:HOLDABLE_TRIES] if self._holdable(md, x)), by_score[0])
+            # (only under a site cap: without one the first choice stands, the hints the
+            # search is tuned on)
+            tries = HOLDABLE_TRIES if self._capped(md) else 0
+            t = next((x for x in by_score[:tries] if self._holdable(md, x)), by_score[0])
             times.append(t)
             pool = {pid for pid in pool if t in free[pid]}
             for days in active.values():
@@ -973,6 +976,10 @@ class _Constructor:
         if len(members) < md.group_min:
             return None
         return times, members, teams, rooms
+
+    def _capped(self, md: Module) -> bool:
+        site = self.p.site(md.site_id)
+        return site.group_size_cap is not None or site.staff_cap is not None
 
     def _holdable(self, md: Module, t: int) -> bool:
         """Whether a room (unless off site) and a team are free for a session at `t`."""

@@ -1245,10 +1245,19 @@ def _greedy_groups(
     """The groups of a grouping; individual ones only where `sessions` hold one of theirs."""
     groups = [Group(gid, gid.rpartition("#")[0], ids) for gid, ids in membership.items() if ids]
     held = None if sessions is None else {x.group_id for x in sessions}
+    pinned = {pin.session_key for pin in problem.pins}
     return groups + [
         Group(spec.id, spec.module.id, list(spec.candidates))
         for spec in group_specs(problem)
-        if spec.individual and (held is None or spec.id in held)
+        if spec.individual
+        and (
+            held is None
+            or spec.id in held
+            # an appointment whose every session may wait for the next horizon is deferred,
+            # not left out (as the model's answer has it)
+            or all(may_wait(spec, occ, pinned) for occ, w in enumerate(spec.occurrences) if w)
+            and any(spec.occurrences)
+        )
     ]
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import time
 
-from scheduler import Frequency, Timetable, verify
+from scheduler import Frequency, Timetable, WeeklyBlock, verify
 from scheduler.construct import construct
 from scheduler.engine import _greedy_groups
 from scheduler.problem import TimeWindow
+from scheduler.slots import deferred_keys
 from scheduler.unplaced import list_unplaced
 from tests.test_scheduler.factories import coach, module, person, problem, room, site
 
@@ -16,7 +17,8 @@ from tests.test_scheduler.factories import coach, module, person, problem, room,
 def built(p):
     """The construction as a timetable, checked by the verifier."""
     c = construct(p, attempts=1)
-    t = Timetable("FEASIBLE", sessions=c.sessions, groups=_greedy_groups(p, c.membership))
+    groups = _greedy_groups(p, c.membership, c.sessions)  # as the engine answers with it
+    t = Timetable("FEASIBLE", sessions=c.sessions, groups=groups)
     t.unplaced = list_unplaced(p, t)
     assert verify(p, t) == []
     return c, t
@@ -141,3 +143,24 @@ def test_an_open_session_the_staff_cap_forbids_is_named_and_the_rest_planned(sol
     named = [e for e in t.explanations if e.rule == "site_cap"]
     assert named
     assert ("module", "info") in {(r.kind, r.id) for r in named[0].records}
+
+
+def test_an_appointment_that_may_wait_for_the_next_horizon_is_deferred_not_left_out():
+    # a one-week plan of a three-weekly evaluation whose coach is away all week: the
+    # construction places no session, and the appointment waits (it used to be listed as
+    # an enrolment left out, 16 of Move Up!'s 25 in a week)
+    talk = module(
+        "talk",
+        kind="individual_coaching",
+        duration_minutes=60,
+        frequency=Frequency(kind="every_n_weeks", count=1, interval_weeks=3),
+        group_min=1,
+        group_max=1,
+    )
+    away = coach("c1", availability=[WeeklyBlock(5, time(9), time(17))])  # Saturdays only
+    p = problem([talk], [person("a", referent_coach_id="c1")], staff=[away])
+    c, t = built(p)
+    assert not t.sessions
+    assert [g.id for g in t.groups] == ["talk#a"]
+    assert t.unplaced == []
+    assert deferred_keys(p, t) == ["talk#a@0"]
