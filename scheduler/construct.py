@@ -441,6 +441,35 @@ class _Constructor:
             if lo <= (x.date - self.p.horizon.start).days * DAY < hi
         )
 
+    def open_sessions(self) -> None:
+        """An open module's sessions (an info session, a drop-in group: no fixed members,
+        always held) at the first times a room and a team are free; the model holds them,
+        and a construction without them never verified (Activ'Up under a site cap)."""
+        for spec in self.specs:
+            md = spec.module
+            if spec.individual or not md.open:
+                continue
+            self.release_pins(md.id)
+            dur = md.duration_minutes
+            self.membership[spec.id] = []
+            for occ, weeks in enumerate(spec.occurrences):
+                key = session_key(spec.id, occ)
+                at = self.pin_at(key)
+                starts = [t for w in weeks for t in self.starts[md.id].get(w, [])]
+                for t in session_starts(self.p, spec, occ, starts):
+                    if at is not None and t != at:
+                        continue
+                    if not self._rhythm_ok(md, spec.occurrences, spec.id, t):
+                        continue
+                    rooms = self._pinned_room(key, self._rooms(md, t, dur))
+                    if not md.off_site and not rooms:
+                        continue
+                    team = self._team(md, t, dur, set(), only=self._pinned_staff(key))
+                    if team is None:
+                        continue
+                    self._place(md, spec.id, occ, t, [], team, rooms[0] if rooms else None)
+                    break
+
     def deferrable(self, md: Module) -> None:
         """Best effort for the sessions of a module's groups that may wait for the next horizon
         (their block runs on past its end): wherever members, a room and a team are free."""
@@ -1204,6 +1233,7 @@ def _attempt(
         ):
             c.module(md, pinned_only=True)
     c.individual(needy=False)
+    c.open_sessions()
     rank = {mid: i for i, mid in enumerate(first)}
 
     def tightness(md: Module) -> tuple[int, int, float, str]:

@@ -1243,8 +1243,13 @@ def _greedy_groups(
     problem: Problem, membership: dict[str, list[str]], sessions: list[Session] | None = None
 ) -> list[Group]:
     """The groups of a grouping; individual ones only where `sessions` hold one of theirs."""
-    groups = [Group(gid, gid.rpartition("#")[0], ids) for gid, ids in membership.items() if ids]
     held = None if sessions is None else {x.group_id for x in sessions}
+    # (an open session's group has no members: kept where it holds a session)
+    groups = [
+        Group(gid, gid.rpartition("#")[0], ids)
+        for gid, ids in membership.items()
+        if ids or (held is not None and gid in held)
+    ]
     pinned = {pin.session_key for pin in problem.pins}
     return groups + [
         Group(spec.id, spec.module.id, list(spec.candidates))

@@ -164,3 +164,15 @@ def test_an_appointment_that_may_wait_for_the_next_horizon_is_deferred_not_left_
     assert [g.id for g in t.groups] == ["talk#a"]
     assert t.unplaced == []
     assert deferred_keys(p, t) == ["talk#a@0"]
+
+
+def test_the_construction_holds_an_open_session():
+    # an info session has invitees, not members: the construction used to leave it out, and
+    # its answer never verified (Activ'Up under a site cap: no timetable at all)
+    info = module("info", name="Info session", open_capacity=10, group_min=1)
+    work = module("work", name="Workshop", group_min=1)
+    p = problem([info, work], [person("a"), person("b")], rooms=[room("r1"), room("r2")])
+    _, t = built(p)  # verified
+    assert {s.module_id for s in t.sessions} == {"info", "work"}
+    (held,) = [s for s in t.sessions if s.module_id == "info"]
+    assert held.participant_ids == []
