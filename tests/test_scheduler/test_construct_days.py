@@ -176,3 +176,37 @@ def test_the_construction_holds_an_open_session():
     assert {s.module_id for s in t.sessions} == {"info", "work"}
     (held,) = [s for s in t.sessions if s.module_id == "info"]
     assert held.participant_ids == []
+
+
+def test_another_coach_takes_a_group_over_so_the_referent_can_hold_an_appointment():
+    # the group of b (Monday 9-12) went to c1, a's referent coach, whose appointment with a
+    # can only be on Monday morning: c2, free then, takes the group over
+    group = module(
+        "grp",
+        duration_minutes=180,
+        allowed_days=[0],
+        time_windows=[TimeWindow(time(9), time(12))],
+        group_min=1,
+    )
+    talk = module(
+        "talk",
+        kind="individual_coaching",
+        duration_minutes=60,
+        allowed_days=[0],
+        time_windows=[TimeWindow(time(9), time(12))],
+        group_min=1,
+        group_max=1,
+    )
+    p = problem(
+        [group, talk],
+        [person("a", min_weekly_hours=1, referent_coach_id="c1"), person("b")],
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+        enrol={"grp": ["b"], "talk": ["a"]},
+    )
+    c, t = built(p)
+    assert c.complete
+    (appointment,) = [s for s in t.sessions if s.module_id == "talk"]
+    (held,) = [s for s in t.sessions if s.module_id == "grp"]
+    assert appointment.staff_roles == {"c1": "coach"}
+    assert held.staff_roles == {"c2": "coach"}
