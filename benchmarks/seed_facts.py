@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
 
 from scheduler import Problem, Timetable, read_problem, solve, verify
+from scheduler.dates import windows
 from scheduler.dropin import coverage_windows
 from scheduler.interpreters import needed
 from scheduler.slots import min_gap_days
@@ -79,9 +81,18 @@ def _facts(problem: Problem, t: Timetable) -> list[str]:
             )
     out += _drop_in_facts(problem, t) + _intake_facts(problem, t) + _interpreter_facts(problem, t)
     short = {(u.participant_id, u.week) for u in t.unplaced if u.rule == "min_weekly_hours"}
+    # a week in which an enrolment starts or ends has no minimum (scheduler.goals.left_out)
+    transition = {
+        (pid, w)
+        for (pid, _), (lo, hi) in windows(problem).items()
+        for w in range(problem.horizon.weeks)
+        if lo > 7 * w or hi < 7 * w + 6
+    }
     needy = [q for q in problem.participants if q.min_weekly_hours or q.min_active_days]
     if needy:
         met = listed = 0
+        hours_of: list[float] = []  # per participant-week outside transition weeks
+        days_of: list[int] = []
         for q in needy:
             for w in range(problem.horizon.weeks):
                 monday = problem.horizon.start + timedelta(days=7 * w)
@@ -98,6 +109,9 @@ def _facts(problem: Problem, t: Timetable) -> list[str]:
                     / 60
                 )
                 days = len({s.date for s in mine})
+                if (q.id, w) not in transition:
+                    hours_of.append(hours)
+                    days_of.append(days)
                 if hours >= (q.min_weekly_hours or 0) and days >= (q.min_active_days or 0):
                     met += 1
                 elif (q.id, w) in short:
@@ -110,6 +124,15 @@ def _facts(problem: Problem, t: Timetable) -> list[str]:
             f"weekly minimum: {met} participant-weeks meet it, {listed} listed as short "
             f"(transition weeks aside); largest group {largest}"
         )
+        if hours_of:
+            minima = {(q.min_weekly_hours or 0, q.min_active_days or 0) for q in needy}
+            asked = ", ".join(f"{h:g} h over {d} days" for h, d in sorted(minima))
+            out.append(
+                f"per participant-week (asked {asked}): "
+                f"hours min {min(hours_of):g} median {median(hours_of):g}, active days min "
+                f"{min(days_of)} median {median(days_of):g}, "
+                f"{sum(1 for d in days_of if d >= 5)} of {len(days_of)} with 5 days or more"
+            )
     return out
 
 
@@ -257,10 +280,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         most_staff = max((len(s.staff_roles) for s in c.sessions), default=0)
         why = sorted({e.rule for e in c.explanations})
+        # each left-out entry's own reason (where no explanation had time to run)
+        reasons = Counter(u.reason or u.rule for u in c.unplaced)
         print(
             f"   cap 3 + 1: {c.status}, groups {groups} -> {capped_groups}, largest {biggest}, "
             f"most staff in a session {most_staff}, left out {len(c.unplaced)}, "
-            f"violations {cv}, named rules {why}"
+            f"violations {cv}, named rules {why}, entries' reasons {dict(reasons.most_common())}"
         )
     return 0
 

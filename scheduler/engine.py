@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import dropin, interpreters, lns, replan
 from scheduler.bound import lower_bound
+from scheduler.caps import under_caps
 from scheduler.construct import Construction, construct
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.greedy import (
@@ -436,6 +437,8 @@ def solve(
     stage requires them all; only if it is proven impossible, or finds nothing within
     `REQUIRED_GIVE_UP_SHARE` of the time limit, does the model that may defer them run."""
     t0 = clock_time.perf_counter()
+    # a site cap below a module's group minimum splits its groups (scheduler/caps.py)
+    problem = under_caps(problem)
     stats = SolveStats(workers=workers, seed=seed)
     result = Timetable(
         status="UNKNOWN", problem_name=problem.name, timezone=problem.horizon.timezone
@@ -614,7 +617,15 @@ def solve(
     else:
         result.status = "INFEASIBLE"
     leaves_out = result.feasible and bool(left_out(problem, result))
-    if issues and (result.status == "INFEASIBLE" or leaves_out):
+    # an open session the site's staff cap forbids is left out with nobody listed: the
+    # prechecks' finding is what names it
+    forbidden = any(
+        r.kind == "module" and problem.module(r.id).open
+        for e in issues
+        if e.rule == "site_cap"
+        for r in e.records
+    )
+    if issues and (result.status == "INFEASIBLE" or leaves_out or forbidden):
         result.explanations = issues  # the prechecks' arithmetic already names the records
     elif explain_infeasible and (
         result.status == "INFEASIBLE"
@@ -1237,12 +1248,26 @@ def _greedy_groups(
     problem: Problem, membership: dict[str, list[str]], sessions: list[Session] | None = None
 ) -> list[Group]:
     """The groups of a grouping; individual ones only where `sessions` hold one of theirs."""
-    groups = [Group(gid, gid.rpartition("#")[0], ids) for gid, ids in membership.items() if ids]
     held = None if sessions is None else {x.group_id for x in sessions}
+    # (an open session's group has no members: kept where it holds a session)
+    groups = [
+        Group(gid, gid.rpartition("#")[0], ids)
+        for gid, ids in membership.items()
+        if ids or (held is not None and gid in held)
+    ]
+    pinned = {pin.session_key for pin in problem.pins}
     return groups + [
         Group(spec.id, spec.module.id, list(spec.candidates))
         for spec in group_specs(problem)
-        if spec.individual and (held is None or spec.id in held)
+        if spec.individual
+        and (
+            held is None
+            or spec.id in held
+            # an appointment whose every session may wait for the next horizon is deferred,
+            # not left out (as the model's answer has it)
+            or all(may_wait(spec, occ, pinned) for occ, w in enumerate(spec.occurrences) if w)
+            and any(spec.occurrences)
+        )
     ]
 
 

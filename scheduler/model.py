@@ -256,8 +256,10 @@ class _Builder:
         module = spec.module
         fixed = self._members(spec)
         if module.open:
-            # an open session: invitees come if they wish; no members, always held
-            active: Lit = 1
+            # an open session: invitees come if they wish; no members, always held, unless
+            # the site's "+ M staff" cap forbids its team (then it cannot be, and the prechecks
+            # name the cap) rather than no timetable at all
+            active: Lit = 0 if _over_staff_cap(self.p, module) else 1
             member: dict[str, Lit] = {}
             size: cp_model.LinearExprT = 0
         elif spec.individual and self.soft:
@@ -1225,3 +1227,9 @@ def build(
         symmetry=b.symmetry,
         defer=defer,
     )
+
+
+def _over_staff_cap(problem: Problem, module: Module) -> bool:
+    """Whether the module's sessions need more staff than its site's "+ M staff" cap."""
+    cap = problem.site(module.site_id).staff_cap
+    return cap is not None and sum(c for c in module.staff_required.values() if c > 0) > cap

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from scheduler import interpreters
+from scheduler.caps import under_caps
 from scheduler.dates import wholly_past, windows
 from scheduler.problem import REFERRER, ROLES, Module, Participant, Problem, Room, StaffMember
 from scheduler.slots import (
@@ -163,6 +164,7 @@ def precheck(
     invalid = _invalid(problem)
     if invalid:
         return invalid
+    problem = under_caps(problem)  # the site caps as the engine reads them
     out: list[Explanation] = []
     cal = cal or Calendar(problem)
     people = {q.id: q for q in problem.participants}
@@ -182,7 +184,7 @@ def precheck(
         n = len(ids)
         # the site's "+ M staff": a session needs no more staff than the cap allows
         per_session = sum(required_roles(md).values())
-        if site.staff_cap is not None and per_session > site.staff_cap and ids:
+        if site.staff_cap is not None and per_session > site.staff_cap and (ids or md.open):
             out.append(
                 Explanation(
                     "site_cap",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from scheduler.caps import under_caps
 from scheduler.problem import Frequency, Module, Problem
 from scheduler.timetable import RecordRef, Session, Timetable
 
@@ -100,6 +101,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     out: list[Violation] = []
     if not timetable.feasible:
         return out
+    problem = under_caps(problem)  # the site caps as the engine reads them
 
     def v(rule: str, message: str, *refs: tuple[str, str]) -> None:
         out.append(Violation(rule, message, [RecordRef(k, i, i) for k, i in refs]))

@@ -139,11 +139,13 @@ def test_groups_follow_the_site_cap(solved):
 
 
 def test_a_module_needing_more_staff_than_the_cap_is_named():
-    duo = module("duo", name="Co-led workshop", staff_required={"coach": 2})
+    # a social worker and a coach together: "+ 1 staff" cannot hold it (two coaches of one
+    # role would take one each in smaller groups, test_construct_days)
+    duo = module("duo", name="Co-led workshop", staff_required={"coach": 1, "social_worker": 1})
     p = problem(
         [duo],
         [person("a")],
-        staff=[coach("c1"), coach("c2")],
+        staff=[coach("c1"), coach("c2", roles=["social_worker"])],
         site_=site(staff_cap=1),
     )
     (e,) = [e for e in precheck(p) if e.rule == "site_cap"]

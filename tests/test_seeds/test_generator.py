@@ -254,6 +254,7 @@ def test_modactions_level_groups_all_year_entry_any_time() -> None:
 def test_moveup_21_hours_and_groups_of_15(people: dict) -> None:
     doc = load("moveup-bruxelles")
     assert doc["programme"]["min_weekly_hours"] == 21
+    assert doc["programme"]["min_active_days"] == 5  # the card's five-day rhythm
     modules = modules_by_name(doc)
     group_modules = [m for m in modules.values() if m["kind"] != "individual_coaching"
                      and m["kind"] != "orientation"]

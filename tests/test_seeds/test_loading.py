@@ -99,6 +99,7 @@ def test_characteristic_facts_survive_loading(app) -> None:
                                                                 "Friday 13:00–17:00"]
     move_up = programme("moveup-bruxelles")
     assert move_up.min_weekly_hours == 21
+    assert move_up.min_active_days == 5
     assert max(m.group_max for m in move_up.modules if not m.kind.is_individual) <= 15
     charleroi = programme("activup-charleroi")
     days = db.session.scalars(sa.select(ParticipantBlock.weekday).join(Participant).where(
