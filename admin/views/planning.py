@@ -58,6 +58,7 @@ GOAL_LABELS = {
     "staff_load_spread": _l("Difference in staff load beyond 5 points (%)"),
     "missed_biweekly_activity": _l("Two-week periods without a group activity"),
     "deferred_sessions": _l("Sessions left to the next planning (block runs on)"),
+    "missed_drop_in": _l("Two-week periods without a drop-in session"),
     "unplaced": _l("Enrolments and weekly minimums left out"),
 }
 # why the plan leaves somebody out (the engine's rule families; see scheduler/unplaced.py)
