@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from scheduler.caps import under_caps
-from scheduler.problem import Frequency, Module, Problem
+from scheduler.problem import Frequency, Module, Problem, StaffMember
 from scheduler.timetable import RecordRef, Session, Timetable
 
 
@@ -682,12 +682,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                     *([("staff", referent)] if referent else []),
                 )
         if md.mediator_required:
-            spoken = {
-                lang
-                for mid, role in s.staff_roles.items()
-                if role == "mediator" and mid in staff
-                for lang in staff[mid].languages
-            }
+            spoken = _spoken(s, staff)
             for pid in s.participant_ids:
                 lang = people[pid].interpreter_language if pid in people else None
                 if lang and lang not in spoken:
@@ -953,12 +948,7 @@ def _interpreters(problem: Problem, timetable: Timetable) -> list[Violation]:
         md = modules.get(s.module_id)
         if md is None or not md.books_interpreter or md.open:
             continue
-        spoken = {
-            lang
-            for mid, role in s.staff_roles.items()
-            if role == "mediator" and mid in staff
-            for lang in staff[mid].languages
-        }
+        spoken = _spoken(s, staff)
         for pid in s.participant_ids:
             q = people.get(pid)
             needs = q.interpreter_language if q is not None else None
@@ -991,3 +981,13 @@ def _interpreters(problem: Problem, timetable: Timetable) -> list[Violation]:
                 ("interpreter", iid),
             )
     return out
+
+
+def _spoken(s: Session, staff: Mapping[str, StaffMember]) -> set[str]:
+    """The languages the mediators of session `s` speak."""
+    return {
+        lang
+        for mid, role in s.staff_roles.items()
+        if role == "mediator" and mid in staff
+        for lang in staff[mid].languages
+    }
