@@ -167,3 +167,20 @@ def sign_in(client: FlaskClient, email: str, password: str = factories.PASSWORD)
 def coordinator_client(client: FlaskClient, world: factories.World) -> FlaskClient:
     sign_in(client, world.users["coordinator"].email)
     return client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, leave out the tests of the engine and its benchmarks:
+    `scheduler/` touches no database (tests/test_scheduler/test_isolation.py holds it to
+    that), nor do the benchmarks' generators and runners, so they would run the same code a
+    second time; CI runs them on the SQLite pass."""
+    if not TEST_DATABASE_URL:
+        return
+    here = Path(__file__).resolve().parent
+    no_database = {here / "test_scheduler", here / "test_benchmarks"}
+    kept, left = [], []
+    for item in items:
+        (left if no_database & set(Path(str(item.path)).parents) else kept).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
