@@ -52,7 +52,8 @@ CONSTRUCT_SHARE = 0.2
 # people: 42 left out after one attempt, 13 after six seconds of attempts; 300: 17 and 10).
 # With the second chance and the extra groups (December 2026) the attempts vary more and the
 # best of 9-13 is often far below the best of 5 (unseen 1,000 s303: 24, 16, 12, 12, 11 ...
-# 6 at the ninth), while neighbourhood steps placed nobody on those weeks: 0.8
+# 6 at the ninth), while neighbourhood steps placed few there (none on the 300 and 2,000
+# weeks, three in 3.5 s on that 1,000 week): 0.8
 CONSTRUCT_SHARE_BIG = 0.8
 # lexicographic deferral: the first stage requires every session of a block cut by the horizon's
 # end; if it has found no timetable by this share of the time limit (and has not proven that
