@@ -18,11 +18,12 @@ from tests.conftest import (
     database_for_threads,
     make_test_app,
     prepare_database,
+    redis_url,
     release_database,
 )
 from tests.planning_helpers import WEEK, plannable
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = redis_url()
 
 
 @pytest.fixture
@@ -107,8 +108,9 @@ def test_stop_keeps_the_best_timetable_so_far(threaded_app):
     from app.services.planning.runs import problem_of, timetable_of
 
     seeding.load_all(with_demo_people=True, past_sessions=False)
-    moveup = db.session.scalar(sa.select(Organisation).where(
-        Organisation.slug == "moveup-bruxelles"))
+    moveup = db.session.scalar(
+        sa.select(Organisation).where(Organisation.slug == "moveup-bruxelles")
+    )
     run = runs.create_run(None, moveup.id, WEEK, 2, time_limit=120)
     future = jobs.submit(run.id)
     deadline = time.monotonic() + 60
