@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from scheduler import derived
 from scheduler.problem import Module, Problem
 
 # an attendance window in day indices, both ends included; None = every day of the horizon
@@ -62,6 +63,10 @@ def windows(problem: Problem) -> dict[tuple[str, str], tuple[int, int]]:
     """(participant, module) -> the days the participant attends the module, for enrolments
     that do not cover the whole horizon: the enrolment's dates within the participant's
     stay (entry and exit dates). A window may be empty (lo > hi)."""
+    return derived.cached("windows", problem, _enrolment_windows)
+
+
+def _enrolment_windows(problem: Problem) -> dict[tuple[str, str], tuple[int, int]]:
     people = {q.id: q for q in problem.participants}
     out: dict[tuple[str, str], tuple[int, int]] = {}
     for e in problem.enrolments:

@@ -13,7 +13,7 @@ from functools import partial
 
 from ortools.sat.python import cp_model
 
-from scheduler import dropin, interpreters, lns, replan
+from scheduler import derived, dropin, interpreters, lns, replan
 from scheduler.bound import lower_bound
 from scheduler.caps import under_caps
 from scheduler.construct import Construction, construct
@@ -437,6 +437,33 @@ def solve(
     second (place_cut_blocks_first=False: only their `deferred_sessions` weight counts): a first
     stage requires them all; only if it is proven impossible, or finds nothing within
     `REQUIRED_GIVE_UP_SHARE` of the time limit, does the model that may defer them run."""
+    # the problem's indexes (group specs, enrolments, windows) are derived once for the solve
+    with derived.once():
+        return _solve(
+            problem,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            progress=progress,
+            stop=stop,
+            explain_infeasible=explain_infeasible,
+            deterministic=deterministic,
+            place_cut_blocks_first=place_cut_blocks_first,
+        )
+
+
+def _solve(
+    problem: Problem,
+    *,
+    time_limit: float,
+    seed: int,
+    workers: int,
+    progress: ProgressCallback | None,
+    stop: threading.Event | None,
+    explain_infeasible: bool,
+    deterministic: bool,
+    place_cut_blocks_first: bool,
+) -> Timetable:
     t0 = clock_time.perf_counter()
     # a site cap below a module's group minimum splits its groups (scheduler/caps.py)
     problem = under_caps(problem)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
+from scheduler import derived
 from scheduler.dates import Window, frozen_days, in_term, remaining_sessions, windows
 from scheduler.problem import Frequency, Module, Participant, Problem, Room, StaffMember
 from scheduler.timetable import Timetable, group_id, session_key
@@ -453,7 +454,12 @@ class GroupSpec:
 
 
 def enrolled(problem: Problem) -> dict[str, list[str]]:
-    """Participant ids per module id, in participant order, without duplicates."""
+    """Participant ids per module id, in participant order, without duplicates (computed once
+    per solve: see scheduler/derived.py)."""
+    return derived.cached("enrolled", problem, _enrolled)
+
+
+def _enrolled(problem: Problem) -> dict[str, list[str]]:
     order = {p.id: i for i, p in enumerate(problem.participants)}
     out: dict[str, list[str]] = {m.id: [] for m in problem.modules}
     # an open session's enrolments are invitations: its groups hold no fixed members
@@ -520,7 +526,12 @@ def min_gap_days(module: Module) -> int:
 
 
 def group_specs(problem: Problem) -> list[GroupSpec]:
-    """Every potential group of every module, with its occurrences' weeks."""
+    """Every potential group of every module, with its occurrences' weeks (computed once per
+    solve: see scheduler/derived.py; a new list each call, the same specs)."""
+    return list(derived.cached("group_specs", problem, _group_specs))
+
+
+def _group_specs(problem: Problem) -> list[GroupSpec]:
     members = enrolled(problem)
     overrides = {(e.participant_id, e.module_id): e for e in problem.enrolments}
     spans = windows(problem)
