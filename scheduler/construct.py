@@ -11,6 +11,7 @@ options, and books it at once. Everything it returns respects every hard rule by
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -1472,6 +1473,7 @@ def construct(
     cal: Calendar | None = None,
     plan: dict[str, list[int]] | None = None,
     on_first: Callable[[Construction], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Construction:
     """Group and place everything slot-first; `complete` when nobody was left out. `plan`:
     per group module, starts (minutes from the horizon's start) its groups take first where
@@ -1479,7 +1481,8 @@ def construct(
 
     When somebody is left out, the modules that failed go first in the next attempt (the
     "squeaky wheel"), up to `attempts` tries or the `deadline` (perf_counter seconds).
-    `on_first` receives the first attempt when it leaves somebody out (more follow).
+    `on_first` receives the first attempt when it leaves somebody out (more follow). A set
+    `stop` (the coordinator's Stop button) ends the attempts after the one under way.
     """
     first: list[str] = []
     urgent: set[str] = set()
@@ -1496,6 +1499,8 @@ def construct(
             best = result
         # another attempt only if one as long as the longest so far ends before the deadline
         if result.complete or (deadline is not None and time.perf_counter() + longest > deadline):
+            break
+        if stop is not None and stop.is_set():
             break
         failed = list(dict.fromkeys(mid for _, mid in result.ungrouped))
         first = [*failed, *(m for m in first if m not in failed)]

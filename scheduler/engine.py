@@ -76,6 +76,8 @@ COUNTS_SHARE = 1.0
 # of the time limit, but it delays the first timetable: at most
 BOUND_BEFORE_SHARE = 0.25
 BOUND_BEFORE_AT_MOST = 3.0
+# a proven impossibility after Stop is still explained, in this many seconds at most
+EXPLAIN_WHEN_STOPPED = 2.0
 # the construction's attempts stop after this many seconds at most (the first attempt's
 # timetable is reported at once; the neighbourhood search improves the best attempt)
 CONSTRUCT_AT_MOST = 45.0
@@ -534,6 +536,7 @@ def _solve(
         deterministic,
         quick=kept is not None,
         first=first,
+        stop=stop,
     )
     # the construction, when it verifies, is a complete timetable from the first second (it
     # may leave somebody out: a partial plan that says so); every stage starts from it
@@ -658,14 +661,21 @@ def _solve(
     elif explain_infeasible and (
         result.status == "INFEASIBLE"
         # a partial plan of a big week: each unplaced entry has its reason already, and the
-        # solver's explanation would not fit the time limit
-        or (leaves_out and membership_choices(problem) <= DECOMPOSE_ABOVE)
+        # solver's explanation would not fit the time limit; nor when the coordinator stopped
+        # the run (Move Up!'s two weeks explained for 57 s after Stop)
+        or (
+            leaves_out
+            and membership_choices(problem) <= DECOMPOSE_ABOVE
+            and not stats.stopped_early
+        )
     ):
         from scheduler.explain import explain
 
         te = clock_time.perf_counter()
         # the explanation shares the caller's time limit: it gets what the search left over
         left = deadline + EXPLAIN_MARGIN - te
+        if stats.stopped_early:
+            left = min(left, EXPLAIN_WHEN_STOPPED)
         found = explain(problem, time_limit=left) if left >= EXPLAIN_AT_LEAST else None
         if found is None:
             result.explanations = [] if leaves_out else [_cut_short(time_limit)]
@@ -695,6 +705,7 @@ def _prepare(
     deterministic: bool = False,
     quick: bool = False,
     first: Callable[[Construction], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> _Prepared:
     """Group and place greedily (slot-first construction for big problems): the hint and the
     fallback answer. Cut-block sessions it could not place are simply missing from the hint."""
@@ -733,6 +744,7 @@ def _prepare(
             + min(CONSTRUCT_SHARE_BIG * time_limit, CONSTRUCT_AT_MOST),
             cal=cal,
             on_first=first,
+            stop=stop,
         )
     mid = DECOMPOSE_ABOVE < choices <= FULL_AFTER_FIXED_UP_TO
     if (
@@ -760,6 +772,7 @@ def _prepare(
                 deadline=clock_time.perf_counter() + CONSTRUCT_SHARE * time_limit,
                 cal=cal,
                 plan=plan,
+                stop=stop,
             )
             if attempt.complete:
                 constructed = attempt

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
+from datetime import time
 
 from scheduler import Progress, solve, verify
+from scheduler.problem import Unavailability
 from tests.test_scheduler.generator import cpas_week
 
 
@@ -47,6 +50,31 @@ def test_stop_returns_the_best_timetable_so_far():
     assert t.feasible
     assert t.stats.stopped_early
     assert t.stats.total_seconds < 20
+    assert verify(p, t) == []
+
+
+def test_a_stopped_solve_does_not_go_on_explaining():
+    """Stop ends the run: a partial plan lists each left-out entry with its reason, and the
+    solver's explanation (which may take the rest of the limit) is not started."""
+    p = cpas_week(30, 3, 3, seed=1)
+    first = p.participants[0]
+    # free on Monday morning only, when nobody else is: no group can take them (which no
+    # arithmetic precheck sees, so only the solver's explanation would say why)
+    monday_morning = [Unavailability(d, time(0, 0), time(23, 59)) for d in range(1, 7)] + [
+        Unavailability(0, time(0, 0), time(9, 0)),
+        Unavailability(0, time(12, 0), time(23, 59)),
+    ]
+    others = [
+        replace(x, unavailability=[*x.unavailability, Unavailability(0, time(8, 0), time(13, 0))])
+        for x in p.participants[1:]
+    ]
+    p = replace(p, participants=[replace(first, unavailability=monday_morning), *others])
+    stop = threading.Event()
+    t = solve(p, time_limit=30, workers=2, progress=lambda _: stop.set(), stop=stop)
+    assert t.feasible
+    assert t.stats.stopped_early
+    assert any(u.participant_id == first.id for u in t.unplaced)
+    assert t.stats.explain_seconds == 0.0
     assert verify(p, t) == []
 
 
