@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from scheduler.goals import left_out
 from scheduler.problem import REFERRER, Module, Participant, Pin, Problem, Room, StaffMember
@@ -48,6 +48,12 @@ DAY_WEIGHT = 0.5
 
 # the best times per occurrence checked for a free room and team before settling on the best
 HOLDABLE_TRIES = 12
+# groups of their module a left-out person's re-timing tries at most (construct._retime)
+RETIME_GROUPS = 4
+# members a re-timed group may lose to the ejection chains (construct._retime)
+RETIME_LOST = 3
+# ejection-chain runs for the members re-timed groups lose, per attempt (construct._retime)
+RETIME_CHAINS = 6
 
 # a new group's occurrence times, members, teams and rooms
 _Formed = tuple[list[int], list[str], list[dict[str, str]], list[Room | None]]
@@ -149,6 +155,8 @@ class _Constructor:
         self._modules_of: dict[str, list[Module]] = {}  # per participant, their group modules
         # (participant, module) appointments an earlier attempt could not place
         self.missed: set[tuple[str, str]] = set()
+        # ejection-chain runs the re-timing of groups has made (construct._retime)
+        self.retime_chains = 0
 
     def pin_at(self, key: str) -> int | None:
         """The pinned start of session `key` (minutes from the horizon's start), if pinned."""
@@ -309,6 +317,9 @@ class _Constructor:
         self.sessions.append(session)
         self.by_group.setdefault(gid, []).append(session)
 
+    def _start_of(self, x: Session) -> int:
+        return (x.date - self.p.horizon.start).days * DAY + minutes(x.start)
+
     def free_for(self, q: Participant, t: int, dur: int) -> bool:
         return self.cal.participant_free(q, t, dur) and self.book.free(f"p:{q.id}", t, dur)
 
@@ -386,20 +397,24 @@ class _Constructor:
         ejection chains change who attends what and who mediates)."""
         self.book = _Book()
         for s in self.sessions:
-            t = (s.date - self.p.horizon.start).days * DAY + minutes(s.start)
-            dur = minutes(s.end) - minutes(s.start)
-            for pid in s.participant_ids:
-                self.book.add(f"p:{pid}", t, dur)
-            if s.room_id is not None:
-                self.book.add(f"r:{s.room_id}", t, dur)
-            for sid in s.staff_roles:
-                self.book.add(f"s:{sid}", t, dur)
-                week = t // DAY // 7
-                self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
+            self.book_session(s)
         for held in self.reserved.values():
             for t, dur, keys, _staff in held:
                 for key in keys:
                     self.book.add(key, t, dur)
+
+    def book_session(self, s: Session) -> None:
+        """Book a placed session's people, room and staff (and the staff's week)."""
+        t = (s.date - self.p.horizon.start).days * DAY + minutes(s.start)
+        dur = minutes(s.end) - minutes(s.start)
+        for pid in s.participant_ids:
+            self.book.add(f"p:{pid}", t, dur)
+        if s.room_id is not None:
+            self.book.add(f"r:{s.room_id}", t, dur)
+        for sid in s.staff_roles:
+            self.book.add(f"s:{sid}", t, dur)
+            week = t // DAY // 7
+            self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
 
     def _hand_over(
         self, md: Module, spec: GroupSpec, occ: int, weeks: list[int], q: Participant
@@ -1399,6 +1414,8 @@ def _attempt(
     ungrouped = repair(problem, c.cal, c.membership, c.sessions, c.ungrouped)
     if ungrouped:
         ungrouped = _second_chance(c, ungrouped)
+    if ungrouped:
+        ungrouped = _retime(c, ungrouped)
     return Construction(c.membership, c.sessions, not ungrouped, ungrouped)
 
 
@@ -1448,6 +1465,129 @@ def _second_chance(c: _Constructor, still: list[tuple[str, str]]) -> list[tuple[
     c.membership = saved_membership
     c.book = saved_book
     return still
+
+
+def _retime(c: _Constructor, still: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The ejection chains keep every session where it is. A left-out person is often free
+    for none of the times their level's groups took, while another time would suit them,
+    others left out of the module and most of a group: take back that group's sessions and
+    form it again at times the person is free for; the members those times lose go to other
+    groups of the module by the ejection chains. Kept only when none of the group's members
+    ends up left out; otherwise everything stays as it was."""
+    pinned = set(c.pins)
+    frozen = c.p.horizon.frozen_before
+    placed: set[tuple[str, str]] = set()
+    for pid, mid in still:
+        if (pid, mid) in placed:
+            continue
+        md = c.p.module(mid)
+        if md.individual or md.open:
+            continue
+        others = {x for x, m in still if m == mid and (x, m) not in placed}
+        placed |= {(x, mid) for x in _retime_one(c, md, pid, others, pinned, frozen)}
+    c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
+    return [x for x in still if x not in placed]
+
+
+def _retime_one(
+    c: _Constructor,
+    md: Module,
+    pid: str,
+    left: set[str],
+    pinned: set[str],
+    frozen: date | None,
+) -> set[str]:
+    """Who a re-timed group of the module takes in: `pid` and others of `left` (the module's
+    left-out people); empty when no group could be re-timed around `pid`."""
+    st = c._module_state(md)
+    if st is None or st.timeless or pid not in st.ids:
+        return set()
+    level = c.people[pid].language_level
+    dur = md.duration_minutes
+    every = [t for ws in c.starts[md.id].values() for t in ws]
+    mine = set(c.cal.free_starts(c.people[pid], every, dur))
+    options = []
+    for gid, members in c.membership.items():
+        if gid.rpartition("#")[0] != md.id or not members or pid in members:
+            continue
+        if md.single_level_groups and any(c.people[x].language_level != level for x in members):
+            continue
+        held = c.by_group.get(gid, [])
+        # only a group whose sessions are exactly its numbered occurrences, none pinned or past
+        if sorted(SessionKey.parse(x.key).occurrence for x in held) != sorted(st.numbers):
+            continue
+        if any(x.key in pinned or (frozen is not None and x.date < frozen) for x in held):
+            continue
+        # the groups whose times the person is free for most first
+        fit = sum(1 for x in held if c._start_of(x) in mine)
+        options.append((-fit, len(members), gid))
+    if md.single_level_groups:
+        left = {x for x in left if c.people[x].language_level == level}
+    left = {x for x in left if x in st.ids}
+    for _, _, gid in sorted(options)[:RETIME_GROUPS]:
+        joined = _retime_group(c, md, st, gid, pid, left)
+        if joined:
+            return joined
+    return set()
+
+
+def _retime_group(
+    c: _Constructor, md: Module, st: _ModuleState, gid: str, pid: str, left: set[str]
+) -> set[str]:
+    held = list(c.by_group[gid])
+    for x in held:
+        c._unplace(x)
+    members = set(c.membership[gid])
+    todo = members | left | {pid}
+    free = c._free_starts(md, sorted(todo), st.occurrences)
+    # only times the person is free for; the people left out ranked first among who is free
+    free = {x: times & free[pid] for x, times in free.items()}
+    keys = [session_key(gid, i) for i in st.numbers]
+    urgent = c.urgent
+    c.urgent = urgent | left | {pid}
+    formed = c._form(md, st.occurrences, todo, free, len(todo), st.size_max, keys)
+    c.urgent = urgent
+    if formed is not None and pid in formed[1] and len(formed[0]) == len(st.numbers):
+        times, joined, teams, rooms = formed
+        lost = members - set(joined)
+        # each call of the chains reads the whole week (0.1 s at 1,000 people): a few only
+        if len(lost) <= RETIME_LOST and (not lost or c.retime_chains < RETIME_CHAINS):
+            saved = (
+                [replace(s, participant_ids=list(s.participant_ids)) for s in c.sessions]
+                if lost
+                else []
+            )
+            saved_membership = {g: list(ids) for g, ids in c.membership.items()} if lost else {}
+            order = {q: i for i, q in enumerate(st.ids)}
+            joined = sorted(joined, key=order.__getitem__)
+            for occ, t, team, room in zip(st.numbers, times, teams, rooms, strict=True):
+                c._place(md, gid, occ, t, joined, team, room)
+            c.membership[gid] = joined
+            if not lost:
+                return set(joined) - members
+            # who the new times lose joins another group of the module, by ejection chains
+            c.retime_chains += 1
+            out = repair(c.p, c.cal, c.membership, c.sessions, [(x, md.id) for x in sorted(lost)])
+            if not out:
+                c.rebook()  # the chains changed who attends what
+                return set(joined) - members
+            # not without leaving a member out: back to the sessions before the re-timing
+            c.sessions = saved
+            c.by_group = {}
+            for s in c.sessions:
+                c.by_group.setdefault(s.group_id, []).append(s)
+            c.membership = saved_membership
+            for x in held:
+                c.sessions.append(x)
+                c.by_group.setdefault(gid, []).append(x)
+            c.rebook()
+            return set()
+    # the group as it was
+    for x in held:
+        c.sessions.append(x)
+        c.by_group.setdefault(gid, []).append(x)
+        c.book_session(x)
+    return set()
 
 
 def _cost(problem: Problem, built: Construction) -> int:

@@ -350,3 +350,52 @@ def test_an_appointment_left_out_says_its_people_never_meet() -> None:
         ("a", "talk", "appointment")
     ]
     assert "No time for Person a's talk" in tt.unplaced[0].message
+
+
+def test_a_group_moves_to_a_time_its_members_and_a_left_out_person_share() -> None:
+    from scheduler.construct import _Constructor, _retime
+    from tests.test_scheduler.factories import hours
+
+    # the group was formed on Monday 9:00 with a, b and c; x has a class on Monday, and the
+    # module has one group only: no chain can place x. Tuesday 9:00 suits all four.
+    start, end = hours(9, 11)
+    m = module("m", allowed_days=[0, 1], time_windows=[TimeWindow(start, end)], group_min=3,
+               group_max=6, max_groups=1)
+    people = [person(x) for x in "abc"] + [person("x", unavailability=_busy(0))]
+    p = problem([m], people, staff=[coach("c1")], rooms=[room("r1")])
+    c = _Constructor(p, Calendar(p))
+    c._place(m, "m#1", 0, 9 * 60, ["a", "b", "c"], {"c1": "coach"}, p.rooms[0])
+    c.membership["m#1"] = ["a", "b", "c"]
+    assert repair(p, c.cal, c.membership, c.sessions, [("x", "m")]) == [("x", "m")]
+    assert _retime(c, [("x", "m")]) == []
+    assert c.membership["m#1"] == ["a", "b", "c", "x"]
+    (moved,) = c.sessions
+    assert moved.date == MONDAY + timedelta(days=1)
+    assert moved.participant_ids == ["a", "b", "c", "x"]
+    groups = [Group("m#1", "m", c.membership["m#1"])]
+    trial = Timetable("FEASIBLE", sessions=c.sessions, groups=groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert trial.unplaced == []
+    assert verify(p, trial) == []
+
+
+def test_a_group_is_not_moved_where_it_would_lose_a_member_for_good() -> None:
+    from scheduler.construct import _Constructor, _retime
+    from tests.test_scheduler.factories import hours
+
+    # as above, but c has a class on Tuesday: moving the group takes x in and leaves c out
+    start, end = hours(9, 11)
+    m = module("m", allowed_days=[0, 1], time_windows=[TimeWindow(start, end)], group_min=3,
+               group_max=6, max_groups=1)
+    people = [person("a"), person("b"), person("c", unavailability=_busy(1))]
+    people.append(person("x", unavailability=_busy(0)))
+    p = problem([m], people, staff=[coach("c1")], rooms=[room("r1")])
+    c = _Constructor(p, Calendar(p))
+    c._place(m, "m#1", 0, 9 * 60, ["a", "b", "c"], {"c1": "coach"}, p.rooms[0])
+    c.membership["m#1"] = ["a", "b", "c"]
+    before = [(s.key, s.date, s.start, s.participant_ids) for s in c.sessions]
+    assert _retime(c, [("x", "m")]) == [("x", "m")]
+    assert c.membership["m#1"] == ["a", "b", "c"]
+    assert [(s.key, s.date, s.start, s.participant_ids) for s in c.sessions] == before
+    # the booking is as it was too: the group's Monday time is still taken for its members
+    assert not c.book.free("p:a", 9 * 60, 120)
