@@ -403,6 +403,17 @@ class _Constructor:
                 for key in keys:
                     self.book.add(key, t, dur)
 
+    def snapshot(self) -> tuple[list[Session], dict[str, list[str]], _Book]:
+        """The sessions (with who attends), the groups and the bookings, to go back to."""
+        sessions = [replace(s, participant_ids=list(s.participant_ids)) for s in self.sessions]
+        return sessions, {gid: list(ids) for gid, ids in self.membership.items()}, self.book
+
+    def restore(self, saved: tuple[list[Session], dict[str, list[str]], _Book]) -> None:
+        self.sessions, self.membership, self.book = saved
+        self.by_group = {}
+        for s in self.sessions:
+            self.by_group.setdefault(s.group_id, []).append(s)
+
     def book_session(self, s: Session) -> None:
         """Book a placed session's people, room and staff (and the staff's week)."""
         t = (s.date - self.p.horizon.start).days * DAY + minutes(s.start)
@@ -1439,9 +1450,7 @@ def _second_chance(c: _Constructor, still: list[tuple[str, str]]) -> list[tuple[
     ]
     if not taken:
         return still
-    saved_sessions = [replace(s, participant_ids=list(s.participant_ids)) for s in c.sessions]
-    saved_membership = {gid: list(ids) for gid, ids in c.membership.items()}
-    saved_book = c.book
+    saved = c.snapshot()
     for s in taken:
         c.sessions.remove(s)
         c.by_group[s.group_id].remove(s)
@@ -1458,12 +1467,7 @@ def _second_chance(c: _Constructor, still: list[tuple[str, str]]) -> list[tuple[
     if len(result) < len(still):
         c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
         return result
-    c.sessions = saved_sessions
-    c.by_group = {}
-    for s in c.sessions:
-        c.by_group.setdefault(s.group_id, []).append(s)
-    c.membership = saved_membership
-    c.book = saved_book
+    c.restore(saved)
     return still
 
 
@@ -1552,12 +1556,8 @@ def _retime_group(
         lost = members - set(joined)
         # each call of the chains reads the whole week (0.1 s at 1,000 people): a few only
         if len(lost) <= RETIME_LOST and (not lost or c.retime_chains < RETIME_CHAINS):
-            saved = (
-                [replace(s, participant_ids=list(s.participant_ids)) for s in c.sessions]
-                if lost
-                else []
-            )
-            saved_membership = {g: list(ids) for g, ids in c.membership.items()} if lost else {}
+            # (the group's old sessions are not in it: they go back below if need be)
+            saved = c.snapshot() if lost else None
             order = {q: i for i, q in enumerate(st.ids)}
             joined = sorted(joined, key=order.__getitem__)
             for occ, t, team, room in zip(st.numbers, times, teams, rooms, strict=True):
@@ -1572,16 +1572,9 @@ def _retime_group(
                 c.rebook()  # the chains changed who attends what
                 return set(joined) - members
             # not without leaving a member out: back to the sessions before the re-timing
-            c.sessions = saved
-            c.by_group = {}
-            for s in c.sessions:
-                c.by_group.setdefault(s.group_id, []).append(s)
-            c.membership = saved_membership
-            for x in held:
-                c.sessions.append(x)
-                c.by_group.setdefault(gid, []).append(x)
-            c.rebook()
-            return set()
+            assert saved is not None
+            c.restore(saved)
+            c.rebook()  # the saved bookings object took the new sessions meanwhile
     # the group as it was
     for x in held:
         c.sessions.append(x)
