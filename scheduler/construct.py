@@ -1481,6 +1481,9 @@ def _retime(c: _Constructor, still: list[tuple[str, str]]) -> list[tuple[str, st
     pinned = set(c.pins)
     frozen = c.p.horizon.frozen_before
     placed: set[tuple[str, str]] = set()
+    # the ejection chains before may have changed who attends or mediates a session: the
+    # bookings follow the sessions again (a swapped-in mediator was not booked)
+    c.rebook()
     for pid, mid in still:
         if (pid, mid) in placed:
             continue

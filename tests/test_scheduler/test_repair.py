@@ -399,3 +399,32 @@ def test_a_group_is_not_moved_where_it_would_lose_a_member_for_good() -> None:
     assert [(s.key, s.date, s.start, s.participant_ids) for s in c.sessions] == before
     # the booking is as it was too: the group's Monday time is still taken for its members
     assert not c.book.free("p:a", 9 * 60, 120)
+
+
+def test_a_group_whose_mediator_a_chain_swapped_is_re_timed_with_the_new_one() -> None:
+    from scheduler.construct import _Constructor, _retime
+    from tests.test_scheduler.factories import hours
+
+    # b joins the Monday group by a chain that hands x1's mediator role to x2 (b needs
+    # Arabic); d has a class on Monday. The re-timing takes back the session x2 now holds
+    # (it crashed on the bookings the chain had not updated) and moves it to Tuesday.
+    start, end = hours(9, 11)
+    m = module("m", allowed_days=[0, 1], time_windows=[TimeWindow(start, end)], group_max=4,
+               max_groups=1, mediator_required=True, staff_required={"coach": 1, "mediator": 1})
+    people = [person("a", interpreter_language="ti"), person("b", interpreter_language="ar"),
+              person("c"), person("d", unavailability=_busy(0))]
+    staff = [coach("c1"), _mediator("x1", "ti"), _mediator("x2", "ti", "ar")]
+    p = problem([m], people, staff=staff, rooms=[room("r1")])
+    c = _Constructor(p, Calendar(p))
+    c._place(m, "m#1", 0, 9 * 60, ["a", "c"], {"c1": "coach", "x1": "mediator"}, p.rooms[0])
+    c.membership["m#1"] = ["a", "c"]
+    assert repair(p, c.cal, c.membership, c.sessions, [("b", "m"), ("d", "m")]) == [("d", "m")]
+    assert c.sessions[0].staff_roles["x2"] == "mediator"
+    assert _retime(c, [("d", "m")]) == []
+    (moved,) = c.sessions
+    assert moved.date == MONDAY + timedelta(days=1)
+    assert sorted(moved.participant_ids) == ["a", "b", "c", "d"]
+    groups = [Group("m#1", "m", c.membership["m#1"])]
+    trial = Timetable("FEASIBLE", sessions=c.sessions, groups=groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert verify(p, trial) == []
