@@ -34,15 +34,19 @@ from app.web.redirects import safe_next_url
 ENGINE_STATUS_LABELS = {
     "OPTIMAL": _l("the best possible plan"),
     "FEASIBLE": _l("a good plan (time ran out before it could be proven the best)"),
+    # FEASIBLE after the coordinator's Stop: they stopped it, time did not run out
+    "STOPPED": _l("a good plan (stopped before it could be proven the best)"),
     "INFEASIBLE": _l("no plan is possible"),
     "UNKNOWN": _l("no plan found in the time allowed"),
     "MODEL_INVALID": _l("no plan found in the time allowed"),
 }
 
 
-def engine_status_label(status: str | None) -> str:
+def engine_status_label(status: str | None, stopped: bool = False) -> str:
     if not status:
         return ""
+    if stopped and status.upper() == "FEASIBLE":
+        return str(ENGINE_STATUS_LABELS["STOPPED"])
     return str(ENGINE_STATUS_LABELS.get(status.upper(), ENGINE_STATUS_LABELS["UNKNOWN"]))
 
 

@@ -152,3 +152,20 @@ def test_the_differences_name_groups_not_keys(coordinator_client, planned, world
     assert len(details) == len(planned.draft_sessions)
     assert all("(group " in line for line in details)
     assert not any(re.search(r"\(\d+\)", line) for line in details)
+
+
+@pytest.mark.parametrize(("language", "words"), [
+    ("fr", "arrêté avant de prouver"), ("nl", "gestopt voordat bewezen"),
+    ("en", "stopped before it could be proven")])
+def test_a_plan_the_coordinator_stopped_says_so(coordinator_client, planned, language, words):
+    """After Stop the plan is good but unproven because they stopped it, not for lack of time."""
+    planned.engine_status, planned.stop_requested = "FEASIBLE", True
+    db.session.commit()
+    coordinator_client.post(f"/language/{language}")
+    for url in (f"/admin/planning/run/{planned.id}", "/admin/planning/"):
+        page = coordinator_client.get(url).get_data(as_text=True)
+        assert words in page, url
+    planned.stop_requested = False
+    db.session.commit()
+    page = coordinator_client.get(f"/admin/planning/run/{planned.id}").get_data(as_text=True)
+    assert words not in page
