@@ -318,6 +318,7 @@ class _Constructor:
         self.by_group.setdefault(gid, []).append(session)
 
     def _start_of(self, x: Session) -> int:
+        """A placed session's start in minutes from the horizon's start."""
         return (x.date - self.p.horizon.start).days * DAY + minutes(x.start)
 
     def free_for(self, q: Participant, t: int, dur: int) -> bool:
@@ -416,7 +417,7 @@ class _Constructor:
 
     def book_session(self, s: Session) -> None:
         """Book a placed session's people, room and staff (and the staff's week)."""
-        t = (s.date - self.p.horizon.start).days * DAY + minutes(s.start)
+        t = self._start_of(s)
         dur = minutes(s.end) - minutes(s.start)
         for pid in s.participant_ids:
             self.book.add(f"p:{pid}", t, dur)
@@ -482,7 +483,7 @@ class _Constructor:
         return False
 
     def _span(self, x: Session) -> tuple[int, int]:
-        start = (x.date - self.p.horizon.start).days * DAY + minutes(x.start)
+        start = self._start_of(x)
         return start, minutes(x.end) - minutes(x.start)
 
     def _overlaps(self, x: Session, t: int, dur: int) -> bool:
@@ -675,12 +676,8 @@ class _Constructor:
     def _unplace(self, session: Session, people: list[str] | None = None) -> None:
         """Take a booked session back, freeing its people (`people`, default its
         participants), room and staff."""
-        start = (session.date - self.p.horizon.start).days * DAY + (
-            session.start.hour * 60 + session.start.minute
-        )
-        dur = (session.end.hour * 60 + session.end.minute) - (
-            session.start.hour * 60 + session.start.minute
-        )
+        start = self._start_of(session)
+        dur = minutes(session.end) - minutes(session.start)
         keys = [f"p:{pid}" for pid in (session.participant_ids if people is None else people)] + [
             f"s:{sid}" for sid in session.staff_roles
         ]
