@@ -592,6 +592,11 @@ def _solve(
         # the construction left somebody out: everything-placed is unlikely, and the model
         # that may leave people out and defer sessions gets the whole time
         required_first = prep.constructed.complete
+    if required_first and last_resort is not None:
+        # the same on a small week whose greedy grouping is no timetable: the everything-placed
+        # model found nothing before giving up at half the limit on four weeks of Interactief
+        # and Mod'Actions, and the model that may leave out then had too little time left
+        required_first = False
     if required_first:
         # a timetable of this stage defers nothing, so it is also the best of the lexicographic
         # order whenever this stage is proven optimal
