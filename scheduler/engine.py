@@ -1317,21 +1317,17 @@ def _greedy_groups(
     ]
 
 
-def _construction_best(
-    problem: Problem, prep: _Prepared, drop_short_modules: bool = False
-) -> Best | None:
-    """The construction as a verified timetable (listing whom it leaves out), or None;
-    `drop_short_modules` leaves a module below its number of groups out whole."""
+def _construction_best(problem: Problem, prep: _Prepared) -> Best | None:
+    """The construction as a verified timetable (listing whom it leaves out), or None."""
     if prep.constructed is None:
         return None
-    return _as_best(problem, prep.constructed, prep.cal, drop_short_modules)
+    return _as_best(problem, prep.constructed, prep.cal)
 
 
 def _as_best(
     problem: Problem,
     built: Construction,
     cal: Calendar | None,
-    drop_short_modules: bool = False,
 ) -> Best | None:
     """A construction as a verified timetable (listing whom it leaves out), or None."""
     from scheduler.verify import verify
@@ -1353,13 +1349,15 @@ def _as_best(
             if r.kind in ("session", "group") and r.id.partition("#")[0] in individual
         }
         # a module the construction left below its number of groups (some of its people
-        # ungrouped): left out whole, a partial plan that names them, rather than none
+        # ungrouped): left out whole, a partial plan that names them, rather than none (four
+        # weeks of Activ'Up decomposed: two of its three collective-coaching groups formed,
+        # and without a start the search ended with no timetable at all)
         short = {
             r.id
             for v in violations
             if v.rule == "group_size"
             for r in v.records
-            if r.kind == "module" and r.id not in individual and drop_short_modules
+            if r.kind == "module" and r.id not in individual
         }
         if not series and not short:
             return None
@@ -1437,4 +1435,4 @@ def _small_fallback(problem: Problem, prep: _Prepared, time_limit: float) -> Bes
         return None
     deadline = clock_time.perf_counter() + min(CONSTRUCT_SHARE * time_limit, CONSTRUCT_AT_MOST)
     fallback = replace(prep, constructed=construct(problem, deadline=deadline, cal=prep.cal))
-    return _construction_best(problem, fallback, drop_short_modules=True)
+    return _construction_best(problem, fallback)

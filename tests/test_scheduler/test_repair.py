@@ -428,3 +428,39 @@ def test_a_group_whose_mediator_a_chain_swapped_is_re_timed_with_the_new_one() -
     trial = Timetable("FEASIBLE", sessions=c.sessions, groups=groups)
     trial.unplaced = list_unplaced(p, trial)
     assert verify(p, trial) == []
+
+
+def test_a_module_short_of_its_groups_is_left_out_whole_not_the_whole_plan() -> None:
+    from scheduler.construct import Construction
+    from scheduler.engine import _as_best
+    from tests.test_scheduler.factories import hours
+
+    # m asks for two groups; the construction formed only one (a and b), c is ungrouped.
+    # One group is no valid timetable of m, so the plan leaves all of m out and says so,
+    # while the other module's group stays planned.
+    start, end = hours(9, 11)
+    m = module("m", allowed_days=[0], time_windows=[TimeWindow(start, end)],
+               group_min=1, group_max=2, min_groups=2, max_groups=2)
+    n = module("n", allowed_days=[1], time_windows=[TimeWindow(start, end)], max_groups=1)
+    people = [person("a"), person("b"), person("c")]
+    p = problem([m, n], people, staff=[coach("c1")], rooms=[room("r1")],
+                enrol={"m": ["a", "b", "c"], "n": ["a", "b"]})
+    cal = Calendar(p)
+    built = Construction(
+        {"m#1": ["a", "b"], "n#1": ["a", "b"]},
+        [
+            _session("m#1", 0, 9, ["a", "b"], "r1", "c1"),
+            _session("n#1", 1, 9, ["a", "b"], "r1", "c1"),
+        ],
+        False,
+        [("c", "m")],
+    )
+    best = _as_best(p, built, cal)
+    assert best is not None
+    assert {s.module_id for s in best[1]} == {"n"}
+    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    trial.unplaced = list_unplaced(p, trial)
+    assert sorted((u.participant_id, u.module_id) for u in trial.unplaced) == [
+        ("a", "m"), ("b", "m"), ("c", "m")
+    ]
+    assert verify(p, trial) == []
