@@ -1,0 +1,36 @@
+"""A small week the whole model finds nothing for in time: its partial plan is improved."""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from scheduler import engine, verify
+from tests.test_scheduler.generator import cpas_week
+
+
+def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_finds_nothing(
+    monkeypatch,
+) -> None:
+    # Move Up!'s four weeks: the greedy grouping is no timetable, and CP-SAT's first timetable
+    # of the whole model comes long after the limit. Both are made so here.
+    p = cpas_week(24, 3, 3, seed=5)
+    monkeypatch.setattr(engine, "_greedy_timetable", lambda *a, **k: None)
+
+    def finds_nothing(built, *a, **k):
+        return "UNKNOWN", cp_model.CpSolver(), engine._Callback(None, None, 0.0)
+
+    monkeypatch.setattr(engine, "_run", finds_nothing)
+    started_from = []
+    real = engine._lns
+
+    def lns(problem, prep, stats, best, *a, **k):
+        started_from.append(best)
+        return real(problem, prep, stats, best, *a, **k)
+
+    monkeypatch.setattr(engine, "_lns", lns)
+    t = engine.solve(p, time_limit=4, workers=1, seed=0)
+    # the slot-first construction's partial plan, improved by neighbourhood steps
+    assert len(started_from) == 1
+    assert t.feasible
+    assert verify(p, t) == []
+    assert t.objective is not None and t.objective <= started_from[0][3]
