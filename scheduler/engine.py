@@ -7,7 +7,7 @@ import threading
 import time as clock_time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from datetime import time as time_of_day
 from functools import partial
 
@@ -17,6 +17,15 @@ from scheduler import derived, dropin, interpreters, lns, replan
 from scheduler.bound import lower_bound
 from scheduler.caps import under_caps
 from scheduler.construct import Construction, construct
+from scheduler.cpsat import (
+    Progress,
+    ProgressCallback,
+    extract,
+    gap,
+    reaches,
+    run_model,
+)
+from scheduler.cpsat import hint as hint_model
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.greedy import (
     greedy_construct,
@@ -25,13 +34,11 @@ from scheduler.greedy import (
     neighbourhood,
 )
 from scheduler.lns import Best
-from scheduler.model import BuiltModel, build, interchangeable
+from scheduler.model import build, interchangeable
 from scheduler.precheck import precheck
 from scheduler.problem import Problem
 from scheduler.slots import (
-    DAY,
     Calendar,
-    clock,
     deferred_keys,
     enrolled,
     group_specs,
@@ -98,54 +105,6 @@ BLOCKING_RULES = ("invalid", "pin")
 EXPLAIN_MARGIN = 0.2
 # below this many seconds left, no explanation is attempted (it is reported as cut short)
 EXPLAIN_AT_LEAST = 0.3
-
-
-@dataclass
-class Progress:
-    elapsed: float
-    objective: float
-    best_bound: float
-    gap: float | None
-    solutions: int
-
-
-ProgressCallback = Callable[[Progress], None]
-
-
-def _gap(objective: float, bound: float) -> float:
-    if objective == bound:
-        return 0.0
-    return abs(objective - bound) / max(abs(objective), 1e-9)
-
-
-class _Callback(cp_model.CpSolverSolutionCallback):
-    def __init__(
-        self,
-        progress: ProgressCallback | None,
-        stop: threading.Event | None,
-        t0: float,
-        target: float | None = None,
-    ):
-        super().__init__()
-        self.progress, self.stop, self.t0, self.count = progress, stop, t0, 0
-        # a proven lower bound of the whole problem: a timetable that reaches it is optimal
-        self.target = target
-        # stopped at the give-up time of the engine's first stage (see _run)
-        self.gave_up = False
-
-    def on_solution_callback(self) -> None:
-        self.count += 1
-        if self.progress is not None:
-            obj, bound = self.objective_value, self.best_objective_bound
-            self.progress(
-                Progress(
-                    clock_time.perf_counter() - self.t0, obj, bound, _gap(obj, bound), self.count
-                )
-            )
-        if self.stop is not None and self.stop.is_set():
-            self.stop_search()
-        if _reaches(self.objective_value, self.target):
-            self.stop_search()
 
 
 def membership_choices(problem: Problem) -> int:
@@ -216,169 +175,6 @@ def _membership_valid(problem: Problem, groups: dict[str, list[str]]) -> bool:
         if any(seen.get(f"{pid}|{md.id}") != 1 for pid in members[md.id]):
             return False
     return True
-
-
-def _hint(
-    built: BuiltModel, membership: dict[str, list[str]] | None, sessions: list[Session]
-) -> None:
-    """Hint a grouping and session placements (a previous timetable or an earlier stage)."""
-    problem, m = built.problem, built.model
-    if membership is not None:
-        for g in built.groups:
-            if g.spec.individual:
-                continue
-            ids = set(membership.get(g.spec.id, []))
-            if not isinstance(g.active, int):
-                m.add_hint(g.active, bool(ids))
-            for pid, lit in g.member.items():
-                if not isinstance(lit, int):
-                    m.add_hint(lit, pid in ids)
-    now = {s.key: s for s in built.sessions}
-    given = {old.key for old in sessions}
-    for sv in built.sessions:
-        if sv.optional and not isinstance(sv.placed, int) and (membership is not None or given):
-            m.add_hint(sv.placed, sv.key in given)
-    for old in sessions:
-        s = now.get(old.key)
-        if s is None:
-            continue
-        t = (old.date - problem.horizon.start).days * DAY + old.start.hour * 60 + old.start.minute
-        if t in s.starts and s.start is not None:
-            m.add_hint(s.start, t)
-        if old.room_id in s.rooms:
-            for rid, y in s.rooms.items():
-                m.add_hint(y, rid == old.room_id)
-        if set(old.staff_roles.items()) <= set(s.staff):
-            for (mid, role), v in s.staff.items():
-                m.add_hint(v, old.staff_roles.get(mid) == role)
-
-
-def _params(
-    time_limit: float,
-    seed: int,
-    workers: int,
-    big: bool,
-    deterministic: bool,
-    light: bool,
-    first: bool = False,
-) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    prm = solver.parameters
-    prm.max_time_in_seconds = max(time_limit, 0.01)
-    prm.random_seed = seed
-    prm.num_workers = max(workers, 1)
-    if first:
-        # the first-timetable pass: one presolve round without probing, stop at a solution
-        prm.stop_after_first_solution = True
-        prm.max_presolve_iterations = 1
-        prm.cp_model_probing_level = 0
-    if deterministic:
-        # work-based limit and interleaved workers: the same answer on every run
-        prm.max_deterministic_time = max(time_limit, 0.01)
-        prm.max_time_in_seconds = max(time_limit, 0.01) * 5
-        if workers > 1:
-            prm.interleave_search = True
-    if big:
-        prm.linearization_level = 0  # big models: no LP, feasibility comes much sooner
-    if light:
-        prm.symmetry_level = 1  # symmetry detection in presolve costs seconds on big models
-    if not big and not light and workers >= 2:
-        # small full models: an objective lower-bound search proves optimality much sooner
-        # than the default LP search (Move Up! two weeks: bound 18 at 10 s -> proven in 4-7 s).
-        # With two workers it takes the one full-problem slot; the other thread keeps the LNS
-        prm.extra_subsolvers.append("objective_lb_search")
-    return solver
-
-
-def extract(built: BuiltModel, solver: cp_model.CpSolver) -> tuple[list[Session], list[Group]]:
-    """Read sessions and groups out of a solved model."""
-    problem = built.problem
-    sessions: list[Session] = []
-    groups: list[Group] = []
-    for g in built.groups:
-        if not solver.value(g.active):
-            continue
-        ids = [pid for pid, lit in g.member.items() if solver.value(lit)]
-        groups.append(Group(g.spec.id, g.module.id, ids))
-        for s in g.sessions:
-            if not solver.value(s.placed):
-                continue
-            assert s.start is not None
-            t = solver.value(s.start)
-            day = problem.horizon.start + timedelta(days=t // DAY)
-            room = next((rid for rid, y in s.rooms.items() if solver.value(y)), None)
-            staff = {mid: role for (mid, role), v in s.staff.items() if solver.value(v)}
-            sessions.append(
-                Session(
-                    key=s.key,
-                    module_id=g.module.id,
-                    group_id=g.spec.id,
-                    date=day,
-                    start=clock(t % DAY),
-                    end=clock(t % DAY + s.duration),
-                    room_id=room,
-                    staff_roles=dict(sorted(staff.items())),
-                    participant_ids=built.calendar.attendees(g.module.id, t // DAY, ids),
-                    off_site=g.module.off_site,
-                    interpreters=interpreters.chosen(s, solver.value),
-                )
-            )
-    sessions.sort(key=lambda s: (s.date, s.start, s.key))
-    return sessions, groups
-
-
-_STATUS = {
-    cp_model.OPTIMAL: "OPTIMAL",
-    cp_model.FEASIBLE: "FEASIBLE",
-    cp_model.INFEASIBLE: "INFEASIBLE",
-    cp_model.UNKNOWN: "UNKNOWN",
-    cp_model.MODEL_INVALID: "UNKNOWN",
-}
-
-
-def _run(
-    built: BuiltModel,
-    time_limit: float,
-    seed: int,
-    workers: int,
-    progress: ProgressCallback | None,
-    stop: threading.Event | None,
-    t0: float,
-    deterministic: bool,
-    give_up: float | None = None,
-    first: bool = False,
-    target: float | None = None,
-) -> tuple[str, cp_model.CpSolver, _Callback]:
-    """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
-    yet (the engine's first stage, which leaves the rest of the time to the optional model).
-    `first`: light presolve, stop at the first timetable. `target`: stop at a timetable whose
-    objective reaches this proven lower bound."""
-    big = built.strategy != "full"
-    light = not built.symmetry and membership_choices(built.problem) > DECOMPOSE_ABOVE
-    solver = _params(time_limit, seed, workers, big, deterministic, light, first)
-    callback = _Callback(progress, stop, t0, target)
-    watcher = None
-    done = threading.Event()
-    if stop is not None or give_up is not None:
-
-        def watch() -> None:
-            while not done.wait(0.05):
-                if stop is not None and stop.is_set():
-                    solver.stop_search()
-                    return
-                late = give_up is not None and clock_time.perf_counter() >= give_up
-                if late and not callback.count:
-                    callback.gave_up = True
-                    solver.stop_search()
-                    return
-
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
-    code = solver.solve(built.model, callback)
-    done.set()
-    if watcher is not None:
-        watcher.join()
-    return _STATUS.get(code, "UNKNOWN"), solver, callback
 
 
 @dataclass
@@ -518,7 +314,7 @@ def _solve(
             problem,
             cal,
             deadline=t0 + REPLAN_SHARE * time_limit,
-            hint=_hint,
+            hint=hint_model,
             extract=extract,
         )
     best_reported = [math.inf]
@@ -568,7 +364,7 @@ def _solve(
             # a decomposed or guided stage's own bound holds only within its grouping
             whole = update.best_bound if stage == "full" else -math.inf
             update.best_bound = max(whole, prep.bound)
-        update.gap = _gap(update.objective, update.best_bound)
+        update.gap = gap(update.objective, update.best_bound)
         if stage != "full" and prep.bound is None:
             update.gap = None
         progress(update)
@@ -646,10 +442,10 @@ def _solve(
                 prep.bound = None  # a timetable below it: the relaxation is wrong, claim nothing
             else:
                 result.best_bound = max(result.best_bound or 0.0, prep.bound)
-            if _reaches(result.objective, prep.bound):
+            if reaches(result.objective, prep.bound):
                 result.status = "OPTIMAL"  # it reaches a proven lower bound of the whole problem
         if result.best_bound is not None:
-            result.gap = _gap(result.objective, result.best_bound)
+            result.gap = gap(result.objective, result.best_bound)
     elif last_status != "INFEASIBLE" or last_strategy != "full":
         fallback = _greedy_timetable(problem, membership, greedy) if valid else None
         if fallback is None and last_resort is not None:
@@ -922,7 +718,7 @@ def _search(
             break  # the time limit is over: never start a stage after it
         if stop is not None and stop.is_set():
             break
-        if best is not None and _reaches(best[3], prep.bound):
+        if best is not None and reaches(best[3], prep.bound):
             break  # the best timetable reaches a proven lower bound: no stage can do better
         if give_up is not None and best is None and clock_time.perf_counter() >= give_up:
             last_status = "UNKNOWN"
@@ -946,7 +742,7 @@ def _search(
             base = best[2] if best is not None else _greedy_groups(problem, membership)
             hint_sessions, canon = _canonical(problem, hint_sessions, base)
             hint_groups = {g.id: g.participant_ids for g in canon}
-        _hint(built, hint_groups if (valid or best is not None) else None, hint_sessions)
+        hint_model(built, hint_groups if (valid or best is not None) else None, hint_sessions)
         stats.build_seconds += clock_time.perf_counter() - tb
         left = deadline - clock_time.perf_counter()
         budget = max(left * share, min(0.5, left), 0.05)
@@ -954,7 +750,7 @@ def _search(
         found = False  # the light first pass found this stage's first timetable
         go_on = True
         run_stage = partial(
-            _run,
+            run_model,
             built,
             seed=seed,
             workers=workers,
@@ -962,6 +758,8 @@ def _search(
             stop=stop,
             t0=t0,
             deterministic=deterministic,
+            # a big model searched whole: symmetry detection in presolve costs seconds there
+            light=not built.symmetry and membership_choices(built.problem) > DECOMPOSE_ABOVE,
             target=prep.bound,
         )
         if best is None and (built.strategy != "full" or prep.forced):
@@ -976,7 +774,7 @@ def _search(
                 best = ("FEASIBLE", sessions, groups, float(round(solver.objective_value)), None)
                 stats.strategy = "full" if name == "full" else "decomposed"
                 built.model.clear_hints()
-                _hint(built, {g.id: g.participant_ids for g in groups}, sessions)
+                hint_model(built, {g.id: g.participant_ids for g in groups}, sessions)
             # proven infeasible, given up, or stopped by the caller: the stage ends here
             go_on = status != "INFEASIBLE" and not callback.gave_up
             go_on = go_on and not (stop is not None and stop.is_set())
@@ -1096,7 +894,7 @@ def _lns(
         deadline=until,
         seed=seed,
         workers=workers,
-        hint=_hint,
+        hint=hint_model,
         extract=extract,
         report=told,
         stop=stop,
@@ -1140,11 +938,6 @@ def _relaxation_bound(
         # it says no timetable exists: the search will say why, never trust it
         return None, {}, {}
     return found.value, found.counts, found.plan
-
-
-def _reaches(objective: float, bound: float | None) -> bool:
-    """The objective is at a proven lower bound of the whole problem: it is optimal."""
-    return bound is not None and objective <= bound + 1e-6
 
 
 def _floor(problem: Problem, bound: float) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from scheduler import engine, verify
+from scheduler import cpsat, engine, verify
 from tests.test_scheduler.generator import cpas_week
 
 
@@ -17,9 +17,9 @@ def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_finds_nothi
     monkeypatch.setattr(engine, "_greedy_timetable", lambda *a, **k: None)
 
     def finds_nothing(built, *a, **k):
-        return "UNKNOWN", cp_model.CpSolver(), engine._Callback(None, None, 0.0)
+        return "UNKNOWN", cp_model.CpSolver(), cpsat.SolutionCallback(None, None, 0.0)
 
-    monkeypatch.setattr(engine, "_run", finds_nothing)
+    monkeypatch.setattr(engine, "run_model", finds_nothing)
     started_from = []
     real = engine._lns
 

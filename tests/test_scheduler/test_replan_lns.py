@@ -13,7 +13,7 @@ import pytest
 from benchmarks.city import replan as cases
 from benchmarks.city.week import generate
 from scheduler import lns, measure, replan, solve, verify
-from scheduler.engine import _hint, extract
+from scheduler.cpsat import extract, hint
 from scheduler.goals import left_out, objective_value
 from scheduler.slots import Calendar
 from scheduler.timetable import Timetable
@@ -44,7 +44,7 @@ def test_the_previous_week_repaired_moves_only_the_proven_minimum(week, name):
     case = _case(week, name)
     p = case.problem
     best = replan.previous_start(
-        p, Calendar(p), deadline=time.perf_counter() + 5, hint=_hint, extract=extract
+        p, Calendar(p), deadline=time.perf_counter() + 5, hint=hint, extract=extract
     )
     assert best is not None
     t = _timetable(p, best)
@@ -92,7 +92,7 @@ def test_the_neighbourhood_search_puts_back_whom_a_timetable_left_out(week):
         deadline=time.perf_counter() + 10,
         seed=0,
         workers=1,
-        hint=_hint,
+        hint=hint,
         extract=extract,
         until_complete=True,
     )
