@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from datetime import time as time_of_day
 from functools import partial
+from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -177,6 +178,15 @@ def _membership_valid(problem: Problem, groups: dict[str, list[str]]) -> bool:
     return True
 
 
+class Stage(NamedTuple):
+    """One search stage: its name (`full`, `fixed`, `counts`, `repair`, `neighbourhood`), the
+    model's options (keyword arguments of `model.build`) and its share of the time left."""
+
+    name: str
+    options: dict[str, object]
+    share: float
+
+
 @dataclass
 class _Prepared:
     """The construction's (or the greedy's) grouping and sessions: the hint of every stage."""
@@ -323,8 +333,8 @@ def _solve(
         # the construction's first attempt: a timetable at once, while more attempts run
         found = _as_best(problem, built, cal) if progress is not None else None
         if found is not None and progress is not None:
-            best_reported[0] = found[3]
-            progress(Progress(clock_time.perf_counter() - t0, found[3], 0.0, None, 1))
+            best_reported[0] = found.objective
+            progress(Progress(clock_time.perf_counter() - t0, found.objective, 0.0, None, 1))
 
     prep = _prepare(
         problem,
@@ -347,7 +357,7 @@ def _solve(
     last_resort = (
         _small_fallback(problem, prep, time_limit) if start is None and kept is None else None
     )
-    if kept is not None and (start is None or kept[3] <= start[3]):
+    if kept is not None and (start is None or kept.objective <= start.objective):
         start = kept
         prep.from_previous = True
     # a small week the search starts from scratch: the greedy answer (or else the partial plan
@@ -371,9 +381,11 @@ def _solve(
 
     if start is not None:
         # (one timetable found so far: the count the app shows)
-        report(Progress(clock_time.perf_counter() - t0, start[3], 0.0, None, 1), "construction")
+        report(
+            Progress(clock_time.perf_counter() - t0, start.objective, 0.0, None, 1), "construction"
+        )
     elif early is not None:
-        report(Progress(clock_time.perf_counter() - t0, early[3], 0.0, None, 1), "greedy")
+        report(Progress(clock_time.perf_counter() - t0, early.objective, 0.0, None, 1), "greedy")
 
     search = partial(
         _search,
@@ -429,7 +441,7 @@ def _solve(
     # the answer reported first, where the search found nothing, or placed fewer people (the
     # model's and the measured objectives round apart: only a whole person counts here)
     if early is not None and (
-        best is None or early[3] <= best[3] - max(problem.weights.unplaced, 1)
+        best is None or early.objective <= best.objective - max(problem.weights.unplaced, 1)
     ):
         best = early
         stats.strategy = "greedy"
@@ -449,7 +461,7 @@ def _solve(
     elif last_status != "INFEASIBLE" or last_strategy != "full":
         fallback = _greedy_timetable(problem, membership, greedy) if valid else None
         if fallback is None and last_resort is not None:
-            fallback = last_resort[1], last_resort[2]
+            fallback = last_resort.sessions, last_resort.groups
         if fallback is not None:
             result.status, result.sessions, result.groups = "FEASIBLE", *fallback
             stats.strategy = "greedy"
@@ -668,22 +680,22 @@ def _search(
     last_status = "UNKNOWN"
     last_strategy = "full"
     # big problems: greedy grouping first (fast feasibility), then a neighbourhood of it
-    stages: list[tuple[str, dict[str, object], float]] = [("full", {}, 1.0)]
+    stages: list[Stage] = [Stage("full", {}, 1.0)]
     if prep.forced:
         # the only possible grouping: the model with it fixed is the full problem
-        stages = [("full", {"fixed_membership": membership}, 1.0)]
+        stages = [Stage("full", {"fixed_membership": membership}, 1.0)]
     elif big and membership_choices(problem) <= FULL_AFTER_FIXED_UP_TO:
         # the full model follows without symmetry breaking, which the greedy hint would break;
         # first with the relaxation's number of groups per module when there is one
         guided: dict[str, object] = {"symmetry": False}
         stages = [
-            ("fixed", {"fixed_membership": membership}, 0.3),
-            *([("counts", guided, COUNTS_SHARE)] if prep.counts and workers >= 2 else []),
-            ("full", {"symmetry": False}, 1.0),
+            Stage("fixed", {"fixed_membership": membership}, 0.3),
+            *([Stage("counts", guided, COUNTS_SHARE)] if prep.counts and workers >= 2 else []),
+            Stage("full", {"symmetry": False}, 1.0),
         ]
     elif big:
         # the whole model is out of reach: the grouping fixed, then large neighbourhoods
-        stages = [("fixed", {"fixed_membership": membership}, 0.3)]
+        stages = [Stage("fixed", {"fixed_membership": membership}, 0.3)]
     if big and released and constructed is not None and start is None:
         # in the modules where somebody was left out, everyone may join any group of the module
         failing = {module_id for _, module_id in constructed.ungrouped}
@@ -696,7 +708,7 @@ def _search(
             if e.module_id in groups_of:
                 allowed.setdefault(e.participant_id, set()).update(groups_of[e.module_id])
         repair0: dict[str, object] = {"allowed_groups": allowed}
-        stages = [("repair", repair0, 0.5), *stages[1:]]
+        stages = [Stage("repair", repair0, 0.5), *stages[1:]]
     repairs = 0
     if prep.from_previous and big:
         stages = []  # the stages search the construction's grouping: neighbourhoods only
@@ -707,7 +719,7 @@ def _search(
         if _leaves_out(problem, best):
             stages = []
         elif membership_choices(problem) > FULL_AFTER_FIXED_UP_TO:
-            stages = [s for s in stages if s[0] != "fixed"]
+            stages = [s for s in stages if s.name != "fixed"]
 
     while stages:
         name, kwargs, share = stages.pop(0)
@@ -718,7 +730,7 @@ def _search(
             break  # the time limit is over: never start a stage after it
         if stop is not None and stop.is_set():
             break
-        if best is not None and reaches(best[3], prep.bound):
+        if best is not None and reaches(best.objective, prep.bound):
             break  # the best timetable reaches a proven lower bound: no stage can do better
         if give_up is not None and best is None and clock_time.perf_counter() >= give_up:
             last_status = "UNKNOWN"
@@ -728,18 +740,20 @@ def _search(
             # around the best grouping so far (the construction may have left people out)
             reach = 2 if repairs else 1
             ids = [g.id for g in group_specs(problem) if not g.individual]
-            around = {g.id: g.participant_ids for g in best[2]}
+            around = {g.id: g.participant_ids for g in best.groups}
             kwargs = {"allowed_groups": neighbourhood(around, ids, reach=reach)}
         # the "counts" stage searches the problem with the relaxation's numbers of groups: a
         # smaller model whose every timetable is one of the problem's
         staged = _with_counts(problem, prep.counts) if name == "counts" else problem
         # the first stage (`defer` False) asks whether everything fits: nobody may be left out
         built = build(staged, defer=defer, cal=prep.cal, soft=defer, **kwargs)  # type: ignore[arg-type]
-        hint_sessions = best[1] if best is not None else previous
-        hint_groups = {g.id: g.participant_ids for g in best[2]} if best is not None else membership
+        hint_sessions = best.sessions if best is not None else previous
+        hint_groups = (
+            {g.id: g.participant_ids for g in best.groups} if best is not None else membership
+        )
         if built.symmetry and name == "full" and (best is not None or (valid and greedy)):
             # relabel the hint so that the symmetry-breaking constraints accept it
-            base = best[2] if best is not None else _greedy_groups(problem, membership)
+            base = best.groups if best is not None else _greedy_groups(problem, membership)
             hint_sessions, canon = _canonical(problem, hint_sessions, base)
             hint_groups = {g.id: g.participant_ids for g in canon}
         hint_model(built, hint_groups if (valid or best is not None) else None, hint_sessions)
@@ -771,7 +785,9 @@ def _search(
             if status in ("OPTIMAL", "FEASIBLE"):
                 found = True
                 sessions, groups = extract(built, solver)
-                best = ("FEASIBLE", sessions, groups, float(round(solver.objective_value)), None)
+                best = Best(
+                    "FEASIBLE", sessions, groups, float(round(solver.objective_value)), None
+                )
                 stats.strategy = "full" if name == "full" else "decomposed"
                 built.model.clear_hints()
                 hint_model(built, {g.id: g.participant_ids for g in groups}, sessions)
@@ -793,18 +809,20 @@ def _search(
         last_status, last_strategy = status, name
         if status == "FEASIBLE" and callback.gave_up and name == "full":
             # a first solution arrived just as the give-up stopped the search: go on from it
-            stages.insert(0, (name, kwargs, share))
+            stages.insert(0, Stage(name, kwargs, share))
         if status in ("OPTIMAL", "FEASIBLE"):
             if name != "full":
                 status = "FEASIBLE"  # optimal only within the greedy grouping or its neighbourhood
             objective = float(round(solver.objective_value)) if solver_has else math.inf
             # the search that went on from the first pass's timetable replaces it when as good
             if solver_has and (
-                best is None or objective < best[3] or (found and objective <= best[3])
+                best is None
+                or objective < best.objective
+                or (found and objective <= best.objective)
             ):
                 sessions, groups = extract(built, solver)
                 bound = _floor(problem, solver.best_objective_bound) if name == "full" else None
-                best = (status, sessions, groups, objective, bound)
+                best = Best(status, sessions, groups, objective, bound)
                 stats.strategy = "full" if name == "full" else "decomposed"
         elif status == "INFEASIBLE" and name in ("fixed", "repair") and best is None:
             # the grouping cannot work: free the people in the conflict, keep everyone else
@@ -823,18 +841,18 @@ def _search(
                 repair: dict[str, object] = {
                     "allowed_groups": _release(problem, membership, released)
                 }
-                stages = [("repair", repair, 0.4), *stages]
+                stages = [Stage("repair", repair, 0.4), *stages]
                 continue
             group_ids = [g.id for g in group_specs(problem) if not g.individual]
             wider: dict[str, object] = {
                 "allowed_groups": neighbourhood(membership, group_ids, reach=2)
             }
             if membership_choices(problem) > FULL_AFTER_FIXED_UP_TO:
-                stages = [("neighbourhood", wider, 1.0)]  # the full model is out of reach
+                stages = [Stage("neighbourhood", wider, 1.0)]  # the full model is out of reach
             else:
-                stages = [("neighbourhood", wider, 0.6), ("full", {}, 1.0)]
+                stages = [Stage("neighbourhood", wider, 0.6), Stage("full", {}, 1.0)]
         elif status == "INFEASIBLE" and name == "neighbourhood" and best is None:
-            stages = [("full", {}, 1.0)]
+            stages = [Stage("full", {}, 1.0)]
         if big and not prep.forced and best is not None and not prep.bound_tried:
             # the first timetable is there: what can the best one be at most better?
             prep.bound_tried = True
@@ -864,7 +882,9 @@ def _search(
 
 
 def _leaves_out(problem: Problem, best: Best) -> bool:
-    return bool(left_out(problem, Timetable("FEASIBLE", sessions=best[1], groups=best[2])))
+    return bool(
+        left_out(problem, Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups))
+    )
 
 
 def _lns(
@@ -1180,12 +1200,12 @@ def _as_best(
     else:
         return None
     objective = objective_value(problem, measure(problem, trial))
-    return ("FEASIBLE", trial.sessions, trial.groups, objective, None)
+    return Best("FEASIBLE", trial.sessions, trial.groups, objective, None)
 
 
 def _leaves_nothing(problem: Problem, best: Best) -> bool:
     """Whether a timetable leaves nobody out and defers no session (the first stage's kind)."""
-    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
     return not left_out(problem, trial) and not deferred_keys(problem, trial)
 
 
@@ -1234,7 +1254,8 @@ def _early_answer(problem: Problem, prep: _Prepared, last_resort: Best | None) -
         return last_resort
     trial = Timetable("FEASIBLE", sessions=found[0], groups=found[1])
     trial.unplaced = list_unplaced(problem, trial, prep.cal)
-    return ("FEASIBLE", found[0], found[1], objective_value(problem, measure(problem, trial)), None)
+    objective = objective_value(problem, measure(problem, trial))
+    return Best("FEASIBLE", found[0], found[1], objective, None)
 
 
 def _small_fallback(problem: Problem, prep: _Prepared, time_limit: float) -> Best | None:

@@ -20,6 +20,7 @@ import time as clock_time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -32,8 +33,16 @@ from scheduler.slots import Calendar, deferred_keys
 from scheduler.timetable import Group, Session, Timetable
 from scheduler.unplaced import list_unplaced
 
-# (status, sessions, groups, objective, bound): the engine's best timetable so far
-Best = tuple[str, list[Session], list[Group], float, float | None]
+
+class Best(NamedTuple):
+    """The engine's best timetable so far."""
+
+    status: str
+    sessions: list[Session]
+    groups: list[Group]
+    objective: float
+    bound: float | None
+
 
 # one step's CP-SAT time at most; a step also ends once it stops improving (STALL_SECONDS
 # without a better timetable, or as long as it took to find the last one)
@@ -141,7 +150,7 @@ def around_people(
 ) -> Neighbourhood | None:
     """A few people left out of a module: that module's sessions may move and they may join
     any of its groups, their other sessions may move too; everybody else keeps their group."""
-    sessions, groups = best[1], best[2]
+    sessions, groups = best.sessions, best.groups
     missing = [
         (pid, mid)
         for pid, mid, _ in left_out(
@@ -190,7 +199,7 @@ def choose(
 ) -> Neighbourhood:
     """The modules to free: `sticky` ones (a neighbourhood still improving), else those of the
     people left out first, else a random few."""
-    sessions, groups = best[1], best[2]
+    sessions, groups = best.sessions, best.groups
     trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
     missing = left_out(problem, trial)
     enrolled: dict[str, list[str]] = {}
@@ -265,10 +274,10 @@ def improve(
         left = deadline - clock_time.perf_counter()
         if left < STEP_AT_LEAST + 1.5 * longest[0] or (stop is not None and stop.is_set()):
             break
-        if target is not None and best[3] <= target + 1e-6:
+        if target is not None and best.objective <= target + 1e-6:
             break
         if until_complete and not left_out(
-            problem, Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+            problem, Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
         ):
             break
         hood = None
@@ -277,10 +286,10 @@ def improve(
         if hood is None:
             hood = choose(problem, best, rng, width, individual, sticky)
         # the step's own problem: what its free sessions touch (see focus.py)
-        part = focus(problem, best[1], hood.modules, hood.frozen)
+        part = focus(problem, best.sessions, hood.modules, hood.frozen)
         membership = {
             g.id: list(g.participant_ids)
-            for g in best[2]
+            for g in best.groups
             if g.module_id not in individual and g.module_id in part.modules
         }
         built = build(
@@ -294,7 +303,7 @@ def improve(
             cal=cal.with_staff(part.narrowed),
         )
         longest[0] = max(longest[0], built.build_seconds)  # load varies: the longest so far
-        hint(built, membership, [s for s in best[1] if s.module_id in part.modules])
+        hint(built, membership, [s for s in best.sessions if s.module_id in part.modules])
         # completing the hint takes longer on bigger models (about a tenth of their building
         # time on the 2,000-person weeks): a step whose hint is cut short is wasted
         hint_time = max(HINT_SECONDS, HINT_SHARE_OF_BUILD * built.build_seconds)
@@ -312,9 +321,11 @@ def improve(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:
             # better on the step's own problem: measured on the whole week (the staff-load
             # spread spans staff the step does not hold)
-            sessions, groups = merge((best[1], best[2]), extract(built, solver), part.modules)
+            sessions, groups = merge(
+                (best.sessions, best.groups), extract(built, solver), part.modules
+            )
             objective = whole_objective(problem, cal, sessions, groups)
-            if objective < best[3]:
+            if objective < best.objective:
                 # ejection chains may place somebody more, at no solver time
                 chained = repaired(
                     problem,
@@ -327,8 +338,8 @@ def improve(
                 if chained is not None:
                     sessions, groups, objective = chained
                 # placed somebody (a unit of `unplaced` outweighs every other goal's gain)
-                placed = best[3] - objective >= max(problem.weights.unplaced, 1)
-                best = ("FEASIBLE", sessions, groups, objective, None)
+                placed = best.objective - objective >= max(problem.weights.unplaced, 1)
+                best = Best("FEASIBLE", sessions, groups, objective, None)
                 improved += 1
                 if report is not None:
                     report(objective)

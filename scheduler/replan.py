@@ -184,7 +184,7 @@ def previous_start(
         status = solver.solve(built.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found, groups = extract(built, solver)
-            return ("FEASIBLE", found, groups, float(round(solver.objective_value)), None)
+            return Best("FEASIBLE", found, groups, float(round(solver.objective_value)), None)
     return None
 
 

@@ -81,13 +81,13 @@ def test_the_neighbourhood_search_puts_back_whom_a_timetable_left_out(week):
         for s in witness.sessions:
             if s.group_id == g.id:
                 s.participant_ids.remove(pid)
-    start = _timetable(p, ("FEASIBLE", witness.sessions, witness.groups, 0.0, None))
+    start = _timetable(p, lns.Best("FEASIBLE", witness.sessions, witness.groups, 0.0, None))
     assert verify(p, start) == []
     assert {(pid, mid) for pid, mid, _ in left_out(p, start) if mid} == set(out)
     objective = objective_value(p, measure(p, start))
     best, steps = lns.improve(
         p,
-        ("FEASIBLE", start.sessions, start.groups, objective, None),
+        lns.Best("FEASIBLE", start.sessions, start.groups, objective, None),
         cal=Calendar(p),
         deadline=time.perf_counter() + 10,
         seed=0,
