@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -154,6 +154,28 @@ def _invalid(problem: Problem) -> list[Explanation]:
     return out
 
 
+@dataclass
+class _Week:
+    """What every check of one problem reads (and the staff hours the modules add up)."""
+
+    problem: Problem
+    cal: Calendar
+    defer: bool
+    people: dict[str, Participant] = field(init=False)
+    staff: dict[str, StaffMember] = field(init=False)
+    members: dict[str, list[str]] = field(init=False)
+    specs: list[GroupSpec] = field(init=False)
+    # per (site, role): the minutes the modules' sessions need, and which modules
+    demand: dict[tuple[str, str], float] = field(default_factory=dict)
+    demand_modules: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.people = {q.id: q for q in self.problem.participants}
+        self.staff = {m.id: m for m in self.problem.staff}
+        self.members = enrolled(self.problem)
+        self.specs = group_specs(self.problem)
+
+
 def precheck(
     problem: Problem, *, defer: bool = True, cal: Calendar | None = None
 ) -> list[Explanation]:
@@ -165,282 +187,359 @@ def precheck(
     if invalid:
         return invalid
     problem = under_caps(problem)  # the site caps as the engine reads them
+    w = _Week(problem, cal or Calendar(problem), defer)
     out: list[Explanation] = []
-    cal = cal or Calendar(problem)
-    people = {q.id: q for q in problem.participants}
-    staff = {m.id: m for m in problem.staff}
-    members = enrolled(problem)
-    specs = group_specs(problem)
-    weeks = problem.horizon.weeks
-    demand: dict[tuple[str, str], float] = {}
-    demand_modules: dict[tuple[str, str], list[str]] = {}
     for md in problem.modules:
-        ids = members[md.id]
-        if not ids and not md.open:  # an open session is held with no members
-            continue
-        mref = _r("module", md.id, md.name)
-        site = problem.site(md.site_id)
-        starts = module_starts(problem, md, cal.days)
-        n = len(ids)
-        # the site's "+ M staff": a session needs no more staff than the cap allows
-        per_session = sum(required_roles(md).values())
-        if site.staff_cap is not None and per_session > site.staff_cap and (ids or md.open):
-            out.append(
-                Explanation(
-                    "site_cap",
-                    f"{site.name} allows at most {site.staff_cap} staff per session; "
-                    f"{md.name} needs {per_session}.",
-                    [_r("site", site.id, site.name), mref],
-                    data={"staff_cap": site.staff_cap, "staff": per_session},
-                )
+        if w.members[md.id] or md.open:  # an open session is held with no members
+            out += _module_checks(w, md)
+    out += _hours_by_role(w)
+    out += _referent_hours(w)
+    out.extend(_min_hours(problem, w.members))
+    out.extend(_pins(problem, w.cal))
+    out.extend(interpreters.precheck(problem))  # a language nobody of the pool speaks
+    # a referent coach's free time against her participants' appointments (Hall's condition),
+    # unless a plain count of her hours already said so
+    counted = {r.id for e in out if e.rule == "staff_hours" for r in e.records if r.kind == "staff"}
+    out.extend(
+        e
+        for e in coach_matching(problem, w.cal, defer=defer)
+        if not {r.id for r in e.records[:1]} & counted
+    )
+    return out
+
+
+def _module_checks(w: _Week, md: Module) -> list[Explanation]:
+    """Every check of one module, in the order explanations list them."""
+    starts = module_starts(w.problem, md, w.cal.days)
+    my_specs = [s for s in w.specs if s.module.id == md.id]
+    # a module all of whose sessions may wait for the next horizon needs no room, staff
+    # or mediator in this one: nothing below about its sessions is a proof
+    needs_session = any(x for spec in my_specs for x in _required(spec, w.defer))
+    out = _seats(w, md)
+    if not md.off_site and needs_session:
+        out += _rooms_for(w, md, starts)
+    out += _times_for(w, md, my_specs, starts)
+    out += _roles_for(w, md, my_specs, needs_session)
+    if md.mediator_required and needs_session:
+        out += _mediators_for(w, md, my_specs, starts)
+    if my_specs and alternates(md, my_specs[0].occurrences):
+        out += _alternation(
+            w.problem, w.cal, md, starts, _required(my_specs[0], w.defer), w.members[md.id]
+        )
+    out += _participants_free(w, md, my_specs, starts)
+    return out
+
+
+def _seats(w: _Week, md: Module) -> list[Explanation]:
+    """The site's staff cap, seats against enrolments, group minimums, language levels."""
+    problem, people = w.problem, w.people
+    ids = w.members[md.id]
+    n = len(ids)
+    site = problem.site(md.site_id)
+    mref = _r("module", md.id, md.name)
+    out: list[Explanation] = []
+    # the site's "+ M staff": a session needs no more staff than the cap allows
+    per_session = sum(required_roles(md).values())
+    if site.staff_cap is not None and per_session > site.staff_cap and (ids or md.open):
+        out.append(
+            Explanation(
+                "site_cap",
+                f"{site.name} allows at most {site.staff_cap} staff per session; "
+                f"{md.name} needs {per_session}.",
+                [_r("site", site.id, site.name), mref],
+                data={"staff_cap": site.staff_cap, "staff": per_session},
             )
-        # seats: group max (and the site cap) times the number of groups
-        if not md.individual and not md.open:
-            limit = max_groups(md, n, site_cap(problem, md))
-            top = (
-                md.group_max
-                if site.group_size_cap is None
-                else min(md.group_max, site.group_size_cap)
-            )
-            if n > limit * top:
-                if site.group_size_cap is not None and site.group_size_cap < md.group_max:
-                    out.append(
-                        Explanation(
-                            "site_cap",
-                            f"{site.name} allows at most {site.group_size_cap} participants per "
-                            f"group; "
-                            f"{md.name} has {n} participants and at most {limit} groups.",
-                            [_r("site", site.id, site.name), mref],
-                            data={"cap": site.group_size_cap, "participants": n, "groups": limit},
-                        )
-                    )
-                else:
-                    out.append(
-                        Explanation(
-                            "group_size",
-                            f"{md.name} has {n} enrolled participants but at most {limit} "
-                            f"groups of "
-                            f"{md.group_max}: {limit * md.group_max} seats.",
-                            [mref],
-                            data={"participants": n, "seats": limit * md.group_max},
-                        )
-                    )
-            if n < md.group_min * md.min_groups:
-                out.append(
-                    Explanation(
-                        "group_size",
-                        f"{md.name} needs at least {md.min_groups} group(s) of {md.group_min}; "
-                        f"only {n} participants are enrolled.",
-                        [mref],
-                        data={"participants": n, "needed": md.group_min * md.min_groups},
-                    )
-                )
-            if site.group_size_cap is not None and site.group_size_cap < md.group_min:
+        )
+    # seats: group max (and the site cap) times the number of groups
+    if not md.individual and not md.open:
+        limit = max_groups(md, n, site_cap(problem, md))
+        top = (
+            md.group_max if site.group_size_cap is None else min(md.group_max, site.group_size_cap)
+        )
+        if n > limit * top:
+            if site.group_size_cap is not None and site.group_size_cap < md.group_max:
                 out.append(
                     Explanation(
                         "site_cap",
-                        f"{site.name} allows at most {site.group_size_cap} participants per group; "
-                        f"{md.name} needs at least {md.group_min}.",
+                        f"{site.name} allows at most {site.group_size_cap} participants per "
+                        f"group; "
+                        f"{md.name} has {n} participants and at most {limit} groups.",
                         [_r("site", site.id, site.name), mref],
+                        data={"cap": site.group_size_cap, "participants": n, "groups": limit},
                     )
                 )
-            for pid in ids:
-                q = people[pid]
-                if md.allowed_levels and q.language_level not in md.allowed_levels:
-                    out.append(
-                        Explanation(
-                            "language_level",
-                            f"Participant {q.name} has language level {q.language_level}; "
-                            f"{md.name} "
-                            f"accepts only {', '.join(md.allowed_levels)}.",
-                            [_r("participant", q.id, q.name), mref],
-                        )
+            else:
+                out.append(
+                    Explanation(
+                        "group_size",
+                        f"{md.name} has {n} enrolled participants but at most {limit} "
+                        f"groups of "
+                        f"{md.group_max}: {limit * md.group_max} seats.",
+                        [mref],
+                        data={"participants": n, "seats": limit * md.group_max},
                     )
-        my_specs = [s for s in specs if s.module.id == md.id]
-        # a module all of whose sessions may wait for the next horizon needs no room, staff
-        # or mediator in this one: nothing below about its sessions is a proof
-        needs_session = any(w for spec in my_specs for w in _required(spec, defer))
-        # rooms: kind, features, capacity
-        if not md.off_site and needs_session:
-            fits = [r for r in problem.rooms if room_suits(md, r)]
-            # an open session: rooms of its kind exist, but none seats its capacity
-            too_small = (
-                [r for r in problem.rooms if room_suits(replace(md, open_capacity=None), r)]
-                if md.open and not fits
-                else []
+                )
+        if n < md.group_min * md.min_groups:
+            out.append(
+                Explanation(
+                    "group_size",
+                    f"{md.name} needs at least {md.min_groups} group(s) of {md.group_min}; "
+                    f"only {n} participants are enrolled.",
+                    [mref],
+                    data={"participants": n, "needed": md.group_min * md.min_groups},
+                )
             )
-            if too_small:
-                biggest = max(too_small, key=lambda r: r.capacity)
+        if site.group_size_cap is not None and site.group_size_cap < md.group_min:
+            out.append(
+                Explanation(
+                    "site_cap",
+                    f"{site.name} allows at most {site.group_size_cap} participants per group; "
+                    f"{md.name} needs at least {md.group_min}.",
+                    [_r("site", site.id, site.name), mref],
+                )
+            )
+        for pid in ids:
+            q = people[pid]
+            if md.allowed_levels and q.language_level not in md.allowed_levels:
                 out.append(
                     Explanation(
-                        "room_capacity",
-                        f"{biggest.name} holds {biggest.capacity}; the open session {md.name} "
-                        f"must seat {md.open_capacity}.",
-                        [_r("room", biggest.id, biggest.name), mref],
-                        data={"capacity": biggest.capacity, "needed": md.open_capacity or 0},
+                        "language_level",
+                        f"Participant {q.name} has language level {q.language_level}; "
+                        f"{md.name} "
+                        f"accepts only {', '.join(md.allowed_levels)}.",
+                        [_r("participant", q.id, q.name), mref],
                     )
                 )
-            elif not fits:
-                wanted = f"a {md.room_kind} room" if md.room_kind else "a room"
-                if md.room_features:
-                    wanted += " with " + ", ".join(md.room_features)
+    return out
+
+
+def _rooms_for(w: _Week, md: Module, starts: dict[int, list[int]]) -> list[Explanation]:
+    """A room of the module's kind and features, big enough, with time enough."""
+    problem, cal, specs, defer = w.problem, w.cal, w.specs, w.defer
+    n = len(w.members[md.id])
+    site = problem.site(md.site_id)
+    mref = _r("module", md.id, md.name)
+    out: list[Explanation] = []
+    fits = [r for r in problem.rooms if room_suits(md, r)]
+    # an open session: rooms of its kind exist, but none seats its capacity
+    too_small = (
+        [r for r in problem.rooms if room_suits(replace(md, open_capacity=None), r)]
+        if md.open and not fits
+        else []
+    )
+    if too_small:
+        biggest = max(too_small, key=lambda r: r.capacity)
+        out.append(
+            Explanation(
+                "room_capacity",
+                f"{biggest.name} holds {biggest.capacity}; the open session {md.name} "
+                f"must seat {md.open_capacity}.",
+                [_r("room", biggest.id, biggest.name), mref],
+                data={"capacity": biggest.capacity, "needed": md.open_capacity or 0},
+            )
+        )
+    elif not fits:
+        wanted = f"a {md.room_kind} room" if md.room_kind else "a room"
+        if md.room_features:
+            wanted += " with " + ", ".join(md.room_features)
+        out.append(
+            Explanation(
+                "room",
+                f"{site.name} has no {wanted[2:] if wanted.startswith('a ') else wanted} "
+                f"for {md.name}.",
+                [_r("site", site.id, site.name), mref],
+            )
+        )
+    elif not md.individual and not md.open:
+        smallest_group = max(md.group_min, math.ceil(n / max_groups(md, n, site_cap(problem, md))))
+        biggest = max(fits, key=lambda r: r.capacity)
+        if biggest.capacity < smallest_group:
+            out.append(
+                Explanation(
+                    "room_capacity",
+                    f"{biggest.name} holds {biggest.capacity}; {md.name} needs groups "
+                    f"of at "
+                    f"least {smallest_group} seats.",
+                    [_r("room", biggest.id, biggest.name), mref],
+                    data={"capacity": biggest.capacity, "needed": smallest_group},
+                )
+            )
+        else:
+            out += _room_time(problem, cal, md, n, starts, fits, specs, defer)
+    return out
+
+
+def _times_for(
+    w: _Week, md: Module, my_specs: list[GroupSpec], starts: dict[int, list[int]]
+) -> list[Explanation]:
+    """Every required occurrence of a group module has a candidate start."""
+    defer = w.defer
+    mref = _r("module", md.id, md.name)
+    out: list[Explanation] = []
+    # time: every occurrence needs a candidate start
+    if my_specs:
+        for weeks_of in _required(my_specs[0], defer) if not md.individual else []:
+            if weeks_of and not any(starts.get(w) for w in weeks_of):
                 out.append(
                     Explanation(
-                        "room",
-                        f"{site.name} has no {wanted[2:] if wanted.startswith('a ') else wanted} "
-                        f"for {md.name}.",
-                        [_r("site", site.id, site.name), mref],
+                        "allowed_times",
+                        f"{md.name} has no possible time in week {weeks_of[0] + 1}: its "
+                        f"allowed days "
+                        f"({_days(md.allowed_days)}), time windows, opening hours and "
+                        f"closures leave none.",
+                        [mref],
+                        data={"week": weeks_of[0] + 1},
                     )
                 )
-            elif not md.individual and not md.open:
-                smallest_group = max(
-                    md.group_min, math.ceil(n / max_groups(md, n, site_cap(problem, md)))
+                break
+    return out
+
+
+def _roles_for(
+    w: _Week, md: Module, my_specs: list[GroupSpec], needs_session: bool
+) -> list[Explanation]:
+    """Staff who may take each role the module needs; their hours are added up by site and
+    role (`_hours_by_role`)."""
+    problem, defer, demand, demand_modules = w.problem, w.defer, w.demand, w.demand_modules
+    n = len(w.members[md.id])
+    site = problem.site(md.site_id)
+    mref = _r("module", md.id, md.name)
+    out: list[Explanation] = []
+    # staff by role: does anyone hold it, and are there enough hours over the horizon?
+    for role, count in required_roles(md).items():
+        if count <= 0 or not needs_session:
+            continue
+        holders = [m for m in problem.staff if may_staff(md, m, role)]
+        if len(holders) < count:
+            out.append(
+                Explanation(
+                    "staff_roles",
+                    f"{md.name} needs {count} {role.replace('_', ' ')}(s) per session; "
+                    f"{len(holders)} work at {site.name}{_staff_terms(md, role)}.",
+                    [mref] + [_r("staff", m.id, m.name) for m in holders],
+                    data={"role": role},
                 )
-                biggest = max(fits, key=lambda r: r.capacity)
-                if biggest.capacity < smallest_group:
-                    out.append(
-                        Explanation(
-                            "room_capacity",
-                            f"{biggest.name} holds {biggest.capacity}; {md.name} needs groups "
-                            f"of at "
-                            f"least {smallest_group} seats.",
-                            [_r("room", biggest.id, biggest.name), mref],
-                            data={"capacity": biggest.capacity, "needed": smallest_group},
-                        )
+            )
+            continue
+        if md.individual and role == md.referent_role:
+            continue  # the referent's hours: per referent, below
+        dur = md.duration_minutes
+        sessions = sum(1 for w in _required(my_specs[0], defer) if w) if my_specs else 0
+        min_groups = max(
+            md.min_groups,
+            math.ceil(
+                n
+                / (
+                    md.group_max
+                    if site.group_size_cap is None
+                    else min(md.group_max, site.group_size_cap)
+                )
+            ),
+        )
+        key = (md.site_id, role)
+        demand[key] = demand.get(key, 0) + min_groups * sessions * count * dur
+        demand_modules.setdefault(key, []).append(md.id)
+    return out
+
+
+def _mediators_for(
+    w: _Week, md: Module, my_specs: list[GroupSpec], starts: dict[int, list[int]]
+) -> list[Explanation]:
+    """A mediator for every interpreter language, with time enough for the groups."""
+    problem, cal, people, defer = w.problem, w.cal, w.people, w.defer
+    ids = w.members[md.id]
+    mref = _r("module", md.id, md.name)
+    out: list[Explanation] = []
+    # (only mediators who may lead it: at its site, allowed, speaking its language)
+    mediators = [m for m in problem.staff if may_staff(md, m, "mediator")]
+    for pid in ids:
+        lang = people[pid].interpreter_language
+        if lang and not any(lang in m.languages for m in mediators):
+            q = people[pid]
+            out.append(
+                Explanation(
+                    "mediator_language",
+                    f"Participant {q.name} needs an interpreter in {lang} for {md.name}; "
+                    f"no mediator speaks {lang}.",
+                    [_r("participant", q.id, q.name), mref],
+                    data={"language": lang},
+                )
+            )
+    if not md.individual and not md.open and my_specs:
+        out += _mediator_time(problem, cal, md, ids, starts, mediators, my_specs[0], defer)
+    return out
+
+
+def _participants_free(
+    w: _Week, md: Module, my_specs: list[GroupSpec], starts: dict[int, list[int]]
+) -> list[Explanation]:
+    """A free start for every participant and occurrence (and their bound staff with them)."""
+    cal, people, staff, defer = w.cal, w.people, w.staff, w.defer
+    n = len(w.members[md.id])
+    mref = _r("module", md.id, md.name)
+    out: list[Explanation] = []
+    for spec in my_specs:
+        for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
+            q = people[pid]
+            referent = referent_for(md, q)
+            if referent is not None and referent[1] not in staff and any(_required(spec, defer)):
+                out.append(
+                    Explanation(
+                        "staff_roles",
+                        f"Participant {q.name} has no referent for {md.name}, which needs "
+                        f"the participant's referent as {referent[0].replace('_', ' ')}.",
+                        [_r("participant", q.id, q.name), mref],
                     )
-                else:
-                    out += _room_time(problem, cal, md, n, starts, fits, specs, defer)
-        # time: every occurrence needs a candidate start
-        if my_specs:
-            for weeks_of in _required(my_specs[0], defer) if not md.individual else []:
-                if weeks_of and not any(starts.get(w) for w in weeks_of):
+                )
+                continue
+            # the referent and (where asked) the referring social worker: both must come
+            bound = bound_staff(md, q, staff) if md.individual else {}
+            fixed = [(role, staff[x]) for role, x in bound.items() if x in staff]
+            for weeks_of in _required(spec, defer):
+                cands = [t for w in weeks_of for t in starts.get(w, [])]
+                if (pid, md.id) in cal.windows:
+                    # dates: only the days the participant attends the module count; a
+                    # group's session may also fall on a day they do not attend
+                    inside = cal.attending_starts(pid, md.id, cands)
+                    if not md.individual and len(inside) < len(cands):
+                        continue
+                    cands = inside
+                if not cands:
+                    continue
+                dur = md.duration_minutes
+                # without a coach to match, one free start is enough (stop at it)
+                free = (
+                    [t for t in cands if cal.participant_free(q, t, dur)]
+                    if fixed
+                    else next(([t] for t in cands if cal.participant_free(q, t, dur)), [])
+                )
+                if not free:
+                    reason = "outside her or his language course and other commitments"
                     out.append(
                         Explanation(
-                            "allowed_times",
-                            f"{md.name} has no possible time in week {weeks_of[0] + 1}: its "
-                            f"allowed days "
-                            f"({_days(md.allowed_days)}), time windows, opening hours and "
-                            f"closures leave none.",
-                            [mref],
+                            "participant_unavailable",
+                            f"Participant {q.name} has no free time for {md.name} {reason} "
+                            f"on the days "
+                            f"the module allows ({_days(md.allowed_days)}).",
+                            [_r("participant", q.id, q.name), mref],
                             data={"week": weeks_of[0] + 1},
                         )
                     )
                     break
-        # staff by role: does anyone hold it, and are there enough hours over the horizon?
-        for role, count in required_roles(md).items():
-            if count <= 0 or not needs_session:
-                continue
-            holders = [m for m in problem.staff if may_staff(md, m, role)]
-            if len(holders) < count:
-                out.append(
-                    Explanation(
-                        "staff_roles",
-                        f"{md.name} needs {count} {role.replace('_', ' ')}(s) per session; "
-                        f"{len(holders)} work at {site.name}{_staff_terms(md, role)}.",
-                        [mref] + [_r("staff", m.id, m.name) for m in holders],
-                        data={"role": role},
-                    )
-                )
-                continue
-            if md.individual and role == md.referent_role:
-                continue  # the referent's hours: per referent, below
-            dur = md.duration_minutes
-            sessions = sum(1 for w in _required(my_specs[0], defer) if w) if my_specs else 0
-            min_groups = max(
-                md.min_groups,
-                math.ceil(
-                    n
-                    / (
-                        md.group_max
-                        if site.group_size_cap is None
-                        else min(md.group_max, site.group_size_cap)
-                    )
-                ),
-            )
-            key = (md.site_id, role)
-            demand[key] = demand.get(key, 0) + min_groups * sessions * count * dur
-            demand_modules.setdefault(key, []).append(md.id)
-        if md.mediator_required and needs_session:
-            # (only mediators who may lead it: at its site, allowed, speaking its language)
-            mediators = [m for m in problem.staff if may_staff(md, m, "mediator")]
-            for pid in ids:
-                lang = people[pid].interpreter_language
-                if lang and not any(lang in m.languages for m in mediators):
-                    q = people[pid]
-                    out.append(
-                        Explanation(
-                            "mediator_language",
-                            f"Participant {q.name} needs an interpreter in {lang} for {md.name}; "
-                            f"no mediator speaks {lang}.",
-                            [_r("participant", q.id, q.name), mref],
-                            data={"language": lang},
-                        )
-                    )
-            if not md.individual and not md.open and my_specs:
-                out += _mediator_time(problem, cal, md, ids, starts, mediators, my_specs[0], defer)
-        if my_specs and alternates(md, my_specs[0].occurrences):
-            out += _alternation(problem, cal, md, starts, _required(my_specs[0], defer), ids)
-        # participants: a free start for every occurrence
-        for spec in my_specs:
-            for pid in spec.candidates if (md.individual or len(spec.candidates) == n) else []:
-                q = people[pid]
-                referent = referent_for(md, q)
-                if (
-                    referent is not None
-                    and referent[1] not in staff
-                    and any(_required(spec, defer))
-                ):
-                    out.append(
-                        Explanation(
-                            "staff_roles",
-                            f"Participant {q.name} has no referent for {md.name}, which needs "
-                            f"the participant's referent as {referent[0].replace('_', ' ')}.",
-                            [_r("participant", q.id, q.name), mref],
-                        )
-                    )
-                    continue
-                # the referent and (where asked) the referring social worker: both must come
-                bound = bound_staff(md, q, staff) if md.individual else {}
-                fixed = [(role, staff[x]) for role, x in bound.items() if x in staff]
-                for weeks_of in _required(spec, defer):
-                    cands = [t for w in weeks_of for t in starts.get(w, [])]
-                    if (pid, md.id) in cal.windows:
-                        # dates: only the days the participant attends the module count; a
-                        # group's session may also fall on a day they do not attend
-                        inside = cal.attending_starts(pid, md.id, cands)
-                        if not md.individual and len(inside) < len(cands):
-                            continue
-                        cands = inside
-                    if not cands:
-                        continue
-                    dur = md.duration_minutes
-                    # without a coach to match, one free start is enough (stop at it)
-                    free = (
-                        [t for t in cands if cal.participant_free(q, t, dur)]
-                        if fixed
-                        else next(([t] for t in cands if cal.participant_free(q, t, dur)), [])
-                    )
-                    if not free:
-                        reason = "outside her or his language course and other commitments"
-                        out.append(
-                            Explanation(
-                                "participant_unavailable",
-                                f"Participant {q.name} has no free time for {md.name} {reason} "
-                                f"on the days "
-                                f"the module allows ({_days(md.allowed_days)}).",
-                                [_r("participant", q.id, q.name), mref],
-                                data={"week": weeks_of[0] + 1},
-                            )
-                        )
-                        break
-                    late = _bound_unavailable(cal, md, q, fixed, free)
-                    if late is not None:
-                        out.append(late)
-                        break
-            if not md.individual:
-                break
-    # hours by role and site, over the whole horizon
-    for (site_id, role), need in sorted(demand.items()):
+                late = _bound_unavailable(cal, md, q, fixed, free)
+                if late is not None:
+                    out.append(late)
+                    break
+        if not md.individual:
+            break
+    return out
+
+
+def _hours_by_role(w: _Week) -> list[Explanation]:
+    """Staff hours by role and site over the whole horizon, against what the modules need."""
+    problem, weeks = w.problem, w.problem.horizon.weeks
+    out: list[Explanation] = []
+    for (site_id, role), need in sorted(w.demand.items()):
         holders = [
             m
             for m in problem.staff
@@ -449,7 +548,7 @@ def precheck(
         have = sum(m.weekly_hours * 60 * weeks for m in holders)
         if have < need:
             names = ", ".join(m.name for m in holders)
-            mods = [problem.module(i) for i in demand_modules[(site_id, role)]]
+            mods = [problem.module(i) for i in w.demand_modules[(site_id, role)]]
             out.append(
                 Explanation(
                     "staff_hours",
@@ -463,9 +562,15 @@ def precheck(
                     data={"role": role, "available_minutes": have, "needed_minutes": need},
                 )
             )
-    # individual coaching: each coach's own participants
+    return out
+
+
+def _referent_hours(w: _Week) -> list[Explanation]:
+    """Each referent's (and joining referrer's) hours against their participants' appointments."""
+    people, staff, defer, weeks = w.people, w.staff, w.defer, w.problem.horizon.weeks
+    out: list[Explanation] = []
     per_coach: dict[str, float] = {}
-    for spec in specs:
+    for spec in w.specs:
         if spec.individual:
             q = people[spec.label]
             # the referent, and a referring social worker who joins: bound to each session
@@ -488,17 +593,6 @@ def precheck(
                     data={"available_minutes": m.weekly_hours * 60 * weeks, "needed_minutes": need},
                 )
             )
-    out.extend(_min_hours(problem, members))
-    out.extend(_pins(problem, cal))
-    out.extend(interpreters.precheck(problem))  # a language nobody of the pool speaks
-    # a referent coach's free time against her participants' appointments (Hall's condition),
-    # unless a plain count of her hours already said so
-    counted = {r.id for e in out if e.rule == "staff_hours" for r in e.records if r.kind == "staff"}
-    out.extend(
-        e
-        for e in coach_matching(problem, cal, defer=defer)
-        if not {r.id for r in e.records[:1]} & counted
-    )
     return out
 
 
