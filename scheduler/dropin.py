@@ -25,7 +25,7 @@ from scheduler.slots import DAY, minutes
 from scheduler.timetable import Session, Timetable, Unplaced
 
 if TYPE_CHECKING:
-    from scheduler.model import _Builder
+    from scheduler.model import ModelBuilder
 
 # a missed window outweighs every attendance the assignment could add
 MISS_WEIGHT = 1_000
@@ -77,7 +77,7 @@ def coverage_windows(
     ]
 
 
-def reserve(b: _Builder) -> dict[str, list[cp_model.IntervalVar]]:
+def reserve(b: ModelBuilder) -> dict[str, list[cp_model.IntervalVar]]:
     """Room in the model for each person to come: per drop-in session and participant free
     for it, an attendance literal with its interval (for the person's no-overlap, returned per
     participant), the seats and `per_week` respected, and each window of a required module

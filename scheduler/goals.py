@@ -12,7 +12,7 @@ from scheduler.slots import DAY, deferred_keys, minutes
 from scheduler.timetable import Timetable
 
 if TYPE_CHECKING:
-    from scheduler.model import GroupVars, Lit, _Builder
+    from scheduler.model import GroupVars, Lit, ModelBuilder
 
 GOALS = (
     "sessions_moved",
@@ -52,7 +52,7 @@ def _preferred(module_blocks: list[tuple[int, int, int]], t: int, dur: int) -> b
     return any(d == weekday and s <= m and m + dur <= e for d, s, e in module_blocks)
 
 
-def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
+def add_goal_terms(b: ModelBuilder) -> dict[str, cp_model.LinearExprT]:
     """Add the soft-goal expressions to the builder's model and minimise their weighted sum."""
     m, p = b.m, b.p
     weights = p.weights
@@ -83,7 +83,7 @@ def add_goal_terms(b: _Builder) -> dict[str, cp_model.LinearExprT]:
     return out
 
 
-def preferred_time_terms(b: _Builder) -> list[cp_model.IntVar]:
+def preferred_time_terms(b: ModelBuilder) -> list[cp_model.IntVar]:
     """One literal per session that may start outside its module's preferred windows: true
     when it does (the model's goal, and the timed relaxation's in bound.py)."""
     start_weekday = b.p.horizon.start.weekday()
@@ -156,7 +156,7 @@ def _nonneg(
     return v
 
 
-def _stability_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
+def _stability_terms(b: ModelBuilder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
     m, p = b.m, b.p
     prev = p.previous
     if prev is None:
@@ -206,7 +206,7 @@ def _stability_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) 
             terms["participants_regrouped"].append(1 - g.member[pid])
 
 
-def _group_terms(b: _Builder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
+def _group_terms(b: ModelBuilder, terms: dict[str, list[cp_model.LinearExprT]]) -> None:
     m, p = b.m, b.p
     weights = p.weights
     by_module: dict[str, list[GroupVars]] = defaultdict(list)

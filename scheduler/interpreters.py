@@ -23,7 +23,7 @@ from scheduler.slots import DAY, may_staff, minutes
 from scheduler.timetable import Explanation, RecordRef, Session
 
 if TYPE_CHECKING:
-    from scheduler.model import SessionVars, _Builder
+    from scheduler.model import ModelBuilder, SessionVars
 
 
 def books(module: Module) -> bool:
@@ -138,7 +138,7 @@ def book(problem: Problem, sessions: list[Session]) -> list[str]:
     return short
 
 
-def constrain(b: _Builder) -> None:
+def constrain(b: ModelBuilder) -> None:
     """The model's side: per session of a booking module and needed language, a booking
     literal per interpreter who speaks it; a mediator who speaks it or one booking covers each
     member's language; each interpreter available, in one place at a time, within her hours."""
@@ -180,7 +180,7 @@ def constrain(b: _Builder) -> None:
 
 
 def _cover(
-    b: _Builder,
+    b: ModelBuilder,
     s: SessionVars,
     lang: str,
     need: int | cp_model.IntVar,

@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 
 from scheduler import dropin, interpreters
 from scheduler.dates import windows
+from scheduler.model_minimums import min_days, min_hours
 from scheduler.problem import REFERRER, Module, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
@@ -110,7 +111,10 @@ def ref(problem: Problem, kind: str, record_id: str) -> RecordRef:
     return RecordRef(kind, record_id, name)
 
 
-class _Builder:
+class ModelBuilder:
+    """Builds the CP-SAT model of a problem: variables per group and session, the hard rules
+    of every family, and (`goals.py`) the soft goals; `build()` returns what it built."""
+
     def __init__(
         self,
         problem: Problem,
@@ -944,7 +948,7 @@ class _Builder:
                     assert s.start is not None
                     assert s.interval is not None
                     # dates: a member attends only the sessions on days of their enrolment
-                    lit = self._attendance(pid, s, member)
+                    lit = self.attendance(pid, s, member)
                     if isinstance(lit, int) and not lit:
                         continue
                     free = self.cal.free_starts(person, s.starts, s.duration)
@@ -989,19 +993,19 @@ class _Builder:
                     seen_sets.add(signature)
                 self.m.add_no_overlap(ivs)
             if person.min_weekly_hours:
-                self._min_hours(pid, entries, round(person.min_weekly_hours * 60))
+                min_hours(self, pid, entries, round(person.min_weekly_hours * 60))
             if person.min_active_days:
-                self._min_days(pid, entries, person.min_active_days)
+                min_days(self, pid, entries, person.min_active_days)
         for drop_in_ivs in drop_ins.values():
             if len(drop_in_ivs) > 1:
                 self.m.add_no_overlap(drop_in_ivs)  # in drop-in sessions only
         for q in self.p.participants if self.soft else []:
             if q.min_weekly_hours and q.id not in per_person:
-                self._min_hours(q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
+                min_hours(self, q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
             if q.min_active_days and q.id not in per_person:
-                self._min_days(q.id, [], q.min_active_days)
+                min_days(self, q.id, [], q.min_active_days)
 
-    def _attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
+    def attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
         """The member's attendance of session `s`: membership, on a day of their enrolment."""
         if (pid, s.group.module.id) not in self.cal.windows:
             return member  # enrolled for the whole horizon: the common case, no scan
@@ -1019,98 +1023,6 @@ class _Builder:
         self.within(s, outside, [member, attends.negated()])  # type: ignore[list-item]
         return attends
 
-    def _min_hours(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
-        rule = self.assume("min_weekly_hours", ("participant", pid))
-        if pid not in self.participants:
-            return
-        for w in range(self.p.horizon.weeks):
-            if not self.cal.held_all_week(pid, w):
-                continue  # a transition week (an enrolment starts or ends in it): no minimum
-            terms: list[cp_model.LinearExprT] = []
-            for g, lit in entries:
-                for s in g.sessions:
-                    weeks = g.spec.occurrences[s.occurrence]
-                    if w not in weeks:
-                        continue
-                    if len(weeks) == 1 and not s.optional:
-                        terms.append(s.duration * lit)
-                        continue
-                    # only a placed session in week w counts toward week w's hours
-                    inweek: Lit | None = s.weeks.get(w) if len(weeks) > 1 else 1
-                    if inweek is None:
-                        continue
-                    both = self.bool(f"pw_{pid}_{s.key}_{w}")
-                    self.m.add(both <= inweek)
-                    if not isinstance(lit, int):
-                        self.m.add_implication(both, lit)
-                    elif not lit:
-                        self.m.add(both == 0)
-                    if s.optional:
-                        self.m.add_implication(both, s.placed)  # type: ignore[arg-type]
-                    terms.append(s.duration * both)
-            if self.soft:
-                short = self._short_week(pid, w)
-                self.m.add(cp_model.LinearExpr.sum([*terms, need * short]) >= need)
-            else:
-                self.add(self.m.add(sum(terms) >= need), rule)
-
-    def _short_week(self, pid: str, w: int) -> cp_model.IntVar:
-        """A partial plan's literal: participant `pid`'s week `w` falls short of its weekly
-        minimum (hours or days: one entry, one `unplaced` unit)."""
-        key = (pid, w)
-        if key not in self.short_weeks:
-            self.short_weeks[key] = self.bool(f"short_{pid}_{w}")
-            self.unplaced_terms.append(self.short_weeks[key])
-        return self.short_weeks[key]
-
-    def _held_on(self, s: SessionVars, d: int) -> cp_model.IntVar:
-        """A literal: session `s` is placed and starts on day `d` (one per session and day,
-        shared by everybody who may attend it)."""
-        key = (s.key, d)
-        if key not in self.held_on:
-            lit = self.bool(f"on_{s.key}_{d}")
-            self.within(s, [t for t in s.starts if t // DAY == d], [lit])
-            if not isinstance(s.placed, int):
-                self.m.add_implication(lit, s.placed)
-            self.held_on[key] = lit
-        return self.held_on[key]
-
-    def _min_days(self, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
-        """Move Up!'s five days: at least `need` days with a session in every whole week."""
-        rule = self.assume("min_active_days", ("participant", pid))
-        if pid not in self.participants:
-            return
-        for w in range(self.p.horizon.weeks):
-            if not self.cal.held_all_week(pid, w):
-                continue  # a transition week: no minimum, as for the hours
-            on_day: dict[int, list[Lit]] = {}
-            for g, member in entries:
-                for s in g.sessions:
-                    if w not in g.spec.occurrences[s.occurrence]:
-                        continue
-                    attends = self._attendance(pid, s, member)
-                    if isinstance(attends, int) and not attends:
-                        continue
-                    for d in sorted({t // DAY for t in s.starts if t // DAY // 7 == w}):
-                        held = self._held_on(s, d)
-                        if isinstance(attends, int):
-                            on_day.setdefault(d, []).append(held)
-                            continue
-                        there = self.bool(f"act_{pid}_{s.key}_{d}")
-                        self.m.add_implication(there, held)
-                        self.m.add_implication(there, attends)
-                        on_day.setdefault(d, []).append(there)
-            active = []
-            for d, lits in sorted(on_day.items()):
-                day = self.bool(f"day_{pid}_{d}")
-                self.m.add(day <= sum(lits))
-                active.append(day)
-            if self.soft:
-                short = self._short_week(pid, w)
-                self.m.add(cp_model.LinearExpr.sum([*active, need * short]) >= need)
-            else:
-                self.add(self.m.add(sum(active) >= need), rule)
-
     # -- soft goals
     def _goals(self) -> None:
         from scheduler.goals import add_goal_terms
@@ -1122,13 +1034,13 @@ class _Builder:
         return [s for g in self.groups for s in g.sessions]
 
 
-def skeleton(problem: Problem, cal: Calendar | None = None, timed: bool = False) -> _Builder:
+def skeleton(problem: Problem, cal: Calendar | None = None, timed: bool = False) -> ModelBuilder:
     """Every potential group with its sessions' candidate starts, rooms and staff exactly as
     the full model has them, but no members (for the relaxations, bound.py); `timed` adds the
     rules between sessions: a room or a staff member in one place at a time, weekly hours."""
     # everybody placed: the relaxations bound timetables that leave nobody out (one that does
     # costs `unplaced` more than any of their bounds)
-    b = _Builder(problem, None, explain=False, objective=False, cal=cal, soft=False)
+    b = ModelBuilder(problem, None, explain=False, objective=False, cal=cal, soft=False)
     b._groups()
     if timed:
         b._resources()
@@ -1200,7 +1112,7 @@ def build(
     weight, so that there is always a timetable).
     """
     t0 = clock_time.perf_counter()
-    b = _Builder(
+    b = ModelBuilder(
         problem,
         fixed_membership,
         explain,
