@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 from scheduler import dropin, interpreters
 from scheduler.dates import windows
 from scheduler.model_minimums import min_days, min_hours
+from scheduler.model_rhythms import alternate_days, min_gap, order_within_group, per_day
 from scheduler.problem import REFERRER, Module, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
@@ -547,12 +548,12 @@ class ModelBuilder:
                 if left:
                     self.unplaced_terms.append(left)
             for g in groups:
-                self._per_day(g)
+                per_day(self, g)
                 if min_gap_days(module) > 0:
-                    self._min_gap(g, min_gap_days(module))
-                self._order_within_group(g)
+                    min_gap(self, g, min_gap_days(module))
+                order_within_group(self, g)
                 if alternates(module, g.spec.occurrences):
-                    self._alternate_days(g)
+                    alternate_days(self, g)
                 if module.mediator_required:
                     self._mediators(g)
         if self.fixed is None and self.allowed is None and self.symmetry:
@@ -673,137 +674,6 @@ class ModelBuilder:
             prev = self.p.previous
             self._prev_groups = {g.id for g in prev.groups} if prev else set()
         return self._prev_groups
-
-    def _per_day(self, g: GroupVars) -> None:
-        limit = g.module.max_sessions_per_day
-        rule = self.assume("sessions_per_day", ("module", g.module.id))
-        days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
-        shared = [
-            (a, b)
-            for i, a in enumerate(g.sessions)
-            for b in g.sessions[i + 1 :]
-            if days[a.key] & days[b.key]
-        ]
-        if not shared:
-            return
-        for s in g.sessions:
-            assert s.start is not None
-            s.day = self.m.new_int_var(0, 7 * self.p.horizon.weeks, f"day_{s.key}")
-            self.m.add_division_equality(s.day, s.start, DAY)
-        if limit == 1:
-            for a, b in shared:
-                assert a.day is not None
-                assert b.day is not None
-                lits = [v for v in (a.placed, b.placed) if not isinstance(v, int)]
-                self.add(self.m.add(a.day != b.day), rule + lits)  # type: ignore[operator]
-            return
-        for d in sorted(set().union(*days.values())):
-            on_day = []
-            for s in g.sessions:
-                if d in days[s.key]:
-                    lit = self.bool("")
-                    assert s.day is not None
-                    self.m.add(s.day == d).only_enforce_if(lit)
-                    if s.optional:
-                        # an unplaced session takes no place in the day's count
-                        self.m.add_implication(lit, s.placed)  # type: ignore[arg-type]
-                        self.m.add(s.day != d).only_enforce_if(
-                            [lit.negated(), s.placed]  # type: ignore[list-item]
-                        )
-                    else:
-                        self.m.add(s.day != d).only_enforce_if(lit.negated())
-                    on_day.append(lit)
-            if len(on_day) > limit:
-                self.add(self.m.add(sum(on_day) <= limit), rule)
-
-    def _min_gap(self, g: GroupVars, gap: int) -> None:
-        """Two sessions of a group at least `gap` days apart (monthly: 21 by default)."""
-        rule = self.assume("min_days_between", ("module", g.module.id))
-        days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
-        close = [
-            (a, b)
-            for i, a in enumerate(g.sessions)
-            for b in g.sessions[i + 1 :]
-            if days[a.key]
-            and days[b.key]
-            and min(abs(x - y) for x in days[a.key] for y in days[b.key]) < gap
-        ]
-        if not close:
-            return
-        for s in {id(x): x for pair in close for x in pair}.values():
-            if s.day is None:
-                assert s.start is not None
-                s.day = self.m.new_int_var(0, 7 * self.p.horizon.weeks, f"day_{s.key}")
-                self.m.add_division_equality(s.day, s.start, DAY)
-        for a, b in close:
-            assert a.day is not None
-            assert b.day is not None
-            lits = [v for v in (a.placed, b.placed) if not isinstance(v, int)]
-            # either order: b at least `gap` days after a, or a after b
-            later = self.bool("")
-            self.add(self.m.add(b.day - a.day >= gap), [later, *rule, *lits])  # type: ignore[list-item]
-            self.add(self.m.add(a.day - b.day >= gap), [later.negated(), *rule, *lits])  # type: ignore[list-item]
-
-    def _alternate_days(self, g: GroupVars) -> None:
-        """AMIE: sessions of a group in consecutive weeks fall on different weekdays."""
-        rule = self.assume("alternate_days", ("module", g.module.id))
-        by_week = {g.spec.occurrences[s.occurrence][0]: s for s in g.sessions}
-        on_day: dict[str, dict[int, cp_model.IntVar]] = {}
-        for s in g.sessions:
-            weekdays = sorted({(t // DAY) % 7 for t in s.starts})
-            if len(weekdays) < 2:
-                # one possible weekday: the session's day is known without a variable
-                on_day[s.key] = {}
-                continue
-            lits = {}
-            for d in weekdays:
-                lit = self.bool(f"wd_{s.key}_{d}")
-                self.within(s, [t for t in s.starts if (t // DAY) % 7 == d], [lit])
-                lits[d] = lit
-            self.m.add_exactly_one(lits.values())
-            on_day[s.key] = lits
-        active = [] if isinstance(g.active, int) else [g.active]
-        for w, a in by_week.items():
-            b = by_week.get(w + 1)
-            if b is None or not a.starts or not b.starts:
-                continue
-            days_a = {(t // DAY) % 7 for t in a.starts}
-            days_b = {(t // DAY) % 7 for t in b.starts}
-            for d in sorted(days_a & days_b):
-                la: Lit = on_day[a.key].get(d, 1)
-                lb: Lit = on_day[b.key].get(d, 1)
-                pair = [v for v in (la, lb) if not isinstance(v, int)]
-                enforce = [
-                    *rule,
-                    *active,
-                    *[
-                        v
-                        for v in (a.placed, b.placed)
-                        if not isinstance(v, int) and v is not g.active
-                    ],
-                ]
-                if not pair:
-                    c = self.m.add_bool_or([])
-                elif len(pair) == 1:
-                    c = self.m.add(pair[0] == 0)
-                else:
-                    c = self.m.add_bool_or([pair[0].negated(), pair[1].negated()])  # type: ignore[union-attr]
-                if enforce:
-                    c.only_enforce_if(enforce)  # type: ignore[arg-type]
-
-    def _order_within_group(self, g: GroupVars) -> None:
-        if not self.symmetry or any(s.key in self.pins for s in g.sessions):
-            return
-        # sessions sharing the same week block are interchangeable: keep them in time order
-        for a, b in zip(g.sessions, g.sessions[1:], strict=False):
-            if g.spec.occurrences[a.occurrence] == g.spec.occurrences[b.occurrence] and (
-                g.spec.span(a.occurrence) == g.spec.span(b.occurrence)
-            ):
-                assert a.start is not None
-                assert b.start is not None
-                c = self.m.add(a.start + a.duration <= b.start)
-                if not isinstance(g.active, int):
-                    c.only_enforce_if(g.active)
 
     def _mediators(self, g: GroupVars) -> None:
         rule = self.assume("mediator_language", ("module", g.module.id))
@@ -930,9 +800,13 @@ class ModelBuilder:
         seen_sets: set[tuple[str, ...]] = set()
         for pid, entries in per_person.items():
             person = self.participants[pid]
-            if self.frozen and not self.explain and all(
-                isinstance(member, int) and all(s.key in self.frozen for s in g.sessions)
-                for g, member in entries
+            if (
+                self.frozen
+                and not self.explain
+                and all(
+                    isinstance(member, int) and all(s.key in self.frozen for s in g.sessions)
+                    for g, member in entries
+                )
             ):
                 # a neighbourhood's bystander: every session of theirs is held where a verified
                 # timetable has it, so their calendar and overlaps need no constraint (only the
