@@ -14,21 +14,21 @@ from scheduler import dropin, interpreters
 from scheduler.dates import windows
 from scheduler.model_minimums import min_days, min_hours
 from scheduler.model_rhythms import alternate_days, min_gap, order_within_group, per_day
-from scheduler.problem import REFERRER, Module, Problem, Room, StaffMember
+from scheduler.model_staff import mediators, session_staff, staff_days
+from scheduler.problem import Module, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
     GroupSpec,
     alternates,
     group_specs,
-    may_staff,
     may_wait,
     min_gap_days,
     minutes,
     room_suits,
     session_starts,
 )
-from scheduler.staffing import bound_staff, required_roles
+from scheduler.staffing import bound_staff
 from scheduler.timetable import RecordRef, Session
 
 Lit = cp_model.IntVar | int
@@ -139,7 +139,7 @@ class ModelBuilder:
         # per module its suitable rooms, per module and role the staff who may take it: asked
         # once per session otherwise (600,000 checks on a 2,000-person week)
         self._fits: dict[str, list[Room]] = {}
-        self._able: dict[tuple[str, str], list[StaffMember]] = {}
+        self.able: dict[tuple[str, str], list[StaffMember]] = {}
         # soft: an enrolment may be left out and a weekly minimum missed, each at the
         # `unplaced` weight, so the model always holds a timetable (never when explaining)
         self.soft = soft and not explain
@@ -390,7 +390,7 @@ class ModelBuilder:
                 s.start, dur, presence, f"iv_{s.key}"
             )
         self._rooms(s)
-        self._staff(s)
+        session_staff(self, s)
         pin = self.pins.get(s.key)
         if pin is not None:
             self._pin(s, pin)
@@ -423,81 +423,6 @@ class ModelBuilder:
         self.add(self.m.add(sum(s.rooms.values()) == s.placed), enforce)
         if not enforce:
             self.m.add(sum(s.rooms.values()) <= 1)
-
-    def _staff(self, s: SessionVars) -> None:
-        group, module = s.group, s.group.module
-        enforce = self.assume("staff_roles", ("module", module.id))
-        person = self.participants.get(group.spec.label) if group.spec.individual else None
-        required = required_roles(module, person, self.staff)
-        bound = bound_staff(module, person, self.staff)
-        staff_cap = self.p.site(module.site_id).staff_cap
-        if staff_cap is not None and sum(c for c in required.values() if c > 0) > staff_cap:
-            # the site's "+ M staff" cap: a session needing more staff cannot be held
-            cap_rule = self.assume(
-                "site_staff_cap", ("site", module.site_id), ("module", module.id)
-            )
-            if isinstance(s.placed, int):
-                self.add(self.m.add_bool_or([]), cap_rule)
-            else:
-                self.add(self.m.add(s.placed == 0), cap_rule)
-        for role, count in sorted(required.items()):
-            if count <= 0:
-                continue
-            # the role, the site, the module's allowed staff, qualifications, delivery language
-            able = self._able.get((module.id, role))
-            if able is None:
-                able = self._able[(module.id, role)] = [
-                    m for m in self.p.staff if may_staff(module, m, role)
-                ]
-            candidates = able
-            # the participant's referent (or referrer) holds one of the role's seats
-            fixed = bound.get(role)
-            if role == REFERRER:
-                candidates = [self.staff[fixed]] if fixed in self.staff else []
-            elif role in bound and count == 1:
-                candidates = [m for m in candidates if m.id == fixed]
-            held = self.frozen.get(s.key)
-            if held is not None:
-                kept = [m for m in candidates if held.staff_roles.get(m.id) == role]
-                candidates = kept if len(kept) == count else candidates
-            if not self.explain:
-                # staff who are never free at any candidate start cannot take the session
-                candidates = [
-                    m for m in candidates if self.cal.staff_free_starts(m, s.starts, s.duration)
-                ]
-            lits = []
-            for m in candidates:
-                v = self.bool(f"staff_{s.key}_{m.id}_{role}")
-                s.staff[(m.id, role)] = v
-                if self.explain:
-                    self.m.add(v <= s.placed)
-                lits.append(v)
-            seated = enforce
-            if role == REFERRER:
-                # the participant's referring social worker takes part (Brussels' evaluation)
-                seated = self.assume(
-                    "referrer", ("participant", group.spec.label), ("staff", fixed or "")
-                )
-            self.add(self.m.add(sum(lits) == count * s.placed), seated)
-            if not seated:
-                self.m.add(sum(lits) <= count)
-            if role in bound and count > 1:
-                seat = s.staff.get((fixed or "", role))
-                self.add(self.m.add((seat if seat is not None else 0) == s.placed), enforce)
-        by_member: dict[str, list[cp_model.IntVar]] = {}
-        for (mid, _role), v in s.staff.items():
-            by_member.setdefault(mid, []).append(v)
-        for mid, vs in by_member.items():
-            if len(vs) == 1:
-                s.staff_any[mid] = vs[0]
-            else:
-                anyv = self.bool(f"staffany_{s.key}_{mid}")
-                self.m.add(sum(vs) == anyv)
-                s.staff_any[mid] = anyv
-            member = self.staff[mid]
-            free = self.cal.staff_free_starts(member, s.starts, s.duration)
-            avail = self.assume("staff_availability", ("staff", mid))
-            self.within(s, free, [s.staff_any[mid], *avail])
 
     def _pin(self, s: SessionVars, pin: object) -> None:
         from scheduler.problem import Pin
@@ -555,7 +480,7 @@ class ModelBuilder:
                 if alternates(module, g.spec.occurrences):
                     alternate_days(self, g)
                 if module.mediator_required:
-                    self._mediators(g)
+                    mediators(self, g)
         if self.fixed is None and self.allowed is None and self.symmetry:
             self._participant_symmetry(by_module)
 
@@ -675,35 +600,6 @@ class ModelBuilder:
             self._prev_groups = {g.id for g in prev.groups} if prev else set()
         return self._prev_groups
 
-    def _mediators(self, g: GroupVars) -> None:
-        rule = self.assume("mediator_language", ("module", g.module.id))
-        languages: dict[str, list[Lit]] = {}
-        for pid, lit in g.member.items():
-            lang = self.participants[pid].interpreter_language
-            if lang:
-                languages.setdefault(lang, []).append(lit)
-        for lang, lits in sorted(languages.items()):
-            fixed = [lit for lit in lits if isinstance(lit, int)]
-            if fixed and not any(fixed):
-                continue
-            if fixed:
-                need: Lit = 1
-            else:
-                need = self.bool(f"needlang_{g.spec.id}_{lang}")
-                for lit in lits:
-                    self.m.add_implication(lit, need)  # type: ignore[arg-type]
-            for s in g.sessions:
-                speakers = [
-                    v
-                    for (mid, role), v in s.staff.items()
-                    if role == "mediator" and lang in self.staff[mid].languages
-                ]
-                c = self.m.add(sum(speakers) >= need)
-                if s.optional:
-                    c.only_enforce_if(s.placed)  # type: ignore[arg-type]
-                self.add(c, rule)
-
-    # -- resources: rooms, staff overlap and hours
     def _resources(self) -> None:
         room_ivs: dict[str, list[cp_model.IntervalVar]] = {}
         staff_ivs: dict[str, list[cp_model.IntervalVar]] = {}
@@ -749,45 +645,8 @@ class ModelBuilder:
         if not self.explain and self.fixed is None and self.allowed is None:
             # only the full model is searched with the LP (the engine switches it off on fixed
             # and neighbourhood models: linearization_level 0), so only it gets these cuts
-            self._staff_days()
+            staff_days(self)
 
-    def _staff_days(self) -> None:
-        """Redundant, for the LP: the sessions a staff member can take only on some days must fit
-        in the spans of those days in which she or he can take them. The no-overlap alone tells
-        the LP nothing: a coach free only on Wednesday afternoons takes one 3 h session a week,
-        not a third of each of three."""
-        per_staff: dict[str, list[tuple[SessionVars, cp_model.IntVar, frozenset[int]]]] = {}
-        free_at: dict[tuple[str, str], tuple[int, ...]] = {}
-        for s in self.sessions:
-            for mid, v in s.staff_any.items():
-                if isinstance(v, int):
-                    continue
-                member = self.staff[mid]
-                free = self.cal.staff_free_starts(member, s.starts, s.duration)
-                if not free:
-                    continue
-                free_at[(s.key, mid)] = free
-                days = frozenset(t // DAY for t in free)
-                per_staff.setdefault(mid, []).append((s, v, days))
-        for mid, entries in per_staff.items():
-            for day_set in {days for _, _, days in entries}:
-                inside = [(s, v) for s, v, days in entries if days <= day_set]
-                if len(inside) < 2:
-                    continue
-                span: dict[int, tuple[int, int]] = {}
-                for s, _ in inside:
-                    for t in free_at[(s.key, mid)]:
-                        lo, hi = span.get(t // DAY, (t, t + s.duration))
-                        span[t // DAY] = (min(lo, t), max(hi, t + s.duration))
-                room = sum(hi - lo for lo, hi in span.values())
-                if sum(s.duration for s, _ in inside) > room:
-                    self.m.add(sum(s.duration * v for s, v in inside) <= room)
-                shortest = min(s.duration for s, _ in inside)
-                most = sum((hi - lo) // shortest for lo, hi in span.values())
-                if most < len(inside):
-                    self.m.add(sum(v for _, v in inside) <= most)
-
-    # -- participants: overlap, unavailability, minimum hours
     def _participant_rules(self) -> None:
         # drop-in sessions each participant may come to: their intervals join the no-overlap
         drop_ins = dropin.reserve(self)
