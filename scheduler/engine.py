@@ -35,7 +35,8 @@ from scheduler.greedy import (
     neighbourhood,
 )
 from scheduler.lns import Best
-from scheduler.model import build, interchangeable
+from scheduler.model import build
+from scheduler.model_groups import interchangeable
 from scheduler.precheck import precheck
 from scheduler.problem import Problem
 from scheduler.slots import (

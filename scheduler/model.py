@@ -11,7 +11,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from scheduler import dropin, interpreters
-from scheduler.dates import windows
+from scheduler.model_groups import membership, participant_symmetry
 from scheduler.model_minimums import min_days, min_hours
 from scheduler.model_rhythms import alternate_days, min_gap, order_within_group, per_day
 from scheduler.model_staff import mediators, session_staff, staff_days
@@ -460,7 +460,7 @@ class ModelBuilder:
             if module.open:
                 pass  # invitations, not members: no grouping at all
             elif not module.individual and self._free(module.id):
-                self._membership(module, groups)
+                membership(self, module, groups)
             elif not module.individual and self.soft:
                 # fixed groups: whoever is in none of them is left out of the module
                 grouped = {
@@ -482,119 +482,10 @@ class ModelBuilder:
                 if module.mediator_required:
                     mediators(self, g)
         if self.fixed is None and self.allowed is None and self.symmetry:
-            self._participant_symmetry(by_module)
+            participant_symmetry(self, by_module)
 
-    def _participant_symmetry(self, by_module: dict[str, list[GroupVars]]) -> None:
-        """Interchangeable participants: the first in problem order takes the lower group."""
-        for ids, module_id in interchangeable(self.p):
-            groups = by_module.get(module_id, [])
-            index = {
-                pid: sum(k * g.member[pid] for k, g in enumerate(groups) if pid in g.member)
-                for pid in ids
-            }
-            for a, b in zip(ids, ids[1:], strict=False):
-                self.m.add(index[a] <= index[b])
-
-    def _membership(self, module: Module, groups: list[GroupVars]) -> None:
-        size_rule = self.assume("group_size", ("module", module.id))
-        outs: list[cp_model.IntVar] = []
-        for pid in groups[0].spec.candidates:
-            lits = [g.member[pid] for g in groups if pid in g.member]
-            if self.soft:
-                out = self.bool(f"out_{pid}_{module.id}")
-                outs.append(out)
-                lits.append(out)
-            self.m.add_exactly_one(lits)
-        all_in: Lit = 1
-        all_out: Lit = 0
-        if outs:
-            all_in = self.bool(f"all_in_{module.id}")
-            for out in outs:
-                self.m.add_implication(all_in, out.negated())
-            self.m.add(all_in + sum(outs) >= 1)
-            self.unplaced_terms.extend(outs)
-            # a module nobody can attend (no room, no staff) forms no group at all
-            all_out = self.bool(f"all_out_{module.id}")
-            for out in outs:
-                self.m.add_implication(all_out, out)
-        self.all_in[module.id] = all_in
-        for g in groups:
-            active = g.active
-            n = len(g.member)
-            for lit in g.member.values():
-                self.m.add_implication(lit, active)  # type: ignore[arg-type]
-            self.m.add(g.size >= active)
-            self.add(self.m.add(g.size >= module.group_min * active), size_rule)
-            self.add(self.m.add(g.size <= module.group_max * active + n * (1 - active)), size_rule)
-            if not self.explain:
-                # the same, tighter for the LP: an unused group has no members at all
-                self.m.add(g.size <= min(module.group_max, n) * active)
-            cap = self.p.site(module.site_id).group_size_cap
-            if cap is not None:
-                self.add(
-                    self.m.add(g.size <= cap), self.assume("site_cap", ("site", module.site_id))
-                )
-            for pid, lit in g.member.items():
-                level = self.participants[pid].language_level
-                if module.allowed_levels and level not in module.allowed_levels:
-                    rule = self.assume(
-                        "language_level", ("participant", pid), ("module", module.id)
-                    )
-                    self.add(self.m.add(lit == 0), rule)
-            if module.single_level_groups:
-                levels: dict[str, list[Lit]] = {}
-                for pid, lit in g.member.items():
-                    levels.setdefault(self.participants[pid].language_level, []).append(lit)
-                if len(levels) > 1:
-                    rule = self.assume("language_level", ("module", module.id))
-                    uses = []
-                    for lvl, lits in sorted(levels.items()):
-                        u = self.bool(f"level_{g.spec.id}_{lvl}")
-                        for lit in lits:
-                            self.m.add_implication(lit, u)  # type: ignore[arg-type]
-                        uses.append(u)
-                    self.add(self.m.add(sum(uses) <= 1), rule)
-        self.add(
-            self.m.add(
-                sum(g.active for g in groups) + module.min_groups * all_out >= module.min_groups
-            ),
-            size_rule,
-        )
-        if not self.explain:
-            # redundant: enough groups for everybody (rounded up, which the LP does not see)
-            cap = self.p.site(module.site_id).group_size_cap
-            top = min(module.group_max, cap) if cap is not None else module.group_max
-            n = len(groups[0].spec.candidates)
-            if top > 0:
-                least = min(-(-n // top), len(groups))
-                enough = self.m.add(sum(g.active for g in groups) >= least)
-                if not isinstance(all_in, int):
-                    enough.only_enforce_if(all_in)
-        if not self.explain and len(groups) > 1:
-            # with k groups the largest holds at least ceil(n/k): tightens size-balance bounds
-            n = len(groups[0].spec.candidates)
-            count = sum(g.active for g in groups)
-            self.group_count[module.id] = count
-            for k in range(1, len(groups) + 1):
-                is_k = self.bool(f"groups_{module.id}_{k}")
-                self.m.add(count == k).only_enforce_if(is_k)
-                self.m.add(count != k).only_enforce_if(is_k.negated())
-                self.group_count_is[(module.id, k)] = (is_k, -(-n // k), n // k)
-        labelled = any(g.spec.id in self._previous_groups() for g in groups) or any(
-            s.key in self.pins for g in groups for s in g.sessions
-        )
-        if labelled or not self.symmetry or self.allowed is not None:
-            return
-        # interchangeable groups: used groups first, ordered by their first session
-        for a, b in zip(groups, groups[1:], strict=False):
-            self.m.add_implication(b.active, a.active)  # type: ignore[arg-type]
-            if a.sessions and b.sessions:
-                sa, sb = a.sessions[0].start, b.sessions[0].start
-                assert sa is not None
-                assert sb is not None
-                self.m.add(sa <= sb).only_enforce_if(b.active)  # type: ignore[arg-type]
-
-    def _previous_groups(self) -> set[str]:
+    def previous_group_ids(self) -> set[str]:
+        """The ids of the previous timetable's groups (re-planning keeps their numbers)."""
         if not hasattr(self, "_prev_groups"):
             prev = self.p.previous
             self._prev_groups = {g.id for g in prev.groups} if prev else set()
@@ -778,47 +669,6 @@ def skeleton(problem: Problem, cal: Calendar | None = None, timed: bool = False)
     if timed:
         b._resources()
     return b
-
-
-def interchangeable(problem: Problem) -> list[tuple[list[str], str]]:
-    """Participants no rule or goal tells apart, with the group module that orders them."""
-    enrolled: dict[str, list[str]] = {}
-    for e in problem.enrolments:
-        enrolled.setdefault(e.participant_id, []).append(
-            f"{e.module_id}:{e.frequency}" if e.frequency else e.module_id
-        )
-    prev: dict[str, list[str]] = {}
-    if problem.previous is not None:
-        for g in problem.previous.groups:
-            for pid in g.participant_ids:
-                prev.setdefault(pid, []).append(g.id)
-    pinned = {pin.session_key.rpartition("#")[0] for pin in problem.pins}
-    spans: dict[str, list[tuple[str, tuple[int, int]]]] = {}
-    for (pid, module_id), span in windows(problem).items():
-        spans.setdefault(pid, []).append((module_id, span))
-    group_modules = {m.id for m in problem.modules if not m.individual}
-    classes: dict[tuple[Any, ...], list[str]] = {}
-    for q in problem.participants:
-        key = (
-            q.language_level,
-            q.interpreter_language,
-            tuple(sorted((u.weekday, u.start, u.end) for u in q.unavailability)),
-            tuple(sorted(q.days_off)),
-            q.referent_coach_id,
-            problem.is_newcomer(q),
-            q.min_weekly_hours,
-            tuple(sorted(spans.get(q.id, []))),
-            tuple(sorted(enrolled.get(q.id, []))),
-            tuple(sorted(prev.get(q.id, []))),
-            q.referrer_id,
-        )
-        classes.setdefault(key, []).append(q.id)
-    out = []
-    for signature, ids in classes.items():
-        mine = sorted({e.split(":")[0] for e in signature[8]} & group_modules)
-        if len(ids) >= 2 and mine and mine[0] not in pinned:
-            out.append((ids, mine[0]))
-    return out
 
 
 def build(

@@ -16,7 +16,13 @@ USES = {
     PRECHECK: ("precheck.py", r'(?:Explanation\(|\brule=)\s*"([a-z_]+)"|^\s+"([a-z_]+)",\s*$'),
 }
 # rule families kept in a module of their own hold their model and precheck parts there
-FAMILY_MODULES = ("interpreters.py", "model_minimums.py", "model_rhythms.py", "model_staff.py")
+FAMILY_MODULES = (
+    "interpreters.py",
+    "model_groups.py",
+    "model_minimums.py",
+    "model_rhythms.py",
+    "model_staff.py",
+)
 
 
 def _text(name: str) -> str:
