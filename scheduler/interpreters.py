@@ -148,12 +148,7 @@ def constrain(b: ModelBuilder) -> None:
     for g in b.groups:
         if not books(g.module) or not g.sessions:
             continue
-        languages: dict[str, list[int | cp_model.IntVar]] = {}
-        for pid, lit in g.member.items():
-            lang = b.participants[pid].interpreter_language
-            if lang:
-                languages.setdefault(lang, []).append(lit)
-        for lang, lits in sorted(languages.items()):
+        for lang, lits in sorted(g.by_language(b.participants).items()):
             fixed = [lit for lit in lits if isinstance(lit, int)]
             if fixed and not any(fixed) and len(fixed) == len(lits):
                 continue

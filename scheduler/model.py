@@ -15,7 +15,7 @@ from scheduler.model_groups import membership, participant_symmetry
 from scheduler.model_minimums import min_days, min_hours
 from scheduler.model_rhythms import alternate_days, min_gap, order_within_group, per_day
 from scheduler.model_staff import mediators, session_staff, staff_days
-from scheduler.problem import Module, Problem, Room, StaffMember
+from scheduler.problem import Module, Participant, Problem, Room, StaffMember
 from scheduler.slots import (
     DAY,
     Calendar,
@@ -68,6 +68,15 @@ class GroupVars:
     @property
     def module(self) -> Module:
         return self.spec.module
+
+    def by_language(self, people: dict[str, Participant]) -> dict[str, list[Lit]]:
+        """Per interpreter language, the membership literals of the people who need it."""
+        languages: dict[str, list[Lit]] = {}
+        for pid, lit in self.member.items():
+            lang = people[pid].interpreter_language
+            if lang:
+                languages.setdefault(lang, []).append(lit)
+        return languages
 
 
 @dataclass

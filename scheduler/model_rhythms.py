@@ -10,7 +10,17 @@ from ortools.sat.python import cp_model
 from scheduler.slots import DAY
 
 if TYPE_CHECKING:
-    from scheduler.model import GroupVars, Lit, ModelBuilder
+    from scheduler.model import GroupVars, Lit, ModelBuilder, SessionVars
+
+
+def day_var(mb: ModelBuilder, s: SessionVars) -> cp_model.IntVar:
+    """The day (from the horizon's start) session `s` starts on: one variable per session,
+    shared by the rules that compare days."""
+    if s.day is None:
+        assert s.start is not None
+        s.day = mb.m.new_int_var(0, 7 * mb.p.horizon.weeks, f"day_{s.key}")
+        mb.m.add_division_equality(s.day, s.start, DAY)
+    return s.day
 
 
 def per_day(mb: ModelBuilder, g: GroupVars) -> None:
@@ -26,9 +36,7 @@ def per_day(mb: ModelBuilder, g: GroupVars) -> None:
     if not shared:
         return
     for s in g.sessions:
-        assert s.start is not None
-        s.day = mb.m.new_int_var(0, 7 * mb.p.horizon.weeks, f"day_{s.key}")
-        mb.m.add_division_equality(s.day, s.start, DAY)
+        day_var(mb, s)
     if limit == 1:
         for a, b in shared:
             assert a.day is not None
@@ -71,10 +79,7 @@ def min_gap(mb: ModelBuilder, g: GroupVars, gap: int) -> None:
     if not close:
         return
     for s in {id(x): x for pair in close for x in pair}.values():
-        if s.day is None:
-            assert s.start is not None
-            s.day = mb.m.new_int_var(0, 7 * mb.p.horizon.weeks, f"day_{s.key}")
-            mb.m.add_division_equality(s.day, s.start, DAY)
+        day_var(mb, s)
     for a, b in close:
         assert a.day is not None
         assert b.day is not None

@@ -92,12 +92,7 @@ def session_staff(mb: ModelBuilder, s: SessionVars) -> None:
 
 def mediators(mb: ModelBuilder, g: GroupVars) -> None:
     rule = mb.assume("mediator_language", ("module", g.module.id))
-    languages: dict[str, list[Lit]] = {}
-    for pid, lit in g.member.items():
-        lang = mb.participants[pid].interpreter_language
-        if lang:
-            languages.setdefault(lang, []).append(lit)
-    for lang, lits in sorted(languages.items()):
+    for lang, lits in sorted(g.by_language(mb.participants).items()):
         fixed = [lit for lit in lits if isinstance(lit, int)]
         if fixed and not any(fixed):
             continue
