@@ -216,6 +216,20 @@ def test_interactief_via_goal_and_social_integration() -> None:
     assert social["duration_minutes"] >= 300
 
 
+def test_each_via_project_has_its_own_cohort(people: dict) -> None:
+    """The autumn and the spring VIA project both run with people; nobody takes both."""
+    projects: dict[str, set[str]] = {}
+    for p in people["interactief-gent"]:
+        for e in p.enrolments:
+            if e.module.startswith("VIA"):
+                projects.setdefault(e.module, set()).add(p.full_name)
+    assert len(projects) == 2
+    autumn, spring = (projects[name] for name in sorted(projects, key=lambda n: "voorjaar" in n))
+    assert autumn
+    assert spring
+    assert not autumn & spring
+
+
 def test_activup_cycles_and_french_on_monday_and_wednesday(people: dict) -> None:
     doc = load("activup-charleroi")
     modules = modules_by_name(doc)
