@@ -11,6 +11,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from scheduler import dropin, interpreters
+from scheduler.model_energy import energy
 from scheduler.model_groups import membership, participant_symmetry
 from scheduler.model_minimums import min_days, min_hours
 from scheduler.model_rhythms import alternate_days, min_gap, order_within_group, per_day
@@ -546,6 +547,7 @@ class ModelBuilder:
             # only the full model is searched with the LP (the engine switches it off on fixed
             # and neighbourhood models: linearization_level 0), so only it gets these cuts
             staff_days(self)
+            energy(self)
 
     def _participant_rules(self) -> None:
         # drop-in sessions each participant may come to: their intervals join the no-overlap
