@@ -1636,8 +1636,13 @@ def construct(
         if stop is not None and stop.is_set():
             break
         failed = list(dict.fromkeys(mid for _, mid in result.ungrouped))
+        state = (first, frozenset(urgent), frozenset(missed))
         first = [*failed, *(m for m in first if m not in failed)]
         urgent |= {pid for pid, _ in result.ungrouped}
         missed |= set(result.ungrouped)
+        if state == (first, frozenset(urgent), frozenset(missed)):
+            # the attempt changed nothing it is given: the next would be the same again (the
+            # 300-person city week repeated one from its fourth attempt to its fortieth)
+            break
     assert best is not None
     return best

@@ -6,8 +6,9 @@ sessions may change time, room and staff — and holds every other session exact
 (`build(..., fixed_membership=..., free_modules=..., frozen=...)`), so the model stays small at
 any size. The modules chosen first are those of the people left out (and, for a weekly minimum,
 the person's modules whose sessions wait for the next horizon), with more of the same site;
-other steps free a few left-out people and their sessions only ("around people"); with nobody
-left out, random modules. A step that finds nothing better widens the next one. Every accepted
+other steps free a few left-out people and their sessions only ("around people"), or one module
+somebody is left out of, alone and whole, searched longer ("alone"); with nobody left out,
+random modules. A step that finds nothing better widens the next one. Every accepted
 timetable keeps the model's hard rules; the objective only decreases.
 """
 
@@ -48,6 +49,12 @@ class Best(NamedTuple):
 # without a better timetable, or as long as it took to find the last one)
 STEP_SECONDS = 3.0
 STALL_SECONDS = 0.4
+# ... and this long in a step around one module somebody is left out of (`alone`): placing a
+# person is one long search with no better timetable on the way (the 300-person city week's
+# Dari speaker: 1.5 s with that module alone, never within the usual stall)
+PLACE_STALL_SECONDS = 2.0
+# the share of steps, while somebody is left out, that free one such module alone
+SINGLE_SHARE = 0.34
 STEP_AT_LEAST = 0.2
 # modules (or people) freed by a step at first; a step that finds nothing widens the next
 WIDTH = 2
@@ -64,8 +71,9 @@ PEOPLE_AT_ONCE = 6
 class _StallStop(cp_model.CpSolverSolutionCallback):
     """Ends a step's search once it has stopped finding better timetables."""
 
-    def __init__(self) -> None:
+    def __init__(self, stall: float = STALL_SECONDS) -> None:
         super().__init__()
+        self.stall = stall
         self.t0 = clock_time.perf_counter()
         self.last = self.t0
         self.timer: threading.Timer | None = None
@@ -73,7 +81,7 @@ class _StallStop(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         now = clock_time.perf_counter()
         self.last = now
-        self._arm(max(STALL_SECONDS, now - self.t0))
+        self._arm(max(self.stall, now - self.t0))
 
     def _arm(self, wait: float) -> None:
         if self.timer is not None:
@@ -189,6 +197,27 @@ def around_people(
     return Neighbourhood(modules, frozen, allowed)
 
 
+def alone(
+    problem: Problem, best: Best, rng: random.Random, individual: set[str]
+) -> Neighbourhood | None:
+    """One module somebody is left out of, alone and whole (its groups, members, times, rooms
+    and staff), with the individual sessions of the people left out of it."""
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
+    missing = [
+        (pid, mid) for pid, mid, _ in left_out(problem, trial) if mid and mid not in individual
+    ]
+    if not missing:
+        return None
+    _, head = rng.choice(missing)
+    people = {pid for pid, mid in missing if mid == head}
+    free_keys = {
+        s.key
+        for s in best.sessions
+        if s.module_id == head or (s.module_id in individual and set(s.participant_ids) & people)
+    }
+    return Neighbourhood({head}, {s.key: s for s in best.sessions if s.key not in free_keys})
+
+
 def choose(
     problem: Problem,
     best: Best,
@@ -280,8 +309,15 @@ def improve(
             problem, Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
         ):
             break
+        missing_now = bool(
+            left_out(problem, Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups))
+        )
         hood = None
-        if sticky is None and rng.random() < 0.5:
+        single = False
+        if sticky is None and missing_now and rng.random() < SINGLE_SHARE:
+            hood = alone(problem, best, rng, individual)
+            single = hood is not None
+        if hood is None and sticky is None and rng.random() < 0.5:
             hood = around_people(problem, best, rng, width, individual)
         if hood is None:
             hood = choose(problem, best, rng, width, individual, sticky)
@@ -315,7 +351,7 @@ def improve(
         if left < STEP_AT_LEAST / 2:
             break
         solver = step_solver(min(STEP_SECONDS, left), rng.randrange(1 << 30))
-        watch = _StallStop()
+        watch = _StallStop(PLACE_STALL_SECONDS if single else STALL_SECONDS)
         status = solver.solve(built.model, watch)
         watch.close()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:

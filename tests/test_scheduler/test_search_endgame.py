@@ -1,0 +1,133 @@
+"""The search's end game: the answer repaired before it is returned, construction attempts
+that stop repeating themselves, and neighbourhood steps around one module somebody misses."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from types import SimpleNamespace
+
+from scheduler import Timetable, engine, solve, verify
+from scheduler import construct as construct_module
+from scheduler.goals import left_out, measure, objective_value
+from scheduler.lns import Best, alone
+from scheduler.unplaced import list_unplaced
+from tests.test_scheduler.factories import coach, module, person, problem, room
+
+
+def _two_groups():
+    # six people, groups of at most four, two groups: everybody fits
+    md = module("m", name="Workshop", group_max=4, max_groups=2, duration_minutes=120)
+    return problem(
+        [md],
+        [person(f"p{i}") for i in range(6)],
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+    )
+
+
+def _without(p, t: Timetable, pid: str, module_id: str = "m") -> Best:
+    """The timetable with `pid` taken out of their group of the module: a partial plan that
+    leaves them out of it."""
+    groups = [
+        replace(g, participant_ids=[x for x in g.participant_ids if x != pid])
+        if g.module_id == module_id
+        else g
+        for g in t.groups
+    ]
+    sessions = [
+        replace(s, participant_ids=[x for x in s.participant_ids if x != pid])
+        if s.module_id == module_id
+        else s
+        for s in t.sessions
+    ]
+    trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert verify(p, trial) == []
+    return Best("FEASIBLE", sessions, groups, objective_value(p, measure(p, trial)), None)
+
+
+def test_the_answer_places_whom_an_ejection_chain_can_place():
+    p = _two_groups()
+    full = solve(p, time_limit=5)
+    assert verify(p, full) == []
+    assert not left_out(p, full)
+    partial = _without(p, full, "p0")
+    assert left_out(p, Timetable("FEASIBLE", sessions=partial.sessions, groups=partial.groups))
+    reported: list[float] = []
+    prep = SimpleNamespace(cal=None)
+    t0 = engine.clock_time.perf_counter()
+    out = engine._repaired_at_end(
+        p, prep, partial, t0 + 10, lambda update, stage: reported.append(update.objective), t0
+    )
+    answer = Timetable("FEASIBLE", sessions=out.sessions, groups=out.groups)
+    answer.unplaced = list_unplaced(p, answer)
+    assert verify(p, answer) == []
+    assert left_out(p, answer) == []
+    assert out.objective < partial.objective
+    assert reported == [out.objective]
+
+
+def test_no_repair_once_the_time_limit_is_reached():
+    p = _two_groups()
+    partial = _without(p, solve(p, time_limit=5), "p0")
+    t0 = engine.clock_time.perf_counter()
+    out = engine._repaired_at_end(p, SimpleNamespace(cal=None), partial, t0, lambda *a: None, t0)
+    assert out is partial
+
+
+def test_construction_attempts_stop_once_an_attempt_repeats_itself(monkeypatch):
+    # p5 is never free when the workshop can meet: every attempt leaves p5 out the same way,
+    # so after the first repeat no further attempt can differ
+    from datetime import time as clock
+
+    from scheduler import Unavailability
+
+    md = module("m", name="Workshop", group_max=4, max_groups=2, duration_minutes=120)
+    busy = [
+        Unavailability(d, clock(0), clock(23, 59), "language_course", "Class") for d in range(7)
+    ]
+    p = problem(
+        [md],
+        [person(f"p{i}") for i in range(5)] + [person("p5", unavailability=busy)],
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+    )
+    calls = []
+    real = construct_module._attempt
+
+    def counted(*a, **k):
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(construct_module, "_attempt", counted)
+    built = construct_module.construct(p, attempts=40)
+    assert ("p5", "m") in built.ungrouped
+    assert len(calls) <= 3
+
+
+def test_a_step_alone_frees_the_one_module_somebody_misses_and_nothing_else():
+    md = module("m", name="Workshop", group_max=4, max_groups=2, duration_minutes=120)
+    other = module("n", name="Job club", group_max=6, max_groups=1, duration_minutes=120)
+    p = problem(
+        [md, other],
+        [person(f"p{i}") for i in range(6)],
+        staff=[coach("c1"), coach("c2")],
+        rooms=[room("r1"), room("r2")],
+    )
+    full = solve(p, time_limit=5)
+    assert verify(p, full) == []
+    assert not left_out(p, full)
+    partial = _without(p, full, "p0")
+    individual: set[str] = set()
+    hood = alone(p, partial, random.Random(0), individual)
+    assert hood is not None
+    missed = {
+        mid for pid, mid, _ in left_out(p, Timetable("FEASIBLE", partial.sessions, partial.groups))
+    }
+    assert hood.modules == missed
+    assert all(s.module_id not in missed for s in hood.frozen.values())
+    assert {s.key for s in partial.sessions if s.module_id not in missed} == set(hood.frozen)
+    # nobody left out: no such step
+    whole = Best("FEASIBLE", full.sessions, full.groups, 0.0, None)
+    assert alone(p, whole, random.Random(0), individual) is None
