@@ -305,13 +305,11 @@ def improve(
             break
         if target is not None and best.objective <= target + 1e-6:
             break
-        if until_complete and not left_out(
-            problem, Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
-        ):
-            break
         missing_now = bool(
             left_out(problem, Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups))
         )
+        if until_complete and not missing_now:
+            break
         hood = None
         single = False
         if sticky is None and missing_now and rng.random() < SINGLE_SHARE:

@@ -3,6 +3,7 @@ weekdays (AMIE), and a group's sessions of one week in time order (symmetry brea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
@@ -23,16 +24,25 @@ def day_var(mb: ModelBuilder, s: SessionVars) -> cp_model.IntVar:
     return s.day
 
 
+def _days(g: GroupVars) -> dict[str, set[int]]:
+    """Per session of the group, the horizon days it may fall on."""
+    return {s.key: {t // DAY for t in s.starts} for s in g.sessions}
+
+
+def _pairs(
+    g: GroupVars, related: Callable[[SessionVars, SessionVars], bool]
+) -> list[tuple[SessionVars, SessionVars]]:
+    """The group's pairs of sessions (in order) for which `related` holds."""
+    return [
+        (a, b) for i, a in enumerate(g.sessions) for b in g.sessions[i + 1 :] if related(a, b)
+    ]
+
+
 def per_day(mb: ModelBuilder, g: GroupVars) -> None:
     limit = g.module.max_sessions_per_day
     rule = mb.assume("sessions_per_day", ("module", g.module.id))
-    days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
-    shared = [
-        (a, b)
-        for i, a in enumerate(g.sessions)
-        for b in g.sessions[i + 1 :]
-        if days[a.key] & days[b.key]
-    ]
+    days = _days(g)
+    shared = _pairs(g, lambda a, b: bool(days[a.key] & days[b.key]))
     if not shared:
         return
     for s in g.sessions:
@@ -67,15 +77,12 @@ def per_day(mb: ModelBuilder, g: GroupVars) -> None:
 def min_gap(mb: ModelBuilder, g: GroupVars, gap: int) -> None:
     """Two sessions of a group at least `gap` days apart (monthly: 21 by default)."""
     rule = mb.assume("min_days_between", ("module", g.module.id))
-    days = {s.key: {t // DAY for t in s.starts} for s in g.sessions}
-    close = [
-        (a, b)
-        for i, a in enumerate(g.sessions)
-        for b in g.sessions[i + 1 :]
-        if days[a.key]
-        and days[b.key]
-        and min(abs(x - y) for x in days[a.key] for y in days[b.key]) < gap
-    ]
+    days = _days(g)
+    close = _pairs(
+        g,
+        lambda a, b: bool(days[a.key] and days[b.key])
+        and min(abs(x - y) for x in days[a.key] for y in days[b.key]) < gap,
+    )
     if not close:
         return
     for s in {id(x): x for pair in close for x in pair}.values():
