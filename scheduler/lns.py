@@ -21,7 +21,6 @@ import time as clock_time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ortools.sat.python import cp_model
 
@@ -35,8 +34,9 @@ from scheduler.timetable import Group, Session, Timetable
 from scheduler.unplaced import list_unplaced
 
 
-class Best(NamedTuple):
-    """The engine's best timetable so far."""
+@dataclass(frozen=True)
+class Best:
+    """The engine's best timetable so far, with CP-SAT's bound where its search proved one."""
 
     status: str
     sessions: list[Session]

@@ -258,11 +258,10 @@ def outside_preferred(p: Problem, c: Construction) -> float:
 
 
 def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
-    import time
 
     from benchmarks.instances import generate
     from scheduler.construct import construct
-    from scheduler.engine import _prepare
+    from scheduler.start import prepare
     from scheduler.timetable import SolveStats
 
     def groups_per_module(membership: dict[str, list[str]]) -> dict[str, int]:
@@ -275,9 +274,7 @@ def test_a_mid_sized_week_is_grouped_as_the_relaxation_counts():
     # M: enough choices to group first, few enough for the full model to follow; with two
     # workers the relaxation runs first and the construction aims at its numbers of groups
     p = generate("M", 0)
-    prep = _prepare(
-        p, time.perf_counter(), 10.0, stats=SolveStats(), workers=2, deterministic=True
-    )
+    prep = prepare(p, 10.0, stats=SolveStats(), workers=2, deterministic=True)
     assert prep.bound == 25
     assert prep.counts["welcome0"] == 3  # the social worker's load needs three welcome groups
     guided = groups_per_module(prep.membership)

@@ -7,7 +7,7 @@ from datetime import time
 
 from scheduler import Frequency, Timetable, WeeklyBlock, verify
 from scheduler.construct import construct
-from scheduler.engine import _greedy_groups
+from scheduler.grouping import groups_of
 from scheduler.problem import TimeWindow
 from scheduler.slots import deferred_keys
 from scheduler.unplaced import list_unplaced
@@ -17,7 +17,7 @@ from tests.test_scheduler.factories import coach, module, person, problem, room,
 def built(p):
     """The construction as a timetable, checked by the verifier."""
     c = construct(p, attempts=1)
-    groups = _greedy_groups(p, c.membership, c.sessions)  # as the engine answers with it
+    groups = groups_of(p, c.membership, c.sessions)  # as the engine answers with it
     t = Timetable("FEASIBLE", sessions=c.sessions, groups=groups)
     t.unplaced = list_unplaced(p, t)
     assert verify(p, t) == []

@@ -306,8 +306,8 @@ def test_a_previous_session_that_is_deferred_counts_as_changed(solved):
 
 def test_greedy_and_construction_leave_what_does_not_fit():
     from scheduler.construct import construct
-    from scheduler.engine import _greedy_groups
     from scheduler.greedy import greedy_construct
+    from scheduler.grouping import groups_of
 
     people = [person(f"p{i}") for i in range(6)]
     weekly = module("w", name="Weekly", frequency=Frequency("per_week", 1), allowed_days=[0])
@@ -319,14 +319,14 @@ def test_greedy_and_construction_leave_what_does_not_fit():
     )
     built = construct(p)
     assert built.complete, built.ungrouped
-    groups = _greedy_groups(p, built.membership)
+    groups = groups_of(p, built.membership)
     t = Timetable("FEASIBLE", sessions=built.sessions, groups=groups)
     assert verify(p, t) == []
     assert sum(s.module_id == "w" for s in built.sessions) == 1  # required: placed
     # the monthly day's three groups cannot all meet this Monday: none does
     assert not any(s.module_id == "goal" for s in built.sessions)
     membership, sessions = greedy_construct(p)
-    t = Timetable("FEASIBLE", sessions=sessions, groups=_greedy_groups(p, membership))
+    t = Timetable("FEASIBLE", sessions=sessions, groups=groups_of(p, membership))
     assert verify(p, t) == []
     assert sum(s.module_id == "w" for s in sessions) == 1
 

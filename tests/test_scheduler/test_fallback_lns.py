@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from scheduler import cpsat, engine, verify
+from scheduler import answers, cpsat, engine, stages, verify
 from tests.test_scheduler.generator import cpas_week
 
 
@@ -14,20 +14,21 @@ def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_finds_nothi
     # Move Up!'s four weeks: the greedy grouping is no timetable, and CP-SAT's first timetable
     # of the whole model comes long after the limit. Both are made so here.
     p = cpas_week(24, 3, 3, seed=5)
-    monkeypatch.setattr(engine, "_greedy_timetable", lambda *a, **k: None)
+    monkeypatch.setattr(answers, "greedy_timetable", lambda *a, **k: None)
+    monkeypatch.setattr(engine, "greedy_timetable", lambda *a, **k: None)
 
     def finds_nothing(built, *a, **k):
         return "UNKNOWN", cp_model.CpSolver(), cpsat.SolutionCallback(None, None, 0.0)
 
-    monkeypatch.setattr(engine, "run_model", finds_nothing)
+    monkeypatch.setattr(stages, "run_model", finds_nothing)
     started_from = []
-    real = engine._lns
+    real = engine.neighbourhoods
 
-    def lns(problem, prep, stats, best, *a, **k):
+    def neighbourhoods(run, best, *a, **k):
         started_from.append(best)
-        return real(problem, prep, stats, best, *a, **k)
+        return real(run, best, *a, **k)
 
-    monkeypatch.setattr(engine, "_lns", lns)
+    monkeypatch.setattr(engine, "neighbourhoods", neighbourhoods)
     t = engine.solve(p, time_limit=4, workers=1, seed=0)
     # the slot-first construction's partial plan, improved by neighbourhood steps
     assert len(started_from) == 1

@@ -10,7 +10,7 @@ import pytest
 
 from benchmarks.instances import fix_groups, week270
 from scheduler import Progress, solve, verify
-from scheduler.engine import forced_membership
+from scheduler.grouping import forced_membership
 
 
 @pytest.fixture(scope="module")

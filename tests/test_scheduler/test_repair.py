@@ -205,15 +205,15 @@ def test_one_left_out_gets_a_group_of_their_own_filled_from_a_full_one() -> None
 
 
 def _construction_verifies(p) -> None:
+    from scheduler.answers import as_best
     from scheduler.construct import construct
-    from scheduler.engine import _as_best
 
     cal = Calendar(p)
-    best = _as_best(p, construct(p, attempts=3, cal=cal), cal)
+    best = as_best(p, construct(p, attempts=3, cal=cal), cal)
     # the construction, its chains and its extra groups are a timetable of the week (an
-    # appointment series it placed in part is left out whole by _as_best)
+    # appointment series it placed in part is left out whole by as_best)
     assert best is not None
-    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
     trial.unplaced = list_unplaced(p, trial)
     assert verify(p, trial) == []
 
@@ -315,7 +315,7 @@ def test_an_appointment_placed_first_makes_way_for_the_only_group() -> None:
     people = [person("a", referent_coach_id="c2"), person("b"), person("c")]
     p = problem([shop, talk], people, staff=[coach("c1"), coach("c2")], rooms=[room("r1")],
                 enrol={"shop": ["a", "b", "c"], "talk": ["a"]})
-    from scheduler.engine import _as_best
+    from scheduler.answers import as_best
 
     cal = Calendar(p)
     built = construct(p, attempts=1, cal=cal)
@@ -323,9 +323,9 @@ def test_an_appointment_placed_first_makes_way_for_the_only_group() -> None:
     assert sorted(built.membership["shop#1"]) == ["a", "b", "c"]
     (appointment,) = [s for s in built.sessions if s.module_id == "talk"]
     assert appointment.date == MONDAY + timedelta(days=1)
-    best = _as_best(p, built, cal)
+    best = as_best(p, built, cal)
     assert best is not None
-    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
     trial.unplaced = list_unplaced(p, trial)
     assert trial.unplaced == []
     assert verify(p, trial) == []
@@ -431,8 +431,8 @@ def test_a_group_whose_mediator_a_chain_swapped_is_re_timed_with_the_new_one() -
 
 
 def test_a_module_short_of_its_groups_is_left_out_whole_not_the_whole_plan() -> None:
+    from scheduler.answers import as_best
     from scheduler.construct import Construction
-    from scheduler.engine import _as_best
     from tests.test_scheduler.factories import hours
 
     # m asks for two groups; the construction formed only one (a and b), c is ungrouped.
@@ -455,10 +455,10 @@ def test_a_module_short_of_its_groups_is_left_out_whole_not_the_whole_plan() -> 
         False,
         [("c", "m")],
     )
-    best = _as_best(p, built, cal)
+    best = as_best(p, built, cal)
     assert best is not None
-    assert {s.module_id for s in best[1]} == {"n"}
-    trial = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    assert {s.module_id for s in best.sessions} == {"n"}
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
     trial.unplaced = list_unplaced(p, trial)
     assert sorted((u.participant_id, u.module_id) for u in trial.unplaced) == [
         ("a", "m"), ("b", "m"), ("c", "m")

@@ -34,7 +34,7 @@ def _case(week, name):
 
 
 def _timetable(problem, best) -> Timetable:
-    t = Timetable("FEASIBLE", sessions=best[1], groups=best[2])
+    t = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
     t.unplaced = list_unplaced(problem, t)
     return t
 
@@ -99,5 +99,5 @@ def test_the_neighbourhood_search_puts_back_whom_a_timetable_left_out(week):
     found = _timetable(p, best)
     assert verify(p, found) == []
     assert steps >= 1
-    assert best[3] < objective
+    assert best.objective < objective
     assert found.unplaced == []

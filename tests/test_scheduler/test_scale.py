@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from scheduler import Enrolment, Frequency, build, solve, verify
-from scheduler.engine import DECOMPOSE_ABOVE, membership_choices
+from scheduler.grouping import DECOMPOSE_ABOVE, membership_choices
 from tests.test_scheduler.factories import coach, module, person, problem, room
 from tests.test_scheduler.generator import cpas_week
 
@@ -60,11 +60,11 @@ def test_monthly_excursion_over_four_weeks(solved):
 
 def test_slot_first_construction_is_complete_and_valid():
     from scheduler.construct import construct
-    from scheduler.engine import _greedy_groups
+    from scheduler.grouping import groups_of
     from scheduler.timetable import Timetable
 
     p = cpas_week(220, 8, 6, seed=4)
     built = construct(p)
     assert built.complete, built.ungrouped
-    groups = _greedy_groups(p, built.membership)
+    groups = groups_of(p, built.membership)
     assert verify(p, Timetable("FEASIBLE", sessions=built.sessions, groups=groups)) == []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from types import SimpleNamespace
 
 from scheduler import Timetable, engine, solve, verify
 from scheduler import construct as construct_module
@@ -55,10 +54,9 @@ def test_the_answer_places_whom_an_ejection_chain_can_place():
     partial = _without(p, full, "p0")
     assert left_out(p, Timetable("FEASIBLE", sessions=partial.sessions, groups=partial.groups))
     reported: list[float] = []
-    prep = SimpleNamespace(cal=None)
     t0 = engine.clock_time.perf_counter()
-    out = engine._repaired_at_end(
-        p, prep, partial, t0 + 10, lambda update, stage: reported.append(update.objective), t0
+    out = engine.repaired_at_end(
+        p, None, partial, t0 + 10, lambda update, stage: reported.append(update.objective), t0
     )
     answer = Timetable("FEASIBLE", sessions=out.sessions, groups=out.groups)
     answer.unplaced = list_unplaced(p, answer)
@@ -72,7 +70,7 @@ def test_no_repair_once_the_time_limit_is_reached():
     p = _two_groups()
     partial = _without(p, solve(p, time_limit=5), "p0")
     t0 = engine.clock_time.perf_counter()
-    out = engine._repaired_at_end(p, SimpleNamespace(cal=None), partial, t0, lambda *a: None, t0)
+    out = engine.repaired_at_end(p, None, partial, t0, lambda *a: None, t0)
     assert out is partial
 
 
