@@ -353,7 +353,8 @@ def test_an_appointment_left_out_says_its_people_never_meet() -> None:
 
 
 def test_a_group_moves_to_a_time_its_members_and_a_left_out_person_share() -> None:
-    from scheduler.construct import _Constructor, _retime
+    from scheduler.construct import Constructor
+    from scheduler.construct_retime import retime
     from tests.test_scheduler.factories import hours
 
     # the group was formed on Monday 9:00 with a, b and c; x has a class on Monday, and the
@@ -363,11 +364,11 @@ def test_a_group_moves_to_a_time_its_members_and_a_left_out_person_share() -> No
                group_max=6, max_groups=1)
     people = [person(x) for x in "abc"] + [person("x", unavailability=_busy(0))]
     p = problem([m], people, staff=[coach("c1")], rooms=[room("r1")])
-    c = _Constructor(p, Calendar(p))
-    c._place(m, "m#1", 0, 9 * 60, ["a", "b", "c"], {"c1": "coach"}, p.rooms[0])
+    c = Constructor(p, Calendar(p))
+    c.place(m, "m#1", 0, 9 * 60, ["a", "b", "c"], {"c1": "coach"}, p.rooms[0])
     c.membership["m#1"] = ["a", "b", "c"]
     assert repair(p, c.cal, c.membership, c.sessions, [("x", "m")]) == [("x", "m")]
-    assert _retime(c, [("x", "m")]) == []
+    assert retime(c, [("x", "m")]) == []
     assert c.membership["m#1"] == ["a", "b", "c", "x"]
     (moved,) = c.sessions
     assert moved.date == MONDAY + timedelta(days=1)
@@ -380,7 +381,8 @@ def test_a_group_moves_to_a_time_its_members_and_a_left_out_person_share() -> No
 
 
 def test_a_group_is_not_moved_where_it_would_lose_a_member_for_good() -> None:
-    from scheduler.construct import _Constructor, _retime
+    from scheduler.construct import Constructor
+    from scheduler.construct_retime import retime
     from tests.test_scheduler.factories import hours
 
     # as above, but c has a class on Tuesday: moving the group takes x in and leaves c out
@@ -390,11 +392,11 @@ def test_a_group_is_not_moved_where_it_would_lose_a_member_for_good() -> None:
     people = [person("a"), person("b"), person("c", unavailability=_busy(1))]
     people.append(person("x", unavailability=_busy(0)))
     p = problem([m], people, staff=[coach("c1")], rooms=[room("r1")])
-    c = _Constructor(p, Calendar(p))
-    c._place(m, "m#1", 0, 9 * 60, ["a", "b", "c"], {"c1": "coach"}, p.rooms[0])
+    c = Constructor(p, Calendar(p))
+    c.place(m, "m#1", 0, 9 * 60, ["a", "b", "c"], {"c1": "coach"}, p.rooms[0])
     c.membership["m#1"] = ["a", "b", "c"]
     before = [(s.key, s.date, s.start, s.participant_ids) for s in c.sessions]
-    assert _retime(c, [("x", "m")]) == [("x", "m")]
+    assert retime(c, [("x", "m")]) == [("x", "m")]
     assert c.membership["m#1"] == ["a", "b", "c"]
     assert [(s.key, s.date, s.start, s.participant_ids) for s in c.sessions] == before
     # the booking is as it was too: the group's Monday time is still taken for its members
@@ -402,7 +404,8 @@ def test_a_group_is_not_moved_where_it_would_lose_a_member_for_good() -> None:
 
 
 def test_a_group_whose_mediator_a_chain_swapped_is_re_timed_with_the_new_one() -> None:
-    from scheduler.construct import _Constructor, _retime
+    from scheduler.construct import Constructor
+    from scheduler.construct_retime import retime
     from tests.test_scheduler.factories import hours
 
     # b joins the Monday group by a chain that hands x1's mediator role to x2 (b needs
@@ -415,12 +418,12 @@ def test_a_group_whose_mediator_a_chain_swapped_is_re_timed_with_the_new_one() -
               person("c"), person("d", unavailability=_busy(0))]
     staff = [coach("c1"), _mediator("x1", "ti"), _mediator("x2", "ti", "ar")]
     p = problem([m], people, staff=staff, rooms=[room("r1")])
-    c = _Constructor(p, Calendar(p))
-    c._place(m, "m#1", 0, 9 * 60, ["a", "c"], {"c1": "coach", "x1": "mediator"}, p.rooms[0])
+    c = Constructor(p, Calendar(p))
+    c.place(m, "m#1", 0, 9 * 60, ["a", "c"], {"c1": "coach", "x1": "mediator"}, p.rooms[0])
     c.membership["m#1"] = ["a", "c"]
     assert repair(p, c.cal, c.membership, c.sessions, [("b", "m"), ("d", "m")]) == [("d", "m")]
     assert c.sessions[0].staff_roles["x2"] == "mediator"
-    assert _retime(c, [("d", "m")]) == []
+    assert retime(c, [("d", "m")]) == []
     (moved,) = c.sessions
     assert moved.date == MONDAY + timedelta(days=1)
     assert sorted(moved.participant_ids) == ["a", "b", "c", "d"]
