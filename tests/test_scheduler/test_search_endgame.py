@@ -104,6 +104,31 @@ def test_construction_attempts_stop_once_an_attempt_repeats_itself(monkeypatch):
     assert len(calls) <= 3
 
 
+def test_construction_attempts_stop_once_they_go_round_in_a_circle(monkeypatch):
+    # two modules each leave somebody out in turn: the attempt that puts m1 first leaves
+    # p2 out of m2, the one that puts m2 first leaves p1 out of m1. From the fourth attempt
+    # on, each is given what an earlier one was given (an unseen city week alternated so
+    # from its seventh attempt to its thirty-fifth)
+    from scheduler.construct import Construction
+
+    p = problem(
+        [module("m1"), module("m2")],
+        [person("p1"), person("p2")],
+        staff=[coach("c1")],
+        rooms=[room("r1")],
+    )
+    given: list[list[str]] = []
+
+    def alternating(problem, first, urgent, *a, **k):
+        given.append(list(first))
+        out = ("p2", "m2") if first[:1] == ["m1"] else ("p1", "m1")
+        return Construction({}, [], False, [out])
+
+    monkeypatch.setattr(construct_module, "_attempt", alternating)
+    construct_module.construct(p, attempts=40)
+    assert given == [[], ["m1"], ["m2", "m1"], ["m1", "m2"]]
+
+
 def test_a_step_alone_frees_the_one_module_somebody_misses_and_nothing_else():
     md = module("m", name="Workshop", group_max=4, max_groups=2, duration_minutes=120)
     other = module("n", name="Job club", group_max=6, max_groups=1, duration_minutes=120)
