@@ -452,19 +452,23 @@ def _mediators_for(
     out: list[Explanation] = []
     # (only mediators who may lead it: at its site, allowed, speaking its language)
     mediators = [m for m in problem.staff if may_staff(md, m, "mediator")]
+    # one finding per language: the same cause for everybody who needs it
+    unspoken: dict[str, list[Participant]] = {}
     for pid in ids:
         lang = people[pid].interpreter_language
         if lang and not any(lang in m.languages for m in mediators):
-            q = people[pid]
-            out.append(
-                Explanation(
-                    "mediator_language",
-                    f"Participant {q.name} needs an interpreter in {lang} for {md.name}; "
-                    f"no mediator speaks {lang}.",
-                    [_r("participant", q.id, q.name), mref],
-                    data={"language": lang},
-                )
+            unspoken.setdefault(lang, []).append(people[pid])
+    for lang, needing in unspoken.items():
+        names = ", ".join(q.name for q in needing)
+        out.append(
+            Explanation(
+                "mediator_language",
+                f"No mediator who may lead {md.name} speaks {lang}, the interpreter language "
+                f"of {names}.",
+                [*(_r("participant", q.id, q.name) for q in needing), mref],
+                data={"language": lang},
             )
+        )
     if not md.individual and not md.open and my_specs:
         out += _mediator_time(problem, cal, md, ids, starts, mediators, my_specs[0], defer)
     return out

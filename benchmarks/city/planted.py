@@ -37,6 +37,21 @@ class PlantedWeek:
     arithmetic: dict[str, int | str] = field(default_factory=dict)
 
 
+def least_left_out(arithmetic: dict[str, int | str]) -> int | None:
+    """How many people of the planted module no timetable can place, by the same counting:
+    at most (room sessions possible) groups, or (speaking mediators x starts) groups, of
+    `group_max` each; nobody who needs a language no available mediator speaks."""
+    a = {k: v for k, v in arithmetic.items() if isinstance(v, int)}
+    if not a:
+        return None
+    if "room_sessions_possible" in a:
+        return max(a["participants"] - a["room_sessions_possible"] * a["group_max"], 0)
+    if a["mediators_speaking"] == 0:
+        return a["participants_needing"]
+    led = a["mediators_speaking"] * a["starts"]
+    return max(a["participants_needing"] - led * a["group_max"], 0)
+
+
 def module_starts(problem: Problem, module: Module) -> list[tuple[date, int]]:
     """Every (date, start) the rules allow a session of `module`, counted from the format alone."""
     h = problem.horizon

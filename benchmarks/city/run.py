@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.city.planted import least_left_out
 from scheduler import measure, read_problem, verify
 from scheduler.io import timetable_from_dict
 
@@ -108,10 +109,20 @@ def judge(entry: dict[str, Any], folder: Path, row: dict[str, Any]) -> dict[str,
         out["names_planted"] = set(entry["ids"]) <= named
         out["rule_matches"] = entry["rule"] in out["rule_given"]
         out["missing_ids"] = sorted(set(entry["ids"]) - named)
-        # proven: no timetable at all, or a partial plan proven to leave the fewest out
+        # proven: no timetable at all, or a partial plan proven optimal as a whole
         out["proven"] = timetable.status == "INFEASIBLE" or (
             timetable.status == "OPTIMAL" and bool(out["unplaced"])
         )
+        # the impossibility proven: an explanation of the planted rule naming the planted
+        # records (the prechecks' counting or the model's unsatisfiable core are proofs)
+        out["impossibility_proven"] = timetable.status == "INFEASIBLE" or any(
+            e.rule == entry["rule"] and set(entry["ids"]) <= {r.id for r in e.records}
+            for e in timetable.explanations
+        )
+        # a partial plan leaves out of the planted module no more than counting says it must
+        planted = next(m.id for m in problem.modules if m.id in entry["ids"])
+        out["least_left_out"] = least_left_out(entry.get("arithmetic", {}))
+        out["planted_left_out"] = sum(1 for u in timetable.unplaced if u.module_id == planted)
     return out
 
 
@@ -138,8 +149,10 @@ def line(r: dict[str, Any]) -> str:
         )
     if r["kind"] == "impossible":
         named = "names planted ids" if r.get("names_planted") else f"misses {r.get('missing_ids')}"
-        proven = "proven" if r.get("proven") else "NOT proven"
-        parts.append(f"{proven}; {named}; rules {r.get('rule_given')}")
+        proven = "proven" if r.get("impossibility_proven") else "NOT proven"
+        whole = "plan optimal" if r.get("proven") else "plan not proven optimal"
+        least = f"planted module {r.get('planted_left_out')} out (least {r.get('least_left_out')})"
+        parts.append(f"{proven}; {named}; rules {r.get('rule_given')}; {least}; {whole}")
     return "  ".join(parts)
 
 

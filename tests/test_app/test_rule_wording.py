@@ -28,3 +28,23 @@ def test_each_sentence_is_translated_and_names_its_records(app, language) -> Non
             text = sentence(rule.id, named)
             assert "«" in text, f"{rule.id}: names no record"
             assert text != english[rule.id], f"{rule.id}: not translated into {language}"
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "en"])
+def test_a_mediator_shortage_is_not_worded_as_a_missing_language(app, language) -> None:
+    # the pigeonhole (too few groups can have a speaker) names its numbers and the speakers;
+    # the missing language names everybody who needs it after the cause
+    short, missing = Named(), Named()
+    short.add("module", "«Welcome»")
+    short.add("staff", "«Mediator 1»")
+    for who in ("«P1»", "«P2»"):
+        missing.add("participant", who)
+    missing.add("module", "«Welcome»")
+    with app.test_request_context(), force_locale(language):
+        shortage = sentence(
+            "mediator_language", short, {"language": "Tigrinya", "needed": 3, "available": 1}
+        )
+        unspoken = sentence("mediator_language", missing, {"language": "Lingala"})
+    assert all(x in shortage for x in ("«Welcome»", "«Mediator 1»", "3", "1", "Tigrinya"))
+    assert all(x in unspoken for x in ("«Welcome»", "«P1», «P2»", "Lingala"))
+    assert shortage != unspoken

@@ -161,6 +161,26 @@ def test_mediator_language_missing():
     assert ("participant", "a") in records
 
 
+def test_people_needing_the_same_unspoken_language_are_one_cause():
+    # two Pashto speakers and one Tigrinya speaker: one finding per language, naming everyone
+    # who needs it (one sentence per cause, not one per person)
+    p = problem(
+        [module("goal", name="GOAL", mediator_required=True, staff_required={"mediator": 1})],
+        [
+            person("a", interpreter_language="ps"),
+            person("b", interpreter_language="ps"),
+            person("c", interpreter_language="ti"),
+        ],
+        staff=[coach("m", roles=["mediator"], languages=["ar"])],
+    )
+    t = solve(p, time_limit=5)
+    found = [e for e in t.explanations if e.rule == "mediator_language"]
+    assert sorted((e.data["language"], sorted(r.id for r in e.records)) for e in found) == [
+        ("ps", ["a", "b", "goal"]),
+        ("ti", ["c", "goal"]),
+    ]
+
+
 def test_min_weekly_hours_arithmetic():
     p = problem(
         [module("w", name="Workshop", duration_minutes=180)],

@@ -177,6 +177,19 @@ def _min_weekly_hours(n: Named, data: Mapping[str, Any]) -> str:
              participant=n.of("participant"))
 
 
+def _mediator_language(n: Named, data: Mapping[str, Any]) -> str:
+    if "needed" in data:
+        # too few groups can have a mediator who speaks it (the speakers are named)
+        return _("%(module)s needs %(needed)s groups with a mediator who speaks %(language)s; "
+                 "%(staff)s can lead at most %(available)s at the times it allows.",
+                 module=n.of("module"), needed=data["needed"], language=data.get("language", "?"),
+                 staff=n.of("staff") or _this(), available=data.get("available", "?"))
+    # the cause first: several people may need the same language
+    return _("No mediator who may lead %(module)s speaks %(language)s, the interpreter language "
+             "of: %(participant)s.", module=n.of("module") or n.of("session") or _this(),
+             language=data.get("language", "?"), participant=n.of("participant"))
+
+
 SENTENCES: dict[str, Sentence] = {
     "group_size": _group_size,
     "site_cap": _site_cap,
@@ -194,10 +207,7 @@ SENTENCES: dict[str, Sentence] = {
     "language_level": lambda n, d: _(
         "The language level of %(who)s does not match %(module)s.",
         who=n.of("participant") or n.of("group"), module=n.of("module") or n.of("group")),
-    "mediator_language": lambda n, d: _(
-        "%(participant)s needs an interpreter in %(language)s for %(module)s; no mediator "
-        "speaks it.", participant=n.of("participant"), language=d.get("language", "?"),
-        module=n.of("module") or n.of("session")),
+    "mediator_language": _mediator_language,
     "alternate_days": lambda n, d: _(
         "%(module)s must change weekday from week to week, but can meet on only one day in "
         "week %(week)s.", module=n.of("module") or n.of("group"), week=d.get("week", "?")),
