@@ -303,6 +303,12 @@ def _searched(
     """The search, lexicographic where `required_first`: the model that places every cut-block
     session first, then (proven impossible, or nothing in its time) the one that may defer."""
     problem, t0 = run.problem, run.t0
+
+    def at(share: float) -> float | None:
+        # a deterministic solve decides nothing by the clock: its give-up times would move
+        # with the machine's load (two runs under CI's load once answered differently)
+        return None if run.deterministic else t0 + share * time_limit
+
     if required_first:
         # a timetable of this stage defers nothing, so it is also the best of the lexicographic
         # order whenever this stage is proven optimal
@@ -310,7 +316,7 @@ def _searched(
         outcome = search(
             run,
             defer=False,
-            give_up=t0 + REQUIRED_GIVE_UP_SHARE * time_limit,
+            give_up=at(REQUIRED_GIVE_UP_SHARE),
             start=start if complete else None,
         )
         if outcome.best is not None or run.stopped():
@@ -319,7 +325,7 @@ def _searched(
     fall_back = start is None and last_resort is not None
     few = fall_back and session_slots(problem) <= HINTED_FALLBACK_UP_TO
     share = HINTED_GIVE_UP_SHARE if few else FALLBACK_GIVE_UP_SHARE
-    give_up = t0 + share * time_limit if fall_back else None
+    give_up = at(share) if fall_back else None
     outcome = search(run, defer=True, give_up=give_up, start=start)
     if (
         fall_back
