@@ -318,7 +318,7 @@ class GroupForming(ConstructionState):
 
     def _timeless(
         self, md: Module, todo: set[str], free: dict[str, set[int]], target: int
-    ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+    ) -> _Formed | None:
         """A group with no session yet (every occurrence may wait for the next horizon)."""
         ranked = sorted(todo, key=lambda pid: (pid not in self.urgent, len(free[pid]), pid))
         members = ranked[:target]
@@ -335,7 +335,7 @@ class GroupForming(ConstructionState):
         target: int,
         size_max: int,
         keys: list[str] | None = None,
-    ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+    ) -> _Formed | None:
         """The best new group's times, members, teams and rooms (`keys`: the session keys of
         its occurrences, so that pinned ones are placed at their pin)."""
         keys = keys or []
@@ -415,7 +415,7 @@ class GroupForming(ConstructionState):
         size_max: int,
         t0: int,
         keys: list[str] | None = None,
-    ) -> tuple[list[int], list[str], list[dict[str, str]], list[Room | None]] | None:
+    ) -> _Formed | None:
         """The other occurrences' times given the first, then members, rooms and staff."""
         keys = keys or []
         dur = md.duration_minutes
