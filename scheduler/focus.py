@@ -9,8 +9,9 @@ anything, yet a model of the whole week builds variables for all of them: 5–8 
   their sessions);
 - every module with a held session in a room the freed sessions may take.
 A staff member who may take a freed session and also leads sessions outside the focus (a
-mediator of several sites) is not free at those times and has that many hours fewer there:
-their other sessions stay outside the model.
+mediator of several sites) is not free at those times and has that many hours fewer in their
+weeks (`Calendar.elsewhere`, on the sessions' own dates): their other sessions stay outside
+the model.
 Its objective differs from the whole week's by the goals of what it leaves out, which the
 step cannot change — except the staff-load spread, which spans every staff member: a step's
 answer is therefore measured on the whole week before it is accepted (see lns.py).
@@ -19,10 +20,9 @@ answer is therefore measured on the whole week before it is accepted (see lns.py
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import time
 
-from scheduler.problem import Problem, StaffMember, WeeklyBlock
-from scheduler.slots import clock, may_staff, minutes, room_suits
+from scheduler.problem import Problem
+from scheduler.slots import DAY, may_staff, minutes, room_suits
 from scheduler.staffing import bound_staff, module_roles
 from scheduler.timetable import Group, Session
 
@@ -31,8 +31,10 @@ from scheduler.timetable import Group, Session
 class Focus:
     problem: Problem  # the neighbourhood's own problem
     modules: set[str]  # the modules it holds (the rest of the timetable is kept as it is)
-    # staff whose availability and hours it narrows (a Calendar must answer for them anew)
-    narrowed: list[StaffMember]
+    # per staff member, their sessions outside it (minutes from the horizon's start), and
+    # their minutes in each week there: `Calendar.elsewhere` answers for the step with them
+    busy: dict[str, list[tuple[int, int]]]
+    used: dict[tuple[str, int], int]
 
 
 def focus(
@@ -70,9 +72,7 @@ def focus(
     in_sessions = [s for s in sessions if s.module_id in held]
     staff |= {sid for s in in_sessions for sid in s.staff_roles}
     rooms |= {s.room_id for s in in_sessions if s.room_id is not None}
-    crew = _busy_elsewhere(problem, [m for m in problem.staff if m.id in staff], sessions, held)
-    before = {m.id: m for m in problem.staff}
-    narrowed = [m for m in crew if m is not before[m.id]]
+    busy, used = _busy_elsewhere(problem, staff, sessions, held)
     previous = problem.previous
     if previous is not None:
         previous = replace(
@@ -85,12 +85,12 @@ def focus(
         modules=kept,
         enrolments=enrolments,
         participants=[q for q in problem.participants if q.id in members],
-        staff=crew,
+        staff=[m for m in problem.staff if m.id in staff],
         rooms=[r for r in problem.rooms if r.id in rooms],
         pins=[pin for pin in problem.pins if pin.session_key.rpartition("#")[0] in held],
         previous=previous,
     )
-    return Focus(sub, held, narrowed)
+    return Focus(sub, held, busy, used)
 
 
 def merge(
@@ -106,43 +106,24 @@ def merge(
 
 
 def _busy_elsewhere(
-    problem: Problem, members: list[StaffMember], sessions: list[Session], held: set[str]
-) -> list[StaffMember]:
-    """The staff with their sessions outside the focused modules taken out of their weekly
-    availability (on that weekday in every week: a safe side) and of their weekly hours."""
-    outside: dict[str, list[Session]] = {}
+    problem: Problem, staff: set[str], sessions: list[Session], held: set[str]
+) -> tuple[dict[str, list[tuple[int, int]]], dict[tuple[str, int], int]]:
+    """The focus's staff members' sessions outside the focused modules, as spans of minutes
+    from the horizon's start on their own dates, and their minutes per horizon week. (On a
+    weekday of every week they were once cut from the weekly availability: over four weeks of
+    Activ'Up a step freeing the collective coaching alone then found no timetable at all, not
+    even the one it started from.)"""
+    busy: dict[str, list[tuple[int, int]]] = {}
+    used: dict[tuple[str, int], int] = {}
     for s in sessions:
         if s.module_id in held:
             continue
+        day = (s.date - problem.horizon.start).days
+        start, end = day * DAY + minutes(s.start), day * DAY + minutes(s.end)
         for sid in s.staff_roles:
-            outside.setdefault(sid, []).append(s)
-    out = []
-    for m in members:
-        busy = outside.get(m.id)
-        if not busy:
-            out.append(m)
-            continue
-        blocks = m.availability or [WeeklyBlock(d, time(0, 0), time(23, 59)) for d in range(7)]
-        for s in busy:
-            blocks = _cut(blocks, s.date.weekday(), minutes(s.start), minutes(s.end))
-        load: dict[int, int] = {}
-        for s in busy:
-            week = (s.date - problem.horizon.start).days // 7
-            load[week] = load.get(week, 0) + minutes(s.end) - minutes(s.start)
-        hours = max(m.weekly_hours - max(load.values()) / 60, 0.0)
-        out.append(replace(m, availability=blocks, weekly_hours=hours))
-    return out
-
-
-def _cut(blocks: list[WeeklyBlock], weekday: int, start: int, end: int) -> list[WeeklyBlock]:
-    out = []
-    for b in blocks:
-        lo, hi = minutes(b.start), minutes(b.end)
-        if b.weekday != weekday or hi <= start or end <= lo:
-            out.append(b)
-            continue
-        if lo < start:
-            out.append(WeeklyBlock(weekday, b.start, clock(start)))
-        if end < hi:
-            out.append(WeeklyBlock(weekday, clock(end), b.end))
-    return out
+            if sid not in staff:
+                continue
+            busy.setdefault(sid, []).append((start, end))
+            week = (sid, day // 7)
+            used[week] = used.get(week, 0) + end - start
+    return busy, used

@@ -333,8 +333,8 @@ def improve(
             frozen={k: s for k, s in hood.frozen.items() if s.module_id in part.modules},
             allowed_groups=hood.allowed,
             symmetry=False,
-            # the focus narrows some staff members' availability: their answers are its own
-            cal=cal.with_staff(part.narrowed),
+            # staff members busy outside the focus: their answers are its own
+            cal=cal.elsewhere(part.busy, part.used),
         )
         longest[0] = max(longest[0], built.build_seconds)  # load varies: the longest so far
         hint(built, membership, [s for s in best.sessions if s.module_id in part.modules])

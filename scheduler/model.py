@@ -537,8 +537,8 @@ class ModelBuilder:
         for ivs in staff_ivs.values():
             if len(ivs) > 1:
                 self.m.add_no_overlap(ivs)
-        for (mid, _w), terms in hours.items():
-            cap = round(self.staff[mid].weekly_hours * 60)
+        for (mid, w), terms in hours.items():
+            cap = self.cal.staff_minutes(self.staff[mid], w)
             if sum(d for d, _ in terms) <= cap:
                 continue
             rule = self.assume("staff_hours", ("staff", mid))

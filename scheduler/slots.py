@@ -302,28 +302,31 @@ class Calendar:
         self._starts_memo: dict[tuple[int, int, tuple[int, ...]], tuple[int, ...]] = {}
         self._staff_starts_memo: dict[tuple[str, int, tuple[int, ...]], tuple[int, ...]] = {}
         self._s_memo: dict[tuple[str, int, int], bool] = {}
+        # a neighbourhood's staff sessions outside it, and their minutes per week (elsewhere)
+        self._elsewhere: dict[str, list[tuple[int, int]]] = {}
+        self._used: dict[tuple[str, int], int] = {}
         self._windows: dict[tuple[str, str], tuple[int, int]] | None = None
         self._spans_of: dict[str, list[tuple[int, int]]] | None = None
 
     def day(self, start: int) -> Day:
         return self.days[start // DAY]
 
-    def with_staff(self, members: Iterable[StaffMember]) -> Calendar:
-        """This calendar with these staff members' availability as given (a neighbourhood's
-        own problem narrows it, see focus.py); everything else is shared."""
+    def elsewhere(
+        self, busy: dict[str, list[tuple[int, int]]], used: dict[tuple[str, int], int]
+    ) -> Calendar:
+        """This calendar for a neighbourhood's own problem (focus.py): staff members are not
+        free during `busy` (their sessions outside it, in minutes from the horizon's start)
+        and have `used` minutes of a week's hours fewer; everything else is shared."""
         other = copy.copy(self)
-        other._avail = dict(self._avail)
-        for m in members:
-            if not m.availability:
-                other._avail[m.id] = None
-                continue
-            avail: dict[int, list[tuple[int, int]]] = {}
-            for b in m.availability:
-                avail.setdefault(b.weekday, []).append((minutes(b.start), minutes(b.end)))
-            other._avail[m.id] = avail
+        other._elsewhere = {sid: sorted(spans) for sid, spans in busy.items() if spans}
+        other._used = dict(used)
         other._s_memo = {}
         other._staff_starts_memo = {}
         return other
+
+    def staff_minutes(self, staff: StaffMember, week: int) -> int:
+        """The minutes of the horizon's week `week` the staff member may still work."""
+        return max(round(staff.weekly_hours * 60) - self._used.get((staff.id, week), 0), 0)
 
     def participant_free(self, participant: Participant, start: int, duration: int) -> bool:
         key = (participant.id, start, duration)
@@ -387,6 +390,8 @@ class Calendar:
         else:
             m = start % DAY
             free = _inside(avail.get(day.weekday, []), m, m + duration)
+        if free and staff.id in self._elsewhere:
+            free = not _overlaps(self._elsewhere[staff.id], start, start + duration)
         self._s_memo[key] = free
         return free
 

@@ -12,7 +12,7 @@ from scheduler.timetable import Group, Timetable
 from tests.test_scheduler.factories import coach, module, person, problem, weekdays
 
 
-def _two_sites():
+def _two_sites(weeks: int = 1):
     east = Site(id="east", name="East", opening_hours=weekdays())
     west = Site(id="west", name="West", opening_hours=weekdays())
     rooms = [Room("re", "Room E", "east", 12), Room("rw", "Room W", "west", 12)]
@@ -29,6 +29,7 @@ def _two_sites():
         rooms=rooms,
         enrol={"a": [f"e{i}" for i in range(4)], "b": [f"w{i}" for i in range(4)]},
         site_=east,
+        weeks=weeks,
     )
     p.sites = [east, west]
     return p
@@ -45,19 +46,18 @@ def test_the_focus_keeps_one_site_and_carves_the_other_sites_sessions_out_of_sta
     assert {q.id for q in part.problem.participants} == {f"e{i}" for i in range(4)}
     (member,) = part.problem.staff
     west = next(s for s in built.sessions if s.module_id == "b")
-    # the coach is busy in the west session: not available then, and has its hours fewer
-    assert member.weekly_hours == 38 - 2
-    day = west.date.weekday()
-    assert not any(
-        b.weekday == day and b.start < west.end and west.start < b.end for b in member.availability
-    )
-    assert any(b.weekday == day for b in member.availability)  # the rest of that day stays
-    # and the calendar the step's model asks says so too (the whole week's one does not)
-    cal = Calendar(p)
     start = (west.date - p.horizon.start).days * 1440 + west.start.hour * 60 + west.start.minute
-    assert part.narrowed == [member]
-    assert cal.staff_free(member, start, 120)  # its own hours: the whole week's answer
-    assert not cal.with_staff(part.narrowed).staff_free(member, start, 120)
+    # the coach is busy in the west session: the step's calendar says so (the whole week's
+    # does not), and counts its hours fewer in its week
+    cal = Calendar(p)
+    step = cal.elsewhere(part.busy, part.used)
+    assert cal.staff_free(member, start, 120)
+    assert not step.staff_free(member, start, 120)
+    assert not step.staff_free(member, start - 60, 120)  # overlapping its start
+    assert step.staff_free(member, start + 120, 60)  # the rest of that day stays
+    week = (west.date - p.horizon.start).days // 7
+    assert step.staff_minutes(member, week) == 38 * 60 - 120
+    assert cal.staff_minutes(member, week) == 38 * 60
     # a timetable of the focus, merged back, is a timetable of the whole week
     whole = merge(
         (built.sessions, groups),
@@ -68,3 +68,24 @@ def test_the_focus_keeps_one_site_and_carves_the_other_sites_sessions_out_of_sta
         part.modules,
     )
     assert verify(p, Timetable("FEASIBLE", sessions=whole[0], groups=whole[1])) == []
+
+
+def test_a_session_outside_the_focus_blocks_its_own_date_only():
+    """Over several weeks a session outside the focus takes its own date's hours and its own
+    week's minutes, not the same weekday of every week (four weeks of Activ'Up: a step freeing
+    one module found no timetable at all, not even the one it started from)."""
+    p = _two_sites(weeks=2)
+    built = construct(p, cal=Calendar(p))
+    # the west module's first-week session only: the same weekday of week two is then free
+    first = next(s for s in built.sessions if s.module_id == "b")
+    assert (first.date - p.horizon.start).days < 7
+    sessions = [s for s in built.sessions if s.module_id == "a"] + [first]
+    part = focus(p, sessions, {"a"}, {first.key: first})
+    (member,) = part.problem.staff
+    step = Calendar(p).elsewhere(part.busy, part.used)
+    start = (first.date - p.horizon.start).days * 1440 + first.start.hour * 60 + first.start.minute
+    assert not step.staff_free(member, start, 60)
+    assert step.staff_free(member, start + 7 * 1440, 60)  # the same time a week later
+    minutes = (first.end.hour - first.start.hour) * 60 + first.end.minute - first.start.minute
+    assert step.staff_minutes(member, 0) == 38 * 60 - minutes
+    assert step.staff_minutes(member, 1) == 38 * 60
