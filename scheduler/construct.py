@@ -62,6 +62,7 @@ def _attempt(
     cal: Calendar | None = None,
     plan: dict[str, list[int]] | None = None,
     missed: set[tuple[str, str]] | None = None,
+    polish: bool = True,
 ) -> Construction:
     c = Constructor(problem, cal)
     c.missed = missed or set()
@@ -99,9 +100,9 @@ def _attempt(
     c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
     # people the groups could not take: ejection chains through the groups formed
     ungrouped = repair(problem, c.cal, c.membership, c.sessions, c.ungrouped)
-    if ungrouped:
+    if ungrouped and polish:
         ungrouped = second_chance(c, ungrouped)
-    if ungrouped:
+    if ungrouped and polish:
         ungrouped = retime(c, ungrouped)
     return Construction(c.membership, c.sessions, not ungrouped, ungrouped)
 
@@ -130,6 +131,7 @@ def construct(
     plan: dict[str, list[int]] | None = None,
     on_first: Callable[[Construction], None] | None = None,
     stop: threading.Event | None = None,
+    polish: bool = True,
 ) -> Construction:
     """Group and place everything slot-first; `complete` when nobody was left out. `plan`:
     per group module, starts (minutes from the horizon's start) its groups take first where
@@ -139,6 +141,8 @@ def construct(
     "squeaky wheel"), up to `attempts` tries or the `deadline` (perf_counter seconds).
     `on_first` receives the first attempt when it leaves somebody out (more follow). A set
     `stop` (the coordinator's Stop button) ends the attempts after the one under way.
+    Without `polish` an attempt leaves out whom the groups could not take, with no second
+    chance and no re-timing (a fixed week's construction is only the search's hint).
     """
     first: list[str] = []
     urgent: set[str] = set()
@@ -148,7 +152,7 @@ def construct(
     seen: set[tuple[tuple[str, ...], frozenset[str], frozenset[tuple[str, str]]]] = set()
     for _ in range(max(attempts, 1)):
         began = time.perf_counter()
-        result = _attempt(problem, first, urgent, cal, plan, missed)
+        result = _attempt(problem, first, urgent, cal, plan, missed, polish)
         longest = max(longest, time.perf_counter() - began)
         if best is None and on_first is not None and not result.complete:
             on_first(result)  # reported while the next attempts run

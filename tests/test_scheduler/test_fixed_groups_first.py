@@ -66,3 +66,20 @@ def test_first_timetable_of_fixed_week_is_deterministic(weeks):
     assert [(s.key, s.date, s.start, s.room_id, s.staff_roles) for s in a.sessions] == [
         (s.key, s.date, s.start, s.room_id, s.staff_roles) for s in b.sessions
     ]
+
+
+def test_the_fixed_weeks_construction_is_a_hint_without_polish(weeks, monkeypatch):
+    # the construction of a fixed week is only the first pass's hint: its second chance and
+    # re-timing (a third of its time on the 270-session week) are left to the search
+    from scheduler import construct as construction
+
+    def not_here(*a, **k):
+        raise AssertionError("a fixed week's hint is not polished")
+
+    monkeypatch.setattr(construction, "second_chance", not_here)
+    monkeypatch.setattr(construction, "retime", not_here)
+    _, fixed = weeks
+    tt, seen = _first(fixed)
+    assert tt.feasible
+    assert not verify(fixed, tt)
+    assert seen
