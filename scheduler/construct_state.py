@@ -19,6 +19,7 @@ from scheduler.slots import (
     group_specs,
     may_staff,
     min_gap_days,
+    minimum_in_week,
     minutes,
     module_starts,
     room_suits,
@@ -114,7 +115,7 @@ def needed_for_minimum(problem: Problem) -> set[str]:
                         waiting.append(mid)
                     else:
                         sure += hours
-            if waiting and sure < q.min_weekly_hours:
+            if waiting and sure * 60 < minimum_in_week(problem, q, w)[0]:
                 needed.update(waiting)
     return needed
 

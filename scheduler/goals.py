@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from scheduler.problem import Problem
-from scheduler.slots import DAY, deferred_keys, minutes
+from scheduler.slots import DAY, deferred_keys, minimum_in_week, minutes
 from scheduler.timetable import Timetable
 
 if TYPE_CHECKING:
@@ -412,13 +412,12 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
             minutes_of[(pid, day // 7)] += minutes(s.end) - minutes(s.start)
             days_of[(pid, day // 7)].add(day)
     for q in problem.participants:
-        need = round(q.min_weekly_hours * 60) if q.min_weekly_hours else 0
-        days = q.min_active_days or 0
-        if need or days:
+        if q.min_weekly_hours or q.min_active_days:
             # one entry per short week, whether the hours or the days (or both) fall short
+            needs = [minimum_in_week(problem, q, w) for w in range(problem.horizon.weeks)]
             out += [
                 (q.id, None, w)
-                for w in range(problem.horizon.weeks)
+                for w, (need, days) in enumerate(needs)
                 if (minutes_of[(q.id, w)] < need or len(days_of[(q.id, w)]) < days)
                 and w not in transition[q.id]
                 and past <= 7 * w  # a week with past days has no minimum

@@ -628,17 +628,17 @@ class ModelBuilder:
                     seen_sets.add(signature)
                 self.m.add_no_overlap(ivs)
             if person.min_weekly_hours:
-                min_hours(self, pid, entries, round(person.min_weekly_hours * 60))
+                min_hours(self, pid, entries)
             if person.min_active_days:
-                min_days(self, pid, entries, person.min_active_days)
+                min_days(self, pid, entries)
         for drop_in_ivs in drop_ins.values():
             if len(drop_in_ivs) > 1:
                 self.m.add_no_overlap(drop_in_ivs)  # in drop-in sessions only
         for q in self.p.participants if self.soft else []:
             if q.min_weekly_hours and q.id not in per_person:
-                min_hours(self, q.id, [], round(q.min_weekly_hours * 60))  # in no group at all
+                min_hours(self, q.id, [])  # in no group at all
             if q.min_active_days and q.id not in per_person:
-                min_days(self, q.id, [], q.min_active_days)
+                min_days(self, q.id, [])
 
     def attendance(self, pid: str, s: SessionVars, member: Lit) -> Lit:
         """The member's attendance of session `s`: membership, on a day of their enrolment."""

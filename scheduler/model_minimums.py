@@ -8,14 +8,14 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
-from scheduler.slots import DAY
+from scheduler.slots import DAY, minimum_in_week
 
 if TYPE_CHECKING:
     from scheduler.model import GroupVars, Lit, ModelBuilder, SessionVars
 
 
-def min_hours(b: ModelBuilder, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
-    """At least `need` minutes of sessions in every whole week of participant `pid` (in a
+def min_hours(b: ModelBuilder, pid: str, entries: list[tuple[GroupVars, Lit]]) -> None:
+    """The minutes of sessions of participant `pid`'s weekly minimum in every whole week (in a
     partial plan a week may fall short, at the `unplaced` weight)."""
     rule = b.assume("min_weekly_hours", ("participant", pid))
     if pid not in b.participants:
@@ -23,6 +23,9 @@ def min_hours(b: ModelBuilder, pid: str, entries: list[tuple[GroupVars, Lit]], n
     for w in range(b.p.horizon.weeks):
         if not b.cal.held_all_week(pid, w):
             continue  # a transition week (an enrolment starts or ends in it): no minimum
+        need = minimum_in_week(b.p, b.participants[pid], w)[0]
+        if need <= 0:
+            continue  # a week the programme is closed
         terms: list[cp_model.LinearExprT] = []
         for g, lit in entries:
             for s in g.sessions:
@@ -75,14 +78,18 @@ def held_on(b: ModelBuilder, s: SessionVars, d: int) -> cp_model.IntVar:
     return b.held_on[key]
 
 
-def min_days(b: ModelBuilder, pid: str, entries: list[tuple[GroupVars, Lit]], need: int) -> None:
-    """Move Up!'s five days: at least `need` days with a session in every whole week."""
+def min_days(b: ModelBuilder, pid: str, entries: list[tuple[GroupVars, Lit]]) -> None:
+    """Move Up!'s five days: the days with a session of participant `pid`'s weekly minimum in
+    every whole week (one fewer for each working day the week is closed)."""
     rule = b.assume("min_active_days", ("participant", pid))
     if pid not in b.participants:
         return
     for w in range(b.p.horizon.weeks):
         if not b.cal.held_all_week(pid, w):
             continue  # a transition week: no minimum, as for the hours
+        need = minimum_in_week(b.p, b.participants[pid], w)[1]
+        if need <= 0:
+            continue  # a week the programme is closed
         on_day: dict[int, list[Lit]] = {}
         for g, member in entries:
             for s in g.sessions:

@@ -22,6 +22,7 @@ from scheduler.slots import (
     group_specs,
     max_groups,
     may_staff,
+    minimum_in_week,
     minutes,
     module_starts,
     room_suits,
@@ -781,16 +782,21 @@ def _min_hours(problem: Problem, members: dict[str, list[str]]) -> list[Explanat
         for md in mine:
             count = md.frequency.count if md.frequency.kind == "per_week" else 1
             most += count * md.duration_minutes
-        if weeks and most < q.min_weekly_hours * 60:
+        # the most a whole week asks (one with a holiday or closure asks less)
+        need = max(
+            minimum_in_week(problem, q, w)[0]
+            for w in range(weeks)
+            if all(a <= 7 * w and 7 * w + 6 <= b for a, b in mine_spans)
+        )
+        if weeks and most < need:
             out.append(
                 Explanation(
                     "min_weekly_hours",
-                    f"Participant {q.name} needs {_hours(q.min_weekly_hours * 60)} a week; her "
-                    f"or his "
+                    f"Participant {q.name} needs {_hours(need)} a week; her or his "
                     f"modules give at most {_hours(most)}.",
                     [_r("participant", q.id, q.name)]
                     + [_r("module", md.id, md.name) for md in mine],
-                    data={"needed_minutes": q.min_weekly_hours * 60, "available_minutes": most},
+                    data={"needed_minutes": need, "available_minutes": most},
                 )
             )
     return out

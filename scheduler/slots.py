@@ -42,6 +42,30 @@ class Day:
     week: int
 
 
+# a weekly minimum is for a week of five working days, Monday to Friday
+WORKDAYS = 5
+
+
+def open_weekdays(problem: Problem, week: int) -> int:
+    """Working days (Monday to Friday) of horizon week `week` that are no holiday or closure."""
+    monday = problem.horizon.start + timedelta(days=7 * week)
+    closed = set(problem.horizon.holidays)
+    return sum(1 for d in range(WORKDAYS) if monday + timedelta(days=d) not in closed)
+
+
+def minimum_in_week(problem: Problem, q: Participant, week: int) -> tuple[int, int]:
+    """The minutes and the days of activity participant `q` needs in horizon week `week`: the
+    programme's weekly minimum, less a fifth of its hours and one of its days for each working
+    day the week is closed (Move Up!'s 21 h over five days is 12 h 36 over three days in
+    Christmas week, nothing in the week the CPAS is closed)."""
+    minutes = round(q.min_weekly_hours * 60) if q.min_weekly_hours else 0
+    days = q.min_active_days or 0
+    open_days = open_weekdays(problem, week)
+    if open_days >= WORKDAYS:
+        return minutes, days
+    return minutes * open_days // WORKDAYS, max(days - (WORKDAYS - open_days), 0)
+
+
 def horizon_days(problem: Problem) -> list[Day]:
     h = problem.horizon
     out = []

@@ -774,11 +774,12 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         for w, active in week_days.items():
             if w in transition.get(q.id, set()) or (q.id, w) in short_weeks or past_days > 7 * w:
                 continue
-            if len(active) < q.min_active_days:
+            need_days = _week_minimum(problem, q.min_weekly_hours, q.min_active_days, w)[1]
+            if len(active) < need_days:
                 v(
                     "min_active_days",
                     f"{q.name} has sessions on {len(active)} day(s) in week {w + 1}; "
-                    f"the programme asks for {q.min_active_days}.",
+                    f"the programme asks for {need_days}.",
                     ("participant", q.id),
                 )
     # every participant with a weekly minimum, including one who has no session at all
@@ -792,7 +793,8 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         for w, got_minutes in week_minutes.items():
             if w in transition.get(pid, set()) or past_days > 7 * w:
                 continue  # an enrolment of theirs starts or ends in this week: no minimum
-            if got_minutes < q.min_weekly_hours * 60 and (pid, w) not in short_weeks:
+            need = _week_minimum(problem, q.min_weekly_hours, q.min_active_days, w)[0]
+            if got_minutes < need and (pid, w) not in short_weeks:
                 v(
                     "min_weekly_hours",
                     f"{q.name} has {got_minutes / 60:g} h in week {w + 1}.",
@@ -991,3 +993,17 @@ def _spoken(s: Session, staff: Mapping[str, StaffMember]) -> set[str]:
         if role == "mediator" and mid in staff
         for lang in staff[mid].languages
     }
+
+
+def _week_minimum(
+    problem: Problem, hours: float | None, days: int | None, week: int
+) -> tuple[float, int]:
+    """A weekly minimum (minutes, days) in horizon week `week`: a fifth of the hours and one
+    day fewer for each working day (Monday to Friday) that is a holiday or closure."""
+    monday = problem.horizon.start + timedelta(days=7 * week)
+    closed = set(problem.horizon.holidays)
+    open_days = sum(1 for d in range(5) if monday + timedelta(days=d) not in closed)
+    minutes = round((hours or 0) * 60)
+    if open_days >= 5:
+        return minutes, days or 0
+    return minutes * open_days // 5, max((days or 0) - (5 - open_days), 0)

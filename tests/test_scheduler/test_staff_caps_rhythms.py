@@ -275,3 +275,27 @@ def test_a_week_that_cannot_reach_the_days_is_listed_not_refused(solved):
     (u,) = t.unplaced
     assert (u.participant_id, u.rule, u.week) == ("a", "min_weekly_hours", 0)
     assert "3 days" in u.message
+
+
+def test_a_week_with_holidays_asks_a_day_and_a_fifth_of_the_hours_less_per_closed_day(solved):
+    # Move Up!'s 21 h over five days, planned over Christmas: the CPAS closes from 24/12 to
+    # 01/01, and every participant was left out of both weeks for missing days it cannot open
+    core = module("core", name="Core", frequency=Frequency(count=4), duration_minutes=240)
+    extra = module("extra", name="Extra", frequency=Frequency(count=1), duration_minutes=240)
+    p = problem([core, extra], [person("a", min_weekly_hours=20, min_active_days=5)], weeks=2)
+    friday = MONDAY + timedelta(days=4)
+    p.horizon.holidays = [friday] + [MONDAY + timedelta(days=7 + d) for d in range(5)]
+    t = solved(p)
+    assert t.unplaced == []
+    week0 = [s for s in t.sessions if s.date < MONDAY + timedelta(days=7)]
+    assert len(week0) == 5
+    assert len({s.date for s in week0}) == 4  # the four open days: the most there are
+    assert all(s.date < MONDAY + timedelta(days=7) for s in t.sessions)  # week 2 is closed
+
+    # three days in the week with one holiday: one short of the four it asks
+    broken = copy.deepcopy(t)
+    last = max(s.date for s in week0)
+    broken.sessions = [s for s in broken.sessions if s.date != last]
+    (v,) = found(p, broken, "min_active_days")
+    assert refs(v) == {("participant", "a")}
+    assert "3 day(s) in week 1; the programme asks for 4" in v.message
