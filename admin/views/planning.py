@@ -24,7 +24,7 @@ from app.services import access_log, notices
 from app.services.planning import adjust, affected, jobs, keys, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
-from app.services.planning.left_out import left_out
+from app.services.planning.left_out import left_out, more_time_may_place
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
 from app.web.belgian_input import parse_date, parse_time
@@ -252,6 +252,7 @@ class PlanningView(SignedInAccess, BaseView):
             deferred=self._deferred(run, look),
             left_out=left_out(run) if current_user.role is not UserRole.VIEWER else [],
             left_out_count=len(runs.timetable_of(run).unplaced) if run.has_draft else 0,
+            more_time=more_time_may_place(run),
             left_out_reason=lambda rule: str(
                 LEFT_OUT_REASONS.get(rule, LEFT_OUT_REASONS["capacity"])
             ),

@@ -8,14 +8,14 @@ import datetime as dt
 from app.extensions import db
 from app.models import ParticipantBlock
 from app.models.enums import BlockKind
-from app.services.planning.left_out import left_out
-from app.services.planning.runs import timetable_of
+from app.services.planning.left_out import left_out, more_time_may_place
+from app.services.planning.runs import problem_of, timetable_of
 from tests.planning_helpers import plan, plannable
 
 
-def test_a_course_that_blocks_a_module_leaves_only_that_person_out(coordinator_client, world):
-    plannable(world)
-    # "Atelier cuisine" meets on Thursday mornings only: a Thursday-morning class rules it out
+def _blocked(world):
+    """The first participant gets a Thursday-morning class: "Atelier cuisine" meets on
+    Thursday mornings only."""
     blocked = world.participants[0]
     blocked.weekly_blocks.append(
         ParticipantBlock(
@@ -27,6 +27,12 @@ def test_a_course_that_blocks_a_module_leaves_only_that_person_out(coordinator_c
         )
     )
     db.session.commit()
+    return blocked
+
+
+def test_a_course_that_blocks_a_module_leaves_only_that_person_out(coordinator_client, world):
+    plannable(world)
+    blocked = _blocked(world)
     run = plan(world)  # (verified against the engine's rules inside `plan`)
     assert run.has_draft
     timetable = timetable_of(run)
@@ -44,3 +50,33 @@ def test_a_course_that_blocks_a_module_leaves_only_that_person_out(coordinator_c
     assert 'data-testid="left-out"' in page
     assert blocked.full_name in page
     assert "never free when the module can take place" in page
+
+
+def test_more_time_is_suggested_only_while_fewer_left_out_is_not_ruled_out(
+    coordinator_client, world
+):
+    plannable(world)
+    _blocked(world)
+    run = plan(world)
+    assert len(timetable_of(run).unplaced) == 1
+    weight = problem_of(run).weights.unplaced
+
+    def page() -> str:
+        db.session.commit()
+        return coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
+
+    # the time ran out with a bound that proves nobody must be left out: more time may help
+    run.engine_status, run.best_bound = "FEASIBLE", 0.0
+    assert more_time_may_place(run)
+    assert 'data-testid="more-time"' in page()
+    # ... and with no bound at all
+    run.best_bound = None
+    assert 'data-testid="more-time"' in page()
+    # a bound that proves one person must be left out: nothing more to gain
+    run.best_bound = weight + 5
+    assert not more_time_may_place(run)
+    assert 'data-testid="more-time"' not in page()
+    # the best possible plan
+    run.engine_status, run.best_bound = "OPTIMAL", 0.0
+    assert 'data-testid="more-time"' not in page()
+    assert 'data-testid="left-out"' in page()
