@@ -3,6 +3,7 @@ a give-up time, hints from a timetable, and the timetable read back out of a sol
 
 from __future__ import annotations
 
+import math
 import threading
 import time as clock_time
 from collections.abc import Callable
@@ -54,9 +55,11 @@ class SolutionCallback(cp_model.CpSolverSolutionCallback):
         self.target = target
         # stopped at the give-up time of the engine's first stage (see run_model)
         self.gave_up = False
+        self.objective = math.inf  # the best objective so far
 
     def on_solution_callback(self) -> None:
         self.count += 1
+        self.objective = min(self.objective, self.objective_value)
         if self.progress is not None:
             obj, bound = self.objective_value, self.best_objective_bound
             self.progress(
@@ -201,12 +204,14 @@ def run_model(
     give_up: float | None = None,
     first: bool = False,
     target: float | None = None,
+    give_up_above: float | None = None,
 ) -> tuple[str, cp_model.CpSolver, SolutionCallback]:
     """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
     yet (the engine's first stage, which leaves the rest of the time to the optional model).
     `first`: light presolve, stop at the first timetable. `target`: stop at a timetable whose
     objective reaches this proven lower bound. `light`: a big model searched whole (symmetry
-    detection in presolve costs seconds there)."""
+    detection in presolve costs seconds there). `give_up_above`: at `give_up`, end it too if
+    its best timetable is above this objective (a partial plan made without it is better)."""
     big = built.strategy != "full"
     solver = solver_for(time_limit, seed, workers, big, deterministic, light, first)
     callback = SolutionCallback(progress, stop, t0, target)
@@ -220,7 +225,8 @@ def run_model(
                     solver.stop_search()
                     return
                 late = give_up is not None and clock_time.perf_counter() >= give_up
-                if late and not callback.count:
+                behind = give_up_above is not None and callback.objective > give_up_above
+                if late and (not callback.count or behind):
                     callback.gave_up = True
                     solver.stop_search()
                     return

@@ -75,6 +75,8 @@ class SearchRun:
     stop: threading.Event | None
     deterministic: bool
     t0: float
+    # a partial plan's objective: at its give-up time a stage ends if it is not below it
+    give_up_above: float | None = None
 
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -260,6 +262,7 @@ def _run_stage(
             target=prep.bound,
             give_up=give_up,
             first=first,
+            give_up_above=run.give_up_above if give_up is not None else None,
         )
 
     if now.best is None and (built.strategy != "full" or prep.forced):
@@ -309,7 +312,12 @@ def _after_stage(
     first timetable of a big week."""
     problem, prep = run.problem, run.prep
     now.last_status, now.last_strategy = status, stage.name
-    if status == "FEASIBLE" and gave_up and stage.name == "full":
+    behind = (
+        run.give_up_above is not None
+        and now.best is not None
+        and now.best.objective > run.give_up_above
+    )
+    if status == "FEASIBLE" and gave_up and stage.name == "full" and not behind:
         # a first solution arrived just as the give-up stopped the search: go on from it
         now.stages.insert(0, stage)
     elif status == "INFEASIBLE" and stage.name in ("fixed", "repair") and now.best is None:

@@ -94,3 +94,47 @@ def test_a_small_weeks_partial_plan_is_one_construction_attempt(monkeypatch) -> 
     assert len(trial.unplaced) == 2
     assert not made[0].complete  # another attempt would have followed
     assert len(made) == 1
+
+
+def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_is_still_behind_it(
+    monkeypatch,
+) -> None:
+    # Move Up!'s four weeks over Christmas: the whole model's best at the give-up time left
+    # more people out than the partial plan, and it went on to the end (133 left out against
+    # the plan's 110); by then it hands over to neighbourhood steps from the plan instead
+    from dataclasses import replace
+
+    p = cpas_week(24, 3, 3, seed=5)
+    monkeypatch.setattr(engine, "HINTED_FALLBACK_UP_TO", 0)
+    monkeypatch.setattr(answers, "greedy_timetable", lambda *a, **k: None)
+    monkeypatch.setattr(engine, "greedy_timetable", lambda *a, **k: None)
+    real_fallback = engine.small_fallback
+
+    def unbeatable(*a, **k):
+        plan = real_fallback(*a, **k)
+        return replace(plan, objective=-1.0)  # no timetable of the model is below it
+
+    monkeypatch.setattr(engine, "small_fallback", unbeatable)
+    found_by_model = []
+    real_run = stages.run_model
+
+    def run_model(*a, **k):
+        status, solver, callback = real_run(*a, **k)
+        found_by_model.append(callback.count)
+        return status, solver, callback
+
+    monkeypatch.setattr(stages, "run_model", run_model)
+    started_from = []
+    real = engine.neighbourhoods
+
+    def neighbourhoods(run, best, *a, **k):
+        started_from.append(best)
+        return real(run, best, *a, **k)
+
+    monkeypatch.setattr(engine, "neighbourhoods", neighbourhoods)
+    t = engine.solve(p, time_limit=4, workers=1, seed=0)
+    assert sum(found_by_model) > 0  # the whole model did find timetables, none below the plan
+    assert len(started_from) == 1
+    assert started_from[0].objective == -1.0
+    assert t.feasible
+    assert verify(p, t) == []
