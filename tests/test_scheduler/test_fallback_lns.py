@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from ortools.sat.python import cp_model
 
@@ -14,21 +16,17 @@ from tests.test_scheduler.factories import module, person, problem
 from tests.test_scheduler.generator import cpas_week
 
 
-def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_finds_nothing(
-    monkeypatch,
-) -> None:
-    # Move Up!'s four weeks: the greedy grouping is no timetable, and CP-SAT's first timetable
-    # of the whole model comes long after the limit. Both are made so here.
-    p = cpas_week(24, 3, 3, seed=5)
-    # (a week with more sessions than a partial plan may start the whole model from)
+def _big_fallback_week(monkeypatch):
+    """Move Up!'s four weeks, in small: the greedy grouping is no timetable, and the week has
+    more sessions than a partial plan may start the whole model from."""
     monkeypatch.setattr(engine, "HINTED_FALLBACK_UP_TO", 0)
     monkeypatch.setattr(answers, "greedy_timetable", lambda *a, **k: None)
     monkeypatch.setattr(engine, "greedy_timetable", lambda *a, **k: None)
+    return cpas_week(24, 3, 3, seed=5)
 
-    def finds_nothing(built, *a, **k):
-        return "UNKNOWN", cp_model.CpSolver(), cpsat.SolutionCallback(None, None, 0.0)
 
-    monkeypatch.setattr(stages, "run_model", finds_nothing)
+def _neighbourhood_starts(monkeypatch) -> list:
+    """Where the engine's neighbourhood steps start, as they are called."""
     started_from = []
     real = engine.neighbourhoods
 
@@ -37,6 +35,21 @@ def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_finds_nothi
         return real(run, best, *a, **k)
 
     monkeypatch.setattr(engine, "neighbourhoods", neighbourhoods)
+    return started_from
+
+
+def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_finds_nothing(
+    monkeypatch,
+) -> None:
+    # Move Up!'s four weeks: CP-SAT's first timetable of the whole model comes long after the
+    # limit (made so here)
+    p = _big_fallback_week(monkeypatch)
+
+    def finds_nothing(built, *a, **k):
+        return "UNKNOWN", cp_model.CpSolver(), cpsat.SolutionCallback(None, None, 0.0)
+
+    monkeypatch.setattr(stages, "run_model", finds_nothing)
+    started_from = _neighbourhood_starts(monkeypatch)
     t = engine.solve(p, time_limit=4, workers=1, seed=0)
     # the slot-first construction's partial plan, improved by neighbourhood steps
     assert len(started_from) == 1
@@ -102,12 +115,7 @@ def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_is_still_be
     # Move Up!'s four weeks over Christmas: the whole model's best at the give-up time left
     # more people out than the partial plan, and it went on to the end (133 left out against
     # the plan's 110); by then it hands over to neighbourhood steps from the plan instead
-    from dataclasses import replace
-
-    p = cpas_week(24, 3, 3, seed=5)
-    monkeypatch.setattr(engine, "HINTED_FALLBACK_UP_TO", 0)
-    monkeypatch.setattr(answers, "greedy_timetable", lambda *a, **k: None)
-    monkeypatch.setattr(engine, "greedy_timetable", lambda *a, **k: None)
+    p = _big_fallback_week(monkeypatch)
     real_fallback = engine.small_fallback
 
     def unbeatable(*a, **k):
@@ -124,14 +132,7 @@ def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_is_still_be
         return status, solver, callback
 
     monkeypatch.setattr(stages, "run_model", run_model)
-    started_from = []
-    real = engine.neighbourhoods
-
-    def neighbourhoods(run, best, *a, **k):
-        started_from.append(best)
-        return real(run, best, *a, **k)
-
-    monkeypatch.setattr(engine, "neighbourhoods", neighbourhoods)
+    started_from = _neighbourhood_starts(monkeypatch)
     t = engine.solve(p, time_limit=4, workers=1, seed=0)
     assert sum(found_by_model) > 0  # the whole model did find timetables, none below the plan
     assert len(started_from) == 1
