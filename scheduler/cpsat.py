@@ -56,10 +56,12 @@ class SolutionCallback(cp_model.CpSolverSolutionCallback):
         # stopped at the give-up time of the engine's first stage (see run_model)
         self.gave_up = False
         self.objective = math.inf  # the best objective so far
+        self.history: list[tuple[float, float]] = []  # (perf_counter time, best objective)
 
     def on_solution_callback(self) -> None:
         self.count += 1
         self.objective = min(self.objective, self.objective_value)
+        self.history.append((clock_time.perf_counter(), self.objective))
         if self.progress is not None:
             obj, bound = self.objective_value, self.best_objective_bound
             self.progress(
@@ -191,6 +193,20 @@ STATUS = {
 }
 
 
+def behind_plan(
+    history: list[tuple[float, float]], now: float, window: float, plan: float, deadline: float
+) -> bool:
+    """Whether a search whose best objective over time is `history` ((time, best) pairs, in
+    order) is above `plan` and, at its pace over the last `window` seconds, would still be
+    above it at `deadline`."""
+    if not history or history[-1][1] <= plan:
+        return False
+    best = history[-1][1]
+    then = min((obj for t, obj in history if t <= now - window), default=math.inf)
+    pace = (then - best) / window
+    return best - pace * (deadline - now) > plan
+
+
 def run_model(
     built: BuiltModel,
     time_limit: float,
@@ -204,14 +220,16 @@ def run_model(
     give_up: float | None = None,
     first: bool = False,
     target: float | None = None,
-    give_up_above: float | None = None,
+    behind: tuple[float, float, float] | None = None,
 ) -> tuple[str, cp_model.CpSolver, SolutionCallback]:
     """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
     yet (the engine's first stage, which leaves the rest of the time to the optional model).
     `first`: light presolve, stop at the first timetable. `target`: stop at a timetable whose
     objective reaches this proven lower bound. `light`: a big model searched whole (symmetry
-    detection in presolve costs seconds there). `give_up_above`: at `give_up`, end it too if
-    its best timetable is above this objective (a partial plan made without it is better)."""
+    detection in presolve costs seconds there). `behind` (a perf_counter time, an objective, a
+    deadline): from that time on, end it (as given up) once its best timetable is above that
+    objective and, at the pace of the time as long before, would still be at the deadline (a
+    partial plan made without it is better, and it is not catching up)."""
     big = built.strategy != "full"
     solver = solver_for(time_limit, seed, workers, big, deterministic, light, first)
     callback = SolutionCallback(progress, stop, t0, target)
@@ -224,12 +242,17 @@ def run_model(
                 if stop is not None and stop.is_set():
                     solver.stop_search()
                     return
-                late = give_up is not None and clock_time.perf_counter() >= give_up
-                behind = give_up_above is not None and callback.objective > give_up_above
-                if late and (not callback.count or behind):
+                now = clock_time.perf_counter()
+                late = give_up is not None and now >= give_up and not callback.count
+                if behind is not None and now >= behind[0] and lagging(now, *behind):
+                    late = True
+                if late:
                     callback.gave_up = True
                     solver.stop_search()
                     return
+
+        def lagging(now: float, since: float, plan: float, deadline: float) -> bool:
+            return behind_plan(callback.history, now, since - t0, plan, deadline)
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()

@@ -53,6 +53,9 @@ FALLBACK_GIVE_UP_SHARE = 0.5
 # model near it: 19, 19 and 0 left out against 7, 0 and 0 with neighbourhood steps
 HINTED_FALLBACK_UP_TO = 100
 HINTED_GIVE_UP_SHARE = 0.25
+# ... and the share from which it hands over to neighbourhood steps from the partial plan while
+# everything it has found is worse than that plan and it is not catching up
+BEHIND_SHARE = 0.5
 # a proven impossibility after Stop is still explained, in this many seconds at most
 EXPLAIN_WHEN_STOPPED = 2.0
 # time kept after the search for measuring and listing the answer (0.7 s at 2,000 people)
@@ -326,13 +329,15 @@ def _searched(
     few = fall_back and session_slots(problem) <= HINTED_FALLBACK_UP_TO
     share = HINTED_GIVE_UP_SHARE if few else FALLBACK_GIVE_UP_SHARE
     give_up = at(share) if fall_back else None
-    if fall_back:
-        # ... or found nothing better than the partial plan by then (Move Up!'s four weeks
-        # over Christmas: the whole model's best at 10 s left 133 out, the plan 110)
+    if fall_back and not run.deterministic:
+        # ... or, from BEHIND_SHARE of the limit on, nothing better than the partial plan and
+        # no pace to catch up with it by the deadline (Move Up!'s four weeks over Christmas:
+        # 133 left out at half the limit, 131 at 10 s, the plan 110; its two weeks in the
+        # demo: 50 at half the limit against the plan's 13, but 3, the least, at 10 s)
         assert last_resort is not None
-        run.give_up_above = last_resort.objective
+        run.behind = (t0 + BEHIND_SHARE * time_limit, last_resort.objective, run.deadline)
     outcome = search(run, defer=True, give_up=give_up, start=start)
-    run.give_up_above = None
+    run.behind = None
     behind = outcome.best is not None and last_resort is not None and (
         outcome.best.objective > last_resort.objective
     )

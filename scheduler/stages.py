@@ -75,8 +75,9 @@ class SearchRun:
     stop: threading.Event | None
     deterministic: bool
     t0: float
-    # a partial plan's objective: at its give-up time a stage ends if it is not below it
-    give_up_above: float | None = None
+    # from when, a partial plan's objective, and until when: a stage that gives up ends
+    # once its best is above the plan and not catching up with it (see cpsat.run_model)
+    behind: tuple[float, float, float] | None = None
 
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()
@@ -262,7 +263,7 @@ def _run_stage(
             target=prep.bound,
             give_up=give_up,
             first=first,
-            give_up_above=run.give_up_above if give_up is not None else None,
+            behind=run.behind if give_up is not None else None,
         )
 
     if now.best is None and (built.strategy != "full" or prep.forced):
@@ -313,9 +314,7 @@ def _after_stage(
     problem, prep = run.problem, run.prep
     now.last_status, now.last_strategy = status, stage.name
     behind = (
-        run.give_up_above is not None
-        and now.best is not None
-        and now.best.objective > run.give_up_above
+        run.behind is not None and now.best is not None and now.best.objective > run.behind[1]
     )
     if status == "FEASIBLE" and gave_up and stage.name == "full" and not behind:
         # a first solution arrived just as the give-up stopped the search: go on from it

@@ -139,3 +139,18 @@ def test_the_partial_plan_goes_to_neighbourhood_steps_when_the_model_is_still_be
     assert started_from[0].objective == -1.0
     assert t.feasible
     assert verify(p, t) == []
+
+
+def test_a_search_is_behind_the_plan_only_while_its_pace_would_not_catch_up() -> None:
+    # (time, best objective so far, in tens of thousands) of two whole-model searches: over
+    # Christmas the plan at 113.8 (110 people out), the model at 133 from 5 s on ...
+    christmas = [(2.4, 161.0), (5.1, 133.3), (7.5, 133.2)]
+    assert cpsat.behind_plan(christmas, 7.5, 5.0, 113.8, 9.8)
+    # ... and 13 in the demo's two weeks (the model at 50 by 5 s, falling fast)
+    demo = [(2.2, 107.1), (3.8, 97.1), (5.0, 50.0)]
+    assert not cpsat.behind_plan(demo, 5.0, 5.0, 13.0, 9.8)
+    # ahead of the plan, or nothing found yet: never behind it
+    assert not cpsat.behind_plan([(1.0, 12.0)], 9.0, 5.0, 13.0, 9.8)
+    assert not cpsat.behind_plan([], 9.0, 5.0, 13.0, 9.8)
+    # found only lately (nothing a window ago): no pace to judge by, not behind yet
+    assert not cpsat.behind_plan([(8.0, 200.0)], 8.5, 5.0, 13.0, 9.8)
