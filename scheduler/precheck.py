@@ -775,7 +775,10 @@ def _min_hours(problem: Problem, members: dict[str, list[str]]) -> list[Explanat
         if not q.min_weekly_hours:
             continue
         mine_spans = [w for (pid, _), w in spans.items() if pid == q.id]
-        if not any(all(a <= 7 * w and 7 * w + 6 <= b for a, b in mine_spans) for w in range(weeks)):
+        whole = [
+            w for w in range(weeks) if all(a <= 7 * w and 7 * w + 6 <= b for a, b in mine_spans)
+        ]
+        if not whole:
             continue  # every week is a transition week: no weekly minimum applies
         mine: list[Module] = [md for md in problem.modules if q.id in members[md.id]]
         most = 0.0
@@ -783,12 +786,8 @@ def _min_hours(problem: Problem, members: dict[str, list[str]]) -> list[Explanat
             count = md.frequency.count if md.frequency.kind == "per_week" else 1
             most += count * md.duration_minutes
         # the most a whole week asks (one with a holiday or closure asks less)
-        need = max(
-            minimum_in_week(problem, q, w)[0]
-            for w in range(weeks)
-            if all(a <= 7 * w and 7 * w + 6 <= b for a, b in mine_spans)
-        )
-        if weeks and most < need:
+        need = max(minimum_in_week(problem, q, w)[0] for w in whole)
+        if most < need:
             out.append(
                 Explanation(
                     "min_weekly_hours",

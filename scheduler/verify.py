@@ -998,8 +998,10 @@ def _spoken(s: Session, staff: Mapping[str, StaffMember]) -> set[str]:
 def _week_minimum(
     problem: Problem, hours: float | None, days: int | None, week: int
 ) -> tuple[float, int]:
-    """A weekly minimum (minutes, days) in horizon week `week`: a fifth of the hours and one
-    day fewer for each working day (Monday to Friday) that is a holiday or closure."""
+    """A weekly minimum (minutes, days) in horizon week `week` (the verifier's own arithmetic,
+    not the engine's `slots.minimum_in_week`, so that it checks the rule rather than the
+    engine's reading of it): a fifth of the hours and one day fewer for each working day
+    (Monday to Friday) that is a holiday or closure."""
     monday = problem.horizon.start + timedelta(days=7 * week)
     closed = set(problem.horizon.holidays)
     open_days = sum(1 for d in range(5) if monday + timedelta(days=d) not in closed)
