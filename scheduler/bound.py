@@ -36,7 +36,14 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from scheduler.goals import extra_coaches, load_points, load_spread, preferred_time_terms
+from scheduler.goals import (
+    extra_coaches,
+    load_points,
+    load_spread,
+    preferred_time_terms,
+    waiting_goal,
+    waiting_units,
+)
 from scheduler.model import GroupVars, Lit, SessionVars, skeleton
 from scheduler.problem import Module, Problem
 from scheduler.slots import Calendar, room_suits
@@ -212,7 +219,7 @@ class _Relaxation:
     def _timed_session(self, s: SessionVars) -> dict[str, Lit]:
         """The skeleton's own session (its rules are the model's); its deferral is counted."""
         if s.optional:
-            self.terms["deferred_sessions"].append(s.group.active - s.placed)
+            self.terms[waiting_goal(s)].append(waiting_units(s) * (s.group.active - s.placed))
         return s.staff_any
 
     def _counted_session(self, g: GroupVars, s: SessionVars, active: Lit) -> dict[str, Lit]:
@@ -224,10 +231,10 @@ class _Relaxation:
         if s.optional and s.starts:
             placed = self.bool()
             m.add(placed <= active)
-            self.terms["deferred_sessions"].append(active - placed)
+            self.terms[waiting_goal(s)].append(waiting_units(s) * (active - placed))
         elif not s.starts:
             if s.optional:
-                self.terms["deferred_sessions"].append(active)
+                self.terms[waiting_goal(s)].append(waiting_units(s) * active)
             elif isinstance(active, int):
                 m.add_bool_or([])  # a required session with no possible time at all
             else:

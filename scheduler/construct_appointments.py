@@ -34,7 +34,7 @@ class Appointments(ConstructionState):
             md, pid = spec.module, spec.label
             pinned = {pin.session_key for pin in self.p.pins}
             for occ, weeks in enumerate(spec.occurrences):
-                if not weeks or may_wait(spec, occ, pinned) != deferrable:
+                if not weeks or may_wait(spec, occ, pinned, skippable=False) != deferrable:
                     continue  # dropped occurrence, or not in this pass
                 if not self.appointment(spec, occ, hand_over=bool(needy)) and not deferrable:
                     self.ungrouped.append((pid, md.id))
@@ -265,7 +265,8 @@ class Appointments(ConstructionState):
         """Best effort for the sessions of a module's groups that may wait for the next horizon
         (their block runs on past its end): wherever members, a room and a team are free."""
         spec = self.spec_of.get(md.id)
-        if spec is None or spec.individual or not spec.deferrable:
+        waiting = spec.deferrable - spec.skippable if spec is not None else frozenset()
+        if spec is None or spec.individual or not waiting:
             return
         dur = md.duration_minutes
         pinned = {pin.session_key for pin in self.p.pins}
@@ -274,7 +275,7 @@ class Appointments(ConstructionState):
             for gid, members in self.membership.items()
             if gid.rpartition("#")[0] == md.id and members
         ]
-        for occ in sorted(spec.deferrable):
+        for occ in sorted(waiting):
             weeks = spec.occurrences[occ] if occ < len(spec.occurrences) else []
             if not weeks:
                 continue
@@ -312,6 +313,6 @@ class Appointments(ConstructionState):
                 for s in self.by_group.get(gid, [])
                 if s.key == session_key(gid, occ)
             ]
-            if len(held) < len(groups) and may_wait(spec, occ, pinned):
+            if len(held) < len(groups) and may_wait(spec, occ, pinned, skippable=False):
                 for s in held:
                     self.unplace(s)

@@ -232,7 +232,9 @@ class GroupForming(ConstructionState):
         every = [(i, w) for i, w in enumerate(held) if w]
         # occurrences that may wait for the next horizon (a pin on one makes it required)
         cut = (
-            frozenset(i for i in first.deferrable if may_wait(first, i, set(self.pins)))
+            frozenset(
+                i for i in first.deferrable if may_wait(first, i, set(self.pins), skippable=False)
+            )
             if first is not None and md.id not in self.needed
             else frozenset()
         )

@@ -111,7 +111,7 @@ def needed_for_minimum(problem: Problem) -> set[str]:
                 for i, weeks in enumerate(group.occurrences):
                     if weeks != [w]:
                         continue
-                    if i in group.deferrable:
+                    if i in group.deferrable and i not in group.skippable:
                         waiting.append(mid)
                     else:
                         sure += hours

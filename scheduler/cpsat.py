@@ -194,14 +194,20 @@ STATUS = {
 
 
 def behind_plan(
-    history: list[tuple[float, float]], now: float, window: float, plan: float, deadline: float
+    history: list[tuple[float, float]],
+    now: float,
+    window: float,
+    plan: float,
+    deadline: float | None,
 ) -> bool:
     """Whether a search whose best objective over time is `history` ((time, best) pairs, in
     order) is above `plan` and, at its pace over the last `window` seconds, would still be
-    above it at `deadline`."""
+    above it at `deadline` (None: whatever its pace)."""
     if not history or history[-1][1] <= plan:
         return False
     best = history[-1][1]
+    if deadline is None:
+        return True
     then = min((obj for t, obj in history if t <= now - window), default=math.inf)
     pace = (then - best) / window
     return best - pace * (deadline - now) > plan
@@ -220,16 +226,17 @@ def run_model(
     give_up: float | None = None,
     first: bool = False,
     target: float | None = None,
-    behind: tuple[float, float, float] | None = None,
+    behind: tuple[float, float, float | None] | None = None,
 ) -> tuple[str, cp_model.CpSolver, SolutionCallback]:
     """One CP-SAT search. `give_up` (a perf_counter time): end it then if no solution is found
     yet (the engine's first stage, which leaves the rest of the time to the optional model).
     `first`: light presolve, stop at the first timetable. `target`: stop at a timetable whose
     objective reaches this proven lower bound. `light`: a big model searched whole (symmetry
     detection in presolve costs seconds there). `behind` (a perf_counter time, an objective, a
-    deadline): from that time on, end it (as given up) once its best timetable is above that
-    objective and, at the pace of the time as long before, would still be at the deadline (a
-    partial plan made without it is better, and it is not catching up)."""
+    deadline or None): from that time on, end it (as given up) once its best timetable is above
+    that objective and, at the pace of the time as long before, would still be at the deadline
+    (None: whatever its pace) (a partial plan made without it is better, and it is not catching
+    up)."""
     big = built.strategy != "full"
     solver = solver_for(time_limit, seed, workers, big, deterministic, light, first)
     callback = SolutionCallback(progress, stop, t0, target)
@@ -251,7 +258,7 @@ def run_model(
                     solver.stop_search()
                     return
 
-        def lagging(now: float, since: float, plan: float, deadline: float) -> bool:
+        def lagging(now: float, since: float, plan: float, deadline: float | None) -> bool:
             return behind_plan(callback.history, now, since - t0, plan, deadline)
 
         watcher = threading.Thread(target=watch, daemon=True)

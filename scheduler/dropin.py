@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.dates import frozen_days, windows
 from scheduler.problem import Module, Participant, Problem
-from scheduler.slots import DAY, minutes
+from scheduler.slots import DAY, minutes, open_weeks
 from scheduler.timetable import Session, Timetable, Unplaced
 
 if TYPE_CHECKING:
@@ -63,17 +63,22 @@ def seats(module: Module, session: Session, problem: Problem) -> int:
 def coverage_windows(
     problem: Problem, module: Module, participant_id: str
 ) -> list[tuple[int, int]]:
-    """The windows of `every_weeks` consecutive horizon weeks (first, last week) in which the
-    participant must come: those they are enrolled on every day of, and not wholly past."""
+    """The windows of `every_weeks` consecutive weeks the module can meet in (first, last
+    week) in which the participant must come: those they are enrolled on every day of, and not
+    wholly past. A week that holidays or closures shut is not counted: over Christmas "every
+    two weeks" spans the closed week (AMIE's Wednesday before Christmas and the week after
+    are no window a person with a Wednesday class must come in)."""
     assert module.drop_in is not None
     n = max(module.drop_in.every_weeks, 1)
     weeks = problem.horizon.weeks
     lo, hi = windows(problem).get((participant_id, module.id), (0, 7 * weeks - 1))
     past = frozen_days(problem)
+    meets = open_weeks(problem, module)
+    spans = [(meets[i], meets[i + n - 1]) for i in range(len(meets) - n + 1)]
     return [
-        (w, w + n - 1)
-        for w in range(weeks - n + 1)
-        if lo <= 7 * w and 7 * (w + n) - 1 <= hi and 7 * (w + n) - 1 >= past
+        (first, last)
+        for first, last in spans
+        if lo <= 7 * first and 7 * (last + 1) - 1 <= hi and 7 * (last + 1) - 1 >= past
     ]
 
 

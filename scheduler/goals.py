@@ -8,11 +8,18 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from scheduler.problem import Problem
-from scheduler.slots import DAY, deferred_keys, minimum_in_week, minutes
+from scheduler.slots import (
+    DAY,
+    deferred_keys,
+    group_specs,
+    minimum_in_week,
+    minutes,
+    skipped_keys,
+)
 from scheduler.timetable import Timetable
 
 if TYPE_CHECKING:
-    from scheduler.model import GroupVars, Lit, ModelBuilder
+    from scheduler.model import GroupVars, Lit, ModelBuilder, SessionVars
 
 GOALS = (
     "sessions_moved",
@@ -25,6 +32,7 @@ GOALS = (
     "staff_load_spread",
     "missed_biweekly_activity",
     "deferred_sessions",
+    "skipped_sessions",
     "unplaced",
 )
 
@@ -47,6 +55,18 @@ def objective_value(problem: Problem, values: dict[str, float]) -> float:
     return float(sum(weights[k] * v for k, v in values.items() if k in weights))
 
 
+def waiting_units(s: SessionVars) -> int:
+    """An optional session's units in its goal: one deferred session, or the people a
+    skipped one stands for (`GroupSpec.skip_people`)."""
+    return s.group.spec.skip_people if s.occurrence in s.group.spec.skippable else 1
+
+
+def waiting_goal(s: SessionVars) -> str:
+    """The goal an optional session left unplaced counts in: skipped in a week closures
+    shorten, or left to the next horizon."""
+    return "skipped_sessions" if s.occurrence in s.group.spec.skippable else "deferred_sessions"
+
+
 def _preferred(module_blocks: list[tuple[int, int, int]], t: int, dur: int) -> bool:
     weekday, m = (t // DAY) % 7, t % DAY
     return any(d == weekday and s <= m and m + dur <= e for d, s, e in module_blocks)
@@ -62,8 +82,9 @@ def add_goal_terms(b: ModelBuilder) -> dict[str, cp_model.LinearExprT]:
     _group_terms(b, terms)
     for s in b.sessions:
         if s.optional:
-            # a session of a used group whose block the horizon's end cuts short, left unplaced
-            terms["deferred_sessions"].append(s.group.active - s.placed)  # type: ignore[operator]
+            # a session of a used group whose block the horizon's end cuts short, or in a week
+            # closures shorten, left unplaced
+            terms[waiting_goal(s)].append(waiting_units(s) * (s.group.active - s.placed))
     if weights.outside_preferred_times:
         terms["outside_preferred_times"].extend(preferred_time_terms(b))
     if weights.staff_load_spread:
@@ -379,7 +400,10 @@ def measure(problem: Problem, timetable: Timetable) -> dict[str, float]:
     }
     for pid in group_people:
         values["missed_biweekly_activity"] += blocks - len(attended[pid])
-    values["deferred_sessions"] = len(deferred_keys(problem, timetable))
+    skipped = skipped_keys(problem, timetable)
+    specs = {spec.id: spec for spec in group_specs(problem)}
+    values["deferred_sessions"] = len(deferred_keys(problem, timetable)) - len(skipped)
+    values["skipped_sessions"] = sum(specs[k.rpartition("@")[0]].skip_people for k in skipped)
     values["unplaced"] = len(left_out(problem, timetable))
     return values
 

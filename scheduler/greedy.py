@@ -276,7 +276,7 @@ def greedy_sessions(
                 starts = [t for t in starts if t == at]
             # sessions that may wait for the next horizon go last: they must not take a time
             # a required session needs (they are left out when nothing is free)
-            optional = may_wait(spec, occ, set(pins))
+            optional = may_wait(spec, occ, set(pins), skippable=False)
             if deferrable is not None and optional != deferrable:
                 continue
             todo.append(

@@ -152,5 +152,8 @@ def order_within_group(mb: ModelBuilder, g: GroupVars) -> None:
             assert a.start is not None
             assert b.start is not None
             c = mb.m.add(a.start + a.duration <= b.start)
-            if not isinstance(g.active, int):
-                c.only_enforce_if(g.active)
+            # an optional session left unplaced keeps a start it does not use: no order then
+            both = [g.active, *(x.placed for x in (a, b) if x.optional)]
+            lits = [v for v in both if not isinstance(v, int)]
+            if lits:
+                c.only_enforce_if(lits)  # type: ignore[arg-type]

@@ -309,6 +309,11 @@ class Weights:
     # a session whose frequency block the horizon's end cuts short, left to the next horizon;
     # heavier than any other goal's unit so that it is placed whenever it reasonably can be
     deferred_sessions: int = 100
+    # per person a skipped session stands for (see slots.GroupSpec.skip_people): a weekly
+    # session not held in a week that holidays or closures shorten, which its members miss;
+    # as much as leaving that many people out, so a session is skipped only where that keeps
+    # more people in
+    skipped_sessions: int = 10_000
     # an enrolment left out, or a participant-week short of `min_weekly_hours`: above every
     # other goal, so a timetable leaves somebody out only where nothing else can work
     unplaced: int = 10_000

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
@@ -41,6 +41,11 @@ class Day:
     weekday: int
     week: int
 
+
+# a skipped session's members count for this many times less than people left out
+SKIP_SHARE = 2
+# working days closed that make a week short (its weekly sessions may be skipped)
+SHORT_WEEK_CLOSED = 2
 
 # a weekly minimum is for a week of five working days, Monday to Friday
 WORKDAYS = 5
@@ -174,6 +179,56 @@ def module_occurrences(
         empty = monthly and allowed and not days
         out.append([] if (days and all(shut)) or empty else weeks)
     return out
+
+
+def shortened(
+    problem: Problem, module: Module, frequency: Frequency, occurrences: list[list[int]]
+) -> frozenset[int]:
+    """Weekly occurrences (not dropped) in a short week: one in which holidays or (unless the
+    module is off-site) closures of its site shut at least `SHORT_WEEK_CLOSED` working days.
+    Such a week may not hold every weekly session: Move Up! three days before Christmas, seven
+    three-hour sessions a week for 21 h, its Wednesday-and-Friday workshop left one morning
+    that its French groups need too. So they are optional, like a block the horizon's end
+    cuts, at the `skipped_sessions` weight (see `GroupSpec.skip_people`): skipping that week's
+    workshop beats leaving its 27 members out of it over the whole horizon, and a session that
+    fits is held. A week with one holiday holds its sessions on its four other days (on the
+    city weeks, with 11 November, the optional sessions were never skipped and only made the
+    search leave a few more people out)."""
+    if frequency.kind != "per_week":
+        return frozenset()
+    closed = _closed(problem, module)
+    if not closed:
+        return frozenset()
+    start = problem.horizon.start
+    short = {
+        w
+        for w in range(problem.horizon.weeks)
+        if sum(
+            1
+            for i in range(7 * w, 7 * w + 7)
+            if (day := start + timedelta(days=i)).weekday() < WORKDAYS and day in closed
+        )
+        >= SHORT_WEEK_CLOSED
+    }
+    return frozenset(
+        i for i, weeks in enumerate(occurrences) if len(weeks) == 1 and weeks[0] in short
+    )
+
+
+def open_weeks(problem: Problem, module: Module) -> list[int]:
+    """The horizon weeks holding a day of the module's allowed weekdays that is no holiday or
+    (unless off-site) closure of its site: the weeks it can meet in at all."""
+    closed = _closed(problem, module)
+    allowed = {d for d in module.allowed_days if 0 <= d < 7}
+    start = problem.horizon.start
+    return [
+        w
+        for w in range(problem.horizon.weeks)
+        if any(
+            (day := start + timedelta(days=i)).weekday() in allowed and day not in closed
+            for i in range(7 * w, 7 * w + 7)
+        )
+    ]
 
 
 def _closed(problem: Problem, module: Module) -> set[date]:
@@ -463,15 +518,31 @@ class GroupSpec:
     candidates: list[str]
     individual: bool
     occurrences: list[list[int]]
-    # occurrences whose block is cut by the horizon's end (see cut_by_end): optional, preferred
+    # optional occurrences, preferred: those whose block is cut by the horizon's end (see
+    # cut_by_end) and those in a week shortened by closures (the `skippable` ones)
     deferrable: frozenset[int] = frozenset()
     # individual coaching: the days of the participant's enrolment (None = the whole horizon)
     window: Window = None
     # each occurrence's days (a monthly rhythm: its calendar month's part); empty: its weeks
     spans: list[Span] = field(default_factory=list)
+    # weekly occurrences in a week shortened by holidays or closures (see `shortened`)
+    skippable: frozenset[int] = frozenset()
 
     def key(self, occurrence: int) -> str:
         return session_key(self.id, occurrence)
+
+    @property
+    def skip_people(self) -> int:
+        """What skipping one of its sessions costs, in people left out (`skipped_sessions`):
+        its members each miss one of the group's sessions in the horizon, so as many people as
+        it may hold (at most its enrolled), over its sessions in the horizon, halved, rounded
+        up. Halved: a session the closures squeeze out is expected, a person left out is a
+        failure somebody must act on; so three days before Christmas skip some of Move Up!'s
+        weekly sessions instead of listing its members as left out of them. Move Up!'s
+        workshop, 15 a group, three weeks: 3 people."""
+        size = 1 if self.individual else min(self.module.group_max, len(self.candidates))
+        held = sum(1 for weeks in self.occurrences if weeks)
+        return max(math.ceil(size / (SKIP_SHARE * max(held, 1))), 1)
 
     def span(self, occurrence: int) -> Span | None:
         """The days an occurrence may fall on, or None when its weeks say it all."""
@@ -572,26 +643,39 @@ def _group_specs(problem: Problem) -> list[GroupSpec]:
             for pid in ids:
                 enrolment = overrides.get((pid, module.id))
                 freq = (enrolment.frequency if enrolment else None) or module.frequency
+                occ = module_occurrences(problem, module, freq)
+                short = shortened(problem, module, freq, occ)
                 spec = GroupSpec(
                     group_id(module.id, pid),
                     module,
                     pid,
                     [pid],
                     True,
-                    module_occurrences(problem, module, freq),
-                    cut_by_end(freq, problem.horizon.weeks, problem.horizon.start),
+                    occ,
+                    cut_by_end(freq, problem.horizon.weeks, problem.horizon.start) | short,
                     spans.get((pid, module.id)),
                     _month_days(problem, freq),
+                    short,
                 )
                 done = enrolment.sessions_done if enrolment else None
                 specs.append(_dated(problem, spec, pinned, remaining_sessions(module, done)))
         else:
             occ = module_occurrences(problem, module)
+            short = shortened(problem, module, module.frequency, occ)
             cut = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
             days = _month_days(problem, module.frequency)
             for k in range(1, max_groups(module, len(ids), site_cap(problem, module)) + 1):
                 spec = GroupSpec(
-                    group_id(module.id, k), module, str(k), list(ids), False, occ, cut, None, days
+                    group_id(module.id, k),
+                    module,
+                    str(k),
+                    list(ids),
+                    False,
+                    occ,
+                    cut | short,
+                    None,
+                    days,
+                    short,
                 )
                 specs.append(_dated(problem, spec, pinned, remaining_sessions(module)))
     return specs
@@ -614,9 +698,12 @@ def _dated(problem: Problem, spec: GroupSpec, pinned: set[str], remaining: int |
     module = spec.module
     frozen = frozen_days(problem)
     termed = module.term_start is not None or module.term_end is not None
-    if not frozen and spec.window is None and remaining is None and not termed:
-        return spec
     closed = _closed(problem, module)
+    # closures count too: AMIE's two sessions a week on Wednesday or Friday hold one in the
+    # week whose Friday is Christmas (two on its Wednesday break the one-a-day rule)
+    shared = module.frequency.kind == "per_week" and module.frequency.count > 1 and closed
+    if not frozen and spec.window is None and remaining is None and not termed and not shared:
+        return spec
     allowed = sorted({d for d in module.allowed_days if 0 <= d < 7})
     lo, hi = spec.window if spec.window is not None else (0, 7 * problem.horizon.weeks)
     per_day = max(module.max_sessions_per_day, 1)
@@ -645,11 +732,21 @@ def _dated(problem: Problem, spec: GroupSpec, pinned: set[str], remaining: int |
     return spec
 
 
-def may_wait(spec: GroupSpec, occurrence: int, pinned: set[str] | frozenset[str]) -> bool:
-    """Whether an occurrence may be left to the next horizon: its block is cut by the horizon's
-    end and no pin holds it. A group module holds such an occurrence in all its groups or in
-    none, so a pin on any group's session of it makes it required for every group."""
-    if occurrence not in spec.deferrable:
+def may_wait(
+    spec: GroupSpec,
+    occurrence: int,
+    pinned: set[str] | frozenset[str],
+    skippable: bool = True,
+) -> bool:
+    """Whether an occurrence may be left unplaced: its block is cut by the horizon's end (it
+    waits for the next horizon) or, unless `skippable` is False, it lies in a week closures
+    shorten; and no pin holds it. A group module holds such an occurrence in all its groups or
+    in none, so a pin on any group's session of it makes it required for every group.
+
+    The constructions pass skippable=False: they build as if every session of a short week
+    were held (a one-week horizon with a Thursday holiday would otherwise form its groups
+    around no session at all); only the model weighs skipping one against leaving people out."""
+    if occurrence not in spec.deferrable or (not skippable and occurrence in spec.skippable):
         return False
     if spec.individual:
         return spec.key(occurrence) not in pinned
@@ -661,8 +758,21 @@ def may_wait(spec: GroupSpec, occurrence: int, pinned: set[str] | frozenset[str]
 
 
 def deferred_keys(problem: Problem, timetable: Timetable) -> list[str]:
-    """Keys of the sessions a timetable leaves to the next horizon: occurrences of its groups
-    whose block the horizon's end cuts short and that it does not hold (dropped ones excluded)."""
+    """Keys of the optional sessions a timetable does not hold (dropped ones excluded): those
+    left to the next horizon, whose block the horizon's end cuts short, and those skipped in a
+    week shortened by closures (`skipped_keys`)."""
+    return _not_held(problem, timetable, lambda spec: spec.deferrable)
+
+
+def skipped_keys(problem: Problem, timetable: Timetable) -> list[str]:
+    """Keys of the weekly sessions a timetable does not hold in a week that holidays or
+    closures shorten (see `shortened`)."""
+    return _not_held(problem, timetable, lambda spec: spec.skippable)
+
+
+def _not_held(
+    problem: Problem, timetable: Timetable, optional: Callable[[GroupSpec], frozenset[int]]
+) -> list[str]:
     if not timetable.feasible:
         return []
     specs = {spec.id: spec for spec in group_specs(problem)}
@@ -672,7 +782,7 @@ def deferred_keys(problem: Problem, timetable: Timetable) -> list[str]:
         spec = specs.get(g.id)
         if spec is None:
             continue
-        for occ in sorted(spec.deferrable):
+        for occ in sorted(optional(spec)):
             if occ < len(spec.occurrences) and spec.occurrences[occ] and spec.key(occ) not in have:
                 out.append(spec.key(occ))
     return sorted(out)

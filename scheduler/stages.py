@@ -76,8 +76,9 @@ class SearchRun:
     deterministic: bool
     t0: float
     # from when, a partial plan's objective, and until when: a stage that gives up ends
-    # once its best is above the plan and not catching up with it (see cpsat.run_model)
-    behind: tuple[float, float, float] | None = None
+    # once its best is above the plan and not catching up with it (see cpsat.run_model;
+    # None: once its best is above the plan)
+    behind: tuple[float, float, float | None] | None = None
 
     def stopped(self) -> bool:
         return self.stop is not None and self.stop.is_set()

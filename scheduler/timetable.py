@@ -172,6 +172,8 @@ class Timetable:
     groups: list[Group] = field(default_factory=list)
     # keys of sessions left to the next horizon: their frequency block runs on past its end
     deferred: list[str] = field(default_factory=list)
+    # keys of weekly sessions not held in a week that holidays or closures shorten
+    skipped: list[str] = field(default_factory=list)
     # enrolments left out and weekly minimums not met: a partial plan, never a silent one
     unplaced: list[Unplaced] = field(default_factory=list)
     goals: dict[str, float] = field(default_factory=dict)

@@ -242,8 +242,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     by_group: dict[str, list[Session]] = defaultdict(list)
     for s in timetable.sessions:
         by_group[s.group_id].append(s)
-    # a group module holds an occurrence whose block the horizon's end cuts short in all its
-    # used groups or in none (what the next horizon is told is per module)
+    # a group module holds an optional occurrence (its block cut short by the horizon's end, or
+    # in a week closures shorten) in all its used groups or in none (what people are told is
+    # per module)
     held_by: dict[tuple[str, int], set[bool]] = defaultdict(set)
     for g in timetable.groups:
         md = modules.get(g.module_id)
@@ -315,6 +316,8 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             or (owner is not None and first_day is not None and first_day > h.start)
             or (owner is not None and last_day is not None and last_day < end_date - timedelta(1))
             or total is not None
+            # closures leave a week of several sessions only as many as its open days hold
+            or (freq.kind == "per_week" and freq.count > 1 and bool(closed))
         )
         in_block: Counter[tuple[int, ...]] = Counter()
         for i, block in enumerate(blocks):
@@ -331,11 +334,27 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 continue
             expected[key] = block
             in_block[block_weeks] += 1
-        may_wait = {f"{g.id}@{i}" for i, (_, cut, _, _) in enumerate(blocks) if cut}
+        # optional: a block the horizon's end cuts short, or a weekly one in a short week
+        # (holidays and, unless off-site, closures of its site shut two working days or more)
+        optional = [
+            cut
+            or (
+                freq.kind == "per_week"
+                and sum(
+                    1
+                    for i in range(lo, hi + 1)
+                    if (shut_day := h.start + timedelta(days=i)) in closed
+                    and shut_day.weekday() < 5
+                )
+                >= 2
+            )
+            for _, cut, lo, hi in blocks
+        ]
+        may_wait = {f"{g.id}@{i}" for i, wait in enumerate(optional) if wait}
         have = {s.key: s for s in by_group.get(g.id, [])}
         if not md.individual:
-            for i, (_, cut, _, _) in enumerate(blocks):
-                if cut and f"{g.id}@{i}" in expected:
+            for i, wait in enumerate(optional):
+                if wait and f"{g.id}@{i}" in expected:
                     held_by[(md.id, i)].add(f"{g.id}@{i}" in have)
         for key in expected.keys() - have.keys() - may_wait:
             v(
@@ -400,8 +419,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         if len(held) > 1:
             v(
                 "frequency",
-                f"Occurrence {i} of {module_id} is held by some of its groups and left to the "
-                "next horizon by others; it must be all or none.",
+                f"Occurrence {i} of {module_id} is held by some of its groups and left out "
+                "(to the next horizon, or in a week shortened by closures) by others; it must "
+                "be all or none.",
                 ("module", module_id),
             )
     for gid, sessions in by_group.items():
@@ -831,6 +851,7 @@ def _drop_in(
     out: list[Violation] = []
     h = problem.horizon
     rooms = {r.id: r for r in problem.rooms}
+    sites = {x.id: x for x in problem.sites}
     listed = {
         (u.participant_id, u.module_id, u.week) for u in timetable.unplaced if u.rule == "drop_in"
     }
@@ -885,23 +906,35 @@ def _drop_in(
             continue
         n = max(rule.every_weeks, 1)
         frozen = h.frozen_before
+        # the weeks counted: those with an allowed weekday that no holiday or closure shuts
+        shut = set(h.holidays) | (set() if md.off_site else set(sites[md.site_id].closures))
+        counted = [
+            w
+            for w in range(h.weeks)
+            if any(
+                (open_day := h.start + timedelta(days=7 * w + i)).weekday() in md.allowed_days
+                and open_day not in shut
+                for i in range(7)
+            )
+        ]
         for pid in sorted(enrolled):
             first, last = span.get((pid, md.id), (None, None))
-            for w in range(h.weeks - n + 1):
+            for i in range(len(counted) - n + 1):
+                w, w_last = counted[i], counted[i + n - 1]
                 monday = h.start + timedelta(days=7 * w)
-                sunday = monday + timedelta(days=7 * n - 1)
+                sunday = h.start + timedelta(days=7 * w_last + 6)
                 if (first is not None and first > monday) or (last is not None and last < sunday):
                     continue  # not enrolled throughout the window
                 if frozen is not None and sunday < frozen:
                     continue  # wholly past
                 if (pid, md.id, w) in listed:
                     continue
-                if not any(weeks_of[pid][x] for x in range(w, w + n)):
+                if not any(weeks_of[pid][x] for x in range(w, w_last + 1)):
                     out.append(
                         Violation(
                             "drop_in",
                             f"{_name(problem, pid)} attends no session of {md.name} in weeks "
-                            f"{w + 1}-{w + n}; the programme asks for one every {n} weeks.",
+                            f"{w + 1}-{w_last + 1}; the programme asks for one every {n} weeks.",
                             [RecordRef("participant", pid), RecordRef("module", md.id)],
                         )
                     )

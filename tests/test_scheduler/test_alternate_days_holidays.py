@@ -148,3 +148,68 @@ def test_pin_on_a_dropped_occurrence_is_refused():
     t = solve(p, time_limit=5)
     assert t.status == "INFEASIBLE"
     assert {e.rule for e in t.explanations} == {"pin"}
+
+
+def _short_week_workshop(coach_off_on_wednesday: bool):
+    """Move Up!'s partner workshop: Wednesday or Friday morning, once a week, over two weeks;
+    the second week is short, its Thursday and Friday holidays (and its Wednesday, with
+    `coach_off_on_wednesday`, the only coach's day off)."""
+    friday = MONDAY + timedelta(days=7 + 4)
+    wednesday = MONDAY + timedelta(days=7 + 2)
+    md = module(
+        "ws",
+        name="Budget workshop",
+        duration_minutes=180,
+        allowed_days=[2, 4],
+        time_windows=[TimeWindow(time(9), time(12, 30))],
+    )
+    staff = [coach("c1", days_off=[wednesday] if coach_off_on_wednesday else [])]
+    p = problem([md], [person(x) for x in "abcd"], staff=staff, weeks=2)
+    p.horizon.holidays = [friday - timedelta(days=1), friday]
+    return p, wednesday
+
+
+def test_a_week_closures_shorten_skips_a_session_rather_than_leave_its_members_out(solved):
+    p, _ = _short_week_workshop(coach_off_on_wednesday=True)
+    t = solved(p)
+    # before: the second week could not hold the session, so all four were left out of the
+    # workshop for both weeks; now that week's session is skipped and everybody keeps it
+    assert t.unplaced == []
+    assert [s.key for s in t.sessions] == ["ws#1@0"]
+    assert t.skipped == ["ws#1@1"]
+    assert t.deferred == []
+    # four members, two weeks, halved (slots.SKIP_SHARE): the skip stands for one person,
+    # against four left out
+    assert t.goals["skipped_sessions"] == 1
+    # a week with no closure is no short week: its session may not be skipped
+    missing_first = replace(t, sessions=[])
+    assert [v.rule for v in verify(p, missing_first)] == ["frequency"]
+
+
+def test_a_session_that_fits_in_a_shortened_week_is_held(solved):
+    p, wednesday = _short_week_workshop(coach_off_on_wednesday=False)
+    t = solved(p)
+    assert sorted(s.key for s in t.sessions) == ["ws#1@0", "ws#1@1"]
+    assert wednesday in {s.date for s in t.sessions}
+    assert t.skipped == []
+    assert t.goals["skipped_sessions"] == 0
+
+
+def test_skipping_is_weighed_against_the_people_it_keeps_in(solved):
+    # the skip stands for one person (four members, two weeks, halved): at ten times the
+    # weight per person it costs more than leaving the four members out
+    p, _ = _short_week_workshop(coach_off_on_wednesday=True)
+    p.weights = replace(p.weights, skipped_sessions=10 * p.weights.unplaced)
+    t = solved(p)
+    assert t.skipped == []
+    assert {u.participant_id for u in t.unplaced} == set("abcd")
+
+
+def test_a_week_with_one_holiday_holds_its_weekly_sessions(solved):
+    # one closed day is no short week: the session stays required, and the members are left
+    # out of the workshop rather than the session skipped
+    p, _ = _short_week_workshop(coach_off_on_wednesday=True)
+    p.horizon.holidays = p.horizon.holidays[1:]  # only the Friday
+    t = solved(p)
+    assert t.skipped == []
+    assert {u.participant_id for u in t.unplaced} == set("abcd")

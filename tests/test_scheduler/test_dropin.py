@@ -5,7 +5,8 @@ through `verify`; a broken answer is named by its records."""
 from __future__ import annotations
 
 import copy
-from datetime import time
+import dataclasses
+from datetime import date, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -234,3 +235,42 @@ def test_a_site_cap_bounds_who_comes_to_a_drop_in(solved):
     t = solved(p)
     assert max(len(s.participant_ids) for s in t.sessions) == 3
     assert not t.unplaced  # three one afternoon, two the other
+
+
+def test_christmas_weeks_plan_and_every_two_weeks_spans_the_closed_week(solved):
+    # four weeks from Monday 14/12/2026: Christmas Friday (25/12) shuts the second week's
+    # Friday, the CPAS is closed from 28/12 to 01/01 (the third week). d has a Wednesday
+    # class, so the second week offers d nothing, and the third offers nobody anything
+    start = date(2026, 12, 14)
+    people = [person("a"), person("d", unavailability=class_on(WED))]
+    p = problem([group()], people, weeks=4)
+    p.horizon.start = start
+    closed = [date(2026, 12, 28) + timedelta(i) for i in range(5)]
+    p.horizon.holidays = [date(2026, 12, 25), *closed]
+    t = solved(p)
+    # before: two sessions a week on the one open Wednesday broke the one-a-day rule, and
+    # no timetable came out at all
+    assert t.feasible
+    offered = sorted(s.date for s in t.sessions if s.module_id == "amie")
+    assert offered == [
+        start + timedelta(2),
+        start + timedelta(4),
+        date(2026, 12, 23),
+        date(2027, 1, 6),
+        date(2027, 1, 8),
+    ]
+    # "every two weeks" counts the weeks the group can meet: d comes in the first week and
+    # again after the closure, and is not listed as having missed the Christmas weeks
+    assert t.unplaced == []
+    came = sorted(s.date for s in t.sessions if "d" in s.participant_ids)
+    assert [x.weekday() for x in came] == [FRI, FRI]
+    # the verifier counts the same weeks: d missing after the closure is named
+    later = [s for s in t.sessions if s.date > date(2027, 1, 1)]
+    without_d = [
+        dataclasses.replace(s, participant_ids=[x for x in s.participant_ids if x != "d"])
+        if s in later
+        else s
+        for s in t.sessions
+    ]
+    broken = dataclasses.replace(t, sessions=without_d)
+    assert [v.rule for v in verify(p, broken)] == ["drop_in"]

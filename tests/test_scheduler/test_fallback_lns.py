@@ -154,3 +154,26 @@ def test_a_search_is_behind_the_plan_only_while_its_pace_would_not_catch_up() ->
     assert not cpsat.behind_plan([], 9.0, 5.0, 13.0, 9.8)
     # found only lately (nothing a window ago): no pace to judge by, not behind yet
     assert not cpsat.behind_plan([(8.0, 200.0)], 8.5, 5.0, 13.0, 9.8)
+
+
+def test_with_a_short_week_a_search_above_the_plan_is_behind_it_whatever_its_pace() -> None:
+    # the demo's two weeks would catch up at their pace; with no deadline to catch up by (a
+    # horizon with a short week) a search above the plan is behind it
+    demo = [(2.2, 107.1), (3.8, 97.1), (5.0, 50.0)]
+    assert not cpsat.behind_plan(demo, 5.0, 5.0, 13.0, 9.8)
+    assert cpsat.behind_plan(demo, 5.0, 5.0, 13.0, None)
+    assert not cpsat.behind_plan([(1.0, 12.0)], 5.0, 5.0, 13.0, None)
+    assert not cpsat.behind_plan([], 5.0, 5.0, 13.0, None)
+
+
+def test_a_short_week_is_two_closed_working_days() -> None:
+    from datetime import timedelta
+
+    from tests.test_scheduler.factories import MONDAY
+
+    p = problem([module("m", allowed_days=[0, 1, 2, 3, 4])], [person("a")], weeks=2)
+    assert not engine.has_short_week(p)
+    p.horizon.holidays = [MONDAY + timedelta(days=10)]  # one Thursday: the week still holds
+    assert not engine.has_short_week(p)
+    p.horizon.holidays.append(MONDAY + timedelta(days=11))  # and its Friday: a short week
+    assert engine.has_short_week(p)
