@@ -62,6 +62,9 @@ GOAL_LABELS = {
     "staff_load_spread": _l("Difference in staff load beyond 5 points (%)"),
     "missed_biweekly_activity": _l("Two-week periods without a group activity"),
     "deferred_sessions": _l("Sessions left to the next planning (block runs on)"),
+    "skipped_sessions": _l(
+        "Sessions not held in weeks shortened by closures (people they stand for)"
+    ),
     "missed_drop_in": _l("Two-week periods without a drop-in session"),
     "unplaced": _l("Enrolments and weekly minimums left out"),
 }
@@ -250,6 +253,7 @@ class PlanningView(SignedInAccess, BaseView):
             timedelta=dt.timedelta,
             sees_people=permissions.can(current_user, Action.SEE_PEOPLE),
             deferred=self._deferred(run, look),
+            skipped=self._deferred(run, look, skipped=True),
             left_out=left_out(run) if current_user.role is not UserRole.VIEWER else [],
             left_out_count=len(runs.timetable_of(run).unplaced) if run.has_draft else 0,
             more_time=more_time_may_place(run),
@@ -258,11 +262,15 @@ class PlanningView(SignedInAccess, BaseView):
             ),
         )
 
-    def _deferred(self, run: PlanningRun, look: weekview.Lookups) -> list[str]:
-        """Sessions whose frequency block runs on past the planned weeks, left for later."""
+    def _deferred(
+        self, run: PlanningRun, look: weekview.Lookups, skipped: bool = False
+    ) -> list[str]:
+        """Sessions whose frequency block runs on past the planned weeks, left for later (or
+        with `skipped`, weekly sessions not held in a week closures shorten, with the week)."""
         if not run.has_draft or not run.timetable_json:
             return []
-        deferred = runs.timetable_of(run).deferred
+        timetable = runs.timetable_of(run)
+        deferred = timetable.skipped if skipped else timetable.deferred
         names = {}
         # Individual coaching: with whom.
         if deferred and permissions.can(current_user, Action.SEE_PEOPLE):
@@ -277,7 +285,14 @@ class PlanningView(SignedInAccess, BaseView):
         for key in deferred:
             group_key = keys.session_group(key)
             module = look.modules.get(keys.module_pk(group_key) or 0)
-            labels.append(weekview.group_label(group_key, module, names))
+            label = weekview.group_label(group_key, module, names)
+            occurrence = key.rpartition("@")[2]
+            if skipped and module is not None and occurrence.isdigit():
+                # a skipped session is weekly: its occurrences run week by week
+                week = int(occurrence) // max(module.sessions_per_period or 1, 1)
+                monday = run.week_start + dt.timedelta(days=7 * week)
+                label += " · " + _("week of %(d)s", d=f"{monday:%d/%m/%Y}")
+            labels.append(label)
         return labels
 
     def _group_namer(self, diff: Any, look: weekview.Lookups) -> Any:

@@ -89,6 +89,7 @@ def judge(entry: dict[str, Any], folder: Path, row: dict[str, Any]) -> dict[str,
     out["status"] = timetable.status
     out["strategy"] = timetable.stats.strategy
     out["deferred"] = len(timetable.deferred)
+    out["skipped"] = len(timetable.skipped)
     out["unplaced"] = len(raw["unplaced"]) if isinstance(raw.get("unplaced"), list) else None
     out["within_limit"] = row.get("wall_seconds", 1e9) <= out["time_limit"] + MARGIN
     if timetable.feasible:
@@ -135,6 +136,7 @@ def line(r: dict[str, Any]) -> str:
         f"{Path(r['file']).stem:42}",
         f"{r.get('status', '?'):10}",
         f"left {left!s:>3}",
+        f"deferred {r.get('deferred', '-')!s:>2} skipped {r.get('skipped', '-')!s:>2}",
         f"{wall:6.2f}/{r['time_limit']:.0f}s" if wall is not None else "    -/-  ",
         "ok " if r.get("within_limit") else "OVER",
         f"{r.get('peak_rss_mib', 0):7.1f} MiB",

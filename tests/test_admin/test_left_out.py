@@ -80,3 +80,33 @@ def test_more_time_is_suggested_only_while_fewer_left_out_is_not_ruled_out(
     run.engine_status, run.best_bound = "OPTIMAL", 0.0
     assert 'data-testid="more-time"' not in page()
     assert 'data-testid="left-out"' in page()
+
+
+def test_a_week_shortened_by_a_closure_skips_a_session_and_says_which(coordinator_client, world):
+    # the first module meets on Tuesday or Wednesday mornings; in the second week the centre
+    # is closed on Monday and Tuesday (a short week) and the coach is off on Wednesday: that
+    # week's session is skipped (its members keep the module), and the run page says which
+    # and in which week
+    from app.models import ClosureDay
+    from tests.planning_helpers import WEEK, day_off
+
+    plannable(world)
+    tuesday = WEEK + dt.timedelta(days=8)
+    db.session.add(
+        ClosureDay(
+            organisation_id=world.org.id,
+            start_date=tuesday - dt.timedelta(days=1),
+            end_date=tuesday,
+            reason="Fermeture",
+        )
+    )
+    db.session.commit()
+    day_off(world, tuesday + dt.timedelta(days=1))
+    run = plan(world, weeks=2)
+    timetable = timetable_of(run)
+    assert timetable.unplaced == []
+    assert len(timetable.skipped) == 1
+    assert timetable.skipped[0].endswith("@1")
+    page = coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
+    assert 'data-testid="skipped"' in page
+    assert f"{world.module.name} · group 1 · week of 07/12/2026" in page
