@@ -107,7 +107,7 @@ def small_problems(draw, tiny: bool = False) -> Problem:
         )
     enrol = {m.id: [q.id for q in people if tiny or draw(st.booleans())] for m in modules}
     cap = None if tiny else draw(st.sampled_from([None, None, 2]))
-    return problem(
+    p = problem(
         modules,
         people,
         staff=staff,
@@ -115,6 +115,12 @@ def small_problems(draw, tiny: bool = False) -> Problem:
         enrol=enrol,
         site_=site(opening_hours=MORNINGS, group_size_cap=cap),
     )
+    if not tiny:
+        # holidays: none, one (the week holds), two or more (a short week: weekly sessions may
+        # be skipped), or every allowed day of a module (its occurrence is dropped)
+        closed = draw(st.sets(st.integers(0, 4), max_size=4))
+        p.horizon.holidays = [p.horizon.start + timedelta(days=d) for d in sorted(closed)]
+    return p
 
 
 @SETTINGS
