@@ -41,8 +41,7 @@ from scheduler.goals import (
     load_points,
     load_spread,
     preferred_time_terms,
-    waiting_goal,
-    waiting_units,
+    waiting_term,
 )
 from scheduler.model import GroupVars, Lit, SessionVars, skeleton
 from scheduler.problem import Module, Problem
@@ -219,7 +218,8 @@ class _Relaxation:
     def _timed_session(self, s: SessionVars) -> dict[str, Lit]:
         """The skeleton's own session (its rules are the model's); its deferral is counted."""
         if s.optional:
-            self.terms[waiting_goal(s)].append(waiting_units(s) * (s.group.active - s.placed))
+            goal, units = waiting_term(s)
+            self.terms[goal].append(units * (s.group.active - s.placed))
         return s.staff_any
 
     def _counted_session(self, g: GroupVars, s: SessionVars, active: Lit) -> dict[str, Lit]:
@@ -228,13 +228,14 @@ class _Relaxation:
         person = self.b.participants.get(g.spec.label) if g.spec.individual else None
         required = required_roles(g.module, person, self.b.staff)
         placed: Lit = active
+        goal, units = waiting_term(s)
         if s.optional and s.starts:
             placed = self.bool()
             m.add(placed <= active)
-            self.terms[waiting_goal(s)].append(waiting_units(s) * (active - placed))
+            self.terms[goal].append(units * (active - placed))
         elif not s.starts:
             if s.optional:
-                self.terms[waiting_goal(s)].append(waiting_units(s) * active)
+                self.terms[goal].append(units * active)
             elif isinstance(active, int):
                 m.add_bool_or([])  # a required session with no possible time at all
             else:

@@ -55,16 +55,13 @@ def objective_value(problem: Problem, values: dict[str, float]) -> float:
     return float(sum(weights[k] * v for k, v in values.items() if k in weights))
 
 
-def waiting_units(s: SessionVars) -> int:
-    """An optional session's units in its goal: one deferred session, or the people a
-    skipped one stands for (`GroupSpec.skip_people`)."""
-    return s.group.spec.skip_people if s.occurrence in s.group.spec.skippable else 1
-
-
-def waiting_goal(s: SessionVars) -> str:
-    """The goal an optional session left unplaced counts in: skipped in a week closures
-    shorten, or left to the next horizon."""
-    return "skipped_sessions" if s.occurrence in s.group.spec.skippable else "deferred_sessions"
+def waiting_term(s: SessionVars) -> tuple[str, int]:
+    """The goal an optional session left unplaced counts in, and its units there: skipped in a
+    week closures shorten (the people it stands for, `GroupSpec.skip_people`), or one session
+    left to the next horizon."""
+    if s.occurrence in s.group.spec.skippable:
+        return "skipped_sessions", s.group.spec.skip_people
+    return "deferred_sessions", 1
 
 
 def _preferred(module_blocks: list[tuple[int, int, int]], t: int, dur: int) -> bool:
@@ -84,7 +81,8 @@ def add_goal_terms(b: ModelBuilder) -> dict[str, cp_model.LinearExprT]:
         if s.optional:
             # a session of a used group whose block the horizon's end cuts short, or in a week
             # closures shorten, left unplaced
-            terms[waiting_goal(s)].append(waiting_units(s) * (s.group.active - s.placed))
+            goal, units = waiting_term(s)
+            terms[goal].append(units * (s.group.active - s.placed))
     if weights.outside_preferred_times:
         terms["outside_preferred_times"].extend(preferred_time_terms(b))
     if weights.staff_load_spread:

@@ -24,7 +24,7 @@ from app.services import access_log, notices
 from app.services.planning import adjust, affected, jobs, keys, publishing, runs, weekview, wording
 from app.services.planning import weeks as calendar
 from app.services.planning.grid import KIND_STYLE, week_grid
-from app.services.planning.left_out import left_out, more_time_may_place
+from app.services.planning.left_out import left_out, more_time_may_place, skipped_weeks
 from app.services.planning.problem import Scope
 from app.services.planning.runs import PlanningError
 from app.web.belgian_input import parse_date, parse_time
@@ -271,6 +271,7 @@ class PlanningView(SignedInAccess, BaseView):
             return []
         timetable = runs.timetable_of(run)
         deferred = timetable.skipped if skipped else timetable.deferred
+        week_of = skipped_weeks(run) if skipped else {}
         names = {}
         # Individual coaching: with whom.
         if deferred and permissions.can(current_user, Action.SEE_PEOPLE):
@@ -286,12 +287,8 @@ class PlanningView(SignedInAccess, BaseView):
             group_key = keys.session_group(key)
             module = look.modules.get(keys.module_pk(group_key) or 0)
             label = weekview.group_label(group_key, module, names)
-            occurrence = key.rpartition("@")[2]
-            if skipped and module is not None and occurrence.isdigit():
-                # a skipped session is weekly: its occurrences run week by week
-                week = int(occurrence) // max(module.sessions_per_period or 1, 1)
-                monday = run.week_start + dt.timedelta(days=7 * week)
-                label += " · " + _("week of %(d)s", d=f"{monday:%d/%m/%Y}")
+            if key in week_of:
+                label += " · " + _("week of %(d)s", d=f"{week_of[key]:%d/%m/%Y}")
             labels.append(label)
         return labels
 

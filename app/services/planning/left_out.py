@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Module, Participant, PlanningRun
 from app.services.planning import runs
+from scheduler.slots import group_specs
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,28 @@ def left_out(run: PlanningRun) -> list[LeftOut]:
         week = None if u.week is None else run.week_start + dt.timedelta(weeks=u.week)
         out.append(LeftOut(pid, people.get(pid, ""), module_name, u.reason or u.rule, week))
     return sorted(out, key=lambda x: (x.participant_name, x.module_name or ""))
+
+
+def skipped_weeks(run: PlanningRun) -> dict[str, dt.date]:
+    """The week (its Monday) of each weekly session the run's timetable skips in a week that
+    closures shorten, by session key: where the engine placed that occurrence (an individual
+    enrolment's own rhythm included)."""
+    if not run.has_draft or not run.timetable_json:
+        return {}
+    skipped = runs.timetable_of(run).skipped
+    if not skipped:
+        return {}
+    specs = {spec.id: spec for spec in group_specs(runs.problem_of(run))}
+    out = {}
+    for key in skipped:
+        group, _, occurrence = key.rpartition("@")
+        spec = specs.get(group)
+        if spec is None or not occurrence.isdigit() or int(occurrence) >= len(spec.occurrences):
+            continue
+        weeks = spec.occurrences[int(occurrence)]
+        if weeks:
+            out[key] = run.week_start + dt.timedelta(weeks=weeks[0])
+    return out
 
 
 def more_time_may_place(run: PlanningRun) -> bool:
