@@ -45,14 +45,14 @@ REQUIRED_GIVE_UP_SHARE = 0.5
 # neighbourhood steps improve that plan for the rest (Move Up!'s four weeks: CP-SAT's first
 # timetable came at 25 s; 19 left out at 10 s before, 7 after)
 FALLBACK_GIVE_UP_SHARE = 0.5
-# ... unless it has at most this many sessions to place: then, if the whole model has found
-# nothing by the shorter share below, it searches again from the partial plan (one week of
-# Move Up! on a slower machine: nothing by half the limit, and neighbourhood steps then left
-# 10 people out; from the partial plan 0-3 in three runs of four). On four weeks of Move Up!,
-# Interactief and Mod'Actions (145-221 sessions) the partial plan as a hint held the whole
-# model near it: 19, 19 and 0 left out against 7, 0 and 0 with neighbourhood steps
+# ... unless it has at most this many sessions to place: then the whole model searches from
+# the partial plan at once. Move Up!'s week of 7/12/2026, seeds 0-6 at 10 s: started without it,
+# the whole model's first timetables left 17-44 people out and the answer 3-10 (the plan's 10
+# on two seeds); from the plan, 3 (the proven least) on every seed, optimal on two. On four
+# weeks of Move Up!, Interactief and Mod'Actions (145-221 sessions) the partial plan as a hint
+# held the whole model near it: 19, 19 and 0 left out against 7, 0 and 0 with neighbourhood
+# steps
 HINTED_FALLBACK_UP_TO = 100
-HINTED_GIVE_UP_SHARE = 0.25
 # ... and the share from which it hands over to neighbourhood steps from the partial plan while
 # everything it has found is worse than that plan and it is not catching up
 BEHIND_SHARE = 0.5
@@ -331,9 +331,10 @@ def _searched(
             return outcome
         # proven impossible, or nothing found in time: the optional model
     fall_back = start is None and last_resort is not None
-    few = fall_back and session_slots(problem) <= HINTED_FALLBACK_UP_TO
-    share = HINTED_GIVE_UP_SHARE if few else FALLBACK_GIVE_UP_SHARE
-    give_up = at(share) if fall_back else None
+    if fall_back and session_slots(problem) <= HINTED_FALLBACK_UP_TO:
+        # few sessions: the whole model from the partial plan (see HINTED_FALLBACK_UP_TO)
+        return search(run, defer=True, give_up=None, start=last_resort)
+    give_up = at(FALLBACK_GIVE_UP_SHARE) if fall_back else None
     if fall_back and not run.deterministic:
         # ... or, from BEHIND_SHARE of the limit on, nothing better than the partial plan and
         # no pace to catch up with it by the deadline (Move Up!'s four weeks over Christmas:
@@ -359,9 +360,6 @@ def _searched(
         and not run.stopped()
     ):
         assert last_resort is not None
-        if few:
-            # few sessions: the whole model again, from the partial plan
-            return search(run, defer=True, give_up=None, start=last_resort)
         improved = neighbourhoods(run, last_resort, run.deadline)
         outcome = Outcome(improved, "FEASIBLE", "neighbourhood")
     return outcome

@@ -304,6 +304,13 @@ def _run_stage(
             # optimal only within the greedy grouping or its neighbourhood unless full
             now.best = Best(status if full else "FEASIBLE", sessions, groups, objective, bound)
             stats.strategy = "full" if full else "decomposed"
+        elif best is not None and stage.name == "full":
+            # no better than the timetable it started from, but the whole model's bound holds
+            # for every timetable: it may prove that one optimal
+            bound = floor_bound(problem, solver.best_objective_bound)
+            if best.bound is None or bound > best.bound:
+                proven = "OPTIMAL" if reaches(best.objective, bound) else best.status
+                now.best = replace(best, status=proven, bound=bound)
     return status, callback.gave_up
 
 

@@ -101,7 +101,6 @@ def test_a_deterministic_solve_gives_up_nothing_by_the_clock(monkeypatch):
     a = solve(p, time_limit=3, seed=7, workers=1, deterministic=True)
     monkeypatch.setattr(engine, "REQUIRED_GIVE_UP_SHARE", 0.0)
     monkeypatch.setattr(engine, "FALLBACK_GIVE_UP_SHARE", 0.0)
-    monkeypatch.setattr(engine, "HINTED_GIVE_UP_SHARE", 0.0)
     b = solve(p, time_limit=3, seed=7, workers=1, deterministic=True)
     assert verify(p, a) == []
     assert _shape(a) == _shape(b)
