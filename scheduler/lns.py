@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from scheduler.focus import focus, merge
+from scheduler.focus import Focus, focus, merge
 from scheduler.goals import left_out, measure, objective_value
-from scheduler.model import build
+from scheduler.model import BuiltModel, build
 from scheduler.problem import Problem
 from scheduler.repair import repaired
 from scheduler.slots import Calendar, deferred_keys
@@ -49,9 +49,10 @@ class Best:
 # without a better timetable, or as long as it took to find the last one)
 STEP_SECONDS = 3.0
 STALL_SECONDS = 0.4
-# ... and this long in a step around one module somebody is left out of (`alone`): placing a
-# person is one long search with no better timetable on the way (the 300-person city week's
-# Dari speaker: 1.5 s with that module alone, never within the usual stall)
+# ... and this long in a step that places people (`alone`, `around_people`): placing a person
+# is one long search with no better timetable on the way (the 300-person city week's Dari
+# speaker: 1.5 s with that module alone, never within the usual stall; the unseen s2424, a
+# person around people after 2.8 s)
 PLACE_STALL_SECONDS = 2.0
 # the share of steps, while somebody is left out, that free one such module alone
 SINGLE_SHARE = 0.34
@@ -184,13 +185,15 @@ def around_people(
         if e.module_id not in modules:
             continue
         current = group_of.get((e.participant_id, e.module_id))
+        formed = ids_of.get(e.module_id, [])
+        # any group of the module, including one not formed yet
+        every = {f"{e.module_id}#{n}" for n in range(1, len(formed) + 2)}
         if (e.participant_id, e.module_id) in targets:
-            # any group of the module, including one not formed yet
-            allowed.setdefault(e.participant_id, set()).update(
-                f"{e.module_id}#{n}" for n in range(1, len(ids_of.get(e.module_id, [])) + 2)
-            )
+            allowed.setdefault(e.participant_id, set()).update(every)
         elif current is not None:
-            allowed.setdefault(e.participant_id, set()).add(current)
+            # their own group, or the new one: a group of its minimum size can form around
+            # the person left out (the unseen city week s2424: a fifth job club)
+            allowed.setdefault(e.participant_id, set()).update({current, *(every - set(formed))})
     mine = {gid for (pid, _), gid in group_of.items() if pid in people}
     free_keys = {s.key for s in sessions if s.module_id in modules or s.group_id in mine}
     frozen = {s.key: s for s in sessions if s.key not in free_keys}
@@ -273,6 +276,35 @@ def choose(
     return Neighbourhood(chosen, frozen)
 
 
+def step_model(
+    problem: Problem,
+    best: Best,
+    hood: Neighbourhood,
+    cal: Calendar,
+    individual: set[str],
+) -> tuple[BuiltModel, dict[str, list[str]], Focus]:
+    """A step's model: the neighbourhood's own problem (what its free sessions touch, see
+    focus.py), every other membership as it is, the free sessions searched; with the
+    membership the step starts from and the focus."""
+    part = focus(problem, best.sessions, hood.modules, hood.frozen)
+    membership = {
+        g.id: list(g.participant_ids)
+        for g in best.groups
+        if g.module_id not in individual and g.module_id in part.modules
+    }
+    built = build(
+        part.problem,
+        fixed_membership=membership,
+        free_modules=hood.modules,
+        frozen={k: s for k, s in hood.frozen.items() if s.module_id in part.modules},
+        allowed_groups=hood.allowed,
+        symmetry=False,
+        # staff members busy outside the focus: their answers are its own
+        cal=cal.elsewhere(part.busy, part.used),
+    )
+    return built, membership, part
+
+
 def improve(
     problem: Problem,
     best: Best,
@@ -319,23 +351,7 @@ def improve(
             hood = around_people(problem, best, rng, width, individual)
         if hood is None:
             hood = choose(problem, best, rng, width, individual, sticky)
-        # the step's own problem: what its free sessions touch (see focus.py)
-        part = focus(problem, best.sessions, hood.modules, hood.frozen)
-        membership = {
-            g.id: list(g.participant_ids)
-            for g in best.groups
-            if g.module_id not in individual and g.module_id in part.modules
-        }
-        built = build(
-            part.problem,
-            fixed_membership=membership,
-            free_modules=hood.modules,
-            frozen={k: s for k, s in hood.frozen.items() if s.module_id in part.modules},
-            allowed_groups=hood.allowed,
-            symmetry=False,
-            # staff members busy outside the focus: their answers are its own
-            cal=cal.elsewhere(part.busy, part.used),
-        )
+        built, membership, part = step_model(problem, best, hood, cal, individual)
         longest[0] = max(longest[0], built.build_seconds)  # load varies: the longest so far
         hint(built, membership, [s for s in best.sessions if s.module_id in part.modules])
         # completing the hint takes longer on bigger models (about a tenth of their building
@@ -349,7 +365,8 @@ def improve(
         if left < STEP_AT_LEAST / 2:
             break
         solver = step_solver(min(STEP_SECONDS, left), rng.randrange(1 << 30))
-        watch = _StallStop(PLACE_STALL_SECONDS if single else STALL_SECONDS)
+        # placing a person (a step around one module, or around people) is one long search
+        watch = _StallStop(PLACE_STALL_SECONDS if single or hood.allowed else STALL_SECONDS)
         status = solver.solve(built.model, watch)
         watch.close()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:

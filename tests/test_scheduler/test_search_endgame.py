@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from datetime import time
+
+from ortools.sat.python import cp_model
 
 from scheduler import Timetable, engine, solve, verify
 from scheduler import construct as construct_module
+from scheduler.cpsat import extract
+from scheduler.cpsat import hint as hint_model
+from scheduler.focus import merge
 from scheduler.goals import left_out, measure, objective_value
-from scheduler.lns import Best, alone
+from scheduler.lns import Best, alone, around_people, step_model, whole_objective
+from scheduler.problem import Pin, Unavailability
+from scheduler.slots import Calendar
 from scheduler.unplaced import list_unplaced
-from tests.test_scheduler.factories import coach, module, person, problem, room
+from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room
 
 
 def _two_groups():
@@ -154,3 +162,41 @@ def test_a_step_alone_frees_the_one_module_somebody_misses_and_nothing_else():
     # nobody left out: no such step
     whole = Best("FEASIBLE", full.sessions, full.groups, 0.0, None)
     assert alone(p, whole, random.Random(0), individual) is None
+
+
+def test_a_step_around_people_forms_a_new_group_with_members_of_another():
+    # four people meet on Monday, the only day the fifth cannot come; a group needs two: the
+    # fifth is placed only in a new group that one of the four joins (steps around people
+    # froze everybody else's group, so no group could form around the person left out)
+    md = module("m", name="Job club", group_min=2, group_max=4, max_groups=2)
+    monday = [Unavailability(0, time(8), time(18), "language_course", "Dutch class")]
+    people = [person("p0", unavailability=monday), *(person(f"p{i}") for i in range(1, 5))]
+    staff, rooms = [coach("c1"), coach("c2")], [room("r1"), room("r2")]
+    p = problem([md], people, staff=staff, rooms=rooms)
+    four = problem([replace(md, max_groups=1)], people[1:], staff=staff, rooms=rooms)
+    four.pins = [Pin("m#1@0", MONDAY, time(9))]
+    before = solve(four, time_limit=5)
+    assert verify(four, before) == []
+    trial = Timetable("FEASIBLE", sessions=before.sessions, groups=before.groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert verify(p, trial) == []
+    assert [pid for pid, _, _ in left_out(p, trial)] == ["p0"]
+    objective = objective_value(p, measure(p, trial))
+    best = Best("FEASIBLE", trial.sessions, trial.groups, objective, None)
+
+    hood = around_people(p, best, random.Random(0), 2, set())
+    assert hood is not None
+    cal = Calendar(p)
+    built, membership, part = step_model(p, best, hood, cal, set())
+    hint_model(built, membership, best.sessions)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 5
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    sessions, groups = merge((best.sessions, best.groups), extract(built, solver), part.modules)
+    after = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    after.unplaced = list_unplaced(p, after)
+    assert verify(p, after) == []
+    assert not left_out(p, after)
+    assert sorted(len(g.participant_ids) for g in groups) == [2, 3]
+    assert whole_objective(p, cal, sessions, groups) < best.objective
