@@ -201,6 +201,30 @@ def _already_met(met: set[str], key: str, rhythm: Frequency | None, start: dt.da
     return f"{key}|{calendar.block_start(rhythm, start).isoformat()}" in met
 
 
+def _enrolment_frequency(
+    e: Enrolment, met: set[str], week_start: dt.date
+) -> scheduler.Frequency | None:
+    """An enrolment's rhythm in the engine's terms where it is its own: a rhythm set on the
+    enrolment, or an individual module's beyond one a week (each person's series has its own
+    blocks: whether this block already had its session is that person's, not whether anybody's
+    interview of the module was held in it, which dropped every member's evaluation from a
+    re-planned week once one member had had theirs)."""
+    key = f"{e.module_id}#{e.participant_id}"
+    if e.frequency is not None:
+        return engine_frequency(
+            e.frequency, 1, week_start, _already_met(met, key, e.frequency, week_start)
+        )
+    module = e.module
+    if module.kind.is_individual and module.frequency not in (None, Frequency.PER_WEEK):
+        return engine_frequency(
+            module.frequency,
+            module.sessions_per_period,
+            week_start,
+            _already_met(met, key, module.frequency, week_start),
+        )
+    return None
+
+
 def _referrers(
     people: Iterable[Participant], enrolments: list[Enrolment], due: list[_Evaluation]
 ) -> dict[int, int]:
@@ -733,16 +757,7 @@ def build_problem(
                 scheduler.Enrolment(
                     participant_id=str(e.participant_id),
                     module_id=str(e.module_id),
-                    frequency=engine_frequency(
-                        e.frequency,
-                        1,
-                        scope.week_start,
-                        _already_met(
-                            met, f"{e.module_id}#{e.participant_id}", e.frequency, scope.week_start
-                        ),
-                    )
-                    if e.frequency is not None
-                    else None,
+                    frequency=_enrolment_frequency(e, met, scope.week_start),
                     start_date=e.start_date,
                     end_date=e.end_date,
                     sessions_done=done.get(f"{e.module_id}#{e.participant_id}", 0)
