@@ -183,7 +183,9 @@ class _Relaxation:
         self.terms["groups"].append(cost)
         actives: list[Lit] = [g.active if self.timed else self.bool() for g in groups]
         m.add(count == sum(actives))
-        if not any(s.key in self.pinned for g in groups for s in g.sessions):
+        if not module.first_block_held and not any(
+            s.key in self.pinned for g in groups for s in g.sessions
+        ):
             # without members or pins the module's groups are interchangeable: the used ones
             # come first, in the order of their first session's start
             for i in range(1, len(groups)):

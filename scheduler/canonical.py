@@ -21,6 +21,7 @@ def canonical(
     pinned = {pin.session_key.rpartition("@")[0] for pin in problem.pins}
     labelled = {g.module_id for g in problem.previous.groups} if problem.previous else set()
     labelled |= {gid.rpartition("#")[0] for gid in pinned}
+    labelled |= {md.id for md in problem.modules if md.first_block_held}
     sessions = [replace(x) for x in sessions]
     groups = [replace(g, participant_ids=list(g.participant_ids)) for g in groups]
     # sessions of one group within the same week block: in time order

@@ -16,6 +16,7 @@ from scheduler.slots import (
     alternates,
     clock,
     enrolled,
+    first_block_cut,
     group_specs,
     may_staff,
     min_gap_days,
@@ -135,10 +136,18 @@ class ConstructionState:
         self.sessions: list[Session] = []
         self.by_group: dict[str, list[Session]] = {}
         self.specs = group_specs(problem)
-        # a group module's first spec (all its groups share the occurrences)
+        # a group module's first spec (its groups share the occurrences, except those that
+        # already held the first block's: see `place`)
         self.spec_of: dict[str, GroupSpec] = {}
         for spec in self.specs:
-            self.spec_of.setdefault(spec.module.id, spec)
+            if spec.id not in spec.module.first_block_held:
+                self.spec_of.setdefault(spec.module.id, spec)
+        self.held_first = {
+            gid
+            for md in problem.modules
+            if first_block_cut(md.frequency, problem.horizon.start)
+            for gid in md.first_block_held
+        }
         self.membership: dict[str, list[str]] = {}
         self.ungrouped: list[tuple[str, str]] = []
         self.urgent: set[str] = set()  # people left out by an earlier attempt: grouped first
@@ -300,6 +309,8 @@ class ConstructionState:
         team: dict[str, str],
         room: Room | None,
     ) -> None:
+        if occ == 0 and gid in self.held_first:
+            return  # the group already held its first block's session before the horizon
         dur = md.duration_minutes
         week = self.cal.day(t).week
         for pid in members:

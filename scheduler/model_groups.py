@@ -147,8 +147,12 @@ def membership(mb: ModelBuilder, module: Module, groups: list[GroupVars]) -> Non
             mb.m.add(count == k).only_enforce_if(is_k)
             mb.m.add(count != k).only_enforce_if(is_k.negated())
             mb.group_count_is[(module.id, k)] = (is_k, -(-n // k), n // k)
-    labelled = any(g.spec.id in mb.previous_group_ids() for g in groups) or any(
-        s.key in mb.pins for g in groups for s in g.sessions
+    # groups named by the previous timetable, a pin or a block already held are not
+    # interchangeable
+    labelled = (
+        any(g.spec.id in mb.previous_group_ids() for g in groups)
+        or any(s.key in mb.pins for g in groups for s in g.sessions)
+        or bool(module.first_block_held)
     )
     if labelled or not mb.symmetry or mb.allowed is not None:
         return

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from scheduler.timetable import Timetable
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # files of these versions still read (version 1 lacks the dated fields, version 2 the staff,
 # cap and rhythm fields of version 3, version 3 the drop-in of version 4, version 4 the
-# interpreter pool and the role mix of version 5; all take defaults). Before version 5
+# interpreter pool and the role mix of version 5, version 5 the groups that held the first
+# block's session of version 6; all take defaults). Before version 5
 # `monthly` meant a block of 4 weeks: io.py reads it as `every_n_weeks` of 4 (with its 21 days'
 # spacing), so an old file keeps its meaning
-READABLE_VERSIONS = (1, 2, 3, 4, 5)
+READABLE_VERSIONS = (1, 2, 3, 4, 5, 6)
 # the first version in which `monthly` is a calendar month
 CALENDAR_MONTHS_SINCE = 5
 
@@ -257,6 +258,12 @@ class Module:
     # interpreter for a member's interpreter language no staff mediator of it speaks (not for
     # open or drop-in sessions, which hold no fixed members)
     books_interpreter: bool = False
+    # (v6) group modules: the groups (ids such as "7#2") that already held their session of the
+    # block the horizon's start cuts, while the module's other groups still owe theirs (a
+    # two-week plan put group 1's monthly excursion in its first week and group 2's in its
+    # second; re-planning from the second week must give group 2 its excursion, not group 1 a
+    # second one). `frequency.skip_first_block` says every group held it.
+    first_block_held: list[str] = field(default_factory=list)
 
     @property
     def open(self) -> bool:

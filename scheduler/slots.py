@@ -153,6 +153,28 @@ def cut_by_end(frequency: Frequency, weeks: int, start: date | None = None) -> f
     return frozenset(i for i, (_, cut, _) in enumerate(_blocks(frequency, weeks, start)) if cut)
 
 
+def first_block_cut(frequency: Frequency, start: date) -> bool:
+    """Whether the rhythm's first block in the horizon began before it (its occurrence 0 is
+    that block's, not skipped by `skip_first_block`)."""
+    if frequency.skip_first_block or frequency.kind == "per_week":
+        return False
+    if frequency.kind == "monthly":
+        return start.day > 1
+    return frequency.phase % max(frequency.interval_weeks, 1) > 0
+
+
+def held_before(
+    problem: Problem, module: Module, occurrences: list[list[int]], gid: str
+) -> list[list[int]]:
+    """A group's occurrences without the first block's where the group already held it
+    (`Module.first_block_held`): dropped, keeping the others' numbers."""
+    if gid not in module.first_block_held or not occurrences:
+        return occurrences
+    if not first_block_cut(module.frequency, problem.horizon.start):
+        return occurrences
+    return [[], *occurrences[1:]]
+
+
 def module_occurrences(
     problem: Problem, module: Module, frequency: Frequency | None = None
 ) -> list[list[int]]:
@@ -665,13 +687,14 @@ def _group_specs(problem: Problem) -> list[GroupSpec]:
             cut = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
             days = _month_days(problem, module.frequency)
             for k in range(1, max_groups(module, len(ids), site_cap(problem, module)) + 1):
+                gid = group_id(module.id, k)
                 spec = GroupSpec(
-                    group_id(module.id, k),
+                    gid,
                     module,
                     str(k),
                     list(ids),
                     False,
-                    occ,
+                    held_before(problem, module, occ, gid),
                     cut | short,
                     None,
                     days,

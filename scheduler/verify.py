@@ -49,6 +49,15 @@ def _week_blocks(freq: Frequency, weeks: int, start: date) -> list[Block]:
     return blocks[1:] if offset and freq.skip_first_block else blocks
 
 
+def _began_before(freq: Frequency, start: date) -> bool:
+    """Whether the first block the horizon meets began before it and is planned (not skipped)."""
+    if freq.kind == "per_week" or freq.skip_first_block:
+        return False
+    if freq.kind == "monthly":
+        return start.day > 1
+    return freq.phase % max(freq.interval_weeks, 1) != 0
+
+
 def _month_blocks(freq: Frequency, weeks: int, start: date) -> list[Block]:
     """Monthly: one block per calendar month the horizon meets (the month it starts in is
     skipped with `skip_first_block` when it began before the horizon)."""
@@ -320,8 +329,14 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             or (freq.kind == "per_week" and freq.count > 1 and bool(closed))
         )
         in_block: Counter[tuple[int, ...]] = Counter()
+        # a group that held its first block's session before the horizon owes none there
+        held_first = (
+            not md.individual and g.id in md.first_block_held and _began_before(freq, h.start)
+        )
         for i, block in enumerate(blocks):
             key = f"{g.id}@{i}"
+            if i == 0 and held_first:
+                continue
             block_weeks = (*sorted(block[0]), block[2], block[3])
             # dates leave a week block shared by several occurrences only so many sessions:
             # its open days times the sessions a day

@@ -130,3 +130,34 @@ def test_the_month_boundary_is_checked_from_the_data():
     broken = copy.deepcopy(t)
     broken.sessions[0].date = JANUARY_18 + timedelta(days=11)  # Friday 29 January
     assert any(v.rule == "frequency" and s.key in v.message for v in verify(p, broken))
+
+
+def test_a_group_that_held_the_month_already_does_not_hold_it_again(solved):
+    # two groups; a two-week plan put group 1's January excursion before the 18th and group
+    # 2's after it: planned again from the 18th, group 2 still owes January's, group 1 not
+    people = [person(f"p{i}") for i in range(8)]
+    md = excursion(group_max=4, max_groups=2, min_groups=2, first_block_held=["exc#1"])
+    p = problem([md], people, weeks=4)
+    p.horizon.start = JANUARY_18
+    t = solved(p)
+    months = sorted((s.group_id, s.date.month) for s in t.sessions)
+    assert months == [("exc#1", 2), ("exc#2", 1), ("exc#2", 2)]
+
+    # the verifier names a group that held it before and holds it again
+    again = copy.deepcopy(t)
+    (feb,) = [s for s in again.sessions if s.group_id == "exc#1"]
+    twice = copy.deepcopy(feb)
+    twice.key, twice.date = "exc#1@0", JANUARY_18 + timedelta(days=2)
+    again.sessions.append(twice)
+    assert any(
+        v.rule == "frequency" and ("session", "exc#1@0") in refs(v) for v in verify(p, again)
+    )
+    # without the record of it, both groups hold January's
+    p.modules[0].first_block_held = []
+    t = solved(p)
+    assert sorted((s.group_id, s.date.month) for s in t.sessions) == [
+        ("exc#1", 1),
+        ("exc#1", 2),
+        ("exc#2", 1),
+        ("exc#2", 2),
+    ]

@@ -20,7 +20,7 @@ def sample():
 def test_problem_round_trip():
     p = sample()
     text = dumps(p)
-    assert json.loads(text)["format_version"] == 5
+    assert json.loads(text)["format_version"] == 6
     assert loads_problem(text) == p
 
 
@@ -38,7 +38,7 @@ def test_a_version_1_file_still_reads_with_the_dated_fields_defaulted():
     assert read.horizon.frozen_before is None
     assert read.modules[0].term_end is None
     assert read.modules[0].sessions_total is None
-    assert read.format_version == 5
+    assert read.format_version == 6
     assert read == sample()
 
 
@@ -70,7 +70,7 @@ def test_a_version_4_file_still_reads_without_the_interpreter_pool():
     read = loads_problem(json.dumps(data))
     assert read.interpreters == []
     assert read.modules[0].books_interpreter is False
-    assert read.format_version == 5
+    assert read.format_version == 6
     assert read == sample()
 
 
@@ -81,7 +81,7 @@ def test_a_version_3_file_still_reads_without_drop_in():
     _drop_version_5_fields(data)
     read = loads_problem(json.dumps(data))
     assert read.modules[0].drop_in is None
-    assert read.format_version == 5
+    assert read.format_version == 6
     assert read == sample()
 
 
@@ -94,7 +94,7 @@ def test_a_version_2_file_still_reads_with_the_staff_and_rhythm_fields_defaulted
     assert read.modules[0].delivery_language is None
     assert read.sites[0].staff_cap is None
     assert read.staff[0].qualifications == []
-    assert read.format_version == 5
+    assert read.format_version == 6
     assert read == sample()
 
 

@@ -380,6 +380,10 @@ def staffed_problems(draw) -> Problem:
                 required_qualifications=draw(st.sampled_from([{}, {}, {"coach": ["via_trainer"]}])),
                 min_days_between=draw(st.sampled_from([None, None, 5, 10])),
                 once_per_person=draw(st.integers(0, 4)) == 0,
+                # groups that already held the first block's session before the horizon
+                first_block_held=draw(
+                    st.sampled_from([[], [], [f"md{i}#1"], [f"md{i}#2"], [f"md{i}#1", "x#1"]])
+                ),
             )
         )
     if draw(st.booleans()):
@@ -467,6 +471,8 @@ def test_staffed_answers_verify_clean_and_keep_the_right_people(p: Problem):
             first = (p.horizon.start.year, p.horizon.start.month)
             if md.frequency.skip_first_block and p.horizon.start.day > 1:
                 assert first not in months
+            if g.id in md.first_block_held and p.horizon.start.day > 1:
+                assert first not in months  # it held this month's before the horizon
         if md.once_per_person:
             assert len(dates) <= 1
     # the days a week: met, or the week is listed as short of the weekly minimum

@@ -145,6 +145,62 @@ def _met_before(scope: Scope) -> set[str]:
     return met
 
 
+def _owed_in_horizon(scope: Scope) -> dict[int, list[tuple[str, dt.date]]]:
+    """Per module, the published sessions from the horizon's start on (a block that began
+    before it ends at most five weeks later): group key and day."""
+    start = dt.datetime.combine(scope.week_start, dt.time(0), BRUSSELS)
+    end = start + dt.timedelta(weeks=5)
+    rows = db.session.execute(
+        sa.select(PlannedSession.module_id, PlannedSession.group_key, PlannedSession.starts_at)
+        .where(
+            PlannedSession.starts_at >= start,
+            PlannedSession.starts_at < end,
+            PlannedSession.status == SessionStatus.PLANNED,
+        )
+        .order_by(PlannedSession.starts_at)
+    ).all()
+    out: dict[int, list[tuple[str, dt.date]]] = defaultdict(list)
+    for module_id, group_key, starts_at in rows:
+        out[module_id].append((group_key, starts_at.astimezone(BRUSSELS).date()))
+    return out
+
+
+def _first_block(
+    module: Module,
+    met: set[str],
+    owed: dict[int, list[tuple[str, dt.date]]],
+    week_start: dt.date,
+) -> tuple[bool, list[str]]:
+    """Whether every group of a group module held its session of the block the horizon's
+    start cuts; else the groups that did, while others still owe theirs (a two-week plan put
+    group 1's monthly excursion in its first week and group 2's in its second: planned again
+    from the second week, group 2 keeps its excursion and group 1 gets no second one)."""
+    all_held = _already_met(met, str(module.id), module.frequency, week_start)
+    if not all_held or module.kind.is_individual or module.frequency in (None, Frequency.PER_WEEK):
+        return all_held, []
+    block = calendar.block_start(module.frequency, week_start)
+    if module.frequency is Frequency.MONTHLY:
+        suffix = f"|month|{block.isoformat()}"
+        end = (block + dt.timedelta(days=32)).replace(day=1)
+    else:
+        suffix = f"|{block.isoformat()}"
+        end = block + dt.timedelta(weeks=module.frequency.period_weeks)
+    prefix = f"{module.id}#"
+    held = sorted(
+        key.removesuffix(suffix)
+        for key in met
+        if key.startswith(prefix) and key.endswith(suffix)
+    )
+    # the module's other groups: published in the block from the horizon's start on, or met
+    # in the weeks before it (one that left its session of the block to this horizon)
+    known = {key.partition("|")[0] for key in met if key.startswith(prefix)}
+    known |= {key for key, day in owed.get(module.id, []) if day < end}
+    still = known - set(held)
+    if not held or not still:
+        return all_held, []
+    return False, held
+
+
 def _sessions_done(scope: Scope, modules: Iterable[Module]) -> dict[str, int]:
     """Per group key, the published sessions of each fixed-length course before the horizon
     (within the module's term): what it has already had."""
@@ -339,6 +395,7 @@ def _module(
     sessions_done: int = 0,
     staff_roles: dict[int, list[str]] | None = None,
     working_language: str | None = None,
+    first_block_held: list[str] | None = None,
 ) -> scheduler.Module:
     staff_roles = staff_roles or {}
     if module.evaluation:
@@ -385,7 +442,7 @@ def _module(
         min_days_between=module.min_days_between,
         once_per_person=module.once_per_person,
         books_interpreter=module.books_interpreter,
-
+        first_block_held=list(first_block_held or []),
         **_role_mix(module),
     )
 
@@ -682,19 +739,23 @@ def build_problem(
         programmes = _select(sa.select(Programme))
         referrers = _referrers(participants.values(), enrolments, due)
         met = _met_before(scope)
+        owed = _owed_in_horizon(scope)
         done = _sessions_done(scope, modules.values())
-        engine_modules = [
-            _module(
-                m,
-                m.site_id or default_site,
-                scope.week_start,
-                _already_met(met, str(m.id), m.frequency, scope.week_start),
-                _module_done(done, m.id),
-                {member.id: list(member.roles or []) for member in staff},
-                working_language,
+        engine_modules = []
+        for m in sorted(modules.values(), key=lambda m: m.id):
+            all_held, held = _first_block(m, met, owed, scope.week_start)
+            engine_modules.append(
+                _module(
+                    m,
+                    m.site_id or default_site,
+                    scope.week_start,
+                    all_held,
+                    _module_done(done, m.id),
+                    {member.id: list(member.roles or []) for member in staff},
+                    working_language,
+                    held,
+                )
             )
-            for m in sorted(modules.values(), key=lambda m: m.id)
-        ]
         rhythms: dict[str, Frequency | None] = {
             str(m.id): None if m.evaluation else m.frequency for m in modules.values()
         }
