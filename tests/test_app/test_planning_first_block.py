@@ -18,6 +18,23 @@ from tests import factories
 from tests.planning_helpers import WEEK, plan
 
 
+def _published(world, md, group_key: str, day: dt.date, block: dt.date) -> None:
+    """A published session of `group_key` on `day` (9:00), in the rhythm's block `block`."""
+    start = dt.datetime.combine(day, dt.time(9), BRUSSELS)
+    db.session.add(
+        PlannedSession(
+            organisation_id=world.org.id,
+            module_id=md.id,
+            group_key=group_key,
+            week_start=block,
+            occurrence=0,
+            starts_at=start,
+            ends_at=start + dt.timedelta(hours=1),
+        )
+    )
+    db.session.commit()
+
+
 def _second_week_of_a_block() -> dt.date:
     """A Monday that is the second week of its two-week block."""
     week = WEEK
@@ -44,19 +61,7 @@ def test_each_person_keeps_their_own_block_of_an_individual_rhythm(world):
     week = _second_week_of_a_block()
     block = calendar.block_start(Frequency.EVERY_TWO_WEEKS, week)
     # the first of them had their evaluation in the block's first week, published
-    start = dt.datetime.combine(block + dt.timedelta(days=2), dt.time(9), BRUSSELS)
-    db.session.add(
-        PlannedSession(
-            organisation_id=world.org.id,
-            module_id=md.id,
-            group_key=f"{md.id}#{had.id}",
-            week_start=block,
-            occurrence=0,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=1),
-        )
-    )
-    db.session.commit()
+    _published(world, md, f"{md.id}#{had.id}", block + dt.timedelta(days=2), block)
 
     problem = build_problem(Scope(world.org.id, week, 1)).problem
     rhythm = {
@@ -90,28 +95,12 @@ def _monthly_in_two_groups(world):
     return md
 
 
-def _published(world, md, number: int, day: dt.date) -> None:
-    start = dt.datetime.combine(day, dt.time(13), BRUSSELS)
-    db.session.add(
-        PlannedSession(
-            organisation_id=world.org.id,
-            module_id=md.id,
-            group_key=f"{md.id}#{number}",
-            week_start=day.replace(day=1),
-            occurrence=0,
-            starts_at=start,
-            ends_at=start + dt.timedelta(hours=3),
-        )
-    )
-    db.session.commit()
-
-
 def test_a_group_that_held_the_month_does_not_hold_it_again_and_the_other_keeps_its_own(world):
     md = _monthly_in_two_groups(world)
     week = dt.date(2027, 1, 18)  # a Monday in the middle of January
     # a two-week plan from 11 January: group 1's excursion on the 12th, group 2's on the 19th
-    _published(world, md, 1, dt.date(2027, 1, 12))
-    _published(world, md, 2, dt.date(2027, 1, 19))
+    _published(world, md, f"{md.id}#1", dt.date(2027, 1, 12), dt.date(2027, 1, 1))
+    _published(world, md, f"{md.id}#2", dt.date(2027, 1, 19), dt.date(2027, 1, 1))
 
     engine = build_problem(Scope(world.org.id, week, 1)).problem.module(str(md.id))
     assert not engine.frequency.skip_first_block
@@ -127,8 +116,8 @@ def test_a_group_that_left_its_month_to_the_next_planning_still_gets_it(world):
     # group 1 met on 12 January; group 2, which met in December, left January's excursion to
     # the next planning (nothing of it published): planned from the 18th, it holds January's
     md = _monthly_in_two_groups(world)
-    _published(world, md, 2, dt.date(2026, 12, 22))
-    _published(world, md, 1, dt.date(2027, 1, 12))
+    _published(world, md, f"{md.id}#2", dt.date(2026, 12, 22), dt.date(2026, 12, 1))
+    _published(world, md, f"{md.id}#1", dt.date(2027, 1, 12), dt.date(2027, 1, 1))
     week = dt.date(2027, 1, 18)
     engine = build_problem(Scope(world.org.id, week, 1)).problem.module(str(md.id))
     assert engine.first_block_held == [f"{md.id}#1"]
