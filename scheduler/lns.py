@@ -192,7 +192,7 @@ def around_people(
             allowed.setdefault(e.participant_id, set()).update(every)
         elif current is not None:
             # their own group, or the new one: a group of its minimum size can form around
-            # the person left out (the unseen city week s2424: a fifth job club)
+            # the person left out (the unseen city weeks' witnesses: a fifth job club of three)
             allowed.setdefault(e.participant_id, set()).update({current, *(every - set(formed))})
     mine = {gid for (pid, _), gid in group_of.items() if pid in people}
     free_keys = {s.key for s in sessions if s.module_id in modules or s.group_id in mine}
