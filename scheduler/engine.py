@@ -27,12 +27,12 @@ from scheduler.cpsat import hint as hint_model
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.grouping import DECOMPOSE_ABOVE, membership_choices
 from scheduler.lns import Best
-from scheduler.precheck import precheck
+from scheduler.precheck import blocking, precheck
 from scheduler.problem import Problem
 from scheduler.relaxation import floor_bound
 from scheduler.slots import Calendar, deferred_keys, group_specs, may_wait, skipped_keys
 from scheduler.stages import Outcome, SearchRun, neighbourhoods, search
-from scheduler.start import Prepared, prepare
+from scheduler.start import Prepared, fixed_week, prepare
 from scheduler.timetable import Explanation, SolveStats, Timetable
 from scheduler.unplaced import list_unplaced
 
@@ -197,16 +197,15 @@ def _solve(
     required_first = (
         place_cut_blocks_first and problem.weights.deferred_sessions > 0 and has_deferrable(problem)
     )
-    # the prechecks with every cut-block session required find everything the ones that may
-    # defer them find (each of their proofs counts a superset of the sessions): when they find
-    # nothing, the second pass is skipped
     # one calendar (who is free when, memoised) for the prechecks, construction and models
     cal = Calendar(problem)
-    issues = precheck(problem, defer=False, cal=cal) if required_first else []
-    if issues:
-        required_first = False
-    if not required_first:
-        issues = precheck(problem, cal=cal)
+    # a week of fixed groups is placed whole first (start.py): when everything fits, the
+    # arithmetic has nothing to prove and only what blocks every plan is checked before
+    fixed_first = fixed_week(problem)
+    if fixed_first:
+        issues = blocking(problem, cal)
+    else:
+        issues, required_first = _prechecks(problem, cal, required_first)
     stats.precheck_seconds = clock_time.perf_counter() - t0
     if any(e.rule in BLOCKING_RULES for e in issues):
         # an inconsistent input, or a pin on an impossible place: nothing can be planned
@@ -249,6 +248,11 @@ def _solve(
         stop=stop,
     )
     report.prep = prep
+    if fixed_first and not (prep.constructed is not None and prep.constructed.complete):
+        # something did not fit: the arithmetic may say why
+        tp = clock_time.perf_counter()
+        issues, required_first = _prechecks(problem, cal, required_first)
+        stats.precheck_seconds += clock_time.perf_counter() - tp
     # the construction, when it verifies, is a complete timetable from the first second (it
     # may leave somebody out: a partial plan that says so); every stage starts from it
     start = construction_best(problem, prep)
@@ -267,9 +271,7 @@ def _solve(
         report.found(start.objective, "construction")
     elif early is not None:
         report.found(early.objective, "greedy")
-    run = SearchRun(
-        problem, prep, stats, deadline, seed, workers, report, stop, deterministic, t0
-    )
+    run = SearchRun(problem, prep, stats, deadline, seed, workers, report, stop, deterministic, t0)
     if required_first and prep.big and not prep.forced and prep.constructed is not None:
         # the construction left somebody out: everything-placed is unlikely, and the model
         # that may leave people out and defer sessions gets the whole time
@@ -299,6 +301,21 @@ def _solve(
         result.status = "INFEASIBLE"
     _explain(problem, result, stats, issues, explain_infeasible, deadline, time_limit)
     return _finish(problem, result, stats, t0)
+
+
+def _prechecks(
+    problem: Problem, cal: Calendar, required_first: bool
+) -> tuple[list[Explanation], bool]:
+    """The arithmetic prechecks, and whether the stage placing every cut-block session still
+    comes first. Those with every cut-block session required find everything the ones that may
+    defer them find (each of their proofs counts a superset of the sessions): when they find
+    nothing, the second pass is skipped."""
+    issues = precheck(problem, defer=False, cal=cal) if required_first else []
+    if issues:
+        required_first = False
+    if not required_first:
+        issues = precheck(problem, cal=cal)
+    return issues, required_first
 
 
 def _searched(
@@ -350,8 +367,10 @@ def _searched(
         run.behind = (when, last_resort.objective, by)
     outcome = search(run, defer=True, give_up=give_up, start=start)
     run.behind = None
-    behind = outcome.best is not None and last_resort is not None and (
-        outcome.best.objective > last_resort.objective
+    behind = (
+        outcome.best is not None
+        and last_resort is not None
+        and (outcome.best.objective > last_resort.objective)
     )
     if (
         fall_back
@@ -391,9 +410,7 @@ def _fall_back(
 ) -> None:
     """No timetable from the search, and no proof that none exists: the greedy one where it
     keeps every rule, else the partial plan, else say that time ran out."""
-    fallback = (
-        greedy_timetable(problem, prep.membership, prep.greedy) if prep.valid else None
-    )
+    fallback = greedy_timetable(problem, prep.membership, prep.greedy) if prep.valid else None
     if fallback is None and last_resort is not None:
         fallback = last_resort.sessions, last_resort.groups
     if fallback is not None:

@@ -420,6 +420,9 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
         for e in problem.enrolments
         if (e.participant_id, e.module_id) not in grouped and e.module_id not in invitations
     ]
+    needy = [q for q in problem.participants if q.min_weekly_hours or q.min_active_days]
+    if not needy:
+        return out
     # a week in which an enrolment of theirs starts or ends has no minimum
     transition: dict[str, set[int]] = defaultdict(set)
     for (pid, _mid), (lo, hi) in windows(problem).items():
@@ -433,16 +436,15 @@ def left_out(problem: Problem, timetable: Timetable) -> list[tuple[str, str | No
         for pid in s.participant_ids:
             minutes_of[(pid, day // 7)] += minutes(s.end) - minutes(s.start)
             days_of[(pid, day // 7)].add(day)
-    for q in problem.participants:
-        if q.min_weekly_hours or q.min_active_days:
-            # one entry per short week, whether the hours or the days (or both) fall short
-            needs = [minimum_in_week(problem, q, w) for w in range(problem.horizon.weeks)]
-            out += [
-                (q.id, None, w)
-                for w, (need, days) in enumerate(needs)
-                if (minutes_of[(q.id, w)] < need or len(days_of[(q.id, w)]) < days)
-                and w not in transition[q.id]
-                and past <= 7 * w  # a week with past days has no minimum
-            ]
+    for q in needy:
+        # one entry per short week, whether the hours or the days (or both) fall short
+        needs = [minimum_in_week(problem, q, w) for w in range(problem.horizon.weeks)]
+        out += [
+            (q.id, None, w)
+            for w, (need, days) in enumerate(needs)
+            if (minutes_of[(q.id, w)] < need or len(days_of[(q.id, w)]) < days)
+            and w not in transition[q.id]
+            and past <= 7 * w  # a week with past days has no minimum
+        ]
 
     return out

@@ -177,6 +177,16 @@ class _Week:
         self.specs = group_specs(self.problem)
 
 
+def blocking(problem: Problem, cal: Calendar | None = None) -> list[Explanation]:
+    """Only the checks that block every plan: inconsistent input, and pins that break the
+    rules (a subset of `precheck`'s findings, in its order)."""
+    invalid = _invalid(problem)
+    if invalid:
+        return invalid
+    problem = under_caps(problem)
+    return _pins(problem, cal or Calendar(problem))
+
+
 def precheck(
     problem: Problem, *, defer: bool = True, cal: Calendar | None = None
 ) -> list[Explanation]:

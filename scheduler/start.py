@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.construct import Construction, construct
+from scheduler.construct_fixed import applies, place_fixed
 from scheduler.greedy import greedy_construct, greedy_membership, greedy_sessions
 from scheduler.grouping import (
     DECOMPOSE_ABOVE,
@@ -94,7 +95,9 @@ def prepare(
     forced = forced_membership(problem)
     choices = membership_choices(problem)
     if forced is not None and choices > DECOMPOSE_ABOVE:
-        return _fixed_groups(problem, forced, cal)
+        # a deterministic solve decides nothing by the clock
+        until = None if deterministic else clock_time.perf_counter() + CONSTRUCT_SHARE * time_limit
+        return _fixed_groups(problem, forced, cal, until)
     constructed = None
     if choices > DECOMPOSE_ABOVE:
         # big problems: groups formed around times that suit their members' whole week (one
@@ -161,13 +164,33 @@ def prepare(
     )
 
 
+def fixed_week(problem: Problem) -> bool:
+    """Whether `prepare` places the week's fixed groups whole (construct_fixed.py): a forced
+    grouping of a week too big for the whole model, with no drop-in or open sessions."""
+    return (
+        applies(problem)
+        and membership_choices(problem) > DECOMPOSE_ABOVE
+        and forced_membership(problem) is not None
+    )
+
+
 def _fixed_groups(
-    problem: Problem, forced: dict[str, list[str]], cal: Calendar | None
+    problem: Problem,
+    forced: dict[str, list[str]],
+    cal: Calendar | None,
+    deadline: float | None = None,
 ) -> Prepared:
-    """Fixed groups: nobody can move to another group, so the construction only places
-    sessions (a hint); one attempt, unpolished (the 270-session week's first timetable:
-    0.42-0.46 s polished, 0.36-0.37 s not), the search repairs what it could not place."""
-    constructed = construct(problem, attempts=1, cal=cal, polish=False)
+    """Fixed groups: nobody can move to another group, so only sessions are placed, each with
+    all its members (construct_fixed.py; FET's 270-session week complete in 0.08 s, where the
+    slot-first construction left 4 sessions to the search and its first timetable came at
+    0.39 s). Complete, it is the first timetable; a member no time suits is left out of the
+    group, the others still meet (a partial plan, named); the search repairs what it could not
+    place. Weeks with drop-in or open sessions take the slot-first construction, unpolished."""
+    placed = applies(problem)
+    if placed:
+        constructed = place_fixed(problem, forced, cal, deadline)
+    else:
+        constructed = construct(problem, attempts=1, cal=cal, polish=False)
     previous = {x.key: x for x in constructed.sessions}
     if problem.previous:
         previous.update({x.key: x for x in problem.previous.sessions})
@@ -178,7 +201,8 @@ def _fixed_groups(
         True,
         list(previous.values()),
         set(),
-        None,
+        # (a partial placement, listing whom no time suits, is a partial plan if it verifies)
+        constructed if placed else None,
         forced=True,
         cal=cal,
     )

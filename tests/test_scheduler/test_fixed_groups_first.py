@@ -1,6 +1,6 @@
 """Fixed groups (every group module may form one group only, as in FET): the grouping is forced,
-so the engine searches the model with it fixed as the full problem, after one construction
-attempt, and a light first pass (one presolve round) reports the first timetable quickly."""
+so the engine places the sessions whole (construct_fixed.py) and reports that as its first
+timetable, then searches the model with the grouping fixed as the full problem."""
 
 from __future__ import annotations
 
@@ -52,8 +52,9 @@ def test_first_timetable_of_fixed_week_is_reported_and_verified(weeks):
     assert not verify(fixed, tt)
     assert seen
     assert seen[0].elapsed <= tt.stats.total_seconds
-    # the fixed grouping is the whole problem: a full-model answer, not a decomposed one
-    assert tt.stats.strategy == "full"
+    # stopped at once: the whole-group placement (the search's start), nobody left out
+    assert tt.stats.strategy == "greedy"
+    assert not tt.unplaced
     assert tt.objective == seen[-1].objective
 
 
@@ -68,18 +69,35 @@ def test_first_timetable_of_fixed_week_is_deterministic(weeks):
     ]
 
 
-def test_the_fixed_weeks_construction_is_a_hint_without_polish(weeks, monkeypatch):
-    # the construction of a fixed week is only the first pass's hint: its second chance and
-    # re-timing (a third of its time on the 270-session week) are left to the search
-    from scheduler import construct as construction
+def test_the_fixed_week_is_not_grouped_slot_first(weeks, monkeypatch):
+    # the grouping is forced: the slot-first construction (group forming, second chances,
+    # re-timing) has nothing to decide, and the sessions are placed whole instead
+    from scheduler import start
 
     def not_here(*a, **k):
-        raise AssertionError("a fixed week's hint is not polished")
+        raise AssertionError("a fixed week is placed whole, not grouped slot-first")
 
-    monkeypatch.setattr(construction, "second_chance", not_here)
-    monkeypatch.setattr(construction, "retime", not_here)
+    monkeypatch.setattr(start, "construct", not_here)
     _, fixed = weeks
     tt, seen = _first(fixed)
     assert tt.feasible
     assert not verify(fixed, tt)
     assert seen
+
+
+def test_the_search_improves_on_the_placement(weeks):
+    _, fixed = weeks
+    seen: list[Progress] = []
+    stop = threading.Event()
+
+    def progress(u: Progress) -> None:
+        seen.append(u)
+        if len(seen) == 2:
+            stop.set()  # the search's first better timetable is enough
+
+    tt = solve(fixed, time_limit=60, workers=2, seed=0, progress=progress, stop=stop)
+    assert tt.feasible
+    assert not verify(fixed, tt)
+    assert len(seen) >= 2
+    assert seen[-1].objective < seen[0].objective
+    assert tt.objective == seen[-1].objective
