@@ -6,7 +6,8 @@ sessions may change time, room and staff — and holds every other session exact
 (`build(..., fixed_membership=..., free_modules=..., frozen=...)`), so the model stays small at
 any size. The modules chosen first are those of the people left out (and, for a weekly minimum,
 the person's modules whose sessions wait for the next horizon), with more of the same site;
-other steps free a few left-out people and their sessions only ("around people"), or one module
+other steps free a few left-out people and their sessions only ("around people"), one group
+they could join with every group of its members, to re-time it ("retime around"), or one module
 somebody is left out of, alone and whole, searched longer ("alone"); with nobody left out,
 random modules. A step that finds nothing better widens the next one. Every accepted
 timetable keeps the model's hard rules; the objective only decreases.
@@ -56,6 +57,8 @@ STALL_SECONDS = 0.4
 PLACE_STALL_SECONDS = 2.0
 # the share of steps, while somebody is left out, that free one such module alone
 SINGLE_SHARE = 0.34
+# ... and, before those, that re-time a group of it with its members' other groups
+RETIME_SHARE = 0.3
 STEP_AT_LEAST = 0.2
 # modules (or people) freed by a step at first; a step that finds nothing widens the next
 WIDTH = 2
@@ -198,6 +201,45 @@ def around_people(
     free_keys = {s.key for s in sessions if s.module_id in modules or s.group_id in mine}
     frozen = {s.key: s for s in sessions if s.key not in free_keys}
     return Neighbourhood(modules, frozen, allowed)
+
+
+def retime_around(
+    problem: Problem, best: Best, rng: random.Random, individual: set[str]
+) -> Neighbourhood | None:
+    """The people left out of one group module and one of its groups they could join: that
+    group's sessions, and those of every group its members and they are in, may move (time,
+    room and staff; nobody changes group but them, who may join it), with the individual
+    sessions of those people. A group whose time suits nobody left out needs its members'
+    other groups to make way (the unseen s3131: Rights and duties met on Monday morning, when
+    three of its twelve have a course; its witness meets on Monday afternoon)."""
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
+    missing = [
+        (pid, mid) for pid, mid, _ in left_out(problem, trial) if mid and mid not in individual
+    ]
+    if not missing:
+        return None
+    _, head = rng.choice(missing)
+    md = problem.module(head)
+    targets = {pid for pid, mid in missing if mid == head}
+    room = [g for g in best.groups if g.module_id == head and len(g.participant_ids) < md.group_max]
+    if not room:
+        return None
+    joined = rng.choice(room)
+    people = set(joined.participant_ids) | targets
+    moving = {g.id for g in best.groups if not people.isdisjoint(g.participant_ids)}
+    free_keys = {
+        s.key
+        for s in best.sessions
+        if s.group_id in moving
+        or (s.module_id in individual and not people.isdisjoint(s.participant_ids))
+    }
+    allowed: dict[str, set[str]] = {pid: {joined.id} for pid in targets}
+    for g in best.groups:
+        if g.module_id == head:
+            for pid in g.participant_ids:
+                allowed[pid] = {g.id}
+    frozen = {s.key: s for s in best.sessions if s.key not in free_keys}
+    return Neighbourhood({head}, frozen, allowed)
 
 
 def alone(
@@ -344,7 +386,9 @@ def improve(
             break
         hood = None
         single = False
-        if sticky is None and missing_now and rng.random() < SINGLE_SHARE:
+        if sticky is None and missing_now and rng.random() < RETIME_SHARE:
+            hood = retime_around(problem, best, rng, individual)
+        if hood is None and sticky is None and missing_now and rng.random() < SINGLE_SHARE:
             hood = alone(problem, best, rng, individual)
             single = hood is not None
         if hood is None and sticky is None and rng.random() < 0.5:

@@ -15,7 +15,7 @@ from scheduler.cpsat import extract
 from scheduler.cpsat import hint as hint_model
 from scheduler.focus import merge
 from scheduler.goals import left_out, measure, objective_value
-from scheduler.lns import Best, alone, around_people, step_model, whole_objective
+from scheduler.lns import Best, alone, around_people, retime_around, step_model, whole_objective
 from scheduler.problem import Pin, Unavailability
 from scheduler.slots import Calendar
 from scheduler.unplaced import list_unplaced
@@ -200,3 +200,64 @@ def test_a_step_around_people_forms_a_new_group_with_members_of_another():
     assert not left_out(p, after)
     assert sorted(len(g.participant_ids) for g in groups) == [2, 3]
     assert whole_objective(p, cal, sessions, groups) < best.objective
+
+
+def _step(p, best, hood):
+    """One neighbourhood step solved to optimality: the timetable it gives, merged."""
+    cal = Calendar(p)
+    built, membership, part = step_model(p, best, hood, cal, set())
+    hint_model(built, membership, best.sessions)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 5
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    sessions, groups = merge((best.sessions, best.groups), extract(built, solver), part.modules)
+    after = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    after.unplaced = list_unplaced(p, after)
+    assert verify(p, after) == []
+    return after
+
+
+def test_a_step_retiming_a_group_moves_its_members_other_groups_out_of_the_way():
+    # Rights and duties (one group) meets on Monday morning, when d has a course; its three
+    # other members meet in the workshop on Monday afternoon. d joins only if the two swap:
+    # freeing the module alone or around d keeps the workshop where it is (the unseen city
+    # week s3131 left three people out of its one Rights group so)
+    monday = {"allowed_days": [0], "duration_minutes": 240, "max_groups": 1, "group_max": 4}
+    rights = module("rights", name="Rights and duties", **monday)
+    workshop = module("workshop", name="Workshop", **monday)
+    course = [Unavailability(0, time(9), time(12, 30), "language_course", "Dutch class")]
+    people = [person("a"), person("b"), person("c"), person("d", unavailability=course)]
+    enrol = {"rights": ["a", "b", "c", "d"], "workshop": ["a", "b", "c"]}
+    p = problem([rights, workshop], people, staff=[coach("c1")], rooms=[room("r1")], enrol=enrol)
+    before = replace(p, enrolments=[e for e in p.enrolments if e.participant_id != "d"])
+    before.pins = [
+        Pin("rights#1@0", MONDAY, time(9)),
+        Pin("workshop#1@0", MONDAY, time(13)),
+    ]
+    placed = solve(before, time_limit=5)
+    assert verify(before, placed) == []
+    trial = Timetable("FEASIBLE", sessions=placed.sessions, groups=placed.groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert [(pid, mid) for pid, mid, _ in left_out(p, trial)] == [("d", "rights")]
+    best = Best(
+        "FEASIBLE", trial.sessions, trial.groups, objective_value(p, measure(p, trial)), None
+    )
+
+    # the module alone, or around d: the workshop stays, d stays out
+    for hood in (
+        alone(p, best, random.Random(0), set()),
+        around_people(p, best, random.Random(0), 2, set()),
+    ):
+        assert hood is not None
+        assert left_out(p, _step(p, best, hood))
+    hood = retime_around(p, best, random.Random(0), set())
+    assert hood is not None
+    assert {s.module_id for s in best.sessions if s.key not in hood.frozen} == {
+        "rights",
+        "workshop",
+    }
+    after = _step(p, best, hood)
+    assert not left_out(p, after)
+    morning = {s.module_id: s.start for s in after.sessions}
+    assert morning["workshop"] < time(12, 30) <= morning["rights"]
