@@ -31,6 +31,9 @@ EJECT_TIMES = 12
 # many times each session to place may try in all
 DEPTH = 3
 EFFORT = 60
+# ejection tries in all, per session to place (the 270-session weeks of seeds 0-3 use at
+# 0.05-0.62 per session)
+ALLOWANCE_PER_SESSION = 2
 # passes over the sessions that found no time (the week around them has changed since)
 ROUNDS = 3
 
@@ -79,8 +82,12 @@ class FixedPlacer(ConstructionState):
         self._rooms_for: dict[str, set[str]] = {}
         self._staff_for: dict[str, set[str]] = {}
         self.effort = 0
+        # ejection tries in all: a week where nothing fits fails fast (a work limit, so the
+        # same on every machine)
+        self.spent = 0
         self.absent: set[tuple[str, str]] = set()  # (member, module) no time suits
         self.items = self._items()
+        self.allowance = ALLOWANCE_PER_SESSION * len(self.items)
 
     def _items(self) -> dict[str, _Item]:
         items: dict[str, _Item] = {}
@@ -321,7 +328,7 @@ class FixedPlacer(ConstructionState):
                 self._place(item, t, fit)
                 journal.append((item.key, None))
                 return True
-        if depth <= 0 or self.effort <= 0:
+        if depth <= 0 or self.effort <= 0 or self.spent >= self.allowance:
             return False
         options = []
         for t in item.times:
@@ -332,6 +339,7 @@ class FixedPlacer(ConstructionState):
         options.sort()
         for _, _, t, way in options[:EJECT_TIMES]:
             self.effort -= 1
+            self.spent += 1
             mark = len(journal)
             taken = list(way)
             for k in way:

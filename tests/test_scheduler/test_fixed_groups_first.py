@@ -101,3 +101,26 @@ def test_the_search_improves_on_the_placement(weeks):
     assert len(seen) >= 2
     assert seen[-1].objective < seen[0].objective
     assert tt.objective == seen[-1].objective
+
+
+def test_a_small_fixed_week_starts_from_its_sessions_placed_whole(monkeypatch):
+    # FET's M week: small enough for the whole model, whose search is as before; its greedy
+    # answer and hint are the sessions placed whole, not the greedy grouping and placement
+    from benchmarks.instances import generate_with_witness
+    from scheduler import start
+
+    def not_here(*a, **k):
+        raise AssertionError("a fixed week's grouping is given: nothing to group greedily")
+
+    monkeypatch.setattr(start, "greedy_construct", not_here)
+    p, w = generate_with_witness("M", 0)
+    fixed, _ = fix_groups(p, w)
+    tt, seen = _first(fixed)
+    assert tt.feasible
+    assert not verify(fixed, tt)
+    assert seen
+    assert tt.stats.strategy == "greedy"
+    assert not tt.unplaced
+    proven = solve(fixed, time_limit=30, workers=2, seed=0)
+    assert proven.status == "OPTIMAL"
+    assert not verify(fixed, proven)
