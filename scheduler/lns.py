@@ -55,6 +55,9 @@ STALL_SECONDS = 0.4
 # speaker: 1.5 s with that module alone, never within the usual stall; the unseen s2424, a
 # person around people after 2.8 s)
 PLACE_STALL_SECONDS = 2.0
+# ... and with every worker of the solve (one worker left the second core idle through the
+# longest steps; eleven unseen 300 weeks, seeds 0-2: 110 -> 97 left out)
+PLACE_WITH_ALL_WORKERS = True
 # the share of steps, while somebody is left out, that free one such module alone
 SINGLE_SHARE = 0.34
 # ... and, before those, that re-time a group of it with its members' other groups
@@ -104,16 +107,16 @@ class _StallStop(cp_model.CpSolverSolutionCallback):
             self.timer.cancel()
 
 
-def step_solver(time_limit: float, seed: int) -> cp_model.CpSolver:
-    """The solver of a neighbourhood: one worker (on these small models its own search
-    improves faster than two interleaved ones, measured on the 300- and 1,000-person city
-    weeks, and a step is the same for the same seed), and a model that must start from its
+def step_solver(time_limit: float, seed: int, workers: int = 1) -> cp_model.CpSolver:
+    """The solver of a neighbourhood: one worker unless told (on these small models its own
+    search improves faster than two interleaved ones, measured on the 300- and 1,000-person
+    city weeks, and a step is the same for the same seed), and a model that must start from its
     hint at once: no LP, one presolve round, no probing, no symmetry detection (it alone takes
     0.5 s on a 1,000-person week)."""
     solver = cp_model.CpSolver()
     prm = solver.parameters
     prm.max_time_in_seconds = max(time_limit, 0.01)
-    prm.num_workers = 1
+    prm.num_workers = max(workers, 1)
     prm.random_seed = seed
     prm.linearization_level = 0
     prm.max_presolve_iterations = 1
@@ -408,9 +411,14 @@ def improve(
         left = deadline - clock_time.perf_counter()
         if left < STEP_AT_LEAST / 2:
             break
-        solver = step_solver(min(STEP_SECONDS, left), rng.randrange(1 << 30))
+        placing = single or bool(hood.allowed)
+        solver = step_solver(
+            min(STEP_SECONDS, left),
+            rng.randrange(1 << 30),
+            workers if placing and PLACE_WITH_ALL_WORKERS else 1,
+        )
         # placing a person (a step around one module, or around people) is one long search
-        watch = _StallStop(PLACE_STALL_SECONDS if single or hood.allowed else STALL_SECONDS)
+        watch = _StallStop(PLACE_STALL_SECONDS if placing else STALL_SECONDS)
         status = solver.solve(built.model, watch)
         watch.close()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:

@@ -218,11 +218,10 @@ def _step(p, best, hood):
     return after
 
 
-def test_a_step_retiming_a_group_moves_its_members_other_groups_out_of_the_way():
-    # Rights and duties (one group) meets on Monday morning, when d has a course; its three
-    # other members meet in the workshop on Monday afternoon. d joins only if the two swap:
-    # freeing the module alone or around d keeps the workshop where it is (the unseen city
-    # week s3131 left three people out of its one Rights group so)
+def _rights_week():
+    """Rights and duties (one group) meets on Monday morning, when d has a course; its three
+    other members meet in the workshop on Monday afternoon: d is left out (the unseen city
+    week s3131 left three people out of its one Rights group so)."""
     monday = {"allowed_days": [0], "duration_minutes": 240, "max_groups": 1, "group_max": 4}
     rights = module("rights", name="Rights and duties", **monday)
     workshop = module("workshop", name="Workshop", **monday)
@@ -243,7 +242,13 @@ def test_a_step_retiming_a_group_moves_its_members_other_groups_out_of_the_way()
     best = Best(
         "FEASIBLE", trial.sessions, trial.groups, objective_value(p, measure(p, trial)), None
     )
+    return p, best
 
+
+def test_a_step_retiming_a_group_moves_its_members_other_groups_out_of_the_way():
+    # d joins only if the two swap: freeing the module alone or around d keeps the workshop
+    # where it is
+    p, best = _rights_week()
     # the module alone, or around d: the workshop stays, d stays out
     for hood in (
         alone(p, best, random.Random(0), set()),
@@ -261,3 +266,35 @@ def test_a_step_retiming_a_group_moves_its_members_other_groups_out_of_the_way()
     assert not left_out(p, after)
     morning = {s.module_id: s.start for s in after.sessions}
     assert morning["workshop"] < time(12, 30) <= morning["rights"]
+
+
+def test_steps_that_place_people_search_with_every_worker(monkeypatch):
+    from scheduler import lns
+
+    p, best = _rights_week()
+    asked: list[int] = []
+    real = lns.step_solver
+
+    def counted(time_limit, seed, workers=1):
+        asked.append(workers)
+        return real(time_limit, seed, workers)
+
+    monkeypatch.setattr(lns, "step_solver", counted)
+    found, steps = lns.improve(
+        p,
+        best,
+        cal=Calendar(p),
+        deadline=engine.clock_time.perf_counter() + 30,
+        seed=0,
+        workers=2,
+        hint=hint_model,
+        extract=extract,
+        until_complete=True,
+    )
+    after = Timetable("FEASIBLE", sessions=found.sessions, groups=found.groups)
+    after.unplaced = list_unplaced(p, after)
+    assert verify(p, after) == []
+    assert not left_out(p, after)
+    assert steps >= 1
+    # a step that places somebody is one long search: both workers on it
+    assert 2 in asked
