@@ -115,3 +115,25 @@ def test_drag_a_session_onto_a_free_and_a_blocked_place(page: Any, live_server: 
     moved = page.locator("[data-testid=draft-grid] [data-testid=session-block]",
                          has_text="Atelier informatique")
     assert start in moved.inner_text()
+
+
+def test_the_planned_week_fits_a_phone(page: Any, live_server: dict[str, Any]) -> None:
+    # five day columns are wider than a 390 px screen: the grid scrolls sideways inside the
+    # page, and the page itself (the goals, the buttons) does not
+    sign_in(page, live_server)
+    page.goto(live_server["url"] + "/admin/planning/")
+    page.fill("input[name=week]", "2026-W49")
+    page.fill("input[name=time_limit]", "5")
+    with page.expect_navigation():
+        page.click("[data-testid=generate]")
+    page.wait_for_selector("[data-testid=goals]", timeout=60000)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_selector("[data-testid=goals]")
+    page_width, screen = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert page_width <= screen, f"{page_width} px of page on a {screen} px screen"
+    scroll = page.locator(".week-grid-scroll").first
+    inner, outer = scroll.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert outer <= screen
+    assert inner > outer  # the days are all there, one swipe away
