@@ -13,10 +13,10 @@ from scheduler.slots import (
     Calendar,
     GroupSpec,
     clock,
-    cut_by_end,
     enrolled,
     group_specs,
     max_groups,
+    may_defer,
     may_staff,
     may_wait,
     minutes,
@@ -99,7 +99,7 @@ def greedy_membership(
             for pid in ids
         }
         blocks: dict[tuple[int, ...], int] = {}
-        optional = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
+        optional = may_defer(problem, module)
         for occ, weeks in enumerate(module_occurrences(problem, module)):
             if not weeks or occ in optional:
                 continue  # dropped, or its block is cut by the horizon's end (may wait)

@@ -153,6 +153,62 @@ def cut_by_end(frequency: Frequency, weeks: int, start: date | None = None) -> f
     return frozenset(i for i, (_, cut, _) in enumerate(_blocks(frequency, weeks, start)) if cut)
 
 
+def cut_block_ends(frequency: Frequency, weeks: int, start: date) -> dict[int, int]:
+    """The occurrences whose block the horizon's end cuts, each with its block's last day
+    (days from the horizon's start: past its end)."""
+    if frequency.kind == "per_week":
+        return {}
+    ends: list[int | None] = []
+    if frequency.kind == "monthly":
+        spans = month_spans(start, weeks)
+        for (lo, _hi), _, cut_end in spans:
+            day = start + timedelta(days=lo)
+            following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+            ends.append((following - start).days - 1 if cut_end else None)
+        if frequency.skip_first_block and spans[0][1]:
+            ends = ends[1:]
+    else:
+        interval = max(frequency.interval_weeks, 1)
+        phase = frequency.phase % interval
+        first, end = 0, interval - phase
+        while first < weeks:
+            ends.append(7 * end - 1 if end > weeks else None)
+            first, end = end, end + interval
+        if phase and frequency.skip_first_block:
+            ends = ends[1:]
+    return {i: last for i, last in enumerate(ends) if last is not None}
+
+
+def meets_after(problem: Problem, module: Module, last: int) -> bool:
+    """Whether the module can still meet after the horizon's end and by day `last` (days from
+    the horizon's start): an allowed weekday in its term with a window long enough, and no
+    holiday or closure the problem knows of (`horizon.holidays` may name days past the end)."""
+    holidays = set(problem.horizon.holidays)
+    closures = set() if module.off_site else set(problem.site(module.site_id).closures)
+    for i in range(7 * problem.horizon.weeks, last + 1):
+        day = problem.horizon.start + timedelta(days=i)
+        if day.weekday() not in module.allowed_days or day in holidays or day in closures:
+            continue
+        if not in_term(module, day):
+            continue
+        windows = _windows(problem, module, day.weekday())
+        if any(end - begin >= module.duration_minutes for begin, end in windows):
+            return True
+    return False
+
+
+def may_defer(
+    problem: Problem, module: Module, frequency: Frequency | None = None
+) -> frozenset[int]:
+    """The occurrences that may wait for the next horizon: their block is cut by the horizon's
+    end and the module can still meet in the rest of it. A block with no such day left (the
+    last Friday of December a holiday, for a Friday excursion) keeps its session required:
+    deferring it would cancel it."""
+    h = problem.horizon
+    ends = cut_block_ends(frequency or module.frequency, h.weeks, h.start)
+    return frozenset(i for i, last in ends.items() if meets_after(problem, module, last))
+
+
 def first_block_cut(frequency: Frequency, start: date) -> bool:
     """Whether the rhythm's first block in the horizon began before it (its occurrence 0 is
     that block's, not skipped by `skip_first_block`)."""
@@ -674,7 +730,7 @@ def _group_specs(problem: Problem) -> list[GroupSpec]:
                     [pid],
                     True,
                     occ,
-                    cut_by_end(freq, problem.horizon.weeks, problem.horizon.start) | short,
+                    may_defer(problem, module, freq) | short,
                     spans.get((pid, module.id)),
                     _month_days(problem, freq),
                     short,
@@ -684,7 +740,7 @@ def _group_specs(problem: Problem) -> list[GroupSpec]:
         else:
             occ = module_occurrences(problem, module)
             short = shortened(problem, module, module.frequency, occ)
-            cut = cut_by_end(module.frequency, problem.horizon.weeks, problem.horizon.start)
+            cut = may_defer(problem, module)
             days = _month_days(problem, module.frequency)
             for k in range(1, max_groups(module, len(ids), site_cap(problem, module)) + 1):
                 gid = group_id(module.id, k)

@@ -49,6 +49,54 @@ def _week_blocks(freq: Frequency, weeks: int, start: date) -> list[Block]:
     return blocks[1:] if offset and freq.skip_first_block else blocks
 
 
+def _block_ends(freq: Frequency, weeks: int, start: date) -> list[int]:
+    """Each occurrence's block's last day (days from the horizon's start; past its end when
+    the horizon's end cuts the block), in `_week_blocks`' order."""
+    if freq.kind == "per_week":
+        return [7 * w + 6 for w in range(weeks) for _ in range(freq.count)]
+    if freq.kind == "monthly":
+        ends, day, stop = [], start, start + timedelta(days=7 * weeks)
+        while day < stop:
+            nxt = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            ends.append((nxt - start).days - 1)
+            day = nxt
+        return ends[1:] if start.day > 1 and freq.skip_first_block else ends
+    step = max(freq.interval_weeks, 1)
+    offset = freq.phase % step
+    firsts = [0, *range(step - offset if offset else step, weeks, step)]
+    ends = [7 * (step - offset if a == 0 else a + step) - 1 for a in firsts]
+    return ends[1:] if offset and freq.skip_first_block else ends
+
+
+def _meets_after(problem: Problem, md: Module, last: int, closed: set[date]) -> bool:
+    """Some day after the horizon's end, by `last`, on which the module could still meet: an
+    allowed weekday, not closed (holidays may be given past the horizon's end), in its term,
+    with a window of the module inside the site's opening long enough for a session."""
+    h = problem.horizon
+    for i in range(7 * h.weeks, last + 1):
+        d = h.start + timedelta(days=i)
+        if d.weekday() not in md.allowed_days or d in closed:
+            continue
+        if (md.term_start is not None and d < md.term_start) or (
+            md.term_end is not None and d > md.term_end
+        ):
+            continue
+        opening = _opening(problem, md, d.weekday())
+        if md.time_windows:
+            spans = [
+                (_m(w.start), _m(w.end))
+                for w in md.time_windows
+                if not w.weekdays or d.weekday() in w.weekdays
+            ]
+            if not md.off_site:
+                spans = [(max(a, c), min(b, e)) for a, b in spans for c, e in opening]
+        else:
+            spans = opening
+        if any(b - a >= md.duration_minutes for a, b in spans):
+            return True
+    return False
+
+
 def _began_before(freq: Frequency, start: date) -> bool:
     """Whether the first block the horizon meets began before it and is planned (not skipped)."""
     if freq.kind == "per_week" or freq.skip_first_block:
@@ -358,8 +406,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             in_block[block_weeks] += 1
         # optional: a block the horizon's end cuts short, or a weekly one in a short week
         # (holidays and, unless off-site, closures of its site shut two working days or more)
+        ends = _block_ends(freq, h.weeks, h.start)
         optional = [
-            cut
+            (cut and _meets_after(problem, md, ends[i], closed))
             or (
                 freq.kind == "per_week"
                 and sum(
@@ -370,7 +419,7 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
                 )
                 >= 2
             )
-            for _, cut, lo, hi in blocks
+            for i, (_, cut, lo, hi) in enumerate(blocks)
         ]
         may_wait = {f"{g.id}@{i}" for i, wait in enumerate(optional) if wait}
         have = {s.key: s for s in by_group.get(g.id, [])}

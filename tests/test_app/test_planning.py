@@ -60,8 +60,16 @@ def test_holidays_closures_and_days_off_reach_the_problem(week_world):
     )
     day_off(week_world, dt.date(2026, 12, 1))
     christmas_week = dt.date(2026, 12, 21)
-    problem = build_problem(Scope(week_world.org.id, WEEK, 1)).problem
-    assert problem.horizon.holidays == [dt.date(2026, 12, 2)]
+    built = build_problem(Scope(week_world.org.id, WEEK, 1))
+    problem = built.problem
+    # the week's closure, then the holidays of the five weeks after it (whether a block the
+    # horizon's end cuts still has a day for its session); the week itself shows only its own
+    assert problem.horizon.holidays == [
+        dt.date(2026, 12, 2),
+        dt.date(2026, 12, 25),
+        dt.date(2027, 1, 1),
+    ]
+    assert sorted(built.holidays) == [dt.date(2026, 12, 2)]
     coach = next(s for s in problem.staff if s.id == str(week_world.coach.id))
     assert coach.days_off == [dt.date(2026, 12, 1)]
     holiday_problem = build_problem(Scope(week_world.org.id, christmas_week, 1)).problem

@@ -345,3 +345,39 @@ def test_json_lists_deferred_sessions_and_reads_older_files(solved):
     data = to_dict(p)
     del data["weights"]["deferred_sessions"]
     assert loads_problem(json.dumps(data)).weights.deferred_sessions == 100
+
+
+def _week_before_christmas(holidays: list[date]):
+    """A monthly Friday excursion planned for the week of 14/12/2026; p0 has a course every
+    Friday, so its December session cannot be held that week. Its month runs on after the
+    horizon; the only Friday left in it is the 25th."""
+    from dataclasses import replace
+
+    friday_course = [Unavailability(4, time(0), time(23, 45), "language_course", "Class")]
+    trip = _monthly_day("trip", name="Excursion", allowed_days=[4])
+    p = problem([trip], [person("p0", unavailability=friday_course)])
+    p.horizon = replace(p.horizon, start=date(2026, 12, 14), holidays=holidays)
+    return p, trip
+
+
+def test_a_block_with_no_day_left_after_the_horizon_keeps_its_session(solved):
+    from scheduler.slots import may_defer
+
+    christmas = date(2026, 12, 25)
+    free, trip = _week_before_christmas([])
+    assert may_defer(free, trip) == {0}  # Friday the 25th is still to come
+    waits = solved(free)
+    assert waits.deferred == ["trip#1@0"]
+    assert not waits.unplaced
+    # told that the 25th is a holiday (the web app sends the holidays of the five weeks after
+    # the horizon), the session cannot wait: waiting would cancel December's excursion
+    closed, _ = _week_before_christmas([christmas])
+    assert may_defer(closed, trip) == frozenset()
+    required = solved(closed)
+    assert not required.deferred
+    assert [(u.participant_id, u.module_id) for u in required.unplaced] == [("p0", "trip")]
+    # the verifier reads the holiday the same way, on its own
+    group = Group("trip#1", "trip", ["p0"])
+    empty = Timetable("FEASIBLE", [], [group])
+    assert verify(free, empty) == []
+    assert [v.rule for v in verify(closed, empty)] == ["frequency"]

@@ -43,6 +43,9 @@ from app.services.trajectory import appointments, timeline
 from scheduler import GroupKey
 
 GRID_MINUTES = 15
+# the days after the horizon whose holidays and closures the engine is told of: a calendar
+# month or a block of up to five weeks the horizon's end cuts runs on at most this long
+BLOCK_TAIL_DAYS = 35
 # people in referral or intake are planned too, into the modules marked for intake only
 INTAKE_STATUSES = (TrajectoryStatus.REFERRED, TrajectoryStatus.INTAKE)
 
@@ -715,6 +718,15 @@ def build_problem(
             for day in scope.days():
                 if closure.covers(day):
                     (site_closures[closure.site_id] if closure.site_id else holiday_dates).add(day)
+        # the days just after the horizon, up to the end of a month or a block of weeks it
+        # cuts: the engine leaves a session to the next planning only if its block still has
+        # a day for it (a Friday excursion in the week before Christmas keeps its session)
+        after = [scope.week_end + dt.timedelta(days=i) for i in range(1, BLOCK_TAIL_DAYS + 1)]
+        closed_after = set(calendar.belgian_holidays(after[0], after[-1]))
+        for closure in closures:
+            for day in after:
+                if closure.covers(day):
+                    (site_closures[closure.site_id] if closure.site_id else closed_after).add(day)
         rooms = _select(sa.select(Room).where(Room.site_id.in_(site_ids)).order_by(Room.id))
         staff = _select(
             sa.select(StaffMember)
@@ -772,7 +784,7 @@ def build_problem(
                 start=scope.week_start,
                 weeks=scope.weeks,
                 grid_minutes=GRID_MINUTES,
-                holidays=sorted(holiday_dates),
+                holidays=sorted(holiday_dates | closed_after),
                 frozen_before=scope.today
                 if scope.today is not None and scope.today > scope.week_start
                 else None,
