@@ -160,19 +160,21 @@ class Neighbourhood:
     allowed: dict[str, set[str]] | None = None
 
 
+def _left_out_of_groups(
+    problem: Problem, best: Best, individual: set[str]
+) -> list[tuple[str, str]]:
+    """(participant, module) for everybody the timetable leaves out of a group module."""
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
+    return [(pid, mid) for pid, mid, _ in left_out(problem, trial) if mid and mid not in individual]
+
+
 def around_people(
     problem: Problem, best: Best, rng: random.Random, width: int, individual: set[str]
 ) -> Neighbourhood | None:
     """A few people left out of a module: that module's sessions may move and they may join
     any of its groups, their other sessions may move too; everybody else keeps their group."""
     sessions, groups = best.sessions, best.groups
-    missing = [
-        (pid, mid)
-        for pid, mid, _ in left_out(
-            problem, Timetable("FEASIBLE", sessions=sessions, groups=groups)
-        )
-        if mid is not None and mid not in individual
-    ]
+    missing = _left_out_of_groups(problem, best, individual)
     if not missing:
         return None
     first = rng.choice(missing)
@@ -215,10 +217,7 @@ def retime_around(
     sessions of those people. A group whose time suits nobody left out needs its members'
     other groups to make way (the unseen s3131: Rights and duties met on Monday morning, when
     three of its twelve have a course; its witness meets on Monday afternoon)."""
-    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
-    missing = [
-        (pid, mid) for pid, mid, _ in left_out(problem, trial) if mid and mid not in individual
-    ]
+    missing = _left_out_of_groups(problem, best, individual)
     if not missing:
         return None
     _, head = rng.choice(missing)
@@ -250,10 +249,7 @@ def alone(
 ) -> Neighbourhood | None:
     """One module somebody is left out of, alone and whole (its groups, members, times, rooms
     and staff), with the individual sessions of the people left out of it."""
-    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
-    missing = [
-        (pid, mid) for pid, mid, _ in left_out(problem, trial) if mid and mid not in individual
-    ]
+    missing = _left_out_of_groups(problem, best, individual)
     if not missing:
         return None
     _, head = rng.choice(missing)

@@ -12,15 +12,20 @@ from tests.test_browser.test_admin_browser import sign_in
 pytestmark = [pytest.mark.browser, pytest.mark.plannable]
 
 
-def test_generate_review_adjust_publish(page: Any, live_server: dict[str, Any]) -> None:
+def _draft(page: Any, live_server: dict[str, Any]) -> None:
+    """Sign in and generate the week of 30/11/2026: the progress bar appears, fills, and the
+    page reloads with the draft."""
     sign_in(page, live_server)
     page.goto(live_server["url"] + "/admin/planning/")
     page.fill("input[name=week]", "2026-W49")
     page.fill("input[name=time_limit]", "5")
     with page.expect_navigation():
         page.click("[data-testid=generate]")
-    # The progress bar appears, fills, and the page reloads with the draft.
     page.wait_for_selector("[data-testid=goals]", timeout=60000)
+
+
+def test_generate_review_adjust_publish(page: Any, live_server: dict[str, Any]) -> None:
+    _draft(page, live_server)
     # The engine's status as a sentence, never its code.
     assert "the best possible plan" in page.content() or "a good plan" in page.content()
     assert "OPTIMAL" not in page.content()
@@ -120,13 +125,7 @@ def test_drag_a_session_onto_a_free_and_a_blocked_place(page: Any, live_server: 
 def test_the_planned_week_fits_a_phone(page: Any, live_server: dict[str, Any]) -> None:
     # five day columns are wider than a 390 px screen: the grid scrolls sideways inside the
     # page, and the page itself (the goals, the buttons) does not
-    sign_in(page, live_server)
-    page.goto(live_server["url"] + "/admin/planning/")
-    page.fill("input[name=week]", "2026-W49")
-    page.fill("input[name=time_limit]", "5")
-    with page.expect_navigation():
-        page.click("[data-testid=generate]")
-    page.wait_for_selector("[data-testid=goals]", timeout=60000)
+    _draft(page, live_server)
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     page.wait_for_selector("[data-testid=goals]")

@@ -4,20 +4,20 @@ first timetable of a fixed week taken from it."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import time, timedelta
 
 import pytest
 
 from benchmarks.instances import fix_groups, week270
-from scheduler import Progress, Unavailability, solve, verify
+from scheduler import Unavailability, solve, verify
 from scheduler import construct_fixed as placer
 from scheduler.answers import as_best
 from scheduler.grouping import forced_membership
 from scheduler.problem import Pin
 from scheduler.slots import DAY, Calendar, clock
 from scheduler.timetable import Timetable
+from tests.test_scheduler.test_fixed_groups_first import first_is_the_placement
 
 
 @pytest.fixture(scope="module")
@@ -98,18 +98,6 @@ def test_pinned_sessions_stay_at_their_pins(fixed):
     assert complete >= 4
 
 
-def _first(problem):
-    stop = threading.Event()
-    seen: list[Progress] = []
-
-    def progress(u: Progress) -> None:
-        seen.append(u)
-        stop.set()
-
-    tt = solve(problem, time_limit=60, workers=2, progress=progress, stop=stop)
-    return tt, seen
-
-
 def test_the_first_timetable_is_the_placement_and_skips_the_arithmetic(fixed, monkeypatch):
     from scheduler import engine
 
@@ -117,12 +105,7 @@ def test_the_first_timetable_is_the_placement_and_skips_the_arithmetic(fixed, mo
         raise AssertionError("everything fits: the arithmetic has nothing to prove")
 
     monkeypatch.setattr(engine, "precheck", not_needed)
-    tt, seen = _first(fixed)
-    assert tt.feasible
-    assert not verify(fixed, tt)
-    assert seen
-    assert tt.stats.strategy == "greedy"
-    assert not tt.unplaced
+    tt = first_is_the_placement(fixed)
     assert not tt.deferred
     assert len(tt.sessions) == len(placer.FixedPlacer(fixed, forced_membership(fixed)).items)
 

@@ -33,6 +33,18 @@ def _first(problem, **kwargs):
     return tt, seen
 
 
+def first_is_the_placement(problem):
+    """Stopped at its first timetable, the solve answers with the sessions placed whole: a
+    verified timetable, reported, that leaves nobody out."""
+    tt, seen = _first(problem)
+    assert tt.feasible
+    assert not verify(problem, tt)
+    assert seen
+    assert tt.stats.strategy == "greedy"
+    assert not tt.unplaced
+    return tt
+
+
 def test_forced_membership_only_for_fixed_groups(weeks):
     free, fixed = weeks
     assert forced_membership(free) is None
@@ -115,12 +127,7 @@ def test_a_small_fixed_week_starts_from_its_sessions_placed_whole(monkeypatch):
     monkeypatch.setattr(start, "greedy_construct", not_here)
     p, w = generate_with_witness("M", 0)
     fixed, _ = fix_groups(p, w)
-    tt, seen = _first(fixed)
-    assert tt.feasible
-    assert not verify(fixed, tt)
-    assert seen
-    assert tt.stats.strategy == "greedy"
-    assert not tt.unplaced
+    first_is_the_placement(fixed)
     proven = solve(fixed, time_limit=30, workers=2, seed=0)
     assert proven.status == "OPTIMAL"
     assert not verify(fixed, proven)

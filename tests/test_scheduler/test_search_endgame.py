@@ -164,6 +164,22 @@ def test_a_step_alone_frees_the_one_module_somebody_misses_and_nothing_else():
     assert alone(p, whole, random.Random(0), individual) is None
 
 
+def _step(p, best, hood):
+    """One neighbourhood step solved to optimality: the timetable it gives, merged."""
+    cal = Calendar(p)
+    built, membership, part = step_model(p, best, hood, cal, set())
+    hint_model(built, membership, best.sessions)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = 5
+    solver.parameters.num_workers = 1
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    sessions, groups = merge((best.sessions, best.groups), extract(built, solver), part.modules)
+    after = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    after.unplaced = list_unplaced(p, after)
+    assert verify(p, after) == []
+    return after
+
+
 def test_a_step_around_people_forms_a_new_group_with_members_of_another():
     # four people meet on Monday, the only day the fifth cannot come; a group needs two: the
     # fifth is placed only in a new group that one of the four joins (steps around people
@@ -186,36 +202,10 @@ def test_a_step_around_people_forms_a_new_group_with_members_of_another():
 
     hood = around_people(p, best, random.Random(0), 2, set())
     assert hood is not None
-    cal = Calendar(p)
-    built, membership, part = step_model(p, best, hood, cal, set())
-    hint_model(built, membership, best.sessions)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 5
-    solver.parameters.num_workers = 1
-    assert solver.solve(built.model) == cp_model.OPTIMAL
-    sessions, groups = merge((best.sessions, best.groups), extract(built, solver), part.modules)
-    after = Timetable("FEASIBLE", sessions=sessions, groups=groups)
-    after.unplaced = list_unplaced(p, after)
-    assert verify(p, after) == []
+    after = _step(p, best, hood)
     assert not left_out(p, after)
-    assert sorted(len(g.participant_ids) for g in groups) == [2, 3]
-    assert whole_objective(p, cal, sessions, groups) < best.objective
-
-
-def _step(p, best, hood):
-    """One neighbourhood step solved to optimality: the timetable it gives, merged."""
-    cal = Calendar(p)
-    built, membership, part = step_model(p, best, hood, cal, set())
-    hint_model(built, membership, best.sessions)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = 5
-    solver.parameters.num_workers = 1
-    assert solver.solve(built.model) == cp_model.OPTIMAL
-    sessions, groups = merge((best.sessions, best.groups), extract(built, solver), part.modules)
-    after = Timetable("FEASIBLE", sessions=sessions, groups=groups)
-    after.unplaced = list_unplaced(p, after)
-    assert verify(p, after) == []
-    return after
+    assert sorted(len(g.participant_ids) for g in after.groups) == [2, 3]
+    assert whole_objective(p, Calendar(p), after.sessions, after.groups) < best.objective
 
 
 def _rights_week():
