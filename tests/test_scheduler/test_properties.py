@@ -119,7 +119,18 @@ def small_problems(draw, tiny: bool = False) -> Problem:
         # holidays: none, one (the week holds), two or more (a short week: weekly sessions may
         # be skipped), or every allowed day of a module (its occurrence is dropped)
         closed = draw(st.sets(st.integers(0, 4), max_size=4))
-        p.horizon.holidays = [p.horizon.start + timedelta(days=d) for d in sorted(closed)]
+        # and after the horizon: none, a few, or every day to the end of a month or a block of
+        # four weeks (a block the horizon's end cuts then has no day left: its session stays
+        # required, by the engine's arithmetic and the verifier's own)
+        after = draw(st.sampled_from(["none", "some", "all"]))
+        later = (
+            set(range(7, 35))
+            if after == "all"
+            else draw(st.sets(st.integers(7, 34), max_size=5))
+            if after == "some"
+            else set()
+        )
+        p.horizon.holidays = [p.horizon.start + timedelta(days=d) for d in sorted(closed | later)]
     return p
 
 
