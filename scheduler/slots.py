@@ -13,7 +13,15 @@ from datetime import date, time, timedelta
 
 from scheduler import derived
 from scheduler.dates import Window, frozen_days, in_term, remaining_sessions, windows
-from scheduler.problem import Frequency, Module, Participant, Problem, Room, StaffMember
+from scheduler.problem import (
+    Enrolment,
+    Frequency,
+    Module,
+    Participant,
+    Problem,
+    Room,
+    StaffMember,
+)
 from scheduler.timetable import Timetable, group_id, session_key
 
 DAY = 1440
@@ -179,12 +187,15 @@ def cut_block_ends(frequency: Frequency, weeks: int, start: date) -> dict[int, i
     return {i: last for i, last in enumerate(ends) if last is not None}
 
 
-def meets_after(problem: Problem, module: Module, last: int) -> bool:
+def meets_after(problem: Problem, module: Module, last: int, until: date | None = None) -> bool:
     """Whether the module can still meet after the horizon's end and by day `last` (days from
-    the horizon's start): an allowed weekday in its term with a window long enough, and no
-    holiday or closure the problem knows of (`horizon.holidays` may name days past the end)."""
+    the horizon's start; and by `until`, the last day of an individual enrolment): an allowed
+    weekday in its term with a window long enough, and no holiday or closure the problem
+    knows of (`horizon.holidays` may name days past the end)."""
     holidays = set(problem.horizon.holidays)
     closures = set() if module.off_site else set(problem.site(module.site_id).closures)
+    if until is not None:
+        last = min(last, (until - problem.horizon.start).days)
     for i in range(7 * problem.horizon.weeks, last + 1):
         day = problem.horizon.start + timedelta(days=i)
         if day.weekday() not in module.allowed_days or day in holidays or day in closures:
@@ -198,15 +209,19 @@ def meets_after(problem: Problem, module: Module, last: int) -> bool:
 
 
 def may_defer(
-    problem: Problem, module: Module, frequency: Frequency | None = None
+    problem: Problem,
+    module: Module,
+    frequency: Frequency | None = None,
+    until: date | None = None,
 ) -> frozenset[int]:
     """The occurrences that may wait for the next horizon: their block is cut by the horizon's
-    end and the module can still meet in the rest of it. A block with no such day left (the
-    last Friday of December a holiday, for a Friday excursion) keeps its session required:
-    deferring it would cancel it."""
+    end and the module can still meet in the rest of it (for individual coaching, before the
+    person's enrolment or stay ends: `until`). A block with no such day left (the last Friday
+    of December a holiday, for a Friday excursion; a follow-up of somebody who leaves this
+    week) keeps its session required: deferring it would cancel it."""
     h = problem.horizon
     ends = cut_block_ends(frequency or module.frequency, h.weeks, h.start)
-    return frozenset(i for i, last in ends.items() if meets_after(problem, module, last))
+    return frozenset(i for i, last in ends.items() if meets_after(problem, module, last, until))
 
 
 def first_block_cut(frequency: Frequency, start: date) -> bool:
@@ -709,9 +724,21 @@ def group_specs(problem: Problem) -> list[GroupSpec]:
     return list(derived.cached("group_specs", problem, _group_specs))
 
 
+def _leaves(enrolment: Enrolment | None, person: Participant | None) -> date | None:
+    """The last day a person attends a module: the earlier of the enrolment's end and their
+    exit (None: neither is set)."""
+    ends = [
+        d
+        for d in (enrolment.end_date if enrolment else None, person.exit_date if person else None)
+        if d is not None
+    ]
+    return min(ends) if ends else None
+
+
 def _group_specs(problem: Problem) -> list[GroupSpec]:
     members = enrolled(problem)
     overrides = {(e.participant_id, e.module_id): e for e in problem.enrolments}
+    people = {q.id: q for q in problem.participants}
     spans = windows(problem)
     pinned = {pin.session_key for pin in problem.pins}
     specs: list[GroupSpec] = []
@@ -730,7 +757,7 @@ def _group_specs(problem: Problem) -> list[GroupSpec]:
                     [pid],
                     True,
                     occ,
-                    may_defer(problem, module, freq) | short,
+                    may_defer(problem, module, freq, _leaves(enrolment, people.get(pid))) | short,
                     spans.get((pid, module.id)),
                     _month_days(problem, freq),
                     short,

@@ -68,11 +68,16 @@ def _block_ends(freq: Frequency, weeks: int, start: date) -> list[int]:
     return ends[1:] if offset and freq.skip_first_block else ends
 
 
-def _meets_after(problem: Problem, md: Module, last: int, closed: set[date]) -> bool:
-    """Some day after the horizon's end, by `last`, on which the module could still meet: an
-    allowed weekday, not closed (holidays may be given past the horizon's end), in its term,
-    with a window of the module inside the site's opening long enough for a session."""
+def _meets_after(
+    problem: Problem, md: Module, last: int, closed: set[date], until: date | None = None
+) -> bool:
+    """Some day after the horizon's end, by `last` (and by `until`, an individual enrolment's
+    last day), on which the module could still meet: an allowed weekday, not closed (holidays
+    may be given past the horizon's end), in its term, with a window of the module inside the
+    site's opening long enough for a session."""
     h = problem.horizon
+    if until is not None:
+        last = min(last, (until - h.start).days)
     for i in range(7 * h.weeks, last + 1):
         d = h.start + timedelta(days=i)
         if d.weekday() not in md.allowed_days or d in closed:
@@ -407,8 +412,10 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
         # optional: a block the horizon's end cuts short, or a weekly one in a short week
         # (holidays and, unless off-site, closures of its site shut two working days or more)
         ends = _block_ends(freq, h.weeks, h.start)
+        # an appointment's block only runs on to the person's last day
+        until = span.get((owner, md.id), (None, None))[1] if owner is not None else None
         optional = [
-            (cut and _meets_after(problem, md, ends[i], closed))
+            (cut and _meets_after(problem, md, ends[i], closed, until))
             or (
                 freq.kind == "per_week"
                 and sum(

@@ -381,3 +381,33 @@ def test_a_block_with_no_day_left_after_the_horizon_keeps_its_session(solved):
     empty = Timetable("FEASIBLE", [], [group])
     assert verify(free, empty) == []
     assert [v.rule for v in verify(closed, empty)] == ["frequency"]
+
+
+def test_an_appointment_waits_only_while_the_person_stays():
+    # a monthly follow-up in the first week of January may wait for the rest of the month;
+    # for somebody whose enrolment ends this Friday, waiting would cancel it
+    from dataclasses import replace
+
+    from scheduler.slots import group_specs
+
+    follow_up = module(
+        "follow",
+        name="Follow-up",
+        kind="individual_coaching",
+        duration_minutes=60,
+        frequency=Frequency("monthly"),
+    )
+    staying = problem([follow_up], [person("p0", referent_coach_id="c1")], staff=[coach("c1")])
+    leaving = replace(
+        staying,
+        enrolments=[replace(e, end_date=date(2026, 1, 9)) for e in staying.enrolments],
+    )
+    (stays,) = group_specs(staying)
+    (leaves,) = group_specs(leaving)
+    assert stays.deferrable == {0}
+    assert leaves.deferrable == frozenset()
+    # the verifier reads the person's last day the same way, on its own
+    group = Group("follow#p0", "follow", ["p0"])
+    empty = Timetable("FEASIBLE", [], [group])
+    assert verify(staying, empty) == []
+    assert [v.rule for v in verify(leaving, empty)] == ["frequency"]
