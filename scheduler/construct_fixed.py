@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from scheduler.construct_state import Construction, ConstructionState
-from scheduler.problem import REFERRER, Module, Problem, Room, StaffMember
-from scheduler.slots import DAY, Calendar, GroupSpec, may_staff, minutes, room_suits, session_starts
+from scheduler.problem import REFERRER, Problem, Room
+from scheduler.slots import DAY, Calendar, GroupSpec, minutes, session_starts
 from scheduler.staffing import bound_staff, required_roles
 from scheduler.timetable import Session
 
@@ -79,8 +79,6 @@ class FixedPlacer(ConstructionState):
         self.of_person: dict[str, set[str]] = {}  # participant -> item keys placed
         self.on_day: dict[int, set[str]] = {}  # horizon day -> item keys placed
         self.ejected: Counter[str] = Counter()  # item key -> times taken back
-        self._rooms_for: dict[str, set[str]] = {}
-        self._staff_for: dict[str, set[str]] = {}
         self.effort = 0
         # ejection tries in all: a week where nothing fits fails fast (a work limit, so the
         # same on every machine)
@@ -154,7 +152,7 @@ class FixedPlacer(ConstructionState):
             if role == REFERRER or role in bound:
                 able = [m for m in self.p.staff if m.id == bound.get(role)]
             else:
-                able = self._may(md, role)
+                able = self.may_take(md, role)
             if role == "mediator" and md.mediator_required and count == 1 and needed:
                 able = [m for m in able if needed <= set(m.languages)]
             at_work: Counter[int] = Counter()
@@ -162,12 +160,6 @@ class FixedPlacer(ConstructionState):
                 at_work.update(self.cal.staff_free_starts(m, times, dur))
             out = {t for t in out if at_work[t] >= count}
         return [t for t in times if t in out]
-
-    def _may(self, md: Module, role: str) -> list[StaffMember]:
-        able = self._able.get((md.id, role))
-        if able is None:
-            able = self._able[(md.id, role)] = [m for m in self.p.staff if may_staff(md, m, role)]
-        return able
 
     def _never_free(self, pid: str, module_id: str, starts: list[int], dur: int) -> bool:
         """Whether the member attends some of these starts' days and is free at none of them."""
@@ -290,33 +282,19 @@ class FixedPlacer(ConstructionState):
         staff member who may take one of its roles, the least taken back first."""
         md = item.spec.module
         dur = md.duration_minutes
+        rooms = {r.id for r in self.rooms_for(md)}
+        staff = {m.id for role in md.staff_required for m in self.may_take(md, role)}
         out = []
         for key in self.on_day.get(t // DAY, ()):
             s = self.placed[key]
             if self.items[key].pinned or not self._overlapping(key, t, dur):
                 continue
             if fit_room:
-                if s.room_id is not None and s.room_id in self._room_ids(md.id):
+                if s.room_id is not None and s.room_id in rooms:
                     out.append(key)
-            elif any(sid in self._staff_ids(md.id) for sid in s.staff_roles):
+            elif not staff.isdisjoint(s.staff_roles):
                 out.append(key)
         return sorted(out, key=lambda k: (self.ejected[k], len(self.placed[k].participant_ids), k))
-
-    def _room_ids(self, module_id: str) -> set[str]:
-        ids = self._rooms_for.get(module_id)
-        if ids is None:
-            md = self.p.module(module_id)
-            ids = self._rooms_for[module_id] = {r.id for r in self.p.rooms if room_suits(md, r)}
-        return ids
-
-    def _staff_ids(self, module_id: str) -> set[str]:
-        ids = self._staff_for.get(module_id)
-        if ids is None:
-            md = self.p.module(module_id)
-            ids = self._staff_for[module_id] = {
-                m.id for m in self.p.staff for role in md.staff_required if may_staff(md, m, role)
-            }
-        return ids
 
     def _chain(self, item: _Item, depth: int, tabu: set[str], journal: list[_Step]) -> bool:
         """Place `item`, taking back the sessions in its way at its least contested time and

@@ -219,25 +219,37 @@ class ConstructionState:
     def suitable_rooms(self, md: Module, t: int, dur: int) -> list[Room]:
         if md.off_site:
             return []
+        return [
+            r
+            for r in self.rooms_for(md)
+            if self.cal.room_open(r, t) and self.book.free(f"r:{r.id}", t, dur)
+        ]
+
+    def rooms_for(self, md: Module) -> list[Room]:
+        """The rooms that suit the module, smallest first, booked or not."""
         suits = self._suits.get(md.id)
         if suits is None:
             suits = self._suits[md.id] = sorted(
                 (r for r in self.p.rooms if room_suits(md, r)), key=lambda r: (r.capacity, r.id)
             )
-        return [
-            r for r in suits if self.cal.room_open(r, t) and self.book.free(f"r:{r.id}", t, dur)
-        ]
+        return suits
+
+    def may_take(self, md: Module, role: str) -> list[StaffMember]:
+        """The staff who may take the role in the module's sessions, booked or not."""
+        able = self._able.get((md.id, role))
+        if able is None:
+            able = self._able[(md.id, role)] = [m for m in self.p.staff if may_staff(md, m, role)]
+        return able
 
     def able_staff(
         self, md: Module, role: str, t: int, dur: int, taken: set[str], who: str | None = None
     ) -> list[StaffMember]:
         """Staff free to take `role` at `t` (the referrer's seat: only `who`)."""
         week = self.cal.day(t).week
-        able = self._able.get((md.id, role))
         if role == REFERRER:
             able = [m for m in self.p.staff if m.id == who]
-        elif able is None:
-            able = self._able[(md.id, role)] = [m for m in self.p.staff if may_staff(md, m, role)]
+        else:
+            able = self.may_take(md, role)
         out = [
             m
             for m in able

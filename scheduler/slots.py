@@ -97,24 +97,32 @@ def month_spans(start: date, weeks: int) -> list[tuple[Span, bool, bool]]:
     last = 7 * weeks - 1
     out, lo = [], 0
     while lo <= last:
-        day = start + timedelta(days=lo)
-        following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-        hi = min((following - start).days - 1, last)
-        out.append(((lo, hi), day.day > 1, (following - start).days - 1 > last))
-        lo = hi + 1
+        month_end = _month_last(start, lo)
+        out.append(
+            ((lo, min(month_end, last)), (start + timedelta(days=lo)).day > 1, month_end > last)
+        )
+        lo = min(month_end, last) + 1
     return out
+
+
+def _month_last(start: date, day: int) -> int:
+    """The last day of the calendar month that day `day` (from `start`) falls in."""
+    d = start + timedelta(days=day)
+    following = (d.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (following - start).days - 1
 
 
 def _blocks(
     frequency: Frequency, weeks: int, start: date | None = None
-) -> list[tuple[list[int], bool, Span]]:
-    """Each occurrence's weeks, whether its block runs on past the horizon's end, and its days.
+) -> list[tuple[list[int], int | None, Span]]:
+    """Each occurrence's weeks, its block's last day if the block runs on past the horizon's
+    end (None otherwise), and its days.
 
     `monthly` is one session in each calendar month (`start`, the horizon's first day, places
     the months); a month begun before the horizon is skipped with `skip_first_block`."""
     if frequency.kind == "per_week":
         return [
-            ([w], False, (7 * w, 7 * w + 6))
+            ([w], None, (7 * w, 7 * w + 6))
             for w in range(weeks)
             for _ in range(max(frequency.count, 0))
         ]
@@ -122,7 +130,11 @@ def _blocks(
         if start is None:
             raise ValueError("a monthly rhythm needs the horizon's start")
         months = [
-            (list(range(lo // 7, hi // 7 + 1)), cut_end, (lo, hi))
+            (
+                list(range(lo // 7, hi // 7 + 1)),
+                _month_last(start, lo) if cut_end else None,
+                (lo, hi),
+            )
             for (lo, hi), _, cut_end in month_spans(start, weeks)
         ]
         if frequency.skip_first_block and month_spans(start, weeks)[0][1]:
@@ -130,11 +142,12 @@ def _blocks(
         return months
     interval = max(frequency.interval_weeks, 1)
     phase = frequency.phase % interval
-    blocks: list[tuple[list[int], bool, Span]] = []
+    blocks: list[tuple[list[int], int | None, Span]] = []
     first, end = 0, interval - phase
     while first < weeks:
         last = min(end, weeks)
-        blocks.append((list(range(first, last)), end > weeks, (7 * first, 7 * last - 1)))
+        past = 7 * end - 1 if end > weeks else None
+        blocks.append((list(range(first, last)), past, (7 * first, 7 * last - 1)))
         first, end = end, end + interval
     if phase and frequency.skip_first_block:
         blocks = blocks[1:]
@@ -158,33 +171,15 @@ def occurrence_spans(frequency: Frequency, weeks: int, start: date | None = None
 def cut_by_end(frequency: Frequency, weeks: int, start: date | None = None) -> frozenset[int]:
     """Occurrences whose block the horizon's end cuts short: the rest of the block lies in the
     next horizon, so the session may be deferred there (optional but preferred)."""
-    return frozenset(i for i, (_, cut, _) in enumerate(_blocks(frequency, weeks, start)) if cut)
+    blocks = _blocks(frequency, weeks, start)
+    return frozenset(i for i, (_, past, _) in enumerate(blocks) if past is not None)
 
 
 def cut_block_ends(frequency: Frequency, weeks: int, start: date) -> dict[int, int]:
     """The occurrences whose block the horizon's end cuts, each with its block's last day
     (days from the horizon's start: past its end)."""
-    if frequency.kind == "per_week":
-        return {}
-    ends: list[int | None] = []
-    if frequency.kind == "monthly":
-        spans = month_spans(start, weeks)
-        for (lo, _hi), _, cut_end in spans:
-            day = start + timedelta(days=lo)
-            following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-            ends.append((following - start).days - 1 if cut_end else None)
-        if frequency.skip_first_block and spans[0][1]:
-            ends = ends[1:]
-    else:
-        interval = max(frequency.interval_weeks, 1)
-        phase = frequency.phase % interval
-        first, end = 0, interval - phase
-        while first < weeks:
-            ends.append(7 * end - 1 if end > weeks else None)
-            first, end = end, end + interval
-        if phase and frequency.skip_first_block:
-            ends = ends[1:]
-    return {i: last for i, last in enumerate(ends) if last is not None}
+    blocks = _blocks(frequency, weeks, start)
+    return {i: past for i, (_, past, _) in enumerate(blocks) if past is not None}
 
 
 def meets_after(problem: Problem, module: Module, last: int, until: date | None = None) -> bool:
