@@ -8,9 +8,11 @@ any size. The modules chosen first are those of the people left out (and, for a 
 the person's modules whose sessions wait for the next horizon), with more of the same site;
 other steps free a few left-out people and their sessions only ("around people"), one group
 they could join with every group of its members, to re-time it ("retime around"), or one module
-somebody is left out of, alone and whole, searched longer ("alone"); with nobody left out,
-random modules. A step that finds nothing better widens the next one. Every accepted
-timetable keeps the model's hard rules; the objective only decreases.
+somebody is left out of, alone and whole, searched longer ("alone"), or the whole site of the
+most people left out, searched for the people it places only ("rescue", the first step while
+somebody is out); with nobody left out, random modules. A step that finds nothing better widens
+the next one. Every accepted timetable keeps the model's hard rules; the objective only
+decreases.
 """
 
 from __future__ import annotations
@@ -21,14 +23,14 @@ import threading
 import time as clock_time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
 from scheduler.focus import Focus, focus, merge
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.model import BuiltModel, build
-from scheduler.problem import Problem
+from scheduler.problem import Problem, Weights
 from scheduler.repair import repaired
 from scheduler.slots import Calendar, deferred_keys
 from scheduler.timetable import Group, Session, Timetable
@@ -62,6 +64,11 @@ PLACE_WITH_ALL_WORKERS = True
 SINGLE_SHARE = 0.34
 # ... and, before those, that re-time a group of it with its members' other groups
 RETIME_SHARE = 0.3
+# ... and this share of them frees the whole site of somebody left out (`rescue`)
+RESCUE_SHARE = 0.3
+RESCUE_FIRST = True
+RESCUE_SECONDS = 4.5
+RESCUE_STALL_SECONDS = 3.0
 STEP_AT_LEAST = 0.2
 # modules (or people) freed by a step at first; a step that finds nothing widens the next
 WIDTH = 2
@@ -158,6 +165,9 @@ class Neighbourhood:
     frozen: dict[str, Session]  # every other session, held where it is
     # per participant of those modules, the groups they may take (None: any of the module's)
     allowed: dict[str, set[str]] | None = None
+    # searched for the people it places only (`placing_weights`): a whole site
+    placing_only: bool = False
+    site: str | None = None  # the site a placing-only step frees whole
 
 
 def _left_out_of_groups(
@@ -244,6 +254,66 @@ def retime_around(
     return Neighbourhood({head}, frozen, allowed)
 
 
+def rescue(
+    problem: Problem,
+    best: Best,
+    individual: set[str],
+    tried: set[str],
+) -> Neighbourhood | None:
+    """The whole site of the most people left out (not in `tried`: sites whose step found
+    nothing since the last improvement): every group module there (groups, members, times,
+    rooms, staff) with its people's individual sessions, searched for the people it places
+    only. Where a module needs one group more than the construction formed, its members must
+    come from groups whose times suit them, which their other groups hold in turn: the unseen
+    s2626 left five out of one site's activation groups (a level needed a group more than the
+    construction formed), which no step around them could place."""
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
+    enrolled: dict[str, list[str]] = {}
+    for e in problem.enrolments:
+        enrolled.setdefault(e.participant_id, []).append(e.module_id)
+    out: Counter[str] = Counter()
+    for pid, module_id, _ in left_out(problem, trial):
+        # a weekly minimum counts at the sites of the person's modules
+        for mid in [module_id] if module_id is not None else enrolled.get(pid, []):
+            out[problem.module(mid).site_id] += 1
+    site = next((site for site, _ in out.most_common() if site not in tried), None)
+    if site is None:
+        return None
+    modules = {
+        md.id for md in problem.modules if md.site_id == site and md.id not in individual
+    }
+    if not modules:
+        return None
+    people = {e.participant_id for e in problem.enrolments if e.module_id in modules}
+    free_keys = {
+        s.key
+        for s in best.sessions
+        if s.module_id in modules
+        or (s.module_id in individual and not people.isdisjoint(s.participant_ids))
+    }
+    frozen = {s.key: s for s in best.sessions if s.key not in free_keys}
+    return Neighbourhood(modules, frozen, placing_only=True, site=site)
+
+
+def placing_weights(problem: Problem) -> Problem:
+    """The problem whose objective counts the people left out (and sessions skipped) as the
+    week's own does, a session left to the next horizon as 1 and nothing else, re-planning's
+    stability kept: the other goals slow placing people down (s2626's site from the
+    construction, 6 s with two workers: 4 and 7 of its 7 placed on two seeds, against 2 and 1
+    with every goal). Skipping stays as dear as leaving out: at 0, the step skips sessions to
+    make room."""
+    w = problem.weights
+    keep = replace(
+        Weights(**{name: 0 for name in vars(w)}),
+        unplaced=w.unplaced,
+        skipped_sessions=w.skipped_sessions,
+        deferred_sessions=min(w.deferred_sessions, 1),
+        sessions_moved=w.sessions_moved,
+        participants_regrouped=w.participants_regrouped,
+    )
+    return replace(problem, weights=keep)
+
+
 def alone(
     problem: Problem, best: Best, rng: random.Random, individual: set[str]
 ) -> Neighbourhood | None:
@@ -328,6 +398,8 @@ def step_model(
     focus.py), every other membership as it is, the free sessions searched; with the
     membership the step starts from and the focus."""
     part = focus(problem, best.sessions, hood.modules, hood.frozen)
+    if hood.placing_only:
+        part = replace(part, problem=placing_weights(part.problem))
     membership = {
         g.id: list(g.participant_ids)
         for g in best.groups
@@ -368,6 +440,9 @@ def improve(
     individual = {md.id for md in problem.modules if md.individual}
     width, improved = WIDTH, 0
     sticky: set[str] | None = None
+    # the first step with somebody left out frees their site (`rescue`)
+    rescue_again = RESCUE_FIRST
+    rescued: set[str] = set()  # sites freed whole for nothing since the last improvement
     n_modules = max(len(problem.modules) - len(individual), 1)
     # a step's model building is not bounded by CP-SAT's limit: keep room for the longest so
     # far (`longest_build` carries it over from an earlier call)
@@ -385,7 +460,10 @@ def improve(
             break
         hood = None
         single = False
-        if sticky is None and missing_now and rng.random() < RETIME_SHARE:
+        if missing_now and (rescue_again or (sticky is None and rng.random() < RESCUE_SHARE)):
+            hood = rescue(problem, best, individual, rescued)
+        rescue_again = False
+        if hood is None and sticky is None and missing_now and rng.random() < RETIME_SHARE:
             hood = retime_around(problem, best, rng, individual)
         if hood is None and sticky is None and missing_now and rng.random() < SINGLE_SHARE:
             hood = alone(problem, best, rng, individual)
@@ -407,14 +485,20 @@ def improve(
         left = deadline - clock_time.perf_counter()
         if left < STEP_AT_LEAST / 2:
             break
-        placing = single or bool(hood.allowed)
+        placing = single or bool(hood.allowed) or hood.placing_only
         solver = step_solver(
-            min(STEP_SECONDS, left),
+            min(RESCUE_SECONDS if hood.placing_only else STEP_SECONDS, left),
             rng.randrange(1 << 30),
             workers if placing and PLACE_WITH_ALL_WORKERS else 1,
         )
         # placing a person (a step around one module, or around people) is one long search
-        watch = _StallStop(PLACE_STALL_SECONDS if placing else STALL_SECONDS)
+        watch = _StallStop(
+            RESCUE_STALL_SECONDS
+            if hood.placing_only
+            else PLACE_STALL_SECONDS
+            if placing
+            else STALL_SECONDS
+        )
         status = solver.solve(built.model, watch)
         watch.close()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:
@@ -444,9 +528,14 @@ def improve(
                     report(objective)
                 # it placed somebody and was still improving: the same neighbourhood again
                 again = placed and status == cp_model.FEASIBLE and not hood.allowed
-                sticky = hood.modules if again else None
+                # (a site freed for the people it places: again, for whoever is still out)
+                rescue_again = again and hood.placing_only
+                rescued.clear()
+                sticky = hood.modules if again and not hood.placing_only else None
                 continue
         sticky = None
+        if hood.site is not None:
+            rescued.add(hood.site)
         # nothing better here: look wider next time
         width = min(width + 1, n_modules)
     return best, improved

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import time
+from datetime import time, timedelta
 
 from ortools.sat.python import cp_model
 
@@ -15,9 +15,19 @@ from scheduler.cpsat import extract
 from scheduler.cpsat import hint as hint_model
 from scheduler.focus import merge
 from scheduler.goals import left_out, measure, objective_value
-from scheduler.lns import Best, alone, around_people, retime_around, step_model, whole_objective
+from scheduler.lns import (
+    Best,
+    alone,
+    around_people,
+    placing_weights,
+    rescue,
+    retime_around,
+    step_model,
+    whole_objective,
+)
 from scheduler.problem import Pin, Unavailability
 from scheduler.slots import Calendar
+from scheduler.timetable import Group, Session
 from scheduler.unplaced import list_unplaced
 from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room
 
@@ -288,3 +298,123 @@ def test_steps_that_place_people_search_with_every_worker(monkeypatch):
     assert steps >= 1
     # a step that places somebody is one long search: both workers on it
     assert 2 in asked
+
+
+def _site_week():
+    """Rights and duties (one group, Mondays only) meets on Monday morning, when d has a
+    course; a and b, its other members, are in the Monday-afternoon workshop group, which e
+    and f can only attend then. d joins only if a and b change workshop group for Tuesday's:
+    a membership change in another module, which no step around the Rights group allows
+    (the unseen s2626 left five out of one site's activation groups so). A second site's
+    job club, where nobody is left out, is never freed."""
+    monday = {"allowed_days": [0], "duration_minutes": 240, "max_groups": 1, "group_max": 4}
+    rights = module("rights", name="Rights and duties", **monday)
+    workshop = module(
+        "workshop",
+        name="Workshop",
+        allowed_days=[0, 1],
+        duration_minutes=240,
+        max_groups=2,
+        group_min=1,
+        group_max=4,
+    )
+    club = module("club", name="Job club", site_id="north", duration_minutes=120, max_groups=1)
+    course = Unavailability(0, time(9), time(12, 30), "language_course", "Dutch class")
+    tuesday = Unavailability(1, time(8), time(18), "language_course", "Dutch class")
+    people = [
+        person("a"),
+        person("b"),
+        person("d", unavailability=[course]),
+        person("e", unavailability=[course, tuesday]),
+        person("f", unavailability=[course, tuesday]),
+        person("n"),
+    ]
+    enrol = {"rights": ["a", "b", "d"], "workshop": ["a", "b", "e", "f"], "club": ["n"]}
+    rooms = [room("r1"), room("r2"), replace(room("rn"), site_id="north")]
+    p = problem(
+        [rights, workshop, club],
+        people,
+        staff=[coach("c1"), coach("c2")],
+        rooms=rooms,
+        enrol=enrol,
+    )
+    p = replace(p, sites=[*p.sites, replace(p.sites[0], id="north", name="North")])
+
+    def at(key, day, start, end, rid, sid, ids):
+        module_id, _, rest = key.partition("#")
+        return Session(
+            key,
+            module_id,
+            f"{module_id}#{rest.partition('@')[0]}",
+            MONDAY + timedelta(days=day),
+            time(start),
+            time(end),
+            rid,
+            {sid: "coach"},
+            ids,
+        )
+
+    sessions = [
+        at("rights#1@0", 0, 9, 13, "r1", "c1", ["a", "b"]),
+        at("workshop#1@0", 0, 13, 17, "r1", "c1", ["a", "b", "e", "f"]),
+        at("workshop#2@0", 1, 9, 13, "r2", "c2", []),
+        at("club#1@0", 2, 9, 11, "rn", "c2", ["n"]),
+    ]
+    sessions = [s for s in sessions if s.participant_ids]
+    groups = [
+        Group("rights#1", "rights", ["a", "b"]),
+        Group("workshop#1", "workshop", ["a", "b", "e", "f"]),
+        Group("club#1", "club", ["n"]),
+    ]
+    trial = Timetable("FEASIBLE", sessions=sessions, groups=groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert verify(p, trial) == []
+    assert [(pid, mid) for pid, mid, _ in left_out(p, trial)] == [("d", "rights")]
+    objective = objective_value(p, measure(p, trial))
+    return p, Best("FEASIBLE", sessions, groups, objective, None)
+
+
+def test_a_rescue_frees_the_site_of_the_people_left_out_with_its_memberships():
+    p, best = _site_week()
+    for hood in (
+        alone(p, best, random.Random(0), set()),
+        around_people(p, best, random.Random(0), 2, set()),
+        retime_around(p, best, random.Random(0), set()),
+    ):
+        assert hood is not None
+        assert left_out(p, _step(p, best, hood))
+    hood = rescue(p, best, set(), set())
+    assert hood is not None
+    assert hood.placing_only
+    assert hood.site == "site"
+    assert hood.modules == {"rights", "workshop"}
+    assert set(hood.frozen) == {"club#1@0"}
+    after = _step(p, best, hood)
+    assert not left_out(p, after)
+    workshop = {g.id: sorted(g.participant_ids) for g in after.groups if g.module_id == "workshop"}
+    assert sorted(workshop.values()) == [["a", "b"], ["e", "f"]]
+    assert whole_objective(p, Calendar(p), after.sessions, after.groups) < best.objective
+    # a site whose rescue found nothing is not freed again until something improves
+    assert rescue(p, best, set(), {"site"}) is None
+    # nobody left out: nothing to rescue
+    whole = Best("FEASIBLE", after.sessions, after.groups, 0.0, None)
+    assert rescue(p, whole, set(), set()) is None
+
+
+def test_a_rescue_searches_for_the_people_it_places_only():
+    p, _ = _site_week()
+    p = replace(p, weights=replace(p.weights, deferred_sessions=100, idle_gap_hours=2))
+    w = placing_weights(p).weights
+    assert (w.unplaced, w.skipped_sessions) == (p.weights.unplaced, p.weights.skipped_sessions)
+    assert (w.sessions_moved, w.participants_regrouped) == (20, 10)
+    assert w.deferred_sessions == 1
+    others = set(vars(w)) - {
+        "unplaced",
+        "skipped_sessions",
+        "deferred_sessions",
+        "sessions_moved",
+        "participants_regrouped",
+    }
+    assert others
+    assert all(getattr(w, name) == 0 for name in others)
+    assert p.weights.idle_gap_hours == 2  # the week's own weights are untouched
