@@ -279,9 +279,7 @@ def rescue(
     site = next((site for site, _ in out.most_common() if site not in tried), None)
     if site is None:
         return None
-    modules = {
-        md.id for md in problem.modules if md.site_id == site and md.id not in individual
-    }
+    modules = {md.id for md in problem.modules if md.site_id == site and md.id not in individual}
     if not modules:
         return None
     people = {e.participant_id for e in problem.enrolments if e.module_id in modules}
