@@ -31,6 +31,7 @@ from scheduler.focus import Focus, focus, merge
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.model import BuiltModel, build
 from scheduler.problem import Problem, Weights
+from scheduler.relaxation import weights_nonneg
 from scheduler.repair import repaired
 from scheduler.slots import Calendar, deferred_keys
 from scheduler.timetable import Group, Session, Timetable
@@ -83,11 +84,14 @@ PEOPLE_AT_ONCE = 6
 
 
 class _StallStop(cp_model.CpSolverSolutionCallback):
-    """Ends a step's search once it has stopped finding better timetables."""
+    """Ends a step's search once it has stopped finding better timetables, or has found one
+    at `floor`, below which none can be (CP-SAT may go on for its own bound: a rescue that
+    had placed everybody searched 4 s more)."""
 
-    def __init__(self, stall: float = STALL_SECONDS) -> None:
+    def __init__(self, stall: float = STALL_SECONDS, floor: float | None = None) -> None:
         super().__init__()
         self.stall = stall
+        self.floor = floor
         self.t0 = clock_time.perf_counter()
         self.last = self.t0
         self.timer: threading.Timer | None = None
@@ -95,6 +99,9 @@ class _StallStop(cp_model.CpSolverSolutionCallback):
     def on_solution_callback(self) -> None:
         now = clock_time.perf_counter()
         self.last = now
+        if self.floor is not None and self.objective_value <= self.floor + 0.5:
+            self.stop_search()
+            return
         self._arm(max(self.stall, now - self.t0))
 
     def _arm(self, wait: float) -> None:
@@ -495,7 +502,9 @@ def improve(
             if hood.placing_only
             else PLACE_STALL_SECONDS
             if placing
-            else STALL_SECONDS
+            else STALL_SECONDS,
+            # a rescue's objective is never below 0 (every weight it keeps is >= 0)
+            floor=0.0 if hood.placing_only and weights_nonneg(problem) else None,
         )
         status = solver.solve(built.model, watch)
         watch.close()
