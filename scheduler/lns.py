@@ -67,7 +67,8 @@ SINGLE_SHARE = 0.34
 RETIME_SHARE = 0.3
 # ... and this share of them frees the whole site of somebody left out (`rescue`)
 RESCUE_SHARE = 0.3
-RESCUE_FIRST = True
+RESCUE_FIRST = True  # ... and the first step while somebody is left out is one
+# a rescue's CP-SAT time at most, and its stall (a site takes longer than one module)
 RESCUE_SECONDS = 4.5
 RESCUE_STALL_SECONDS = 3.0
 STEP_AT_LEAST = 0.2
@@ -172,9 +173,12 @@ class Neighbourhood:
     frozen: dict[str, Session]  # every other session, held where it is
     # per participant of those modules, the groups they may take (None: any of the module's)
     allowed: dict[str, set[str]] | None = None
-    # searched for the people it places only (`placing_weights`): a whole site
-    placing_only: bool = False
-    site: str | None = None  # the site a placing-only step frees whole
+    site: str | None = None  # set by `rescue`: the site it frees whole
+
+    @property
+    def placing_only(self) -> bool:
+        """Searched for the people it places only (`placing_weights`): a rescue."""
+        return self.site is not None
 
 
 def _left_out_of_groups(
@@ -297,7 +301,7 @@ def rescue(
         or (s.module_id in individual and not people.isdisjoint(s.participant_ids))
     }
     frozen = {s.key: s for s in best.sessions if s.key not in free_keys}
-    return Neighbourhood(modules, frozen, placing_only=True, site=site)
+    return Neighbourhood(modules, frozen, site=site)
 
 
 def placing_weights(problem: Problem) -> Problem:
@@ -491,21 +495,19 @@ def improve(
         if left < STEP_AT_LEAST / 2:
             break
         placing = single or bool(hood.allowed) or hood.placing_only
+        # placing a person (a step around one module, or around people) is one long search
+        seconds, stall = STEP_SECONDS, PLACE_STALL_SECONDS if placing else STALL_SECONDS
+        floor = None
+        if hood.placing_only:
+            seconds, stall = RESCUE_SECONDS, RESCUE_STALL_SECONDS
+            # its objective is never below 0 when every weight it keeps is >= 0
+            floor = 0.0 if weights_nonneg(part.problem) else None
         solver = step_solver(
-            min(RESCUE_SECONDS if hood.placing_only else STEP_SECONDS, left),
+            min(seconds, left),
             rng.randrange(1 << 30),
             workers if placing and PLACE_WITH_ALL_WORKERS else 1,
         )
-        # placing a person (a step around one module, or around people) is one long search
-        watch = _StallStop(
-            RESCUE_STALL_SECONDS
-            if hood.placing_only
-            else PLACE_STALL_SECONDS
-            if placing
-            else STALL_SECONDS,
-            # a rescue's objective is never below 0 (every weight it keeps is >= 0)
-            floor=0.0 if hood.placing_only and weights_nonneg(problem) else None,
-        )
+        watch = _StallStop(stall, floor)
         status = solver.solve(built.model, watch)
         watch.close()
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) and solver.objective_value < start - 0.5:
