@@ -174,6 +174,7 @@ class Neighbourhood:
     # per participant of those modules, the groups they may take (None: any of the module's)
     allowed: dict[str, set[str]] | None = None
     site: str | None = None  # set by `rescue`: the site it frees whole
+    waiting: str | None = None  # set by `waiting`: the module whose sessions it frees
 
     @property
     def placing_only(self) -> bool:
@@ -323,6 +324,21 @@ def placing_weights(problem: Problem) -> Problem:
     return replace(problem, weights=keep)
 
 
+def waiting(
+    problem: Problem, best: Best, rng: random.Random, tried: set[str]
+) -> Neighbourhood | None:
+    """A module with sessions left to the next horizon (one not in `tried`), alone and whole:
+    its groups, members, times, rooms and staff."""
+    trial = Timetable("FEASIBLE", sessions=best.sessions, groups=best.groups)
+    modules = sorted({key.rpartition("#")[0] for key in deferred_keys(problem, trial)} - tried)
+    if not modules:
+        return None
+    head = rng.choice(modules)
+    individual = problem.module(head).individual
+    frozen = {s.key: s for s in best.sessions if s.module_id != head}
+    return Neighbourhood(set() if individual else {head}, frozen, waiting=head)
+
+
 def alone(
     problem: Problem, best: Best, rng: random.Random, individual: set[str]
 ) -> Neighbourhood | None:
@@ -452,6 +468,7 @@ def improve(
     # the first step with somebody left out frees their site (`rescue`)
     rescue_again = RESCUE_FIRST
     rescued: set[str] = set()  # sites freed whole for nothing since the last improvement
+    awaited: set[str] = set()  # modules with waiting sessions freed for nothing since then
     n_modules = max(len(problem.modules) - len(individual), 1)
     # a step's model building is not bounded by CP-SAT's limit: keep room for the longest so
     # far (`longest_build` carries it over from an earlier call)
@@ -469,9 +486,17 @@ def improve(
             break
         hood = None
         single = False
-        if missing_now and (rescue_again or (sticky is None and rng.random() < RESCUE_SHARE)):
+        if sticky is None and not missing_now:
+            # once nobody is left out (placing people comes first): cheap, a module alone,
+            # tried once until a step improves
+            hood = waiting(problem, best, rng, awaited)
+        if (
+            hood is None
+            and missing_now
+            and (rescue_again or (sticky is None and rng.random() < RESCUE_SHARE))
+        ):
             hood = rescue(problem, best, individual, rescued)
-        rescue_again = False
+            rescue_again = False
         if hood is None and sticky is None and missing_now and rng.random() < RETIME_SHARE:
             hood = retime_around(problem, best, rng, individual)
         if hood is None and sticky is None and missing_now and rng.random() < SINGLE_SHARE:
@@ -540,11 +565,14 @@ def improve(
                 # (a site freed for the people it places: again, for whoever is still out)
                 rescue_again = again and hood.placing_only
                 rescued.clear()
+                awaited.clear()
                 sticky = hood.modules if again and not hood.placing_only else None
                 continue
         sticky = None
         if hood.site is not None:
             rescued.add(hood.site)
+        if hood.waiting is not None:
+            awaited.add(hood.waiting)
         # nothing better here: look wider next time
         width = min(width + 1, n_modules)
     return best, improved

@@ -23,10 +23,11 @@ from scheduler.lns import (
     rescue,
     retime_around,
     step_model,
+    waiting,
     whole_objective,
 )
-from scheduler.problem import Pin, Unavailability
-from scheduler.slots import Calendar
+from scheduler.problem import Frequency, Pin, Unavailability
+from scheduler.slots import Calendar, deferred_keys
 from scheduler.timetable import Group, Session
 from scheduler.unplaced import list_unplaced
 from tests.test_scheduler.factories import MONDAY, coach, module, person, problem, room
@@ -418,3 +419,35 @@ def test_a_rescue_searches_for_the_people_it_places_only():
     assert others
     assert all(getattr(w, name) == 0 for name in others)
     assert p.weights.idle_gap_hours == 2  # the week's own weights are untouched
+
+
+def _excursion_waiting():
+    """A weekly workshop and a monthly excursion (its month runs past the week, so its session
+    may wait), and a timetable that holds the workshop and leaves the excursion waiting."""
+    workshop = module("m", name="Workshop", group_max=6, max_groups=1)
+    excursion = module(
+        "exc", name="Excursion", kind="excursion", frequency=Frequency("monthly"), max_groups=1
+    )
+    p = problem([workshop, excursion], [person(f"p{i}") for i in range(4)], rooms=[room("r1")])
+    full = solve(p, time_limit=5)
+    assert verify(p, full) == []
+    assert not full.deferred
+    sessions = [s for s in full.sessions if s.module_id != "exc"]
+    trial = Timetable("FEASIBLE", sessions=sessions, groups=full.groups)
+    trial.unplaced = list_unplaced(p, trial)
+    assert verify(p, trial) == []
+    assert deferred_keys(p, trial) == ["exc#1@0"]
+    return p, Best("FEASIBLE", sessions, full.groups, objective_value(p, measure(p, trial)), None)
+
+
+def test_a_step_frees_a_module_whose_session_waits_and_places_it():
+    p, best = _excursion_waiting()
+    hood = waiting(p, best, random.Random(0), set())
+    assert hood is not None
+    assert hood.modules == {"exc"}
+    assert set(hood.frozen) == {s.key for s in best.sessions}  # the workshop stays
+    after = _step(p, best, hood)
+    assert deferred_keys(p, after) == []
+    assert objective_value(p, measure(p, after)) < best.objective
+    # tried already (until a step improves): not again
+    assert waiting(p, best, random.Random(0), {"exc"}) is None
