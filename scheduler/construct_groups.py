@@ -40,14 +40,16 @@ class GroupForming(ConstructionState):
         the rest (and the pinned ones, if no earlier pass formed them)."""
         st = self.states.get(md.id)
         if st is None:
-            self.release_pins(md.id)
             made_state = self.module_state(md)
             if made_state is None:
+                self.release_pins(md.id)
                 return
             st = self.states[md.id] = made_state
             # pinned groups first, under their own numbers, from the bucket that fills them most
             for label in self.pinned_labels(md.id, st.limit):
                 keys = [session_key(group_id(md.id, label), i) for i in st.numbers]
+                # its own pins given back; the module's other pins stay held until their turn
+                self.release_pins(md.id, group_id(md.id, label))
                 options: list[tuple[int, _Formed]] = []
                 for b in range(len(st.buckets)):
                     if not st.todos[b]:
@@ -64,6 +66,7 @@ class GroupForming(ConstructionState):
                 st.used.add(label)
         if pinned_only:
             return
+        self.release_pins(md.id)  # (a pin past the module's number of groups)
         del self.states[md.id]
         st.free = self.free_starts(md, st.ids, st.occurrences)
         for b in range(len(st.buckets)):
@@ -467,9 +470,12 @@ class GroupForming(ConstructionState):
             # the best time where a room and a team are still free (under Liège's cap of
             # 3 + 1 the coaches' Monday mornings were all taken, and every third group of a
             # morning module failed there though other mornings were free)
-            # (only under a site cap: without one the first choice stands, the hints the
-            # search is tuned on)
-            tries = HOLDABLE_TRIES if self._capped(md) else 0
+            # (only under a site cap, or for a group that holds a pin: without them the first
+            # choice stands, the hints the search is tuned on; a pinned group that cannot form
+            # leaves its pin unkept and the attempt is no timetable at all: the unseen s4848's
+            # pinned job club, 115 people left out at 10 s)
+            pinned_group = any(k in self.pins for k in keys)
+            tries = HOLDABLE_TRIES if self._capped(md) or pinned_group else 0
             t = next((x for x in by_score[:tries] if self._holdable(md, x)), by_score[0])
             times.append(t)
             pool = {pid for pid in pool if t in free[pid]}

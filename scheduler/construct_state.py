@@ -159,8 +159,8 @@ class ConstructionState:
         self.pins: dict[str, Pin] = {pin.session_key: pin for pin in problem.pins}
         # group modules whose pinned groups are formed and the rest not yet
         self.states: dict[str, ModuleState] = {}
-        # module -> the pins' (start, duration, booked keys, staff) held for it
-        self.reserved: dict[str, list[tuple[int, int, list[str], list[str]]]] = {}
+        # module -> the pins' (start, duration, booked keys, staff, group) held for it
+        self.reserved: dict[str, list[tuple[int, int, list[str], list[str], str]]] = {}
         # group modules whose sessions that may wait some member's weekly minimum needs: their
         # groups form around those sessions like any other (left to the end, one group that
         # cannot meet sends the whole module's occurrence to the next horizon)
@@ -195,11 +195,22 @@ class ConstructionState:
                 self.book.add(k, t, dur)
             for sid in pin.staff_ids:
                 self.book.week_load[(sid, week)] = self.book.week_load.get((sid, week), 0) + dur
-            self.reserved.setdefault(md.id, []).append((t, dur, held, list(pin.staff_ids)))
+            gid = key.rpartition("@")[0]
+            self.reserved.setdefault(md.id, []).append((t, dur, held, list(pin.staff_ids), gid))
 
-    def release_pins(self, module_id: str) -> None:
-        """Give a module's reserved pin resources back, just before its groups are formed."""
-        for t, dur, held, staff in self.reserved.pop(module_id, []):
+    def release_pins(self, module_id: str, group: str | None = None) -> None:
+        """Give a module's reserved pin resources back, just before its groups are formed
+        (`group`: only those of that group's pins, just before it is formed; the unseen
+        s4848 pinned two job clubs at the same hour, one with its coach: the other group, formed
+        first with every pin of the module given back, took that coach, and the pinned group
+        could not form)."""
+        held_pins = self.reserved.pop(module_id, [])
+        if group is not None:
+            kept = [x for x in held_pins if x[4] != group]
+            if kept:
+                self.reserved[module_id] = kept
+            held_pins = [x for x in held_pins if x[4] == group]
+        for t, dur, held, staff, _gid in held_pins:
             for k in held:
                 self.book.remove(k, t, dur)
             for sid in staff:
@@ -380,7 +391,7 @@ class ConstructionState:
         for s in self.sessions:
             self.book_session(s)
         for held in self.reserved.values():
-            for t, dur, keys, _staff in held:
+            for t, dur, keys, _staff, _gid in held:
                 for key in keys:
                     self.book.add(key, t, dur)
 

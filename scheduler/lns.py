@@ -10,9 +10,11 @@ other steps free a few left-out people and their sessions only ("around people")
 they could join with every group of its members, to re-time it ("retime around"), or one module
 somebody is left out of, alone and whole, searched longer ("alone"), or the whole site of the
 most people left out, searched for the people it places only ("rescue", the first step while
-somebody is out); with nobody left out, random modules. A step that finds nothing better widens
-the next one. Every accepted timetable keeps the model's hard rules; the objective only
-decreases.
+somebody is out); with nobody left out, random modules. Between them, while somebody is left
+out, modules are taken back whole and formed again by the construction ("ruin and recreate",
+recreate.py): first, and after each step that places somebody. A step that finds nothing
+better widens the next one. Every accepted timetable keeps the model's hard rules; the
+objective only decreases.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass, replace
 
 from ortools.sat.python import cp_model
 
+from scheduler import recreate
 from scheduler.focus import Focus, focus, merge
 from scheduler.goals import left_out, measure, objective_value
 from scheduler.model import BuiltModel, build
@@ -82,6 +85,13 @@ HINT_SHARE_OF_BUILD = 0.4
 REPAIR_SECONDS = 0.15
 # people freed at once by a step "around people" (at least)
 PEOPLE_AT_ONCE = 6
+# ruin and recreate (recreate.py) while somebody is left out: first, and again after every
+# step that places somebody; this many tries in a row without a better timetable end it
+RECREATE_STALL = 8
+# ... and before the first try of a solve, a try is taken to last this long per participant
+# and week (measured: 0.1-0.2 s at 300 people, 0.3-0.7 s at 1,000, 0.4-1.1 s at 2,000 over
+# two weeks): no try starts that could end past the deadline
+RECREATE_GUESS_PER_PERSON = 0.0006
 
 
 class _StallStop(cp_model.CpSolverSolutionCallback):
@@ -468,6 +478,8 @@ def improve(
     # the first step with somebody left out frees their site (`rescue`)
     rescue_again = RESCUE_FIRST
     rescued: set[str] = set()  # sites freed whole for nothing since the last improvement
+    recreate_now = True  # modules formed again by the construction (first, and after placing)
+    longest_try = [RECREATE_GUESS_PER_PERSON * len(problem.participants) * problem.horizon.weeks]
     awaited: set[str] = set()  # modules with waiting sessions freed for nothing since then
     n_modules = max(len(problem.modules) - len(individual), 1)
     # a step's model building is not bounded by CP-SAT's limit: keep room for the longest so
@@ -484,6 +496,18 @@ def improve(
         )
         if until_complete and not missing_now:
             break
+        if missing_now and recreate_now:
+            recreate_now = False
+            found = recreated_best(problem, best, cal, rng, deadline, stop, longest_try)
+            if found is not None:
+                best = found
+                improved += 1
+                if report is not None:
+                    report(best.objective)
+                rescued.clear()
+                awaited.clear()
+                sticky = None
+                continue
         hood = None
         single = False
         if sticky is None and not missing_now:
@@ -566,6 +590,9 @@ def improve(
                 rescue_again = again and hood.placing_only
                 rescued.clear()
                 awaited.clear()
+                # (only after placing somebody: on the M week, tries after every small gain
+                # took the time its proof needs)
+                recreate_now = placed
                 sticky = hood.modules if again and not hood.placing_only else None
                 continue
         sticky = None
@@ -576,6 +603,41 @@ def improve(
         # nothing better here: look wider next time
         width = min(width + 1, n_modules)
     return best, improved
+
+
+def recreated_best(
+    problem: Problem,
+    best: Best,
+    cal: Calendar,
+    rng: random.Random,
+    deadline: float,
+    stop: threading.Event | None = None,
+    longest: list[float] | None = None,
+) -> Best | None:
+    """Ruin-and-recreate tries (recreate.py) from `best`, each kept when the whole week's
+    objective falls, until `RECREATE_STALL` tries in a row find nothing better, nobody is
+    left out or time runs short (`longest` holds the longest try so far, carried between
+    calls); the better timetable, or None."""
+    found: Best | None = None
+    misses = 0
+    longest = longest if longest is not None else [0.0]
+    while misses < RECREATE_STALL and not (stop is not None and stop.is_set()):
+        began = clock_time.perf_counter()
+        if deadline - began < STEP_AT_LEAST + 1.5 * longest[0]:
+            break
+        now = found or best
+        pick = recreate.choose(problem, now.sessions, now.groups, rng)
+        if pick is None:
+            break
+        sessions, groups = recreate.recreated(problem, cal, now.sessions, now.groups, *pick)
+        objective = whole_objective(problem, cal, sessions, groups)
+        longest[0] = max(longest[0], clock_time.perf_counter() - began)
+        if objective < now.objective:
+            found = Best("FEASIBLE", sessions, groups, objective, None)
+            misses = 0
+        else:
+            misses += 1
+    return found
 
 
 def whole_objective(

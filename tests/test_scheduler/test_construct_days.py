@@ -210,3 +210,29 @@ def test_another_coach_takes_a_group_over_so_the_referent_can_hold_an_appointmen
     (held,) = [s for s in t.sessions if s.module_id == "grp"]
     assert appointment.staff_roles == {"c1": "coach"}
     assert held.staff_roles == {"c2": "coach"}
+
+
+def test_two_pinned_groups_at_one_hour_each_keep_their_own_pin():
+    # two job clubs pinned to Monday 9:00, the second with coach c1 (whom a team takes first):
+    # the first group, formed with every pin of its module given back, took c1, and the second
+    # pinned group could not form: no timetable at all (the unseen s4848)
+    from scheduler.problem import Pin
+    from tests.test_scheduler.factories import MONDAY
+
+    md = module("m", group_min=2, group_max=3, max_groups=2)
+    p = problem(
+        [md],
+        [person(x) for x in "abcdef"],
+        rooms=[room("r1"), room("r2")],
+        staff=[coach("c1"), coach("c2")],
+        pins=[
+            Pin("m#1@0", MONDAY, time(9), room_id="r1"),
+            Pin("m#2@0", MONDAY, time(9), staff_ids=["c1"]),
+        ],
+    )
+    c, t = built(p)
+    assert c.complete
+    held = {s.key: s for s in t.sessions}
+    assert held["m#1@0"].room_id == "r1"
+    assert list(held["m#2@0"].staff_roles) == ["c1"]
+    assert held["m#1@0"].start == held["m#2@0"].start == time(9)
