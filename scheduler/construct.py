@@ -38,6 +38,27 @@ class Constructor(GroupForming, Appointments):
     """One construction attempt: its state (construct_state.py), its group forming
     (construct_groups.py) and its appointments and open sessions (construct_appointments.py)."""
 
+    def pinned_first(self, modules: list[Module]) -> None:
+        """The groups holding a pinned session, formed before anything else takes their
+        people (each pin's room and staff were reserved by `reserve_pins`)."""
+        for md in modules:
+            if not md.individual and self.pinned_labels(
+                md.id, max_groups(md, len(self.members[md.id]), site_cap(self.p, md))
+            ):
+                self.module(md, pinned_only=True)
+
+    def polished(self, polish: bool = True) -> list[tuple[str, str]]:
+        """Once everything is placed: the sessions in order, then ejection chains for the
+        people the groups could not take (and, with `polish`, second chances for appointments
+        and groups re-timed around them); whom it still leaves out."""
+        self.sessions.sort(key=lambda s: (s.date, s.start, s.key))
+        ungrouped = repair(self.p, self.cal, self.membership, self.sessions, self.ungrouped)
+        if ungrouped and polish:
+            ungrouped = second_chance(self, ungrouped)
+        if ungrouped and polish:
+            ungrouped = retime(self, ungrouped)
+        return ungrouped
+
 
 def _slack(c: Constructor, md: Module) -> int:
     """Groups a module may form beyond the fewest its levels need (0: every level's people must
@@ -72,11 +93,7 @@ def _attempt(
     # a pin's room and staff are kept free at its time until its group is formed, and the
     # groups holding a pinned session are formed before anything else takes their people
     c.reserve_pins()
-    for md in problem.modules:
-        if not md.individual and c.pinned_labels(
-            md.id, max_groups(md, len(c.members[md.id]), site_cap(problem, md))
-        ):
-            c.module(md, pinned_only=True)
+    c.pinned_first(problem.modules)
     c.individual(needy=False)
     c.open_sessions()
     rank = {mid: i for i, mid in enumerate(first)}
@@ -97,13 +114,8 @@ def _attempt(
     c.individual(deferrable=True)
     for md in group_modules:
         c.deferrable(md)
-    c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
     # people the groups could not take: ejection chains through the groups formed
-    ungrouped = repair(problem, c.cal, c.membership, c.sessions, c.ungrouped)
-    if ungrouped and polish:
-        ungrouped = second_chance(c, ungrouped)
-    if ungrouped and polish:
-        ungrouped = retime(c, ungrouped)
+    ungrouped = c.polished(polish)
     return Construction(c.membership, c.sessions, not ungrouped, ungrouped)
 
 

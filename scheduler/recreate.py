@@ -15,11 +15,9 @@ import random
 from dataclasses import replace
 
 from scheduler.construct import Constructor
-from scheduler.construct_retime import retime, second_chance
 from scheduler.goals import left_out
 from scheduler.problem import Module, Problem
-from scheduler.repair import repair
-from scheduler.slots import Calendar, max_groups, site_cap
+from scheduler.slots import Calendar
 from scheduler.timetable import Group, Session, Timetable
 
 # a try takes back every group module of the site, or (this share of tries) the module somebody
@@ -96,20 +94,13 @@ def recreated(
             c.membership[g.id] = list(g.participant_ids)
     # (a pin of a module kept is booked twice: its session holds it already)
     c.reserve_pins()
-    for md in modules:
-        if c.pinned_labels(md.id, max_groups(md, len(c.members[md.id]), site_cap(problem, md))):
-            c.module(md, pinned_only=True)
+    c.pinned_first(modules)
     for md in modules:
         c.module(md)
     c.split_leftovers()
     for md in modules:
         c.deferrable(md)
-    c.sessions.sort(key=lambda s: (s.date, s.start, s.key))
-    still = repair(problem, c.cal, c.membership, c.sessions, c.ungrouped)
-    if still:
-        still = second_chance(c, still)
-    if still:
-        retime(c, still)
+    c.polished()
     formed = [Group(gid, gid.rpartition("#")[0], list(ids)) for gid, ids in c.membership.items()]
     formed += [g for g in groups if g.module_id in individual]
     return c.sessions, formed
