@@ -14,7 +14,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_date, format_datetime, get_locale, refresh
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, refresh
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -74,6 +74,14 @@ def clock(value: dt.datetime) -> str:
     return format_datetime(value, "HH:mm")
 
 
+def decimal(value: float | None, digits: int = 1) -> str:
+    """A number with at most `digits` decimals in the current language: 54,2 in French and
+    Dutch (the Belgian decimal comma), 54.2 in English; no trailing zeros."""
+    if value is None:
+        return ""
+    return str(format_decimal(value, format="#,##0." + "#" * digits if digits else "#,##0"))
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     # Each request chooses its language afresh, even inside an enclosing app context.
@@ -82,4 +90,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["belgian_date"] = belgian_date
     app.jinja_env.filters["format_day"] = format_day
     app.jinja_env.filters["clock"] = clock
+    app.jinja_env.filters["decimal"] = decimal
     app.jinja_env.globals["get_locale"] = get_locale

@@ -37,6 +37,26 @@ def test_run_page_shows_each_grid(coordinator_client, planned, view):
     assert "sessions_moved" not in page  # goals shown by their readable names
 
 
+@pytest.mark.parametrize(
+    ("code", "shown", "not_shown"),
+    [("nl", "54,25", "54.25"), ("fr", "54,25", "54.25"), ("en", "54.25", "54,25")],
+)
+def test_numbers_on_the_plan_page_use_the_languages_decimal_mark(
+    coordinator_client, planned, code, shown, not_shown
+):
+    # a staff-load spread in points, and the run's time: 54,25 and 0,4 s in French and Dutch
+    planned.goals = {**planned.goals, "staff_load_spread": 54.25}
+    planned.elapsed_seconds = 0.4
+    db.session.commit()
+    coordinator_client.post(f"/language/{code}")
+    page = coordinator_client.get(f"/admin/planning/run/{planned.id}").get_data(as_text=True)
+    assert shown in page
+    assert not_shown not in page
+    assert ("0,4 s" if code != "en" else "0.4 s") in page
+    listing = coordinator_client.get("/admin/planning/").get_data(as_text=True)
+    assert ("0,4" if code != "en" else "0.4") in listing
+
+
 def test_progress_json(coordinator_client, planned):
     data = coordinator_client.get(f"/admin/planning/run/{planned.id}/progress.json").get_json()
     assert data["done"] is True
@@ -178,11 +198,13 @@ def test_a_monthly_session_that_cannot_fit_waits_for_the_next_planning(coordinat
     from tests import factories
 
     plannable(world)
-    excursion = factories.module(world.programme, name="Sortie mensuelle",
-                                 frequency=Frequency.MONTHLY, group_min=1)
+    excursion = factories.module(
+        world.programme, name="Sortie mensuelle", frequency=Frequency.MONTHLY, group_min=1
+    )
     # Monday morning only: when every participant is at their language course.
     excursion.time_windows = [
-        ModuleTimeWindow(weekday=0, start_time=dt.time(9, 0), end_time=dt.time(12, 30))]
+        ModuleTimeWindow(weekday=0, start_time=dt.time(9, 0), end_time=dt.time(12, 30))
+    ]
     for person in world.participants:
         factories.enrolment(person, excursion)
     db.session.commit()
@@ -190,7 +212,7 @@ def test_a_monthly_session_that_cannot_fit_waits_for_the_next_planning(coordinat
     run = plan(world, week=week)
     assert run.engine_status in ("OPTIMAL", "FEASIBLE")
     html = coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
-    block = html[html.index('data-testid="deferred"'):]
+    block = html[html.index('data-testid="deferred"') :]
     assert "Sortie mensuelle" in block[: block.index("</ul>")]
     assert "Sessions left to the next planning" in html
     with tenancy.organisation_scope(world.org.id):
