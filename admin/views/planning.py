@@ -247,7 +247,7 @@ class PlanningView(SignedInAccess, BaseView):
             record_link=record_link,
             goal_label=lambda name: str(GOAL_LABELS.get(name, name)),
             engine_status_label=engine_status_label,
-            explanations=wording.explanation_texts(run) if not run.has_draft else [],
+            explanations=wording.explanation_texts(run),
             kind_label=lambda kind: ModuleKind(kind).label,
             change_label=lambda what: str(CHANGE_LABELS.get(what, what)),
             timedelta=dt.timedelta,

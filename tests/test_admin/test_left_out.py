@@ -110,3 +110,19 @@ def test_a_week_shortened_by_a_closure_skips_a_session_and_says_which(coordinato
     page = coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
     assert 'data-testid="skipped"' in page
     assert f"{world.module.name} · group 1 · week of 07/12/2026" in page
+
+
+def test_why_they_are_left_out_is_said_in_the_users_language(coordinator_client, world):
+    # the engine's own sentences are English: the page words each cause from its rule and
+    # records, as it does for a week with no timetable
+    plannable(world)
+    blocked = _blocked(world)
+    run = plan(world)
+    assert run.explanations
+    english = [e["message"] for e in run.explanations]
+    coordinator_client.post("/language/nl")
+    page = coordinator_client.get(f"/admin/planning/run/{run.id}").get_data(as_text=True)
+    assert 'data-testid="why"' in page
+    assert f"{blocked.full_name} heeft geen vrije tijd voor Atelier cuisine" in page
+    for message in english:
+        assert message not in page

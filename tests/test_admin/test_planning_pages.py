@@ -96,6 +96,23 @@ def test_publish_from_the_page_and_see_published_grid(coordinator_client, planne
     assert 'data-testid="published-badge"' in page
 
 
+@pytest.mark.parametrize(
+    ("code", "refusal"),
+    [("fr", "Ce brouillon est déjà publié."), ("nl", "Dit ontwerp is al gepubliceerd.")],
+)
+def test_a_refused_planning_action_is_said_in_the_users_language(
+    coordinator_client, planned, code, refusal
+):
+    coordinator_client.post(f"/admin/planning/run/{planned.id}/publish")
+    coordinator_client.post(f"/language/{code}")
+    response = coordinator_client.post(
+        f"/admin/planning/run/{planned.id}/publish", follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert refusal in page
+    assert "This draft is already published." not in page
+
+
 def test_move_refused_names_the_rule(coordinator_client, planned, world):
     draft = planned.draft_sessions[0]
     response = coordinator_client.post(

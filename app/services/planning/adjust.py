@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 import scheduler
 from app import permissions
 from app.extensions import db
@@ -25,7 +27,7 @@ class MoveRefused(PlanningError):
 def set_pinned(draft: DraftSession, pinned: bool, by: User | None = None) -> None:
     permissions.require(by, Action.PIN)
     if draft.run.published_at is not None:
-        raise PlanningError("This draft is published; re-plan to change it.")
+        raise PlanningError(_("This draft is published; re-plan to change it."))
     draft.pinned = pinned
     db.session.commit()
 
@@ -34,7 +36,7 @@ def _engine_session(timetable: scheduler.Timetable, key: str) -> scheduler.Sessi
     for session in timetable.sessions:
         if session.key == key:
             return session
-    raise PlanningError("This session is not in the draft.")
+    raise PlanningError(_("This session is not in the draft."))
 
 
 def move(
@@ -48,9 +50,9 @@ def move(
     permissions.require(by, Action.MOVE)
     run: PlanningRun = draft.run
     if run.published_at is not None:
-        raise PlanningError("This draft is published; re-plan to change it.")
+        raise PlanningError(_("This draft is published; re-plan to change it."))
     if starts_at.tzinfo is None:
-        raise PlanningError("The new start needs a time zone.")
+        raise PlanningError(_("The new start needs a time zone."))
     local = starts_at.astimezone(BRUSSELS)
     duration = draft.ends_at - draft.starts_at
     problem, timetable = problem_of(run), timetable_of(run)

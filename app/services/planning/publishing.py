@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app import permissions, tenancy
 from app.extensions import db
@@ -140,9 +141,9 @@ def publish(run: PlanningRun, user: User | None) -> drafts.Diff:
     """Turn the run's draft into the published timetable of its weeks, all or nothing."""
     permissions.require(user, Action.PUBLISH)
     if not run.has_draft:
-        raise PlanningError("This run has no timetable to publish.")
+        raise PlanningError(_("This run has no timetable to publish."))
     if run.published_at is not None:
-        raise PlanningError("This draft is already published.")
+        raise PlanningError(_("This draft is already published."))
     now = now_brussels()
     with tenancy.organisation_scope(run.organisation_id):
         try:
@@ -223,11 +224,11 @@ def cancel(session: PlannedSession, reason: str, by: User | None = None) -> None
     permissions.require(by, Action.CANCEL)
     reason = (reason or "").strip()
     if not reason:
-        raise PlanningError("Give a reason: participants and staff will see it.")
+        raise PlanningError(_("Give a reason: participants and staff will see it."))
     if len(reason) > 200:
-        raise PlanningError("The reason must fit in 200 characters.")
+        raise PlanningError(_("The reason must fit in 200 characters."))
     if session.is_cancelled:
-        raise PlanningError("This session is already cancelled.")
+        raise PlanningError(_("This session is already cancelled."))
     now = now_brussels()
     _cancel(session, reason, now)
     notices.record([notices.Changed(NoticeChange.CANCELLED, session)], now)

@@ -163,11 +163,11 @@ def create_run(
     """Record a request to plan; the caller submits it to the job runner."""
     permissions.require(user, Action.PLAN)
     if week_start.weekday() != 0:
-        raise PlanningError("The first week must start on a Monday.")
+        raise PlanningError(_("The first week must start on a Monday."))
     if not 1 <= weeks <= 8:
-        raise PlanningError("Plan between 1 and 8 weeks at once.")
+        raise PlanningError(_("Plan between 1 and 8 weeks at once."))
     if not 1 <= time_limit <= 600:
-        raise PlanningError("The time limit must be between 1 and 600 seconds.")
+        raise PlanningError(_("The time limit must be between 1 and 600 seconds."))
     last_day = week_start + dt.timedelta(days=7 * weeks - 1)
     today = calendar.today()
     if last_day < today:
@@ -184,7 +184,7 @@ def create_run(
     with tenancy.organisation_scope(organisation_id):
         # Scoped: another organisation's site reads as missing, with the same words.
         if site_id is not None and db.session.get(Site, site_id) is None:
-            raise PlanningError("There is no such site.")
+            raise PlanningError(_("There is no such site."))
         _refuse_a_full_queue(organisation_id)
         run = PlanningRun(
             organisation_id=organisation_id,
@@ -248,9 +248,7 @@ class _Reporter:
                         gap=latest.gap,
                         solutions=latest.solutions,
                     )
-                connection.execute(
-                    table.update().where(table.c.id == self.run_id).values(**values)
-                )
+                connection.execute(table.update().where(table.c.id == self.run_id).values(**values))
                 stop = connection.execute(
                     sa.select(table.c.stop_requested).where(table.c.id == self.run_id)
                 ).scalar()
@@ -336,13 +334,13 @@ def request_stop(run: PlanningRun, by: User | None = None) -> None:
 
 def problem_of(run: PlanningRun) -> scheduler.Problem:
     if not run.problem_json:
-        raise PlanningError("This run has no problem stored.")
+        raise PlanningError(_("This run has no problem stored."))
     return loads_problem(run.problem_json)
 
 
 def timetable_of(run: PlanningRun) -> scheduler.Timetable:
     if not run.timetable_json:
-        raise PlanningError("This run has no timetable yet.")
+        raise PlanningError(_("This run has no timetable yet."))
     return loads_timetable(run.timetable_json)
 
 
