@@ -48,3 +48,45 @@ def test_a_mediator_shortage_is_not_worded_as_a_missing_language(app, language) 
     assert all(x in shortage for x in ("«Welcome»", "«Mediator 1»", "3", "1", "Tigrinya"))
     assert all(x in unspoken for x in ("«Welcome»", "«P1», «P2»", "Lingala"))
     assert shortage != unspoken
+
+
+def _named(**kinds: list[str]) -> Named:
+    named = Named()
+    for kind, names in kinds.items():
+        for name in names:
+            named.add(kind, name)
+    return named
+
+
+@pytest.mark.parametrize("language", ["fr", "nl", "en"])
+def test_causes_the_engine_found_without_sessions_read_whole(app, language) -> None:
+    # the explanation of a partial plan names people, staff and modules but seldom sessions:
+    # no empty brackets, no sentence without its subject, no singular verb for three names
+    with app.test_request_context(), force_locale(language):
+        texts = [
+            sentence("participant_overlap", _named(participant=["«P1»"])),
+            sentence("staff_overlap", _named(staff=["«S1»", "«S2»"])),
+            sentence("room_overlap", _named(room=["«R1»"])),
+            sentence("staff_roles", _named(module=["«Budget»"])),
+        ]
+        several = {
+            rule: sentence(
+                rule, _named(staff=["«S1»", "«S2»"], participant=["«P1»"], module=["«Evaluation»"])
+            )
+            for rule in ("staff_availability", "referrer")
+        }
+        with force_locale("en"):
+            one_en = sentence("staff_availability", _named(staff=["«S1»"]))
+            many_en = sentence("staff_availability", _named(staff=["«S1»", "«S2»"]))
+    for text in texts:
+        assert "()" not in text
+        assert "( )" not in text
+        assert text[:1] != " "
+        assert "«" in text
+    assert "«Budget»" in texts[3]
+    assert all("«S1», «S2»" in text for text in several.values())
+    assert "«P1»" in several["referrer"]
+    assert "«Evaluation»" in several["referrer"]
+    # several staff: the cause comes first, so no verb agrees with one name only
+    assert one_en.startswith("«S1» is not available")
+    assert many_en.startswith("Not available then")

@@ -101,7 +101,8 @@ def _staff_roles(n: Named, data: Mapping[str, Any]) -> str:
     if n.of("participant"):
         return _("%(participant)s has no referent coach for %(module)s.",
                  participant=n.of("participant"), module=n.of("module"))
-    return _("%(session)s does not have the staff it needs.", session=n.of("session"))
+    return _("%(session)s does not have the staff it needs.",
+             session=n.of("session") or n.of("module") or _this())
 
 
 def _staff_hours(n: Named, data: Mapping[str, Any]) -> str:
@@ -116,6 +117,9 @@ def _staff_availability(n: Named, data: Mapping[str, Any]) -> str:
     if n.of("participant") and n.of("module"):
         return _("%(staff)s is not available when %(participant)s is free for %(module)s.",
                  staff=n.of("staff"), participant=n.of("participant"), module=n.of("module"))
+    if n.count("staff") > 1:
+        return _("Not available then (day off, leave or outside their working hours): "
+                 "%(staff)s.", staff=n.of("staff"))
     return _("%(staff)s is not available then (day off, leave or outside their working hours).",
              staff=n.of("staff"))
 
@@ -133,12 +137,27 @@ def _participant_unavailable(n: Named, data: Mapping[str, Any]) -> str:
 def _overlap(kind: str) -> Sentence:
     def sentence(n: Named, data: Mapping[str, Any]) -> str:
         others = n.of("session")
+        # a cause the engine found without the sessions named: no empty brackets; several
+        # people or rooms: the cause first (names first would need a plural verb)
         if kind == "participant":
+            if not others:
+                return _("In two places at once: %(participant)s.",
+                         participant=n.of("participant"))
             return _("In two places at once (%(sessions)s): %(participant)s.",
                      participant=n.of("participant"), sessions=others)
         if kind == "staff":
+            if not others:
+                return _("Already leading another session then: %(staff)s.", staff=n.of("staff"))
+            if n.count("staff") > 1:
+                return _("Already leading another session then (%(sessions)s): %(staff)s.",
+                         staff=n.of("staff"), sessions=others)
             return _("%(staff)s already leads another session then (%(sessions)s).",
                      staff=n.of("staff"), sessions=others)
+        if not others:
+            return _("Already taken then: %(room)s.", room=n.of("room"))
+        if n.count("room") > 1:
+            return _("Already taken then (%(sessions)s): %(room)s.", room=n.of("room"),
+                     sessions=others)
         return _("%(room)s is already taken then (%(sessions)s).", room=n.of("room"),
                  sessions=others)
 
@@ -188,6 +207,18 @@ def _mediator_language(n: Named, data: Mapping[str, Any]) -> str:
     return _("No mediator who may lead %(module)s speaks %(language)s, the interpreter language "
              "of: %(participant)s.", module=n.of("module") or n.of("session") or _this(),
              language=data.get("language", "?"), participant=n.of("participant"))
+
+
+def _referrer(n: Named, data: Mapping[str, Any]) -> str:
+    what = n.of("module") or n.of("session") or _this()
+    if n.count("staff") > 1:
+        return _("The social workers who referred %(participant)s must take part in %(what)s "
+                 "but are not free then (availability, hours or another session): %(staff)s.",
+                 what=what, staff=n.of("staff"), participant=n.of("participant") or _this())
+    return _("%(staff)s, who referred %(participant)s, must take part in %(what)s but is not "
+             "free then (availability, hours or another session).",
+             staff=n.of("staff") or _this(), participant=n.of("participant") or _this(),
+             what=what)
 
 
 SENTENCES: dict[str, Sentence] = {
@@ -251,11 +282,7 @@ SENTENCES: dict[str, Sentence] = {
     "sessions_total": lambda n, d: _(
         "%(what)s would have more sessions than its course has left.",
         what=n.of("group") or n.of("module") or _this()),
-    "referrer": lambda n, d: _(
-        "%(staff)s, who referred %(participant)s, must take part in %(what)s but is not free "
-        "then (availability, hours or another session).", staff=n.of("staff") or _this(),
-        participant=n.of("participant") or _this(),
-        what=n.of("module") or n.of("session") or _this()),
+    "referrer": _referrer,
     "drop_in": lambda n, d: _(
         "%(participant)s could not come to %(module)s in the weeks asked (commitments or seats).",
         participant=n.of("participant") or _this(), module=n.of("module") or _this()),
