@@ -181,7 +181,10 @@ class CatalogueView(WithOrganisationLists, SecureModelView):
 
     staff_allowed = True
     column_labels = FIELD_LABELS
-    column_list: tuple[str, ...] = ("name", "code", "active", "position")
+    # built-in rows by their label in the reader's language (stored in English), never by
+    # their code
+    column_list: tuple[str, ...] = ("name", "active", "position")
+    column_formatters = {"name": lambda view, context, model, name: model.label}
     column_default_sort = "position"
     form_columns: tuple[str, ...] = ("name", "active", "position")
 

@@ -137,9 +137,12 @@ class CatalogueEntry(OrganisationScoped):
 
     @property
     def label(self) -> str:
-        """Built-in rows in the reader's language; the organisation's own rows as written."""
+        """Built-in rows in the reader's language (until the organisation renames one); the
+        organisation's own rows as written."""
         builtin = BUILTIN_ENTRY_LABELS.get(self.code or "")
-        return str(builtin) if builtin is not None else self.name
+        if builtin is None or self.name != builtin._args[0]:
+            return self.name
+        return str(builtin)
 
     def __str__(self) -> str:
         return self.label

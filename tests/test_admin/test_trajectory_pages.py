@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from app import tenancy
 from app.extensions import db
-from app.models import Goal, Trajectory
+from app.models import ExitDestination, Goal, Trajectory
 from app.models.trajectory import EvaluationKind
 from app.services.trajectory import catalogues, records
 from tests import factories
@@ -140,3 +140,24 @@ def test_the_participant_form_leaves_the_trajectory_dates_to_the_trajectory(
     assert 'name="exited_on"' not in form
     assert 'name="trajectory_status"' not in form
     assert 'name="first_name"' in form
+
+
+def test_built_in_list_rows_read_in_the_users_language_until_renamed(coordinator_client, world):
+    catalogues.ensure_for(world.org.id)
+    coordinator_client.post("/language/fr")
+    page = coordinator_client.get("/admin/exit_destination/").get_data(as_text=True)
+    assert "Retour vers le travailleur social" in page
+    assert "Back to the social worker" not in page
+    assert "social_worker" not in page  # a code, not a word for the coordinator
+    with tenancy.unscoped():
+        row = db.session.scalars(
+            sa.select(ExitDestination).where(
+                ExitDestination.organisation_id == world.org.id,
+                ExitDestination.code == "social_worker",
+            )
+        ).one()
+        row.name = "Retour au service social du CPAS"
+        db.session.commit()
+    page = coordinator_client.get("/admin/exit_destination/").get_data(as_text=True)
+    assert "Retour au service social du CPAS" in page
+    assert "Retour vers le travailleur social" not in page
