@@ -19,28 +19,68 @@ AS_OF = dt.datetime(2026, 12, 1, tzinfo=BRUSSELS)
 def expected(isp_id: int) -> dict[str, object]:
     d = Decimal
     return {
-        "supported": 3, "new": 3, "active_at_end": 1, "paused": 1, "exited": 1, "dropped": 1,
-        f"destination:{isp_id}": 1, "dropout:moved": 1,
-        "gender:female": 2, "gender:male": 1, "age:25-34": 1, "age:35-44": 1, "age:55+": 1,
-        "nationality:non_eu": 2, "nationality:eu": 1,
-        "country:AF": 1, "country:FR": 1, "country:SY": 1,
-        "residence:refugee": 1, "residence:subsidiary_protection": 1, "residence:other": 1,
-        "level:a1": 2, "level:low_literacy": 1,
-        "key:participants": d("66.7"), "key:hours": d("60.0"),
-        "sessions": 4, "sessions:workshop": 2, "sessions:info_session": 1,
-        "sessions:individual_coaching": 1, "hours": d("9.00"), "participant_hours": d("15.00"),
-        "marks": 8, "marks:present": 5, "marks:late": 1, "marks:excused": 1, "marks:absent": 1,
-        "attendance_rate": d("75.0"), "coaching_contacts": 1,
-        "goals": 3, "goals_reached": 2, "goals_reached_share": d("66.7"),
-        "level_assessed": 1, "level_gained": 1,
-        "surveys": 1, "survey_helped": 1, "survey_helped_share": d("100.0"),
-        "exit:job_track": 1, "exit:training": 0, "exit:language_course": 0,
-        "amif:participants_supported": 2, "amif:in_language_course": 1,
-        "amif:in_civic_orientation": 1, "amif:personal_guidance": 1,
-        "amif:improved_cefr_level": 0, "amif:found_activity_helpful": 0,
-        "fte": d("1.50"), "coaching_fte": d("1.00"), "clients_per_fte": d("1.0"),
+        "supported": 3,
+        "new": 3,
+        "active_at_end": 1,
+        "paused": 1,
+        "exited": 1,
+        "dropped": 1,
+        f"destination:{isp_id}": 1,
+        "dropout:moved": 1,
+        "gender:female": 2,
+        "gender:male": 1,
+        "age:25-34": 1,
+        "age:35-44": 1,
+        "age:55+": 1,
+        "nationality:non_eu": 2,
+        "nationality:eu": 1,
+        "country:AF": 1,
+        "country:FR": 1,
+        "country:SY": 1,
+        "residence:refugee": 1,
+        "residence:subsidiary_protection": 1,
+        "residence:other": 1,
+        "level:a1": 2,
+        "level:low_literacy": 1,
+        "key:participants": d("66.7"),
+        "key:hours": d("60.0"),
+        "sessions": 4,
+        "sessions:workshop": 2,
+        "sessions:info_session": 1,
+        "sessions:individual_coaching": 1,
+        "hours": d("9.00"),
+        "participant_hours": d("15.00"),
+        "marks": 8,
+        "marks:present": 5,
+        "marks:late": 1,
+        "marks:excused": 1,
+        "marks:absent": 1,
+        "attendance_rate": d("75.0"),
+        "coaching_contacts": 1,
+        "goals": 3,
+        "goals_reached": 2,
+        "goals_reached_share": d("66.7"),
+        "level_assessed": 1,
+        "level_gained": 1,
+        "surveys": 1,
+        "survey_helped": 1,
+        "survey_helped_share": d("100.0"),
+        "exit:job_track": 1,
+        "exit:training": 0,
+        "exit:language_course": 0,
+        "amif:participants_supported": 2,
+        "amif:in_language_course": 1,
+        "amif:in_civic_orientation": 1,
+        "amif:personal_guidance": 1,
+        "amif:improved_cefr_level": 0,
+        "amif:found_activity_helpful": 0,
+        "fte": d("1.50"),
+        "coaching_fte": d("1.00"),
+        "clients_per_fte": d("1.0"),
         "clients_per_fte_limit": 25,
-        "month:2026-02": d("100.0"), "month:2026-03": d("66.7"), "month:2026-04": d("66.7"),
+        "month:2026-02": d("100.0"),
+        "month:2026-03": d("66.7"),
+        "month:2026-04": d("66.7"),
         "month:2026-05": d("100.0"),
     }
 
@@ -89,3 +129,17 @@ def test_another_organisation_sees_none_of_it(app: Flask) -> None:
         figures = build(Period.year(2026, as_of=AS_OF)).figures()
     assert figures["supported"].value == 3
     assert set(figures["supported"].ids) == {other.people[k].id for k in "abc"}
+
+
+def test_months_are_named_in_the_readers_language(app: Flask) -> None:
+    # the key stays ISO (its order, its link); the label is no ISO month on a Belgian screen
+    from flask_babel import force_locale
+
+    w = small.build()
+    labels = {}
+    for language in ("fr", "nl", "en"):
+        with app.test_request_context(), force_locale(language):
+            with tenancy.organisation_scope(w.org.id):
+                figures = build(Period.year(2026, as_of=AS_OF)).figures()
+            labels[language] = str(figures["month:2026-03"].label)
+    assert labels == {"fr": "mars 2026", "nl": "maart 2026", "en": "March 2026"}

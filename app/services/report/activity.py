@@ -3,9 +3,11 @@ attendance marks and rate, individual coaching contacts, attendance per month.""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.models.enums import AttendanceStatus, ModuleKind
@@ -64,5 +66,8 @@ def monthly(rows: Rows) -> Section:
     for month in sorted(by_month):
         marks = by_month[month]
         attended = [m.id for m in marks if m.status in ATTENDED]
-        result.add(share(f"month:{month}", month, len(attended), len(marks), M, attended))
+        # the key stays ISO (sorting, links); the label is the month in the reader's words
+        first = dt.date(int(month[:4]), int(month[5:7]), 1)
+        label = str(format_date(first, "MMMM yyyy"))
+        result.add(share(f"month:{month}", label, len(attended), len(marks), M, attended))
     return result
