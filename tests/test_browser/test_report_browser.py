@@ -10,6 +10,7 @@ import pytest
 
 from app.services.seeding import DEMO_PASSWORD
 from tests.test_browser.test_forms_browser import shoot
+from tests.test_browser.test_phone_browser import PHONE, fits_the_screen
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.demo_seeds]
 
@@ -59,3 +60,17 @@ def test_each_coordinator_opens_the_2026_report_and_drills_down(page, live_serve
         assert pdf.value.suggested_filename.endswith(".pdf")
         with open(pdf.value.path(), "rb") as handle:
             assert handle.read(5) == b"%PDF-"
+
+
+def test_the_report_fits_a_phone(page, live_server):
+    # its charts are drawn 560 px wide: on a 390 px phone they shrink, the page does not scroll
+    # sideways
+    sign_in_as(page, live_server["url"], "coordinator@modactions.demo")
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server['url']}/admin/report/?year=2026")
+    assert page.locator("[data-testid=report-charts] svg").count() == 4
+    fits_the_screen(page)
+    for chart in page.locator("[data-testid=report-charts] svg").all():
+        box = chart.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= PHONE["width"]
