@@ -74,3 +74,13 @@ def test_the_report_fits_a_phone(page, live_server):
         box = chart.bounding_box()
         assert box is not None
         assert box["x"] + box["width"] <= PHONE["width"]
+
+
+def test_a_coordinators_overviews_fit_a_phone(page, live_server):
+    # their tables scroll inside their box; the page itself does not scroll sideways
+    sign_in_as(page, live_server["url"], "coordinator@modactions.demo")
+    page.set_viewport_size(PHONE)
+    for path in ("/admin/", "/admin/planning/", "/admin/trajectories-due/"):
+        page.goto(live_server["url"] + path)
+        assert page.locator("table").count() >= 1
+        fits_the_screen(page)
