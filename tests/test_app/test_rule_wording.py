@@ -87,6 +87,11 @@ def test_causes_the_engine_found_without_sessions_read_whole(app, language) -> N
     assert all("«S1», «S2»" in text for text in several.values())
     assert "«P1»" in several["referrer"]
     assert "«Evaluation»" in several["referrer"]
+    with app.test_request_context(), force_locale("en"):
+        two_modules = _named(module=["«Budget»", "«Evaluation»"])
+        assert sentence("staff_roles", two_modules).startswith("Without the staff they need")
+        assert sentence("frequency", two_modules).startswith("Would not meet as often")
+        assert "«Budget», «Evaluation»" in sentence("frequency", two_modules)
     # several staff: the cause comes first, so no verb agrees with one name only
     assert one_en.startswith("«S1» is not available")
     assert many_en.startswith("Not available then")

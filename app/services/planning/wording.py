@@ -101,6 +101,9 @@ def _staff_roles(n: Named, data: Mapping[str, Any]) -> str:
     if n.of("participant"):
         return _("%(participant)s has no referent coach for %(module)s.",
                  participant=n.of("participant"), module=n.of("module"))
+    if n.count("session") + n.count("module") > 1:
+        return _("Without the staff they need: %(what)s.",
+                 what=", ".join(x for x in (n.of("session"), n.of("module")) if x))
     return _("%(session)s does not have the staff it needs.",
              session=n.of("session") or n.of("module") or _this())
 
@@ -209,6 +212,14 @@ def _mediator_language(n: Named, data: Mapping[str, Any]) -> str:
              language=data.get("language", "?"), participant=n.of("participant"))
 
 
+def _frequency(n: Named, data: Mapping[str, Any]) -> str:
+    what = n.of("group") or n.of("session") or n.of("module")
+    kind = "group" if n.of("group") else "session" if n.of("session") else "module"
+    if n.count(kind) > 1:
+        return _("Would not meet as often as their modules ask: %(what)s.", what=what)
+    return _("%(what)s would not meet as often as its module asks.", what=what)
+
+
 def _referrer(n: Named, data: Mapping[str, Any]) -> str:
     what = n.of("module") or n.of("session") or _this()
     if n.count("staff") > 1:
@@ -247,9 +258,7 @@ SENTENCES: dict[str, Sentence] = {
     "pin": lambda n, d: _(
         "A pinned session (%(session)s) no longer fits where it was pinned: unpin or move it.",
         session=n.of("session") or n.of("module")),
-    "frequency": lambda n, d: _(
-        "%(what)s would not meet as often as its module asks.",
-        what=n.of("group") or n.of("session") or n.of("module")),
+    "frequency": _frequency,
     "enrolment": lambda n, d: _(
         "%(who)s would be in a group without a matching enrolment.",
         who=n.of("participant") or n.of("group") or n.of("session")),
