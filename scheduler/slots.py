@@ -285,18 +285,27 @@ def shortened(
     if frequency.kind != "per_week":
         return frozenset()
     closed = _closed(problem, module)
-    if not closed:
+    past = frozen_days(problem)
+    if not closed and not past:
         return frozenset()
     start = problem.horizon.start
+
+    def working(w: int, shut: Callable[[int, date], bool]) -> int:
+        return sum(
+            1
+            for i in range(7 * w, 7 * w + 7)
+            if (day := start + timedelta(days=i)).weekday() < WORKDAYS and shut(i, day)
+        )
+
+    # a week already under way is short too: what was not published before today must fit
+    # the days left (Mod'Actions planned on a Tuesday: its computer room held three of the
+    # four sessions of its two groups from Tuesday on, and 25 people were left out of three
+    # modules for both weeks, where a skipped session leaves nobody out)
     short = {
         w
         for w in range(problem.horizon.weeks)
-        if sum(
-            1
-            for i in range(7 * w, 7 * w + 7)
-            if (day := start + timedelta(days=i)).weekday() < WORKDAYS and day in closed
-        )
-        >= SHORT_WEEK_CLOSED
+        if working(w, lambda i, day: day in closed or i < past) >= SHORT_WEEK_CLOSED
+        or working(w, lambda i, day: i < past) >= 1
     }
     return frozenset(
         i for i, weeks in enumerate(occurrences) if len(weeks) == 1 and weeks[0] in short

@@ -410,21 +410,28 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             expected[key] = block
             in_block[block_weeks] += 1
         # optional: a block the horizon's end cuts short, or a weekly one in a short week
-        # (holidays and, unless off-site, closures of its site shut two working days or more)
+        # (holidays and, unless off-site, closures of its site shut two working days or more,
+        # past days counted as shut; or the week is under way: a working day is past)
         ends = _block_ends(freq, h.weeks, h.start)
+
+        def shut_days(lo: int, hi: int, closed: set[date], past_only: bool = False) -> int:
+            count = 0
+            for i in range(lo, hi + 1):
+                day = h.start + timedelta(days=i)
+                is_past = frozen is not None and day < frozen
+                if day.weekday() < 5 and (is_past or (not past_only and day in closed)):
+                    count += 1
+            return count
+
         # an appointment's block only runs on to the person's last day
         until = span.get((owner, md.id), (None, None))[1] if owner is not None else None
         optional = [
             (cut and _meets_after(problem, md, ends[i], closed, until))
             or (
                 freq.kind == "per_week"
-                and sum(
-                    1
-                    for i in range(lo, hi + 1)
-                    if (shut_day := h.start + timedelta(days=i)) in closed
-                    and shut_day.weekday() < 5
+                and (
+                    shut_days(lo, hi, closed) >= 2 or shut_days(lo, hi, closed, past_only=True) >= 1
                 )
-                >= 2
             )
             for i, (_, cut, lo, hi) in enumerate(blocks)
         ]
