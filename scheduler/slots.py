@@ -297,14 +297,14 @@ def shortened(
             if (day := start + timedelta(days=i)).weekday() < WORKDAYS and shut(i, day)
         )
 
-    # a week already under way is short too: what was not published before today must fit
-    # the days left (Mod'Actions planned on a Tuesday: its computer room held three of the
-    # four sessions of its two groups from Tuesday on, and 25 people were left out of three
-    # modules for both weeks, where a skipped session leaves nobody out)
+    # a week already under way (a working day past) is short too: what was not published
+    # before today must fit the days left (Mod'Actions planned on a Tuesday: its computer room
+    # held three of the four sessions of its two groups from Tuesday on, and 25 people were
+    # left out of three modules for both weeks, where a skipped session leaves nobody out)
     short = {
         w
         for w in range(problem.horizon.weeks)
-        if working(w, lambda i, day: day in closed or i < past) >= SHORT_WEEK_CLOSED
+        if working(w, lambda i, day: day in closed) >= SHORT_WEEK_CLOSED
         or working(w, lambda i, day: i < past) >= 1
     }
     return frozenset(

@@ -165,6 +165,15 @@ def _earlier(a: date | None, b: date | None) -> date | None:
     return b if a is None else a if b is None else min(a, b)
 
 
+def _working_days(start: date, lo: int, hi: int, shut: Callable[[date], bool]) -> int:
+    """Monday-to-Friday days from `lo` to `hi` (days from `start`) that `shut` holds for."""
+    return sum(
+        1
+        for i in range(lo, hi + 1)
+        if (day := start + timedelta(days=i)).weekday() < 5 and shut(day)
+    )
+
+
 def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
     """Every broken hard rule in the timetable (empty list: the timetable is valid)."""
     out: list[Violation] = []
@@ -410,18 +419,9 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             expected[key] = block
             in_block[block_weeks] += 1
         # optional: a block the horizon's end cuts short, or a weekly one in a short week
-        # (holidays and, unless off-site, closures of its site shut two working days or more,
-        # past days counted as shut; or the week is under way: a working day is past)
+        # (holidays and, unless off-site, closures of its site shut two working days or more;
+        # or the week is under way: a working day of it is past)
         ends = _block_ends(freq, h.weeks, h.start)
-
-        def shut_days(lo: int, hi: int, closed: set[date], past_only: bool = False) -> int:
-            count = 0
-            for i in range(lo, hi + 1):
-                day = h.start + timedelta(days=i)
-                is_past = frozen is not None and day < frozen
-                if day.weekday() < 5 and (is_past or (not past_only and day in closed)):
-                    count += 1
-            return count
 
         # an appointment's block only runs on to the person's last day
         until = span.get((owner, md.id), (None, None))[1] if owner is not None else None
@@ -430,7 +430,11 @@ def verify(problem: Problem, timetable: Timetable) -> list[Violation]:
             or (
                 freq.kind == "per_week"
                 and (
-                    shut_days(lo, hi, closed) >= 2 or shut_days(lo, hi, closed, past_only=True) >= 1
+                    _working_days(h.start, lo, hi, closed.__contains__) >= 2
+                    or _working_days(
+                        h.start, lo, hi, lambda day: frozen is not None and day < frozen
+                    )
+                    >= 1
                 )
             )
             for i, (_, cut, lo, hi) in enumerate(blocks)
